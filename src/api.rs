@@ -1,0 +1,545 @@
+//! Layer 2: the safe Rust API on ndarray views.
+
+use ndarray::{Array, ArrayBase, ArrayViewMut, Data, Dimension, ShapeBuilder};
+
+use crate::error::GradientError;
+use crate::kernel::{self, Coefs, Rule};
+use crate::num::{Element, Num};
+
+/// The most dimensions an array may have (numpy's limit too).
+pub const MAX_NDIM: usize = 64;
+
+/// The spacing of one axis (or of every axis, see [`gradient`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Spacing<'a> {
+    /// Step 1.0.
+    Unit,
+    /// A uniform step: finite and nonzero; negative flips the sign.
+    Uniform(f64),
+    /// The coordinates of the points along the axis: one per point, finite,
+    /// strictly increasing or strictly decreasing.
+    Coordinates(&'a [f64]),
+}
+
+/// Options beyond numpy's behaviour. `Options::default()` is numpy's
+/// behaviour on the calling thread.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Options {
+    /// Worker threads; 0 or 1 means the calling thread only. Results do not
+    /// depend on it.
+    pub threads: usize,
+}
+
+impl Options {
+    /// Set the number of threads.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
+}
+
+type Result<T> = std::result::Result<T, GradientError>;
+
+/// A validated gradient call: which axes, how each is differentiated, with
+/// the non-uniform coefficients computed once. Build it once and run it on
+/// any number of arrays of its shape (for example every time step of a
+/// simulation).
+///
+/// ```
+/// use gradient::{Plan, Spacing};
+/// use ndarray::array;
+///
+/// let x = [0.0, 1.0, 1.5, 3.5];
+/// let plan = Plan::new(&[2, 4], &[Spacing::Uniform(2.0), Spacing::Coordinates(&x)], None, 1)?;
+/// let f = array![[1.0, 2.0, 4.0, 7.0], [3.0, 4.0, 5.0, 6.0]];
+/// let mut d0 = ndarray::Array2::<f64>::zeros((2, 4));
+/// let mut d1 = ndarray::Array2::<f64>::zeros((2, 4));
+/// plan.run(&f, &mut [d0.view_mut(), d1.view_mut()])?;
+/// assert_eq!(d0.row(0).to_vec(), [1.0, 1.0, 0.5, -0.5]);
+/// assert_eq!(d1.row(0).to_vec(), [1.0, 2.333333333333333, 3.5, 1.5]);
+/// # Ok::<(), gradient::GradientError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Plan {
+    shape: Vec<usize>,
+    axes: Vec<usize>,
+    rules: Vec<Rule>,
+    order2: bool,
+    options: Options,
+}
+
+impl Plan {
+    /// Validate a call on arrays of `shape` (see [`gradient`] for the
+    /// arguments) with default options.
+    pub fn new(
+        shape: &[usize],
+        spacing: &[Spacing<'_>],
+        axes: Option<&[isize]>,
+        edge_order: usize,
+    ) -> Result<Plan> {
+        Plan::with_options(shape, spacing, axes, edge_order, &Options::default())
+    }
+
+    /// Validate a call with explicit [`Options`]. Checks run in the order of
+    /// the C ABI: ndim, axes, spacing count, each spacing entry, edge_order,
+    /// options, axis lengths.
+    pub fn with_options(
+        shape: &[usize],
+        spacing: &[Spacing<'_>],
+        axes: Option<&[isize]>,
+        edge_order: usize,
+        options: &Options,
+    ) -> Result<Plan> {
+        check_ndim(shape.len())?;
+        let axes = normalize_axes(shape.len(), axes)?;
+        check_spacing_count(spacing, axes.len())?;
+        for (k, s) in spacing.iter().enumerate() {
+            check_spacing_entry(k, s, spacing.len(), shape, &axes)?;
+        }
+        let order2 = check_edge_order(edge_order as i64)?;
+        check_lengths(shape, &axes, edge_order)?;
+        let rules = axes
+            .iter()
+            .enumerate()
+            .map(|(k, _)| {
+                let s = match spacing.len() {
+                    0 => Spacing::Unit,
+                    1 => spacing[0],
+                    _ => spacing[k],
+                };
+                rule(&s)
+            })
+            .collect();
+        Ok(Plan {
+            shape: shape.to_vec(),
+            axes,
+            rules,
+            order2,
+            options: options.clone(),
+        })
+    }
+
+    /// The differentiated axes, normalised, in output order.
+    pub fn axes(&self) -> &[usize] {
+        &self.axes
+    }
+
+    /// The shape this plan was validated for.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// Differentiate `f` into caller-owned outputs, one per axis in axes
+    /// order, each of `f`'s shape with any strides. Nothing is written unless
+    /// every shape matches.
+    pub fn run<A, S, D>(
+        &self,
+        f: &ArrayBase<S, D>,
+        out: &mut [ArrayViewMut<'_, A::Output, D>],
+    ) -> Result<()>
+    where
+        A: Element,
+        S: Data<Elem = A>,
+        D: Dimension,
+    {
+        if f.shape() != self.shape.as_slice() {
+            return Err(GradientError::InvalidShape(format!(
+                "f has shape {:?} but the plan was made for {:?}",
+                f.shape(),
+                self.shape
+            )));
+        }
+        if out.len() != self.axes.len() {
+            return Err(GradientError::InvalidShape(format!(
+                "{} outputs given for {} axes",
+                out.len(),
+                self.axes.len()
+            )));
+        }
+        for (k, o) in out.iter().enumerate() {
+            if o.shape() != f.shape() {
+                return Err(GradientError::InvalidShape(format!(
+                    "out[{k}] has shape {:?}, expected {:?}",
+                    o.shape(),
+                    f.shape()
+                )));
+            }
+        }
+        let f = f.view().into_dyn();
+        for (k, o) in out.iter_mut().enumerate() {
+            let o = o.view_mut().into_dyn();
+            self.run_axis(f.view(), o, k);
+        }
+        Ok(())
+    }
+
+    /// Output `k` (axes order) from validated, same-shape views.
+    pub(crate) fn run_axis<A: Element>(
+        &self,
+        f: ndarray::ArrayViewD<'_, A>,
+        out: ndarray::ArrayViewMutD<'_, A::Output>,
+        k: usize,
+    ) {
+        kernel::differentiate(
+            f,
+            out,
+            self.axes[k],
+            &self.rules[k],
+            self.order2,
+            self.options.threads,
+        );
+    }
+}
+
+/// The gradient of `f` along `axes` (numpy.gradient), one new array per
+/// axis in axes order.
+///
+/// * `spacing`: empty = unit spacing on every axis; one `Unit`/`Uniform`
+///   entry = that step on every axis; otherwise one entry per axis.
+/// * `axes`: `None` = every axis in order; negative axes count from the end.
+/// * `edge_order`: 1 or 2.
+///
+/// Integer inputs give `f64` outputs; other types keep their type. Results
+/// are bit-identical to numpy >= 2.0 (SPEC A3).
+///
+/// ```
+/// use gradient::{gradient, Spacing};
+/// use ndarray::{array, arr1};
+///
+/// let f = arr1(&[1.0, 2.0, 4.0, 7.0, 11.0, 16.0]);
+/// let g = gradient(&f, &[], None, 1)?;
+/// assert_eq!(g[0].to_vec(), [1.0, 1.5, 2.5, 3.5, 4.5, 5.0]);
+///
+/// let g = gradient(&f, &[Spacing::Uniform(2.0)], None, 1)?;
+/// assert_eq!(g[0].to_vec(), [0.5, 0.75, 1.25, 1.75, 2.25, 2.5]);
+///
+/// let f2 = array![[1, 2, 6], [3, 4, 5]];            // integers give f64
+/// let g = gradient(&f2, &[], Some(&[-1]), 1)?;
+/// assert_eq!(g[0], array![[1.0, 2.5, 4.0], [1.0, 1.0, 1.0]]);
+/// # Ok::<(), gradient::GradientError>(())
+/// ```
+pub fn gradient<A, S, D>(
+    f: &ArrayBase<S, D>,
+    spacing: &[Spacing<'_>],
+    axes: Option<&[isize]>,
+    edge_order: usize,
+) -> Result<Vec<Array<A::Output, D>>>
+where
+    A: Element,
+    S: Data<Elem = A>,
+    D: Dimension,
+{
+    let plan = Plan::new(f.shape(), spacing, axes, edge_order)?;
+    // Keep a Fortran-ordered input's layout, as numpy's empty_like does.
+    let fortran = f.ndim() > 1 && f.t().is_standard_layout() && !f.is_standard_layout();
+    let mut outs: Vec<Array<A::Output, D>> = (0..plan.axes.len())
+        .map(|_| Array::from_elem(f.raw_dim().set_f(fortran), A::Output::zero()))
+        .collect();
+    let mut views: Vec<_> = outs.iter_mut().map(|o| o.view_mut()).collect();
+    plan.run(f, &mut views)?;
+    Ok(outs)
+}
+
+/// Like [`gradient`], into caller-owned outputs (any strides), with no
+/// allocation for the outputs. Nothing is written on error.
+///
+/// ```
+/// use gradient::{gradient_into, Spacing};
+/// use ndarray::{arr1, Array1};
+///
+/// let f = arr1(&[5.0f32, 7.0, 4.0, 8.0]);
+/// let mut d = Array1::<f32>::zeros(4);
+/// gradient_into(&f, &[Spacing::Unit], None, 1, &mut [d.view_mut()])?;
+/// assert_eq!(d.to_vec(), [2.0, -0.5, 0.5, 4.0]);
+/// # Ok::<(), gradient::GradientError>(())
+/// ```
+pub fn gradient_into<A, S, D>(
+    f: &ArrayBase<S, D>,
+    spacing: &[Spacing<'_>],
+    axes: Option<&[isize]>,
+    edge_order: usize,
+    out: &mut [ArrayViewMut<'_, A::Output, D>],
+) -> Result<()>
+where
+    A: Element,
+    S: Data<Elem = A>,
+    D: Dimension,
+{
+    Plan::new(f.shape(), spacing, axes, edge_order)?.run(f, out)
+}
+
+// ---------------------------------------------------------------------------
+// Validation, one function per stage of the C ABI's order (SPEC Part B).
+
+pub(crate) fn check_ndim(ndim: usize) -> Result<()> {
+    if ndim == 0 || ndim > MAX_NDIM {
+        return Err(GradientError::InvalidNdim(ndim as i64));
+    }
+    Ok(())
+}
+
+/// Normalise `axes` (None = all axes) against `ndim`.
+pub(crate) fn normalize_axes(ndim: usize, axes: Option<&[isize]>) -> Result<Vec<usize>> {
+    let Some(axes) = axes else {
+        return Ok((0..ndim).collect());
+    };
+    if axes.len() > ndim {
+        return Err(GradientError::axis(
+            None,
+            format!(
+                "naxes = {} exceeds ndim = {ndim}: an axis would repeat",
+                axes.len()
+            ),
+        ));
+    }
+    let mut out = Vec::with_capacity(axes.len());
+    for (k, &a) in axes.iter().enumerate() {
+        let n = ndim as isize;
+        if a < -n || a >= n {
+            return Err(GradientError::axis(
+                Some(k),
+                format!(
+                    "axes[{k}] = {a} is out of range for ndim {ndim} (valid: {} to {})",
+                    -n,
+                    n - 1
+                ),
+            ));
+        }
+        let norm = if a < 0 { a + n } else { a } as usize;
+        if let Some(j) = out.iter().position(|&b| b == norm) {
+            return Err(GradientError::axis(
+                Some(k),
+                format!(
+                    "axes[{k}] = {a} repeats axes[{j}] = {}: axis {norm} is listed twice",
+                    axes[j]
+                ),
+            ));
+        }
+        out.push(norm);
+    }
+    Ok(out)
+}
+
+pub(crate) fn check_spacing_count(spacing: &[Spacing<'_>], naxes: usize) -> Result<()> {
+    match spacing.len() {
+        0 => Ok(()),
+        1 if naxes == 1 => Ok(()),
+        1 if matches!(spacing[0], Spacing::Coordinates(_)) => Err(GradientError::spacing(
+            None,
+            format!(
+                "spacing[0] is COORDINATES but the call has naxes = {naxes}: one entry for \
+                 several axes must be UNIT or UNIFORM (numpy: invalid number of arguments)"
+            ),
+        )),
+        1 => Ok(()),
+        n if n == naxes => Ok(()),
+        n => Err(GradientError::spacing(
+            None,
+            format!("nspacing = {n} is invalid for naxes = {naxes}: pass 0, 1 or {naxes} entries"),
+        )),
+    }
+}
+
+/// Check entry `k` of `spacing` (of `nspacing` entries) for the axes it
+/// serves.
+pub(crate) fn check_spacing_entry(
+    k: usize,
+    s: &Spacing<'_>,
+    nspacing: usize,
+    shape: &[usize],
+    axes: &[usize],
+) -> Result<()> {
+    let index = (nspacing == axes.len()).then_some(k);
+    match *s {
+        Spacing::Unit => Ok(()),
+        Spacing::Uniform(h) => {
+            if h.is_finite() && h != 0.0 {
+                Ok(())
+            } else {
+                Err(GradientError::spacing(
+                    index,
+                    format!(
+                        "spacing[{k}].delta = {h} is invalid: a step must be finite and nonzero"
+                    ),
+                ))
+            }
+        }
+        Spacing::Coordinates(x) => {
+            let axis = axes[k];
+            if x.len() != shape[axis] {
+                return Err(GradientError::spacing(
+                    index,
+                    format!(
+                        "spacing[{k}].coords_len = {} does not match shape[{axis}] = {} (axes[{k}])",
+                        x.len(),
+                        shape[axis]
+                    ),
+                ));
+            }
+            check_coordinates(k, index, x)
+        }
+    }
+}
+
+fn check_coordinates(k: usize, index: Option<usize>, x: &[f64]) -> Result<()> {
+    if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+        return Err(GradientError::spacing(
+            index,
+            format!("spacing[{k}].coords[{i}] = {} is not finite", x[i]),
+        ));
+    }
+    let Some(&first) = x.first() else {
+        return Ok(());
+    };
+    let increasing = x.get(1).is_some_and(|&x1| x1 > first);
+    for i in 1..x.len() {
+        let (a, b) = (x[i - 1], x[i]);
+        let ok = if increasing { b > a } else { b < a };
+        if !ok {
+            return Err(GradientError::spacing(
+                index,
+                format!(
+                    "spacing[{k}].coords is not strictly monotonic: coords[{i}] = {b} after \
+                     coords[{}] = {a}",
+                    i - 1
+                ),
+            ));
+        }
+        if !(b - a).is_finite() {
+            return Err(GradientError::spacing(
+                index,
+                format!(
+                    "spacing[{k}].coords[{i}] - coords[{}] = {b} - {a} overflows to infinity",
+                    i - 1
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn check_edge_order(edge_order: i64) -> Result<bool> {
+    match edge_order {
+        1 => Ok(false),
+        2 => Ok(true),
+        e => Err(GradientError::InvalidEdgeOrder(e)),
+    }
+}
+
+pub(crate) fn check_lengths(shape: &[usize], axes: &[usize], edge_order: usize) -> Result<()> {
+    for (k, &axis) in axes.iter().enumerate() {
+        if shape[axis] < edge_order + 1 {
+            return Err(GradientError::ShapeTooSmall {
+                index: k,
+                message: format!(
+                    "shape[{axis}] = {} (axes[{k}]) is too short for edge_order = {edge_order}: \
+                     at least {} points are needed",
+                    shape[axis],
+                    edge_order + 1
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Resolve a validated spacing entry (numpy's varargs handling).
+fn rule(s: &Spacing<'_>) -> Rule {
+    match *s {
+        Spacing::Unit => Rule::Step(1.0),
+        Spacing::Uniform(h) => Rule::Step(h),
+        Spacing::Coordinates(x) => {
+            let d: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
+            // numpy: `if (diffx == diffx[0]).all(): diffx = diffx[0]`, a float64
+            // scalar. Fewer than two points never reach a kernel.
+            match d.first() {
+                Some(&d0) if d.iter().all(|&v| v == d0) => Rule::CoordStep(d0),
+                Some(_) => Rule::Coords(Coefs::new(&d)),
+                None => Rule::Step(1.0),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn two_d_golden() {
+        let f = array![[1.0, 2.0, 6.0], [3.0, 4.0, 5.0]];
+        let g = gradient(&f, &[], None, 1).unwrap();
+        assert_eq!(g[0], array![[2.0, 2.0, -1.0], [2.0, 2.0, -1.0]]);
+        assert_eq!(g[1], array![[1.0, 2.5, 4.0], [1.0, 1.0, 1.0]]);
+        let x = [1.0, 1.5, 3.5];
+        let g = gradient(
+            &f,
+            &[Spacing::Uniform(2.0), Spacing::Coordinates(&x)],
+            None,
+            1,
+        )
+        .unwrap();
+        assert_eq!(g[0], array![[1.0, 1.0, -0.5], [1.0, 1.0, -0.5]]);
+        assert_eq!(
+            g[1],
+            array![[2.0, 2.0, 2.0], [2.0, 1.6999999999999993, 0.5]]
+        );
+    }
+
+    #[test]
+    fn validation_messages_name_the_argument() {
+        let e = Plan::new(&[2, 3], &[], Some(&[0, 3]), 1).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "axes[1] = 3 is out of range for ndim 2 (valid: -2 to 1)"
+        );
+        assert_eq!(e.axis_index(), Some(1));
+        let e = Plan::new(&[2, 3], &[], Some(&[1, -1]), 1).unwrap_err();
+        assert!(e.to_string().contains("repeats axes[0]"), "{e}");
+        let e = Plan::new(&[4], &[Spacing::Uniform(0.0)], None, 1).unwrap_err();
+        assert!(matches!(e, GradientError::InvalidSpacing { .. }), "{e}");
+        let e = Plan::new(
+            &[4],
+            &[Spacing::Coordinates(&[0.0, 1.0, 1.0, 2.0])],
+            None,
+            1,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("strictly monotonic"), "{e}");
+        let e = Plan::new(
+            &[4, 4],
+            &[Spacing::Coordinates(&[0.0, 1.0, 2.0, 3.0])],
+            None,
+            1,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("COORDINATES"), "{e}");
+        let e = Plan::new(&[4], &[], None, 3).unwrap_err();
+        assert_eq!(e, GradientError::InvalidEdgeOrder(3));
+        let e = Plan::new(&[2], &[], None, 2).unwrap_err();
+        assert!(
+            matches!(e, GradientError::ShapeTooSmall { index: 0, .. }),
+            "{e}"
+        );
+        let e = Plan::new(&[], &[], None, 1).unwrap_err();
+        assert_eq!(e, GradientError::InvalidNdim(0));
+    }
+
+    #[test]
+    fn nothing_written_on_error() {
+        let f = array![1.0, 2.0];
+        let mut o = array![7.0, 7.0];
+        assert!(gradient_into(&f, &[], None, 2, &mut [o.view_mut()]).is_err());
+        assert_eq!(o, array![7.0, 7.0]);
+    }
+
+    #[test]
+    fn empty_arrays_are_valid_when_axes_are_long_enough() {
+        let f = ndarray::Array2::<f64>::zeros((0, 3));
+        let g = gradient(&f, &[], Some(&[1]), 2).unwrap();
+        assert_eq!(g[0].shape(), &[0, 3]);
+        assert!(gradient(&f, &[], Some(&[0]), 1).is_err());
+    }
+}

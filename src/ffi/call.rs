@@ -1,0 +1,488 @@
+//! The checked pipeline from raw C arguments to ndarray views.
+//!
+//! Checks run in SPEC Part B's order and the first failure is returned:
+//! NULL pointers, ndim, shape, strides, data alignment, axes, spacing count,
+//! each spacing entry, edge_order, options, axis lengths, outputs (NULLs,
+//! strides, alignment, overlap). The dtype is checked by the caller. Only
+//! after all of them pass is anything written.
+
+use std::mem::{align_of, size_of};
+use std::slice;
+
+use ndarray::{ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, IxDyn, ShapeBuilder};
+
+use super::region::{byte_range, may_overlap, self_overlaps, Overlap, Region};
+use super::{
+    grad_options, RawArgs, GRAD_BOUNDARY_GHOST, GRAD_BOUNDARY_ONE_SIDED, GRAD_BOUNDARY_PERIODIC,
+    GRAD_MAX_NDIM, GRAD_MAX_THREADS, GRAD_SPACING_COORDINATES, GRAD_SPACING_UNIFORM,
+    GRAD_SPACING_UNIT,
+};
+use crate::api::{self, Options, Plan, Spacing};
+use crate::error::GradientError;
+use crate::num::Element;
+
+type Result<T> = std::result::Result<T, GradientError>;
+
+fn null(index: Option<usize>, message: String) -> GradientError {
+    GradientError::NullPointer { index, message }
+}
+
+fn strides_err(index: Option<usize>, message: String) -> GradientError {
+    GradientError::InvalidStrides { index, message }
+}
+
+fn misaligned<T>(index: Option<usize>, what: &str, p: *const T, align: usize) -> GradientError {
+    GradientError::Misaligned {
+        index,
+        message: format!("{what} = {p:p} is not aligned to {align} bytes (its element type)"),
+    }
+}
+
+/// Read `n` values from a caller array that was checked non-NULL.
+///
+/// # Safety
+/// `p` must be valid for `n` reads of `T` and aligned.
+unsafe fn read_n<'a, T>(p: *const T, n: usize) -> &'a [T] {
+    if n == 0 {
+        &[]
+    } else {
+        unsafe { slice::from_raw_parts(p, n) }
+    }
+}
+
+fn c_strides(shape: &[usize]) -> Vec<i64> {
+    let mut s = vec![0i64; shape.len()];
+    let mut acc = 1i64;
+    for (d, &n) in s.iter_mut().zip(shape).rev() {
+        *d = acc;
+        acc = acc.saturating_mul(n.max(1) as i64);
+    }
+    s
+}
+
+/// The full pipeline for input element type `I`.
+///
+/// # Safety
+/// The pointers in `a` must honour the C ABI's contract.
+pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
+    let isize_of = size_of::<I>();
+    let osize_of = size_of::<I::Output>();
+
+    // NULL pointers.
+    if a.f.is_null() {
+        return Err(null(None, "f is NULL".into()));
+    }
+    if a.shape.is_null() {
+        return Err(null(None, "shape is NULL".into()));
+    }
+    if a.out.is_null() {
+        return Err(null(
+            None,
+            "out is NULL (it must point to naxes output pointers)".into(),
+        ));
+    }
+    if a.nspacing > 0 && a.spacing.is_null() {
+        return Err(null(
+            None,
+            format!("spacing is NULL but nspacing = {}", a.nspacing),
+        ));
+    }
+
+    // ndim.
+    if a.ndim < 1 || a.ndim > GRAD_MAX_NDIM {
+        return Err(GradientError::InvalidNdim(a.ndim as i64));
+    }
+    let ndim = a.ndim as usize;
+
+    // shape: extents, element count (also in bytes for either element type).
+    if a.shape.align_offset(align_of::<i64>()) != 0 {
+        return Err(misaligned(None, "shape", a.shape, align_of::<i64>()));
+    }
+    let raw_shape = unsafe { read_n(a.shape, ndim) };
+    let mut shape = Vec::with_capacity(ndim);
+    for (k, &n) in raw_shape.iter().enumerate() {
+        if n < 0 {
+            return Err(GradientError::InvalidShape(format!(
+                "shape[{k}] = {n} is negative"
+            )));
+        }
+        shape.push(usize::try_from(n).map_err(|_| {
+            GradientError::InvalidShape(format!(
+                "shape[{k}] = {n} does not fit this platform's size type"
+            ))
+        })?);
+    }
+    let max_elem = isize_of.max(osize_of);
+    let nonzero_count = shape
+        .iter()
+        .filter(|&&n| n != 0)
+        .try_fold(1usize, |acc, &n| acc.checked_mul(n))
+        .and_then(|c| c.checked_mul(max_elem))
+        .filter(|&b| b <= isize::MAX as usize);
+    if nonzero_count.is_none() {
+        return Err(GradientError::InvalidShape(format!(
+            "shape {raw_shape:?}: the element count overflows (at most isize::MAX bytes)"
+        )));
+    }
+    let empty = shape.contains(&0);
+
+    // strides: the input's address range.
+    let in_strides = if a.strides.is_null() {
+        c_strides(&shape)
+    } else {
+        if a.strides.align_offset(align_of::<i64>()) != 0 {
+            return Err(misaligned(None, "strides", a.strides, align_of::<i64>()));
+        }
+        unsafe { read_n(a.strides, ndim) }.to_vec()
+    };
+    if !empty && byte_range(a.f as usize, &shape, &in_strides, isize_of).is_none() {
+        return Err(strides_err(
+            None,
+            format!(
+                "strides {in_strides:?} over shape {raw_shape:?}: the address range of f overflows"
+            ),
+        ));
+    }
+
+    // Data alignment.
+    if a.f.align_offset(align_of::<I>()) != 0 {
+        return Err(misaligned(None, "f", a.f, align_of::<I>()));
+    }
+
+    // axes.
+    let raw_axes: Option<Vec<isize>> = if a.axes.is_null() {
+        if a.naxes != a.ndim {
+            return Err(GradientError::InvalidAxis {
+                index: None,
+                message: format!(
+                    "axes is NULL (all axes) but naxes = {} differs from ndim = {}",
+                    a.naxes, a.ndim
+                ),
+            });
+        }
+        None
+    } else {
+        if a.naxes < 0 || a.naxes > a.ndim {
+            return Err(GradientError::InvalidAxis {
+                index: None,
+                message: format!("naxes = {} is out of range 0 to ndim = {}", a.naxes, a.ndim),
+            });
+        }
+        if a.axes.align_offset(align_of::<i32>()) != 0 {
+            return Err(misaligned(None, "axes", a.axes, align_of::<i32>()));
+        }
+        Some(
+            unsafe { read_n(a.axes, a.naxes as usize) }
+                .iter()
+                .map(|&x| x as isize)
+                .collect(),
+        )
+    };
+    let axes = api::normalize_axes(ndim, raw_axes.as_deref())?;
+    let naxes = axes.len();
+
+    // Spacing count (only the count and the kind of a lone entry matter).
+    let nspacing = usize::try_from(a.nspacing).map_err(|_| GradientError::InvalidSpacing {
+        index: None,
+        message: format!("nspacing = {} is negative", a.nspacing),
+    })?;
+    if nspacing > 1 && nspacing != naxes {
+        return Err(GradientError::InvalidSpacing {
+            index: None,
+            message: format!(
+                "nspacing = {nspacing} is invalid for naxes = {naxes}: pass 0, 1 or {naxes} entries"
+            ),
+        });
+    }
+    if nspacing > 0 && a.spacing.align_offset(align_of::<super::grad_spacing>()) != 0 {
+        return Err(misaligned(
+            None,
+            "spacing",
+            a.spacing,
+            align_of::<super::grad_spacing>(),
+        ));
+    }
+    let raw_spacing = unsafe { read_n(a.spacing, nspacing) };
+    if nspacing == 1 && raw_spacing[0].kind == GRAD_SPACING_COORDINATES {
+        api::check_spacing_count(&[Spacing::Coordinates(&[])], naxes)?;
+    }
+
+    // Each spacing entry.
+    let mut spacing = Vec::with_capacity(nspacing);
+    for (k, e) in raw_spacing.iter().enumerate() {
+        let index = (nspacing == naxes).then_some(k);
+        let s = match e.kind {
+            GRAD_SPACING_UNIT => Spacing::Unit,
+            GRAD_SPACING_UNIFORM => Spacing::Uniform(e.delta),
+            GRAD_SPACING_COORDINATES => {
+                if e.coords.is_null() {
+                    return Err(null(index, format!("spacing[{k}].coords is NULL")));
+                }
+                let axis = axes[k];
+                if e.coords_len != shape[axis] as i64 {
+                    return Err(GradientError::InvalidSpacing {
+                        index,
+                        message: format!(
+                            "spacing[{k}].coords_len = {} does not match shape[{axis}] = {} (axes[{k}])",
+                            e.coords_len, shape[axis]
+                        ),
+                    });
+                }
+                if e.coords.align_offset(align_of::<f64>()) != 0 {
+                    return Err(misaligned(
+                        index,
+                        &format!("spacing[{k}].coords"),
+                        e.coords,
+                        8,
+                    ));
+                }
+                Spacing::Coordinates(unsafe { read_n(e.coords, shape[axis]) })
+            }
+            kind => {
+                return Err(GradientError::InvalidSpacing {
+                    index,
+                    message: format!(
+                        "spacing[{k}].kind = {kind} is not a GRAD_SPACING_* code \
+                         (0 UNIT, 1 UNIFORM, 2 COORDINATES)"
+                    ),
+                })
+            }
+        };
+        api::check_spacing_entry(k, &s, nspacing, &shape, &axes)?;
+        spacing.push(s);
+    }
+
+    // edge_order.
+    api::check_edge_order(a.edge_order as i64)?;
+    let edge_order = a.edge_order as usize;
+
+    // options.
+    let options = unsafe { read_options(a.options, naxes) }?;
+
+    // Axis lengths; then the plan (which re-runs the cheap checks above).
+    api::check_lengths(&shape, &axes, edge_order)?;
+    let plan = Plan::with_options(&shape, &spacing, raw_axes.as_deref(), edge_order, &options)?;
+
+    // Outputs: NULLs, strides, alignment, overlap.
+    if a.out.align_offset(align_of::<*mut u8>()) != 0 {
+        return Err(misaligned(None, "out", a.out, align_of::<*mut u8>()));
+    }
+    let outs = unsafe { read_n(a.out, naxes) };
+    if let Some(k) = outs.iter().position(|p| p.is_null()) {
+        return Err(null(Some(k), format!("out[{k}] is NULL")));
+    }
+    let out_strides: Vec<Vec<i64>> = if a.out_strides.is_null() {
+        vec![c_strides(&shape); naxes]
+    } else {
+        if a.out_strides.align_offset(align_of::<i64>()) != 0 {
+            return Err(misaligned(
+                None,
+                "out_strides",
+                a.out_strides,
+                align_of::<i64>(),
+            ));
+        }
+        unsafe { read_n(a.out_strides, naxes * ndim) }
+            .chunks(ndim)
+            .map(<[i64]>::to_vec)
+            .collect()
+    };
+    let mut regions = Vec::with_capacity(naxes + 1);
+    if !empty {
+        regions.push(Region::new(a.f as usize, &shape, &in_strides, isize_of));
+        for (k, st) in out_strides.iter().enumerate() {
+            if let Some(d) = (0..ndim).find(|&d| st[d] == 0 && shape[d] > 1) {
+                return Err(strides_err(
+                    Some(k),
+                    format!(
+                        "out_strides[{}] = 0 (out[{k}], dimension {d}) on shape[{d}] = {}: \
+                         every output element needs its own memory",
+                        k * ndim + d,
+                        shape[d]
+                    ),
+                ));
+            }
+            if byte_range(outs[k] as usize, &shape, st, osize_of).is_none() {
+                return Err(strides_err(
+                    Some(k),
+                    format!("out[{k}] strides {st:?} over shape {raw_shape:?}: the address range overflows"),
+                ));
+            }
+            let r = Region::new(outs[k] as usize, &shape, st, osize_of);
+            if self_overlaps(&r) {
+                return Err(strides_err(
+                    Some(k),
+                    format!("out[{k}] strides {st:?} over shape {raw_shape:?} make distinct elements share memory"),
+                ));
+            }
+            regions.push(r);
+        }
+    }
+    for (k, &p) in outs.iter().enumerate() {
+        if p.align_offset(align_of::<I::Output>()) != 0 {
+            return Err(misaligned(
+                Some(k),
+                &format!("out[{k}]"),
+                p,
+                align_of::<I::Output>(),
+            ));
+        }
+    }
+    for k in 1..regions.len() {
+        for j in 0..k {
+            let what = if j == 0 {
+                "f".to_string()
+            } else {
+                format!("out[{}]", j - 1)
+            };
+            let message = match may_overlap(&regions[k], &regions[j]) {
+                Overlap::Disjoint => continue,
+                Overlap::Overlapping => format!("out[{}] overlaps {what}", k - 1),
+                Overlap::TooHard => format!(
+                    "out[{}] interleaves with {what} in a way too complex to prove disjoint",
+                    k - 1
+                ),
+            };
+            return Err(GradientError::Overlap {
+                index: Some(k - 1),
+                message,
+            });
+        }
+    }
+
+    // Everything is valid: compute.
+    if empty {
+        return Ok(());
+    }
+    let f = unsafe { view(a.f.cast::<I>(), &shape, &in_strides) };
+    for (k, (&p, st)) in outs.iter().zip(&out_strides).enumerate() {
+        let o = unsafe { view_mut(p.cast::<I::Output>(), &shape, st) };
+        plan.run_axis(f.view(), o, k);
+    }
+    Ok(())
+}
+
+/// Split strides into the lowest-address pointer offset, absolute strides
+/// and the axes to invert (ndarray views are built from non-negative
+/// strides).
+fn normalise(shape: &[usize], strides: &[i64]) -> (isize, Vec<usize>, Vec<usize>) {
+    let mut low = 0isize;
+    let mut abs = Vec::with_capacity(shape.len());
+    let mut flip = Vec::new();
+    for (k, (&n, &s)) in shape.iter().zip(strides).enumerate() {
+        if s < 0 {
+            low += (n as isize - 1) * s as isize;
+            flip.push(k);
+        }
+        abs.push(s.unsigned_abs() as usize);
+    }
+    (low, abs, flip)
+}
+
+/// # Safety
+/// `p` with `shape` and `strides` must address valid, checked memory
+/// (non-empty, in range, aligned).
+unsafe fn view<'a, T>(p: *const T, shape: &[usize], strides: &[i64]) -> ArrayViewD<'a, T> {
+    let (low, abs, flip) = normalise(shape, strides);
+    let mut v =
+        unsafe { ArrayView::from_shape_ptr(IxDyn(shape).strides(IxDyn(&abs)), p.offset(low)) };
+    for k in flip {
+        v.invert_axis(Axis(k));
+    }
+    v
+}
+
+/// # Safety
+/// As [`view`], and the elements must be distinct and writable.
+unsafe fn view_mut<'a, T>(p: *mut T, shape: &[usize], strides: &[i64]) -> ArrayViewMutD<'a, T> {
+    let (low, abs, flip) = normalise(shape, strides);
+    let mut v =
+        unsafe { ArrayViewMut::from_shape_ptr(IxDyn(shape).strides(IxDyn(&abs)), p.offset(low)) };
+    for k in flip {
+        v.invert_axis(Axis(k));
+    }
+    v
+}
+
+/// Read and check `grad_options` (NULL = defaults).
+///
+/// # Safety
+/// A non-NULL `p` must point to at least `p->size` readable bytes.
+unsafe fn read_options(p: *const grad_options, naxes: usize) -> Result<Options> {
+    if p.is_null() {
+        return Ok(Options::default());
+    }
+    let opt =
+        |index: Option<usize>, message: String| GradientError::InvalidOptions { index, message };
+    if p.align_offset(align_of::<grad_options>()) != 0 {
+        return Err(opt(
+            None,
+            format!(
+                "options = {p:p} is not aligned to {} bytes",
+                align_of::<grad_options>()
+            ),
+        ));
+    }
+    let size = unsafe { std::ptr::addr_of!((*p).size).read() } as usize;
+    let expected = size_of::<grad_options>();
+    if size < expected {
+        return Err(opt(
+            None,
+            format!("options->size = {size} is smaller than sizeof(grad_options) = {expected}: set it to sizeof(grad_options)"),
+        ));
+    }
+    if size > expected {
+        return Err(opt(
+            None,
+            format!(
+                "options->size = {size} is larger than this library's grad_options ({expected} bytes): \
+                 built against a newer gradient.h?"
+            ),
+        ));
+    }
+    let o = unsafe { p.read() };
+    if o.threads > GRAD_MAX_THREADS {
+        return Err(opt(
+            None,
+            format!(
+                "options->threads = {} exceeds GRAD_MAX_THREADS = {GRAD_MAX_THREADS}",
+                o.threads
+            ),
+        ));
+    }
+    if !o.boundaries.is_null() {
+        if o.boundaries.align_offset(align_of::<i32>()) != 0 {
+            return Err(opt(
+                None,
+                format!("options->boundaries = {:p} is not aligned", o.boundaries),
+            ));
+        }
+        for (i, &code) in unsafe { read_n(o.boundaries, 2 * naxes) }
+            .iter()
+            .enumerate()
+        {
+            let name = match code {
+                GRAD_BOUNDARY_ONE_SIDED => continue,
+                GRAD_BOUNDARY_PERIODIC => "PERIODIC",
+                GRAD_BOUNDARY_GHOST => "GHOST",
+                _ => {
+                    return Err(opt(
+                        Some(i / 2),
+                        format!(
+                            "options->boundaries[{i}] = {code} is not a GRAD_BOUNDARY_* code \
+                             (0 ONE_SIDED, 1 PERIODIC, 2 GHOST)"
+                        ),
+                    ))
+                }
+            };
+            return Err(opt(
+                Some(i / 2),
+                format!(
+                    "options->boundaries[{i}] = {code} ({name}) is not supported by this version \
+                     of the library yet: only GRAD_BOUNDARY_ONE_SIDED is"
+                ),
+            ));
+        }
+    }
+    Ok(Options::default().threads(o.threads.max(0) as usize))
+}

@@ -1,0 +1,51 @@
+//! # gradient
+//!
+//! numpy.gradient, bit for bit, as a Rust library with a C ABI.
+//!
+//! The crate has three layers, each using only the one beneath it:
+//!
+//! 1. the kernels (private): one pass per output, the contiguous dimension
+//!    innermost whatever the axis, no allocation;
+//! 2. the safe API on ndarray views: [`gradient`], [`gradient_into`] and
+//!    [`Plan`];
+//! 3. the C ABI in [`ffi`] (`include/gradient.h`), the only `unsafe` code.
+//!
+//! ```
+//! use gradient::{gradient, Spacing};
+//! use ndarray::array;
+//!
+//! let f = array![[1.0, 2.0, 6.0], [3.0, 4.0, 5.0]];
+//! let x = [1.0, 1.5, 3.5];
+//! let g = gradient(&f, &[Spacing::Uniform(2.0), Spacing::Coordinates(&x)], None, 1)?;
+//! assert_eq!(g[0], array![[1.0, 1.0, -0.5], [1.0, 1.0, -0.5]]);
+//! assert_eq!(g[1], array![[2.0, 2.0, 2.0], [2.0, 1.6999999999999993, 0.5]]);
+//! # Ok::<(), gradient::GradientError>(())
+//! ```
+//!
+//! ## Exactness
+//!
+//! Results are bit-identical to `numpy.gradient` (numpy >= 2.0) under
+//! numpy's own precision rules: a step is a Python float (float32 data
+//! computes in float32), coordinates are a float64 array (float32 data
+//! computes in double and rounds once), integers are converted to f64 as
+//! they are read, complex numbers follow numpy's complex arithmetic. See
+//! `SPEC.md` for the formulas.
+//!
+//! ## Where it differs from numpy
+//!
+//! It refuses what numpy silently turns into garbage: an `edge_order` other
+//! than 1 or 2, 0-d input, a step that is 0, NaN or infinite, coordinates
+//! that are not finite or not strictly monotonic. Data are never validated:
+//! NaN and infinity propagate as in numpy.
+#![deny(unsafe_op_in_unsafe_fn)]
+
+mod api;
+mod error;
+pub mod ffi;
+mod kernel;
+mod num;
+
+pub use api::{gradient, gradient_into, Options, Plan, Spacing, MAX_NDIM};
+pub use error::GradientError;
+pub use num::{Element, Num, Real};
+pub use num_complex::Complex;

@@ -1,0 +1,266 @@
+//! Element types and numpy's exact scalar arithmetic.
+//!
+//! Every operation here is one IEEE rounding in the type it names, in the
+//! order numpy performs it (SPEC A1/A3). Nothing is fused or reassociated:
+//! Rust never contracts `a * b + c` into a fused multiply-add on its own, and
+//! these functions keep numpy's operand order even where IEEE arithmetic is
+//! commutative, so the code reads like the numpy expression it mirrors.
+
+use num_complex::Complex;
+
+/// A real working precision: `f32` or `f64`.
+pub trait Real: Copy + Send + Sync + 'static + std::fmt::Debug {
+    /// Round a double to this precision (how numpy casts a Python float).
+    fn from_f64(x: f64) -> Self;
+}
+
+impl Real for f32 {
+    #[inline(always)]
+    fn from_f64(x: f64) -> Self {
+        x as f32
+    }
+}
+
+impl Real for f64 {
+    #[inline(always)]
+    fn from_f64(x: f64) -> Self {
+        x
+    }
+}
+
+/// A value type the kernels compute and store in: `f32`, `f64`,
+/// `Complex<f32>`, `Complex<f64>`.
+pub trait Num: Copy + Send + Sync + 'static + std::fmt::Debug {
+    /// The real type of this precision (for coefficients and steps).
+    type Real: Real;
+    /// The double-precision type numpy promotes to when a float64 array or
+    /// numpy scalar meets this type (`f64` or `Complex<f64>`).
+    type Wide: Num<Real = f64>;
+
+    fn zero() -> Self;
+    fn add(self, o: Self) -> Self;
+    fn sub(self, o: Self) -> Self;
+    /// `self / d` for a real `d`, as numpy divides this type by a real scalar.
+    fn div_real(self, d: Self::Real) -> Self;
+    /// `c * self` for a real coefficient `c`, as numpy multiplies.
+    fn mul_real(c: Self::Real, x: Self) -> Self;
+    /// Exact conversion to the wide type.
+    fn widen(self) -> Self::Wide;
+    /// Rounding conversion from the wide type (numpy's store into the output).
+    fn narrow(w: Self::Wide) -> Self;
+}
+
+macro_rules! real_num {
+    ($t:ty) => {
+        impl Num for $t {
+            type Real = $t;
+            type Wide = f64;
+            fn zero() -> Self {
+                0.0
+            }
+            #[inline(always)]
+            fn add(self, o: Self) -> Self {
+                self + o
+            }
+            #[inline(always)]
+            fn sub(self, o: Self) -> Self {
+                self - o
+            }
+            #[inline(always)]
+            fn div_real(self, d: $t) -> Self {
+                self / d
+            }
+            #[inline(always)]
+            fn mul_real(c: $t, x: Self) -> Self {
+                c * x
+            }
+            #[inline(always)]
+            fn widen(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn narrow(w: f64) -> Self {
+                w as $t
+            }
+        }
+    };
+}
+real_num!(f32);
+real_num!(f64);
+
+macro_rules! complex_num {
+    ($t:ty) => {
+        impl Num for Complex<$t> {
+            type Real = $t;
+            type Wide = Complex<f64>;
+            fn zero() -> Self {
+                Complex::new(0.0, 0.0)
+            }
+            #[inline(always)]
+            fn add(self, o: Self) -> Self {
+                Complex::new(self.re + o.re, self.im + o.im)
+            }
+            #[inline(always)]
+            fn sub(self, o: Self) -> Self {
+                Complex::new(self.re - o.re, self.im - o.im)
+            }
+            /// numpy casts the real divisor to complex `(d, +0.0)` and divides
+            /// with Smith's algorithm (`loops.c.src`, `@TYPE@_divide`):
+            /// `rat = 0/d`, `scl = 1/(d + 0*rat)`,
+            /// `((re + im*rat)*scl, (im - re*rat)*scl)`. The zero products
+            /// matter: they decide signed zeros and turn inf into nan exactly
+            /// as numpy does. `d` is never zero here (validated).
+            #[inline(always)]
+            fn div_real(self, d: $t) -> Self {
+                let zero: $t = 0.0;
+                let rat = zero / d;
+                let scl = (1.0 as $t) / (d + zero * rat);
+                Complex::new(
+                    (self.re + self.im * rat) * scl,
+                    (self.im - self.re * rat) * scl,
+                )
+            }
+            /// numpy casts the coefficient to complex `(c, +0.0)` and does a
+            /// full complex product: `(c*re - 0*im, c*im + 0*re)`.
+            #[inline(always)]
+            fn mul_real(c: $t, x: Self) -> Self {
+                let zero: $t = 0.0;
+                Complex::new(c * x.re - zero * x.im, c * x.im + zero * x.re)
+            }
+            #[inline(always)]
+            fn widen(self) -> Complex<f64> {
+                Complex::new(self.re as f64, self.im as f64)
+            }
+            #[inline(always)]
+            fn narrow(w: Complex<f64>) -> Self {
+                Complex::new(w.re as $t, w.im as $t)
+            }
+        }
+    };
+}
+complex_num!(f32);
+complex_num!(f64);
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// An input element type the library differentiates.
+///
+/// Floating and complex types keep their precision (`Output = Self`); the
+/// integer types are converted to `f64` value by value as they are read
+/// (numpy's `f.astype(float64)`, with no wrap-around and no temporary copy),
+/// so their output is `f64`.
+///
+/// This trait is sealed: it is implemented for `f32`, `f64`,
+/// `Complex<f32>`, `Complex<f64>`, `i8`..`i64` and `u8`..`u64`.
+pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
+    /// The output element type (and the working type of uniform steps).
+    type Output: Num;
+    /// Convert one input value to the working type.
+    fn load(self) -> Self::Output;
+}
+
+macro_rules! identity_element {
+    ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl Element for $t {
+            type Output = $t;
+            #[inline(always)]
+            fn load(self) -> $t {
+                self
+            }
+        }
+    )*};
+}
+identity_element!(f32, f64, Complex<f32>, Complex<f64>);
+
+macro_rules! int_element {
+    ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl Element for $t {
+            type Output = f64;
+            #[inline(always)]
+            fn load(self) -> f64 {
+                self as f64
+            }
+        }
+    )*};
+}
+int_element!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+/// Where a stencil computes: in the output type itself (a step passed as a
+/// Python float is "weak" in numpy and takes the array's precision), or in
+/// the wide type (a float64 coordinate array or numpy float64 scalar is
+/// "strong" and promotes float32/complex64 to double).
+pub(crate) trait Lift<O: Num>: Copy + Send + Sync + 'static {
+    type P: Num;
+    fn up(o: O) -> Self::P;
+    fn down(p: Self::P) -> O;
+}
+
+/// Compute in the output precision.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Native;
+/// Compute in double precision, round once at the store.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Wide;
+
+impl<O: Num> Lift<O> for Native {
+    type P = O;
+    #[inline(always)]
+    fn up(o: O) -> O {
+        o
+    }
+    #[inline(always)]
+    fn down(p: O) -> O {
+        p
+    }
+}
+
+impl<O: Num> Lift<O> for Wide {
+    type P = O::Wide;
+    #[inline(always)]
+    fn up(o: O) -> O::Wide {
+        o.widen()
+    }
+    #[inline(always)]
+    fn down(p: O::Wide) -> O {
+        O::narrow(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn complex_division_keeps_numpy_signed_zeros() {
+        // re = -0.0, im = 1: numpy gives (+0.0, 0.5) for / 2.0 because
+        // re + im*rat = -0.0 + +0.0 = +0.0.
+        let z = Complex::new(-0.0f64, 1.0).div_real(2.0);
+        assert_eq!(z.re.to_bits(), 0.0f64.to_bits());
+        assert_eq!(z.im, 0.5);
+        // A negative divisor gives rat = -0.0.
+        let z = Complex::new(-0.0f64, 1.0).div_real(-2.0);
+        assert_eq!(z.re.to_bits(), (-0.0f64 * -0.5).to_bits());
+        // inf in one component makes the other nan, as in numpy.
+        let z = Complex::new(f64::INFINITY, 1.0).div_real(2.0);
+        assert!(z.re.is_infinite() && z.im.is_nan());
+    }
+
+    #[test]
+    fn complex_real_product_is_a_full_complex_product() {
+        let z = Complex::<f64>::mul_real(2.0, Complex::new(1.0, f64::INFINITY));
+        assert!(z.re.is_nan() && z.im.is_infinite());
+        let z = Complex::<f32>::mul_real(2.0, Complex::new(1.5, -2.0));
+        assert_eq!((z.re, z.im), (3.0, -4.0));
+    }
+
+    #[test]
+    fn integers_convert_without_wraparound() {
+        assert_eq!(i64::MAX.load(), 9.223372036854775807e18);
+        assert_eq!(u64::MAX.load(), 1.8446744073709552e19);
+        assert_eq!((-128i8).load(), -128.0);
+    }
+}
