@@ -259,7 +259,7 @@ mod tests {
 
     #[test]
     fn integers_convert_without_wraparound() {
-        assert_eq!(i64::MAX.load(), 9.223372036854775807e18);
+        assert_eq!(i64::MAX.load(), 9.223_372_036_854_776e18);
         assert_eq!(u64::MAX.load(), 1.8446744073709552e19);
         assert_eq!((-128i8).load(), -128.0);
     }

@@ -500,3 +500,62 @@ pub extern "C" fn grad_version() -> u32 {
         | parse_u32(env!("CARGO_PKG_VERSION_PATCH"));
     V
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(e: &grad_error) -> String {
+        let bytes: Vec<u8> = e
+            .message
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn a_panic_becomes_internal_and_never_unwinds() {
+        let mut e = grad_error {
+            status: -5,
+            axis: 7,
+            message: [1; 256],
+        };
+        let s = boundary(&mut e, || panic!("kernel exploded"));
+        assert_eq!(s, GRAD_STATUS_INTERNAL);
+        assert_eq!(e.status, GRAD_STATUS_INTERNAL);
+        assert_eq!(e.axis, -1);
+        assert!(message(&e).contains("kernel exploded"), "{}", message(&e));
+        // And with err == NULL.
+        assert_eq!(
+            boundary(std::ptr::null_mut(), || panic!("again")),
+            GRAD_STATUS_INTERNAL
+        );
+    }
+
+    #[test]
+    fn long_messages_are_truncated_and_terminated() {
+        let mut e = grad_error {
+            status: 0,
+            axis: 0,
+            message: [1; 256],
+        };
+        let long = "é".repeat(300);
+        let s = boundary(&mut e, || Err(GradientError::InvalidShape(long)));
+        assert_eq!(s, GRAD_STATUS_INVALID_SHAPE);
+        assert_eq!(e.message[255], 0);
+        assert!(message(&e).chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn every_status_has_a_text() {
+        for s in (-1..=13).chain([99, 1000]) {
+            let p = grad_status_str(s);
+            assert!(!p.is_null());
+            let text = unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap();
+            assert!(!text.is_empty());
+        }
+        assert_eq!(grad_version(), 1 << 8);
+    }
+}

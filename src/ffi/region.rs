@@ -94,7 +94,7 @@ pub(crate) fn self_overlaps(r: &Region) -> bool {
         if s < span {
             return true;
         }
-        span = s * (n - 1) + span;
+        span += s * (n - 1);
     }
     false
 }
