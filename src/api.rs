@@ -1,9 +1,9 @@
 //! Layer 2: the safe Rust API on ndarray views.
 
-use ndarray::{Array, ArrayBase, ArrayViewMut, Data, Dimension, ShapeBuilder};
+use ndarray::{Array, ArrayBase, ArrayViewMut, Axis, Data, Dimension, ShapeBuilder};
 
 use crate::error::GradientError;
-use crate::kernel::{self, Coefs, Rule};
+use crate::kernel::{self, Coefs, End, Ends, Rule};
 use crate::num::{Element, Num};
 
 /// The most dimensions an array may have (numpy's limit too).
@@ -21,20 +21,75 @@ pub enum Spacing<'a> {
     Coordinates(&'a [f64]),
 }
 
+/// How the ends of one differentiated axis are treated.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Boundary {
+    /// numpy's one-sided edge formulas on both ends.
+    #[default]
+    OneSided,
+    /// The axis wraps around: point 0's left neighbour is point n-1 and
+    /// point n-1's right neighbour is point 0. A uniform step wraps with the
+    /// same step. With coordinates, `period` is required: finite, positive and
+    /// larger than the coordinate span; the wrap step is
+    /// `x[0] + period - x[n-1]` (`x[0] - period - x[n-1]` for decreasing
+    /// coordinates). `period` is not used with a step.
+    ///
+    /// The result equals numpy on the array padded with one wrapped point per
+    /// side (coordinates padded with `x[n-1] - period` and `x[0] + period`),
+    /// with the pad removed.
+    Periodic { period: Option<f64> },
+    /// Each end is one-sided or a ghost (halo) point.
+    Sides { lo: Side, hi: Side },
+}
+
+/// One end of an axis that is not periodic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// numpy's one-sided edge formula (a physical boundary).
+    OneSided,
+    /// The input holds one extra halo point on this side, read only as a
+    /// neighbour (filled by the caller, e.g. by an MPI exchange). The
+    /// outputs cover the owned region: one point fewer along this axis, for
+    /// every output. The result equals numpy on the whole global array,
+    /// restricted to the owned region.
+    Ghost,
+}
+
 /// Options beyond numpy's behaviour. `Options::default()` is numpy's
 /// behaviour on the calling thread.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// ```
+/// use gradient::{gradient_with, Boundary, Options, Spacing};
+/// use ndarray::arr1;
+///
+/// // A periodic signal: the ends use the wrapped neighbours.
+/// let f = arr1(&[0.0, 1.0, 0.0, -1.0]);
+/// let opts = Options::default().boundaries(vec![Boundary::Periodic { period: None }]);
+/// let g = gradient_with(&f, &[Spacing::Unit], None, 1, &opts)?;
+/// assert_eq!(g[0].to_vec(), [1.0, 0.0, -1.0, 0.0]);
+/// # Ok::<(), gradient::GradientError>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Options {
     /// Worker threads; 0 or 1 means the calling thread only. Results do not
     /// depend on it.
     pub threads: usize,
+    /// Empty (every axis one-sided, numpy's behaviour) or one entry per
+    /// differentiated axis, in axes order.
+    pub boundaries: Vec<Boundary>,
 }
 
 impl Options {
     /// Set the number of threads.
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = threads;
+        self
+    }
+
+    /// Set the boundaries, one per differentiated axis in axes order.
+    pub fn boundaries(mut self, boundaries: Vec<Boundary>) -> Self {
+        self.boundaries = boundaries;
         self
     }
 }
@@ -63,10 +118,14 @@ type Result<T> = std::result::Result<T, GradientError>;
 #[derive(Clone, Debug)]
 pub struct Plan {
     shape: Vec<usize>,
+    out_shape: Vec<usize>,
+    /// Halo points (low, high) of every dimension.
+    ghosts: Vec<(usize, usize)>,
     axes: Vec<usize>,
     rules: Vec<Rule>,
+    ends: Vec<Ends>,
     order2: bool,
-    options: Options,
+    threads: usize,
 }
 
 impl Plan {
@@ -98,25 +157,35 @@ impl Plan {
             check_spacing_entry(k, s, spacing.len(), shape, &axes)?;
         }
         let order2 = check_edge_order(edge_order as i64)?;
-        check_lengths(shape, &axes, edge_order)?;
-        let rules = axes
+        let entry = |k: usize| match spacing.len() {
+            0 => Spacing::Unit,
+            1 => spacing[0],
+            _ => spacing[k],
+        };
+        let boundaries = check_boundaries(&options.boundaries, &axes, shape, &entry)?;
+        check_lengths(shape, &axes, edge_order, &boundaries)?;
+        let ends: Vec<Ends> = boundaries.iter().map(ends_of).collect();
+        let mut ghosts = vec![(0, 0); shape.len()];
+        for (&axis, e) in axes.iter().zip(&ends) {
+            ghosts[axis] = e.ghosts();
+        }
+        let out_shape = shape
             .iter()
-            .enumerate()
-            .map(|(k, _)| {
-                let s = match spacing.len() {
-                    0 => Spacing::Unit,
-                    1 => spacing[0],
-                    _ => spacing[k],
-                };
-                rule(&s)
-            })
+            .zip(&ghosts)
+            .map(|(&n, &(lo, hi))| n - lo - hi)
+            .collect();
+        let rules = (0..axes.len())
+            .map(|k| rule(&entry(k), &boundaries[k]))
             .collect();
         Ok(Plan {
             shape: shape.to_vec(),
+            out_shape,
+            ghosts,
             axes,
             rules,
+            ends,
             order2,
-            options: options.clone(),
+            threads: options.threads,
         })
     }
 
@@ -125,14 +194,20 @@ impl Plan {
         &self.axes
     }
 
-    /// The shape this plan was validated for.
+    /// The input shape this plan was validated for.
     pub fn shape(&self) -> &[usize] {
         &self.shape
     }
 
+    /// The shape of every output: the input shape less the ghost points
+    /// (equal to [`Plan::shape`] without [`Side::Ghost`] boundaries).
+    pub fn out_shape(&self) -> &[usize] {
+        &self.out_shape
+    }
+
     /// Differentiate `f` into caller-owned outputs, one per axis in axes
-    /// order, each of `f`'s shape with any strides. Nothing is written unless
-    /// every shape matches.
+    /// order, each of [`Plan::out_shape`] with any strides. Nothing is
+    /// written unless every shape matches.
     pub fn run<A, S, D>(
         &self,
         f: &ArrayBase<S, D>,
@@ -158,11 +233,11 @@ impl Plan {
             )));
         }
         for (k, o) in out.iter().enumerate() {
-            if o.shape() != f.shape() {
+            if o.shape() != self.out_shape.as_slice() {
                 return Err(GradientError::InvalidShape(format!(
                     "out[{k}] has shape {:?}, expected {:?}",
                     o.shape(),
-                    f.shape()
+                    self.out_shape
                 )));
             }
         }
@@ -174,20 +249,30 @@ impl Plan {
         Ok(())
     }
 
-    /// Output `k` (axes order) from validated, same-shape views.
+    /// Output `k` (axes order) from validated views of [`Plan::shape`] and
+    /// [`Plan::out_shape`].
     pub(crate) fn run_axis<A: Element>(
         &self,
         f: ndarray::ArrayViewD<'_, A>,
         out: ndarray::ArrayViewMutD<'_, A::Output>,
         k: usize,
     ) {
+        let axis = self.axes[k];
+        // Other axes' halo points are not part of this output.
+        let mut f = f;
+        for (d, &(lo, hi)) in self.ghosts.iter().enumerate() {
+            if d != axis && lo + hi > 0 {
+                f.slice_axis_inplace(Axis(d), (lo..self.shape[d] - hi).into());
+            }
+        }
         kernel::differentiate(
             f,
             out,
-            self.axes[k],
+            axis,
             &self.rules[k],
+            self.ends[k],
             self.order2,
-            self.options.threads,
+            self.threads,
         );
     }
 }
@@ -230,11 +315,32 @@ where
     S: Data<Elem = A>,
     D: Dimension,
 {
-    let plan = Plan::new(f.shape(), spacing, axes, edge_order)?;
+    gradient_with(f, spacing, axes, edge_order, &Options::default())
+}
+
+/// [`gradient`] with [`Options`]: threads, periodic and ghost-cell
+/// boundaries. The outputs have [`Plan::out_shape`].
+pub fn gradient_with<A, S, D>(
+    f: &ArrayBase<S, D>,
+    spacing: &[Spacing<'_>],
+    axes: Option<&[isize]>,
+    edge_order: usize,
+    options: &Options,
+) -> Result<Vec<Array<A::Output, D>>>
+where
+    A: Element,
+    S: Data<Elem = A>,
+    D: Dimension,
+{
+    let plan = Plan::with_options(f.shape(), spacing, axes, edge_order, options)?;
     // Keep a Fortran-ordered input's layout, as numpy's empty_like does.
     let fortran = f.ndim() > 1 && f.t().is_standard_layout() && !f.is_standard_layout();
+    let mut dim = f.raw_dim();
+    for (d, &n) in plan.out_shape.iter().enumerate() {
+        dim[d] = n;
+    }
     let mut outs: Vec<Array<A::Output, D>> = (0..plan.axes.len())
-        .map(|_| Array::from_elem(f.raw_dim().set_f(fortran), A::Output::zero()))
+        .map(|_| Array::from_elem(dim.clone().set_f(fortran), A::Output::zero()))
         .collect();
     let mut views: Vec<_> = outs.iter_mut().map(|o| o.view_mut()).collect();
     plan.run(f, &mut views)?;
@@ -427,16 +533,119 @@ pub(crate) fn check_edge_order(edge_order: i64) -> Result<bool> {
     }
 }
 
-pub(crate) fn check_lengths(shape: &[usize], axes: &[usize], edge_order: usize) -> Result<()> {
-    for (k, &axis) in axes.iter().enumerate() {
-        if shape[axis] < edge_order + 1 {
-            return Err(GradientError::ShapeTooSmall {
-                index: k,
+/// Check the options' boundaries against the axes and spacing; returns one
+/// boundary per axis.
+pub(crate) fn check_boundaries<'a>(
+    boundaries: &[Boundary],
+    axes: &[usize],
+    shape: &[usize],
+    entry: &dyn Fn(usize) -> Spacing<'a>,
+) -> Result<Vec<Boundary>> {
+    let opt = |index, message| GradientError::InvalidOptions { index, message };
+    if boundaries.is_empty() {
+        return Ok(vec![Boundary::OneSided; axes.len()]);
+    }
+    if boundaries.len() != axes.len() {
+        return Err(opt(
+            None,
+            format!(
+                "{} boundaries given for naxes = {}: give one per differentiated axis",
+                boundaries.len(),
+                axes.len()
+            ),
+        ));
+    }
+    for (k, b) in boundaries.iter().enumerate() {
+        let Boundary::Periodic { period } = *b else {
+            continue;
+        };
+        let Spacing::Coordinates(x) = entry(k) else {
+            continue;
+        };
+        let Some(p) = period else {
+            return Err(opt(
+                Some(k),
+                format!(
+                    "axes[{k}] is PERIODIC with COORDINATES but has no period (options->periods[{k}])"
+                ),
+            ));
+        };
+        let n = shape[axes[k]];
+        let span = if n > 0 { (x[n - 1] - x[0]).abs() } else { 0.0 };
+        if !(p.is_finite() && p > 0.0 && p > span) {
+            return Err(opt(
+                Some(k),
+                format!(
+                    "options->periods[{k}] = {p} is invalid: a period must be finite, positive and \
+                     larger than the coordinate span {span}"
+                ),
+            ));
+        }
+        if n >= 1 {
+            let dp = periodic_diffs(x, p);
+            let (first, last) = (dp[0], dp[dp.len() - 1]);
+            let sign = x.get(1).map_or(1.0, |&x1| (x1 - x[0]).signum());
+            if !(first.is_finite() && last.is_finite() && first * sign > 0.0 && last * sign > 0.0) {
+                return Err(opt(
+                    Some(k),
+                    format!(
+                        "options->periods[{k}] = {p}: the wrapped coordinates are not strictly \
+                         monotonic (wrap steps {first} and {last})"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(boundaries.to_vec())
+}
+
+fn ends_of(b: &Boundary) -> Ends {
+    let end = |s: Side| match s {
+        Side::OneSided => End::Edge,
+        Side::Ghost => End::Ghost,
+    };
+    match *b {
+        Boundary::OneSided => Ends::ONE_SIDED,
+        Boundary::Periodic { .. } => Ends {
+            lo: End::Wrap,
+            hi: End::Wrap,
+        },
+        Boundary::Sides { lo, hi } => Ends {
+            lo: end(lo),
+            hi: end(hi),
+        },
+    }
+}
+
+pub(crate) fn check_lengths(
+    shape: &[usize],
+    axes: &[usize],
+    edge_order: usize,
+    boundaries: &[Boundary],
+) -> Result<()> {
+    for (k, (&axis, b)) in axes.iter().zip(boundaries).enumerate() {
+        let n = shape[axis];
+        let (lo, hi) = ends_of(b).ghosts();
+        if lo + hi == 0 {
+            if n < edge_order + 1 {
+                return Err(GradientError::ShapeTooSmall {
+                    index: k,
+                    message: format!(
+                        "shape[{axis}] = {n} (axes[{k}]) is too short for edge_order = \
+                         {edge_order}: at least {} points are needed",
+                        edge_order + 1
+                    ),
+                });
+            }
+        } else if n < lo + hi + 1 || (lo + hi < 2 && n < edge_order + 1) {
+            return Err(GradientError::InvalidOptions {
+                index: Some(k),
                 message: format!(
-                    "shape[{axis}] = {} (axes[{k}]) is too short for edge_order = {edge_order}: \
-                     at least {} points are needed",
-                    shape[axis],
-                    edge_order + 1
+                    "shape[{axis}] = {n} (axes[{k}]) with {} ghost point(s) leaves an owned \
+                     region too short for edge_order = {edge_order}: the input needs at least \
+                     {} points",
+                    lo + hi,
+                    (lo + hi + 1).max(if lo + hi < 2 { edge_order + 1 } else { 0 })
                 ),
             });
         }
@@ -444,12 +653,35 @@ pub(crate) fn check_lengths(shape: &[usize], axes: &[usize], edge_order: usize) 
     Ok(())
 }
 
+/// Differences of the coordinates padded periodically (numpy's `np.diff` of
+/// `[x[n-1] - P, x..., x[0] + P]`, with `P` signed like the coordinates).
+fn periodic_diffs(x: &[f64], period: f64) -> Vec<f64> {
+    let n = x.len();
+    let p = if n > 1 && x[1] < x[0] {
+        -period
+    } else {
+        period
+    };
+    let mut dp = Vec::with_capacity(n + 1);
+    dp.push(x[0] - (x[n - 1] - p));
+    dp.extend(x.windows(2).map(|w| w[1] - w[0]));
+    dp.push((x[0] + p) - x[n - 1]);
+    dp
+}
+
 /// Resolve a validated spacing entry (numpy's varargs handling).
-fn rule(s: &Spacing<'_>) -> Rule {
-    match *s {
-        Spacing::Unit => Rule::Step(1.0),
-        Spacing::Uniform(h) => Rule::Step(h),
-        Spacing::Coordinates(x) => {
+fn rule(s: &Spacing<'_>, b: &Boundary) -> Rule {
+    match (*s, *b) {
+        (Spacing::Unit, _) => Rule::Step(1.0),
+        (Spacing::Uniform(h), _) => Rule::Step(h),
+        (Spacing::Coordinates(x), Boundary::Periodic { period: Some(p) }) => {
+            let dp = periodic_diffs(x, p);
+            match dp.iter().all(|&v| v == dp[0]) {
+                true => Rule::CoordStep(dp[0]),
+                false => Rule::Coords(Coefs::periodic(&dp)),
+            }
+        }
+        (Spacing::Coordinates(x), _) => {
             let d: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
             // numpy: `if (diffx == diffx[0]).all(): diffx = diffx[0]`, a float64
             // scalar. Fewer than two points never reach a kernel.
@@ -541,5 +773,82 @@ mod tests {
         let g = gradient(&f, &[], Some(&[1]), 2).unwrap();
         assert_eq!(g[0].shape(), &[0, 3]);
         assert!(gradient(&f, &[], Some(&[0]), 1).is_err());
+    }
+
+    #[test]
+    fn ghost_blocks_assemble_the_global_result() {
+        let x: Vec<f64> = (0..12).map(|i| (i as f64).powf(1.3)).collect();
+        let f = ndarray::Array1::from_shape_fn(12, |i| (i as f64 * 0.7).sin());
+        for e in [1, 2] {
+            let global = gradient(&f, &[Spacing::Coordinates(&x)], None, e).unwrap();
+            // Blocks [0, 5), [5, 9), [9, 12) with one halo point at each cut.
+            let mut assembled = Vec::new();
+            for (lo, hi) in [(0, 5), (5, 9), (9, 12)] {
+                let (glo, ghi) = (lo > 0, hi < 12);
+                let (a, b) = (lo - glo as usize, hi + ghi as usize);
+                let side = |g| if g { Side::Ghost } else { Side::OneSided };
+                let opts = Options::default().boundaries(vec![Boundary::Sides {
+                    lo: side(glo),
+                    hi: side(ghi),
+                }]);
+                let part = f.slice(ndarray::s![a..b]);
+                let g = gradient_with(&part, &[Spacing::Coordinates(&x[a..b])], None, e, &opts)
+                    .unwrap();
+                assert_eq!(g[0].len(), hi - lo);
+                assembled.extend(g[0].iter().copied());
+            }
+            assert_eq!(assembled, global[0].to_vec(), "edge_order {e}");
+        }
+    }
+
+    #[test]
+    fn periodic_equals_numpy_on_the_padded_array() {
+        // numpy: np.gradient([3, 0, 1, 0, -1, 3], 0.5)[1:-1] on the padded array
+        let f = array![0.0, 1.0, 0.0, -1.0];
+        let opts = Options::default().boundaries(vec![Boundary::Periodic { period: None }]);
+        let g = gradient_with(&f, &[Spacing::Uniform(0.5)], None, 1, &opts).unwrap();
+        assert_eq!(g[0].to_vec(), [2.0, 0.0, -2.0, 0.0]);
+        // Coordinates need a period larger than their span.
+        let x = [0.0, 1.0, 2.0, 3.0];
+        let e = gradient_with(&f, &[Spacing::Coordinates(&x)], None, 1, &opts).unwrap_err();
+        assert!(e.to_string().contains("no period"), "{e}");
+        let bad = Options::default().boundaries(vec![Boundary::Periodic { period: Some(3.0) }]);
+        let e = gradient_with(&f, &[Spacing::Coordinates(&x)], None, 1, &bad).unwrap_err();
+        assert!(
+            matches!(e, GradientError::InvalidOptions { index: Some(0), .. }),
+            "{e}"
+        );
+        let ok = Options::default().boundaries(vec![Boundary::Periodic { period: Some(4.0) }]);
+        let g = gradient_with(&f, &[Spacing::Coordinates(&x)], None, 1, &ok).unwrap();
+        assert_eq!(g[0].to_vec(), [1.0, 0.0, -1.0, 0.0]);
+    }
+
+    #[test]
+    fn ghost_outputs_share_the_owned_shape() {
+        let f = ndarray::Array2::<f64>::from_shape_fn((5, 6), |(i, j)| (i * 6 + j) as f64);
+        let opts = Options::default().boundaries(vec![
+            Boundary::Sides {
+                lo: Side::Ghost,
+                hi: Side::OneSided,
+            },
+            Boundary::Sides {
+                lo: Side::Ghost,
+                hi: Side::Ghost,
+            },
+        ]);
+        let g = gradient_with(&f, &[], None, 1, &opts).unwrap();
+        assert_eq!(g[0].shape(), &[4, 4]);
+        assert_eq!(g[1].shape(), &[4, 4]);
+        assert!(g[0].iter().all(|&v| v == 6.0) && g[1].iter().all(|&v| v == 1.0));
+        // Too short an owned region: INVALID_OPTIONS, not SHAPE_TOO_SMALL.
+        let tiny = ndarray::Array1::<f64>::zeros(2);
+        let o = Options::default().boundaries(vec![Boundary::Sides {
+            lo: Side::Ghost,
+            hi: Side::Ghost,
+        }]);
+        let e = gradient_with(&tiny, &[], None, 1, &o).unwrap_err();
+        assert!(matches!(e, GradientError::InvalidOptions { .. }), "{e}");
+        let wrong = Options::default().boundaries(vec![Boundary::OneSided]);
+        assert!(gradient_with(&f, &[], None, 1, &wrong).is_err());
     }
 }

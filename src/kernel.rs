@@ -34,33 +34,70 @@ pub(crate) enum Rule {
     Coords(Coefs),
 }
 
+/// How one end of an axis is treated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum End {
+    /// numpy's one-sided edge formula.
+    Edge,
+    /// The input holds one halo point beyond the owned region; the owned
+    /// end point is an interior point.
+    Ghost,
+    /// Periodic: the axis wraps around (always on both ends).
+    Wrap,
+}
+
+/// The two ends of a differentiated axis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Ends {
+    pub lo: End,
+    pub hi: End,
+}
+
+impl Ends {
+    pub(crate) const ONE_SIDED: Ends = Ends {
+        lo: End::Edge,
+        hi: End::Edge,
+    };
+
+    /// Halo points on the low and high side.
+    pub(crate) fn ghosts(self) -> (usize, usize) {
+        (
+            (self.lo == End::Ghost) as usize,
+            (self.hi == End::Ghost) as usize,
+        )
+    }
+}
+
 /// Coefficients of the non-uniform formulas (SPEC A1), computed once per
-/// axis from the coordinate differences `d`.
+/// axis from the coordinate differences.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Coefs {
-    /// `[a, b, c]` for interior point `i` at index `i - 1`.
+    /// `[a, b, c]` of the interior formula at input point `first + k`.
     interior: Vec<[f64; 3]>,
+    first: usize,
     d0: f64,
     dn: f64,
     lo: [f64; 3],
     hi: [f64; 3],
 }
 
+fn interior_coefs(d: &[f64]) -> Vec<[f64; 3]> {
+    d.windows(2)
+        .map(|w| {
+            let (h1, h2) = (w[0], w[1]);
+            [
+                (-h2) / (h1 * (h1 + h2)),
+                (h2 - h1) / (h1 * h2),
+                h1 / (h2 * (h1 + h2)),
+            ]
+        })
+        .collect()
+}
+
 impl Coefs {
     /// `d` holds the `n - 1 >= 1` coordinate differences.
     pub(crate) fn new(d: &[f64]) -> Self {
         let m = d.len();
-        let interior = d
-            .windows(2)
-            .map(|w| {
-                let (h1, h2) = (w[0], w[1]);
-                [
-                    (-h2) / (h1 * (h1 + h2)),
-                    (h2 - h1) / (h1 * h2),
-                    h1 / (h2 * (h1 + h2)),
-                ]
-            })
-            .collect();
         let (lo, hi) = if m >= 2 {
             let (h1, h2) = (d[0], d[1]);
             let lo = [
@@ -80,11 +117,26 @@ impl Coefs {
             ([0.0; 3], [0.0; 3])
         };
         Coefs {
-            interior,
+            interior: interior_coefs(d),
+            first: 1,
             d0: d[0],
             dn: d[m - 1],
             lo,
             hi,
+        }
+    }
+
+    /// A periodic axis of `n` points: `dp` holds the `n + 1` differences of
+    /// the coordinates padded with one wrapped point per side, so every
+    /// point gets an interior formula.
+    pub(crate) fn periodic(dp: &[f64]) -> Self {
+        Coefs {
+            interior: interior_coefs(dp),
+            first: 0,
+            d0: dp[0],
+            dn: dp[dp.len() - 1],
+            lo: [0.0; 3],
+            hi: [0.0; 3],
         }
     }
 }
@@ -118,7 +170,8 @@ pub(crate) trait Point<I: Element>: Copy {
 /// A differentiation stencil along one axis of `n` points.
 pub(crate) trait Stencil<I: Element>: Sync {
     type Op: Point<I>;
-    /// The formula of interior point `i` (`1 <= i <= n - 2`).
+    /// The interior formula at input point `i` (any point of a periodic
+    /// axis, `1 <= i <= n - 2` otherwise).
     fn op(&self, i: usize) -> Self::Op;
     /// `out[0]` from `f[0], f[1], f[2]` (edge_order 1 ignores `f2`).
     fn left(&self, f0: I, f1: I, f2: I) -> I::Output;
@@ -238,7 +291,7 @@ impl<I: Element> Stencil<I> for NonUniform<'_, I> {
     #[inline(always)]
     fn op(&self, i: usize) -> Self::Op {
         CoefOp {
-            c: self.c.interior[i - 1],
+            c: self.c.interior[i - self.c.first],
             _m: PhantomData,
         }
     }
@@ -260,28 +313,75 @@ impl<I: Element> Stencil<I> for NonUniform<'_, I> {
     }
 }
 
-/// Differentiate `f` along `axis` into `out` (same shape) by `rule`.
+/// Differentiate `f` along `axis` into `out` by `rule`.
 ///
-/// The caller guarantees `f.shape()[axis] >= 2` (`>= 3` with `order2`).
+/// `f` has `n` points along `axis`; `out` has the owned `m = n - ghosts`
+/// points (the same extent on every other dimension). The caller
+/// guarantees enough points for the ends and the edge order.
 pub(crate) fn differentiate<I: Element>(
     f: ArrayViewD<'_, I>,
     out: ArrayViewMutD<'_, I::Output>,
     axis: usize,
     rule: &Rule,
+    ends: Ends,
     order2: bool,
     threads: usize,
 ) {
+    let job = Job { axis, ends };
     match rule {
-        Rule::Step(h) => split(
-            &Uniform::<I, Native>::new(*h, order2),
-            f,
-            out,
-            axis,
-            threads,
-        ),
-        Rule::CoordStep(h) => split(&Uniform::<I, Wide>::new(*h, order2), f, out, axis, threads),
-        Rule::Coords(c) => split(&NonUniform::<I>::new(c, order2), f, out, axis, threads),
+        Rule::Step(h) => split(&Uniform::<I, Native>::new(*h, order2), f, out, job, threads),
+        Rule::CoordStep(h) => split(&Uniform::<I, Wide>::new(*h, order2), f, out, job, threads),
+        Rule::Coords(c) => split(&NonUniform::<I>::new(c, order2), f, out, job, threads),
     }
+}
+
+/// The axis and its ends.
+#[derive(Clone, Copy)]
+struct Job {
+    axis: usize,
+    ends: Ends,
+}
+
+/// Which formula an end point uses.
+#[derive(Clone, Copy)]
+enum Formula {
+    Left,
+    Right,
+    Op(usize),
+}
+
+/// The formula and the three input points of output point `i` (input point
+/// `g = i + lo ghosts`) when it may be an end point.
+#[inline]
+fn end_point(g: usize, n: usize, ends: Ends) -> (Formula, [usize; 3]) {
+    if g == 0 && ends.lo == End::Edge {
+        (Formula::Left, [0, 1, if n > 2 { 2 } else { 1 }])
+    } else if g == n - 1 && ends.hi == End::Edge {
+        (
+            Formula::Right,
+            [if n > 2 { n - 3 } else { n - 2 }, n - 2, n - 1],
+        )
+    } else {
+        // An interior point, wrapping around on a periodic axis.
+        let gm = if g == 0 { n - 1 } else { g - 1 };
+        let gp = if g + 1 == n { 0 } else { g + 1 };
+        (Formula::Op(g), [gm, g, gp])
+    }
+}
+
+#[inline(always)]
+fn eval<I: Element, S: Stencil<I>>(st: &S, fm: Formula, a: I, b: I, c: I) -> I::Output {
+    match fm {
+        Formula::Left => st.left(a, b, c),
+        Formula::Right => st.right(a, b, c),
+        Formula::Op(g) => st.op(g).eval(a, b, c),
+    }
+}
+
+/// The output positions that are not plain interior points: the first and
+/// the last (one position when `m == 1`).
+fn end_positions(m: usize) -> impl Iterator<Item = usize> {
+    std::iter::once(0).chain((m > 1).then_some(m - 1))
 }
 
 /// Arrays smaller than this are not worth a thread.
@@ -294,14 +394,14 @@ fn split<I: Element, S: Stencil<I>>(
     st: &S,
     f: ArrayViewD<'_, I>,
     out: ArrayViewMutD<'_, I::Output>,
-    axis: usize,
+    job: Job,
     threads: usize,
 ) {
     let dim = (0..f.ndim())
-        .filter(|&d| d != axis && f.len_of(Axis(d)) > 1)
+        .filter(|&d| d != job.axis && f.len_of(Axis(d)) > 1)
         .max_by_key(|&d| f.stride_of(Axis(d)).unsigned_abs());
     let Some(d) = dim.filter(|_| threads > 1 && f.len() >= MIN_PARALLEL_LEN) else {
-        return apply(st, f, out, axis);
+        return apply(st, f, out, job);
     };
     let pieces = threads.min(f.len_of(Axis(d)));
     std::thread::scope(|s| {
@@ -312,14 +412,14 @@ fn split<I: Element, S: Stencil<I>>(
             let (oa, ob) = out.split_at(Axis(d), len);
             (f, out) = (fb, ob);
             let spawned =
-                std::thread::Builder::new().spawn_scoped(s, move || apply(st, fa, oa, axis));
+                std::thread::Builder::new().spawn_scoped(s, move || apply(st, fa, oa, job));
             if let Err(e) = spawned {
                 // The OS refused a thread: a bug-free caller cannot cause
                 // this, and the boundary reports it as an internal error.
                 panic!("could not start a worker thread: {e}");
             }
         }
-        apply(st, f, out, axis);
+        apply(st, f, out, job);
     });
 }
 
@@ -330,11 +430,12 @@ fn apply<I: Element, S: Stencil<I>>(
     st: &S,
     f: ArrayViewD<'_, I>,
     mut out: ArrayViewMutD<'_, I::Output>,
-    axis: usize,
+    job: Job,
 ) {
-    if f.is_empty() {
+    if out.is_empty() {
         return;
     }
+    let axis = job.axis;
     let n = f.len_of(Axis(axis));
     let plane = f.len() / n;
     let inner = (0..f.ndim())
@@ -345,48 +446,48 @@ fn apply<I: Element, S: Stencil<I>>(
             if plane >= MIN_ROW_PLANE
                 && f.stride_of(Axis(j)).unsigned_abs() < f.stride_of(Axis(axis)).unsigned_abs() =>
         {
-            rows(st, f, out, axis, j)
+            rows(st, f, out, job, j)
         }
         _ => Zip::from(out.lanes_mut(Axis(axis)))
             .and(f.lanes(Axis(axis)))
-            .for_each(|o, f| lane(st, f, o)),
+            .for_each(|o, f| lane(st, f, o, job.ends)),
     }
 }
 
-/// Row mode: output plane `i` from input planes around `i`, row by row
-/// along dimension `inner`.
+/// Row mode: output plane `i` from the input planes around `g = i + off`,
+/// row by row along dimension `inner`.
 fn rows<I: Element, S: Stencil<I>>(
     st: &S,
     f: ArrayViewD<'_, I>,
     mut out: ArrayViewMutD<'_, I::Output>,
-    axis: usize,
+    job: Job,
     inner: usize,
 ) {
-    let n = f.len_of(Axis(axis));
-    let jj = if inner > axis { inner - 1 } else { inner };
-    let plane = |k: usize| f.index_axis(Axis(axis), k);
-    let (l2, ra) = if n > 2 { (2, n - 3) } else { (1, n - 2) };
-    planes3(
-        out.index_axis_mut(Axis(axis), 0),
-        [plane(0), plane(1), plane(l2)],
-        jj,
-        |a, b, c| st.left(a, b, c),
-    );
-    for i in 1..n - 1 {
-        let op = st.op(i);
+    let axis = Axis(job.axis);
+    let n = f.len_of(axis);
+    let m = out.len_of(axis);
+    let off = job.ends.ghosts().0;
+    let jj = if inner > job.axis { inner - 1 } else { inner };
+    let plane = |k: usize| f.index_axis(axis, k);
+    for i in 1..m.saturating_sub(1) {
+        let g = i + off;
+        let op = st.op(g);
         planes3(
-            out.index_axis_mut(Axis(axis), i),
-            [plane(i - 1), plane(i), plane(i + 1)],
+            out.index_axis_mut(axis, i),
+            [plane(g - 1), plane(g), plane(g + 1)],
             jj,
             move |a, b, c| op.eval(a, b, c),
         );
     }
-    planes3(
-        out.index_axis_mut(Axis(axis), n - 1),
-        [plane(ra), plane(n - 2), plane(n - 1)],
-        jj,
-        |a, b, c| st.right(a, b, c),
-    );
+    for i in end_positions(m) {
+        let (fm, [a, b, c]) = end_point(i + off, n, job.ends);
+        planes3(
+            out.index_axis_mut(axis, i),
+            [plane(a), plane(b), plane(c)],
+            jj,
+            |a, b, c| eval(st, fm, a, b, c),
+        );
+    }
 }
 
 fn planes3<I: Copy, O>(
@@ -426,41 +527,50 @@ fn row3<I: Copy, O>(
         .for_each(|o, &a, &b, &c| *o = g(a, b, c));
 }
 
-/// Lane mode: one 1-d lane along the axis.
+/// Lane mode: one 1-d lane along the axis, `n` input and `m` output points.
 fn lane<I: Element, S: Stencil<I>>(
     st: &S,
     f: ArrayView1<'_, I>,
     mut o: ArrayViewMut1<'_, I::Output>,
+    ends: Ends,
 ) {
     if let Some(fs) = f.as_slice() {
         if let Some(os) = o.as_slice_mut() {
-            return lane_slice(st, fs, os);
+            return lane_slice(st, fs, os, ends);
         }
     }
-    let n = f.len();
-    let (l2, ra) = if n > 2 { (2, n - 3) } else { (1, n - 2) };
-    o[0] = st.left(f[0], f[1], f[l2]);
-    Zip::indexed(o.slice_mut(s![1..n - 1]))
-        .and(f.slice(s![..n - 2]))
-        .and(f.slice(s![1..n - 1]))
-        .and(f.slice(s![2..]))
-        .for_each(|k, o, &a, &b, &c| *o = st.op(k + 1).eval(a, b, c));
-    o[n - 1] = st.right(f[ra], f[n - 2], f[n - 1]);
+    let (n, m) = (f.len(), o.len());
+    let off = ends.ghosts().0;
+    if m > 2 {
+        Zip::indexed(o.slice_mut(s![1..m - 1]))
+            .and(f.slice(s![off..off + m - 2]))
+            .and(f.slice(s![off + 1..off + m - 1]))
+            .and(f.slice(s![off + 2..off + m]))
+            .for_each(|k, o, &a, &b, &c| *o = st.op(k + 1 + off).eval(a, b, c));
+    }
+    for i in end_positions(m) {
+        let (fm, [a, b, c]) = end_point(i + off, n, ends);
+        o[i] = eval(st, fm, f[a], f[b], f[c]);
+    }
 }
 
-fn lane_slice<I: Element, S: Stencil<I>>(st: &S, f: &[I], o: &mut [I::Output]) {
-    let n = f.len();
-    let (l2, ra) = if n > 2 { (2, n - 3) } else { (1, n - 2) };
-    let inner = o[1..n - 1]
-        .iter_mut()
-        .zip(&f[..n - 2])
-        .zip(&f[1..n - 1])
-        .zip(&f[2..]);
-    for (k, (((o, &a), &b), &c)) in inner.enumerate() {
-        *o = st.op(k + 1).eval(a, b, c);
+fn lane_slice<I: Element, S: Stencil<I>>(st: &S, f: &[I], o: &mut [I::Output], ends: Ends) {
+    let (n, m) = (f.len(), o.len());
+    let off = ends.ghosts().0;
+    if m > 2 {
+        let inner = o[1..m - 1]
+            .iter_mut()
+            .zip(&f[off..off + m - 2])
+            .zip(&f[off + 1..off + m - 1])
+            .zip(&f[off + 2..off + m]);
+        for (k, (((o, &a), &b), &c)) in inner.enumerate() {
+            *o = st.op(k + 1 + off).eval(a, b, c);
+        }
     }
-    o[0] = st.left(f[0], f[1], f[l2]);
-    o[n - 1] = st.right(f[ra], f[n - 2], f[n - 1]);
+    for i in end_positions(m) {
+        let (fm, [a, b, c]) = end_point(i + off, n, ends);
+        o[i] = eval(st, fm, f[a], f[b], f[c]);
+    }
 }
 
 #[cfg(test)]
@@ -471,7 +581,15 @@ mod tests {
     fn grad1(f: &[f64], rule: &Rule, order2: bool) -> Vec<f64> {
         let f = arr1(f).into_dyn();
         let mut out = ArrayD::<f64>::zeros(f.raw_dim());
-        differentiate(f.view(), out.view_mut(), 0, rule, order2, 1);
+        differentiate(
+            f.view(),
+            out.view_mut(),
+            0,
+            rule,
+            Ends::ONE_SIDED,
+            order2,
+            1,
+        );
         out.into_iter().collect()
     }
 
@@ -534,10 +652,26 @@ mod tests {
         for rule in [Rule::Step(0.3), Rule::Coords(Coefs::new(&d))] {
             for order2 in [false, true] {
                 let mut a = ArrayD::<f64>::zeros(IxDyn(&[40, 37]));
-                differentiate(f.view().into_dyn(), a.view_mut(), 0, &rule, order2, 1);
+                differentiate(
+                    f.view().into_dyn(),
+                    a.view_mut(),
+                    0,
+                    &rule,
+                    Ends::ONE_SIDED,
+                    order2,
+                    1,
+                );
                 let ft = f.t().as_standard_layout().into_owned();
                 let mut b = ArrayD::<f64>::zeros(IxDyn(&[37, 40]));
-                differentiate(ft.view().into_dyn(), b.view_mut(), 1, &rule, order2, 1);
+                differentiate(
+                    ft.view().into_dyn(),
+                    b.view_mut(),
+                    1,
+                    &rule,
+                    Ends::ONE_SIDED,
+                    order2,
+                    1,
+                );
                 assert_eq!(a, b.t());
             }
         }

@@ -45,7 +45,9 @@ pub mod ffi;
 mod kernel;
 mod num;
 
-pub use api::{gradient, gradient_into, Options, Plan, Spacing, MAX_NDIM};
+pub use api::{
+    gradient, gradient_into, gradient_with, Boundary, Options, Plan, Side, Spacing, MAX_NDIM,
+};
 pub use error::GradientError;
 pub use num::{Element, Num, Real};
 pub use num_complex::Complex;

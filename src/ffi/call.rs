@@ -17,7 +17,7 @@ use super::{
     GRAD_MAX_NDIM, GRAD_MAX_THREADS, GRAD_SPACING_COORDINATES, GRAD_SPACING_UNIFORM,
     GRAD_SPACING_UNIT,
 };
-use crate::api::{self, Options, Plan, Spacing};
+use crate::api::{self, Boundary, Options, Plan, Side, Spacing};
 use crate::error::GradientError;
 use crate::num::Element;
 
@@ -259,9 +259,10 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     // options.
     let options = unsafe { read_options(a.options, naxes) }?;
 
-    // Axis lengths; then the plan (which re-runs the cheap checks above).
-    api::check_lengths(&shape, &axes, edge_order)?;
+    // The plan re-runs the cheap checks above (they pass), then checks the
+    // boundaries against the spacing (periods) and the axis lengths.
     let plan = Plan::with_options(&shape, &spacing, raw_axes.as_deref(), edge_order, &options)?;
+    let out_shape = plan.out_shape().to_vec();
 
     // Outputs: NULLs, strides, alignment, overlap.
     if a.out.align_offset(align_of::<*mut u8>()) != 0 {
@@ -272,7 +273,7 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
         return Err(null(Some(k), format!("out[{k}] is NULL")));
     }
     let out_strides: Vec<Vec<i64>> = if a.out_strides.is_null() {
-        vec![c_strides(&shape); naxes]
+        vec![c_strides(&out_shape); naxes]
     } else {
         if a.out_strides.align_offset(align_of::<i64>()) != 0 {
             return Err(misaligned(
@@ -291,28 +292,28 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     if !empty {
         regions.push(Region::new(a.f as usize, &shape, &in_strides, isize_of));
         for (k, st) in out_strides.iter().enumerate() {
-            if let Some(d) = (0..ndim).find(|&d| st[d] == 0 && shape[d] > 1) {
+            if let Some(d) = (0..ndim).find(|&d| st[d] == 0 && out_shape[d] > 1) {
                 return Err(strides_err(
                     Some(k),
                     format!(
-                        "out_strides[{}] = 0 (out[{k}], dimension {d}) on shape[{d}] = {}: \
+                        "out_strides[{}] = 0 (out[{k}], dimension {d}) on an output extent of {}: \
                          every output element needs its own memory",
                         k * ndim + d,
-                        shape[d]
+                        out_shape[d]
                     ),
                 ));
             }
-            if byte_range(outs[k] as usize, &shape, st, osize_of).is_none() {
+            if byte_range(outs[k] as usize, &out_shape, st, osize_of).is_none() {
                 return Err(strides_err(
                     Some(k),
-                    format!("out[{k}] strides {st:?} over shape {raw_shape:?}: the address range overflows"),
+                    format!("out[{k}] strides {st:?} over output shape {out_shape:?}: the address range overflows"),
                 ));
             }
-            let r = Region::new(outs[k] as usize, &shape, st, osize_of);
+            let r = Region::new(outs[k] as usize, &out_shape, st, osize_of);
             if self_overlaps(&r) {
                 return Err(strides_err(
                     Some(k),
-                    format!("out[{k}] strides {st:?} over shape {raw_shape:?} make distinct elements share memory"),
+                    format!("out[{k}] strides {st:?} over output shape {out_shape:?} make distinct elements share memory"),
                 ));
             }
             regions.push(r);
@@ -356,7 +357,7 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     }
     let f = unsafe { view(a.f.cast::<I>(), &shape, &in_strides) };
     for (k, (&p, st)) in outs.iter().zip(&out_strides).enumerate() {
-        let o = unsafe { view_mut(p.cast::<I::Output>(), &shape, st) };
+        let o = unsafe { view_mut(p.cast::<I::Output>(), &out_shape, st) };
         plan.run_axis(f.view(), o, k);
     }
     Ok(())
@@ -450,6 +451,18 @@ unsafe fn read_options(p: *const grad_options, naxes: usize) -> Result<Options> 
             ),
         ));
     }
+    let periods = if o.periods.is_null() {
+        None
+    } else {
+        if o.periods.align_offset(align_of::<f64>()) != 0 {
+            return Err(opt(
+                None,
+                format!("options->periods = {:p} is not aligned", o.periods),
+            ));
+        }
+        Some(unsafe { read_n(o.periods, naxes) })
+    };
+    let mut boundaries = Vec::new();
     if !o.boundaries.is_null() {
         if o.boundaries.align_offset(align_of::<i32>()) != 0 {
             return Err(opt(
@@ -457,32 +470,54 @@ unsafe fn read_options(p: *const grad_options, naxes: usize) -> Result<Options> 
                 format!("options->boundaries = {:p} is not aligned", o.boundaries),
             ));
         }
-        for (i, &code) in unsafe { read_n(o.boundaries, 2 * naxes) }
-            .iter()
-            .enumerate()
-        {
-            let name = match code {
-                GRAD_BOUNDARY_ONE_SIDED => continue,
-                GRAD_BOUNDARY_PERIODIC => "PERIODIC",
-                GRAD_BOUNDARY_GHOST => "GHOST",
-                _ => {
+        let codes = unsafe { read_n(o.boundaries, 2 * naxes) };
+        for (i, &code) in codes.iter().enumerate() {
+            if !matches!(
+                code,
+                GRAD_BOUNDARY_ONE_SIDED | GRAD_BOUNDARY_PERIODIC | GRAD_BOUNDARY_GHOST
+            ) {
+                return Err(opt(
+                    Some(i / 2),
+                    format!(
+                        "options->boundaries[{i}] = {code} is not a GRAD_BOUNDARY_* code \
+                         (0 ONE_SIDED, 1 PERIODIC, 2 GHOST)"
+                    ),
+                ));
+            }
+        }
+        for (k, pair) in codes.chunks(2).enumerate() {
+            let side = |c| {
+                if c == GRAD_BOUNDARY_GHOST {
+                    Side::Ghost
+                } else {
+                    Side::OneSided
+                }
+            };
+            boundaries.push(match (pair[0], pair[1]) {
+                (GRAD_BOUNDARY_PERIODIC, GRAD_BOUNDARY_PERIODIC) => Boundary::Periodic {
+                    period: periods.map(|p| p[k]),
+                },
+                (GRAD_BOUNDARY_PERIODIC, _) | (_, GRAD_BOUNDARY_PERIODIC) => {
                     return Err(opt(
-                        Some(i / 2),
+                        Some(k),
                         format!(
-                            "options->boundaries[{i}] = {code} is not a GRAD_BOUNDARY_* code \
-                             (0 ONE_SIDED, 1 PERIODIC, 2 GHOST)"
+                            "options->boundaries[{}..{}] = {{{}, {}}}: PERIODIC must be on both \
+                             sides of axes[{k}]",
+                            2 * k,
+                            2 * k + 1,
+                            pair[0],
+                            pair[1]
                         ),
                     ))
                 }
-            };
-            return Err(opt(
-                Some(i / 2),
-                format!(
-                    "options->boundaries[{i}] = {code} ({name}) is not supported by this version \
-                     of the library yet: only GRAD_BOUNDARY_ONE_SIDED is"
-                ),
-            ));
+                (lo, hi) => Boundary::Sides {
+                    lo: side(lo),
+                    hi: side(hi),
+                },
+            });
         }
     }
-    Ok(Options::default().threads(o.threads.max(0) as usize))
+    Ok(Options::default()
+        .threads(o.threads.max(0) as usize)
+        .boundaries(boundaries))
 }
