@@ -42,8 +42,11 @@ pub trait Num: Copy + Send + Sync + 'static + std::fmt::Debug {
     fn sub(self, o: Self) -> Self;
     /// `self / d` for a real `d`, as numpy divides this type by a real scalar.
     fn div_real(self, d: Self::Real) -> Self;
-    /// `c * self` for a real coefficient `c`, as numpy multiplies.
+    /// `c * x` for a real coefficient `c`, as numpy's array loops multiply.
     fn mul_real(c: Self::Real, x: Self) -> Self;
+    /// `c * x` as numpy's 0-d scalar arithmetic multiplies (the edges of a
+    /// 1-d input, where numpy indexes single elements).
+    fn mul_real_scalar(c: Self::Real, x: Self) -> Self;
     /// Exact conversion to the wide type.
     fn widen(self) -> Self::Wide;
     /// Rounding conversion from the wide type (numpy's store into the output).
@@ -75,6 +78,10 @@ macro_rules! real_num {
                 c * x
             }
             #[inline(always)]
+            fn mul_real_scalar(c: $t, x: Self) -> Self {
+                c * x
+            }
+            #[inline(always)]
             fn widen(self) -> f64 {
                 self as f64
             }
@@ -87,6 +94,29 @@ macro_rules! real_num {
 }
 real_num!(f32);
 real_num!(f64);
+
+/// `fma(c, x, z)` for an addend `z` that is +0, -0 or NaN (a product with
+/// zero), exactly: adding a zero to a nonzero exact product does not change
+/// its rounding, so the result is the rounded product, except when the exact
+/// product is zero (IEEE signed-zero sum) or `z` is NaN.
+#[inline(always)]
+fn fused<
+    T: Copy + PartialEq + std::ops::Mul<Output = T> + std::ops::Add<Output = T> + From<f32>,
+>(
+    c: T,
+    x: T,
+    z: T,
+) -> T {
+    let zero = T::from(0.0);
+    let p = c * x;
+    #[allow(clippy::eq_op)]
+    let z_is_nan = z != z;
+    if c != zero && x != zero && !z_is_nan {
+        p
+    } else {
+        p + z
+    }
+}
 
 macro_rules! complex_num {
     ($t:ty) => {
@@ -109,10 +139,14 @@ macro_rules! complex_num {
             /// `rat = 0/d`, `scl = 1/(d + 0*rat)`,
             /// `((re + im*rat)*scl, (im - re*rat)*scl)`. The zero products
             /// matter: they decide signed zeros and turn inf into nan exactly
-            /// as numpy does. `d` is never zero here (validated).
+            /// as numpy does. A divisor that is zero (a step that rounds to 0
+            /// in single precision) takes numpy's `(re/|d|, im/|d|)` branch.
             #[inline(always)]
             fn div_real(self, d: $t) -> Self {
                 let zero: $t = 0.0;
+                if d == zero {
+                    return Complex::new(self.re / zero, self.im / zero);
+                }
                 let rat = zero / d;
                 let scl = (1.0 as $t) / (d + zero * rat);
                 Complex::new(
@@ -120,10 +154,19 @@ macro_rules! complex_num {
                     (self.im - self.re * rat) * scl,
                 )
             }
-            /// numpy casts the coefficient to complex `(c, +0.0)` and does a
-            /// full complex product: `(c*re - 0*im, c*im + 0*re)`.
+            /// numpy's array loops cast the coefficient to complex `(c, +0.0)`
+            /// and multiply with fused multiply-adds (`simd_cmul`:
+            /// `fma(c, re, -(0*im))`, `fma(c, im, 0*re)`), emulated here
+            /// exactly without relying on an FMA instruction.
             #[inline(always)]
             fn mul_real(c: $t, x: Self) -> Self {
+                let zero: $t = 0.0;
+                Complex::new(fused(c, x.re, -(zero * x.im)), fused(c, x.im, zero * x.re))
+            }
+            /// numpy's scalar arithmetic: the plain complex product
+            /// `(c*re - 0*im, c*im + 0*re)`.
+            #[inline(always)]
+            fn mul_real_scalar(c: $t, x: Self) -> Self {
                 let zero: $t = 0.0;
                 Complex::new(c * x.re - zero * x.im, c * x.im + zero * x.re)
             }
@@ -247,6 +290,26 @@ mod tests {
         // inf in one component makes the other nan, as in numpy.
         let z = Complex::new(f64::INFINITY, 1.0).div_real(2.0);
         assert!(z.re.is_infinite() && z.im.is_nan());
+    }
+
+    #[test]
+    fn complex_products_follow_numpy_array_and_scalar_paths() {
+        // 1e-3 * (tiny, -tiny): the imaginary product underflows to -0.
+        // numpy's fused array loop keeps -0; its scalar path adds +0 to it.
+        let t = Complex::new(5e-324f64, -5e-324);
+        let z = Complex::<f64>::mul_real(1e-3, t);
+        assert_eq!(
+            (z.re.to_bits(), z.im.to_bits()),
+            (0.0f64.to_bits(), (-0.0f64).to_bits())
+        );
+        let z = Complex::<f64>::mul_real_scalar(1e-3, t);
+        assert_eq!(
+            (z.re.to_bits(), z.im.to_bits()),
+            (0.0f64.to_bits(), 0.0f64.to_bits())
+        );
+        // A zero divisor (2h rounded to 0 in f32) gives numpy's inf branch.
+        let z = Complex::new(1.0f32, -2.0).div_real(0.0);
+        assert_eq!((z.re, z.im), (f32::INFINITY, f32::NEG_INFINITY));
     }
 
     #[test]
