@@ -17,7 +17,10 @@
 
 use std::marker::PhantomData;
 
-use ndarray::{s, ArrayView1, ArrayViewD, ArrayViewMut1, ArrayViewMutD, Axis, Zip};
+use ndarray::{
+    s, ArrayView, ArrayView1, ArrayViewD, ArrayViewMut1, ArrayViewMutD, Axis, IxDyn, ShapeBuilder,
+    Zip,
+};
 
 use crate::num::{Element, Lift, Native, Num, Real, Wide};
 
@@ -74,11 +77,17 @@ impl Ends {
 pub(crate) struct Coefs {
     /// `[a, b, c]` of the interior formula at input point `first + k`.
     interior: Vec<[f64; 3]>,
+    /// The same as three columns `a`, `b`, `c` (what lane loops vectorise).
+    columns: [Vec<f64>; 3],
     first: usize,
     d0: f64,
     dn: f64,
     lo: [f64; 3],
     hi: [f64; 3],
+}
+
+fn columns(t: &[[f64; 3]]) -> [Vec<f64>; 3] {
+    [0, 1, 2].map(|j| t.iter().map(|c| c[j]).collect())
 }
 
 fn interior_coefs(d: &[f64]) -> Vec<[f64; 3]> {
@@ -116,8 +125,10 @@ impl Coefs {
             // Only reachable with n == 2, where edge_order 2 is refused.
             ([0.0; 3], [0.0; 3])
         };
+        let interior = interior_coefs(d);
         Coefs {
-            interior: interior_coefs(d),
+            columns: columns(&interior),
+            interior,
             first: 1,
             d0: d[0],
             dn: d[m - 1],
@@ -130,8 +141,10 @@ impl Coefs {
     /// the coordinates padded with one wrapped point per side, so every
     /// point gets an interior formula.
     pub(crate) fn periodic(dp: &[f64]) -> Self {
+        let interior = interior_coefs(dp);
         Coefs {
-            interior: interior_coefs(dp),
+            columns: columns(&interior),
+            interior,
             first: 0,
             d0: dp[0],
             dn: dp[dp.len() - 1],
@@ -148,7 +161,8 @@ fn diff_div<I: Element, L: Lift<I::Output>>(hi: I, lo: I, d: <L::P as Num>::Real
     L::down(L::up(hi.load().sub(lo.load())).div_real(d))
 }
 
-/// `((c0 * f0) + (c1 * f1)) + (c2 * f2)` in the stencil's precision.
+/// `((c0 * f0) + (c1 * f1)) + (c2 * f2)` in the stencil's precision, with
+/// numpy's array-loop products.
 #[inline(always)]
 fn comb3<I: Element, L: Lift<I::Output>>(
     c: [<L::P as Num>::Real; 3],
@@ -162,43 +176,86 @@ fn comb3<I: Element, L: Lift<I::Output>>(
     L::down(t0.add(t1).add(t2))
 }
 
+/// An edge's `comb3`. numpy computes the edges of a 1-d input on single
+/// elements (0-d scalars), whose complex products are not fused like its
+/// array loops': `scalar` selects that arithmetic.
+#[inline]
+fn edge3<I: Element, L: Lift<I::Output>>(
+    scalar: bool,
+    c: [<L::P as Num>::Real; 3],
+    f0: I,
+    f1: I,
+    f2: I,
+) -> I::Output {
+    if !scalar {
+        return comb3::<I, L>(c, f0, f1, f2);
+    }
+    let t0 = <L::P as Num>::mul_real_scalar(c[0], L::up(f0.load()));
+    let t1 = <L::P as Num>::mul_real_scalar(c[1], L::up(f1.load()));
+    let t2 = <L::P as Num>::mul_real_scalar(c[2], L::up(f2.load()));
+    L::down(t0.add(t1).add(t2))
+}
+
 /// The formula for one interior point, with its coefficients bound.
 pub(crate) trait Point<I: Element>: Copy {
     fn eval(self, fm: I, f0: I, fp: I) -> I::Output;
 }
 
 /// A differentiation stencil along one axis of `n` points.
+///
+/// The interior formula of point `g` is built from a per-point entry of a
+/// table ([`Stencil::table`]): one shared entry for a uniform step
+/// ([`Stencil::STEP`] 0), one entry per point for coordinates (`STEP` 1).
 pub(crate) trait Stencil<I: Element>: Sync {
     type Op: Point<I>;
-    /// The interior formula at input point `i` (any point of a periodic
-    /// axis, `1 <= i <= n - 2` otherwise).
-    fn op(&self, i: usize) -> Self::Op;
+    type Coef: Copy + Sync;
+    /// How far the table advances per point: 0 or 1.
+    const STEP: usize;
+    fn table(&self) -> &[Self::Coef];
+    /// The table index of point `g`'s entry.
+    fn index(&self, g: usize) -> usize;
+    fn make(&self, c: Self::Coef) -> Self::Op;
     /// `out[0]` from `f[0], f[1], f[2]` (edge_order 1 ignores `f2`).
     fn left(&self, f0: I, f1: I, f2: I) -> I::Output;
     /// `out[n-1]` from `f[n-3], f[n-2], f[n-1]` (edge_order 1 ignores `fa`).
     fn right(&self, fa: I, fb: I, fc: I) -> I::Output;
+
+    /// The interior formula at input point `g` (any point of a periodic
+    /// axis, `1 <= g <= n - 2` otherwise).
+    #[inline(always)]
+    fn op(&self, g: usize) -> Self::Op {
+        self.make(self.table()[self.index(g)])
+    }
+
+    /// The formulas of interior points `g0 .. g0 + len`, in order.
+    fn ops(&self, g0: usize, len: usize) -> impl Iterator<Item = Self::Op> + '_;
 }
 
 /// A uniform step `h`, computed in precision `L`.
 pub(crate) struct Uniform<I: Element, L: Lift<I::Output>> {
-    two_h: <L::P as Num>::Real,
+    op: [UniformOp<I, L>; 1],
     h: <L::P as Num>::Real,
     lo: [<L::P as Num>::Real; 3],
     hi: [<L::P as Num>::Real; 3],
     order2: bool,
+    scalar_edges: bool,
     _m: PhantomData<fn() -> (I, L)>,
 }
 
 impl<I: Element, L: Lift<I::Output>> Uniform<I, L> {
-    pub(crate) fn new(h: f64, order2: bool) -> Self {
+    pub(crate) fn new(h: f64, order2: bool, scalar_edges: bool) -> Self {
         type R<I, L> = <<L as Lift<<I as Element>::Output>>::P as Num>::Real;
         let r = <R<I, L> as Real>::from_f64;
         Uniform {
-            two_h: r(2.0 * h),
+            op: [UniformOp {
+                two_h: r(2.0 * h),
+                _m: PhantomData,
+            }],
             h: r(h),
             lo: [r(-1.5 / h), r(2.0 / h), r(-0.5 / h)],
             hi: [r(0.5 / h), r(-2.0 / h), r(1.5 / h)],
             order2,
+            scalar_edges,
             _m: PhantomData,
         }
     }
@@ -225,17 +282,28 @@ impl<I: Element, L: Lift<I::Output>> Point<I> for UniformOp<I, L> {
 
 impl<I: Element, L: Lift<I::Output>> Stencil<I> for Uniform<I, L> {
     type Op = UniformOp<I, L>;
+    type Coef = UniformOp<I, L>;
+    const STEP: usize = 0;
     #[inline(always)]
-    fn op(&self, _i: usize) -> Self::Op {
-        UniformOp {
-            two_h: self.two_h,
-            _m: PhantomData,
-        }
+    fn table(&self) -> &[Self::Coef] {
+        &self.op
+    }
+    #[inline(always)]
+    fn index(&self, _g: usize) -> usize {
+        0
+    }
+    #[inline(always)]
+    fn make(&self, c: Self::Coef) -> Self::Op {
+        c
+    }
+    #[inline(always)]
+    fn ops(&self, _g0: usize, len: usize) -> impl Iterator<Item = Self::Op> + '_ {
+        std::iter::repeat_n(self.op[0], len)
     }
     #[inline]
     fn left(&self, f0: I, f1: I, f2: I) -> I::Output {
         if self.order2 {
-            comb3::<I, L>(self.lo, f0, f1, f2)
+            edge3::<I, L>(self.scalar_edges, self.lo, f0, f1, f2)
         } else {
             diff_div::<I, L>(f1, f0, self.h)
         }
@@ -243,7 +311,7 @@ impl<I: Element, L: Lift<I::Output>> Stencil<I> for Uniform<I, L> {
     #[inline]
     fn right(&self, fa: I, fb: I, fc: I) -> I::Output {
         if self.order2 {
-            comb3::<I, L>(self.hi, fa, fb, fc)
+            edge3::<I, L>(self.scalar_edges, self.hi, fa, fb, fc)
         } else {
             diff_div::<I, L>(fc, fb, self.h)
         }
@@ -254,14 +322,16 @@ impl<I: Element, L: Lift<I::Output>> Stencil<I> for Uniform<I, L> {
 pub(crate) struct NonUniform<'a, I> {
     c: &'a Coefs,
     order2: bool,
+    scalar_edges: bool,
     _m: PhantomData<fn() -> I>,
 }
 
 impl<'a, I> NonUniform<'a, I> {
-    pub(crate) fn new(c: &'a Coefs, order2: bool) -> Self {
+    pub(crate) fn new(c: &'a Coefs, order2: bool, scalar_edges: bool) -> Self {
         NonUniform {
             c,
             order2,
+            scalar_edges,
             _m: PhantomData,
         }
     }
@@ -288,17 +358,37 @@ impl<I: Element> Point<I> for CoefOp<I> {
 
 impl<I: Element> Stencil<I> for NonUniform<'_, I> {
     type Op = CoefOp<I>;
+    type Coef = [f64; 3];
+    const STEP: usize = 1;
     #[inline(always)]
-    fn op(&self, i: usize) -> Self::Op {
-        CoefOp {
-            c: self.c.interior[i - self.c.first],
-            _m: PhantomData,
-        }
+    fn table(&self) -> &[Self::Coef] {
+        &self.c.interior
+    }
+    #[inline(always)]
+    fn index(&self, g: usize) -> usize {
+        g - self.c.first
+    }
+    #[inline(always)]
+    fn make(&self, c: Self::Coef) -> Self::Op {
+        CoefOp { c, _m: PhantomData }
+    }
+    #[inline(always)]
+    fn ops(&self, g0: usize, len: usize) -> impl Iterator<Item = Self::Op> + '_ {
+        let i = g0 - self.c.first;
+        let [a, b, c] = &self.c.columns;
+        a[i..i + len]
+            .iter()
+            .zip(&b[i..i + len])
+            .zip(&c[i..i + len])
+            .map(|((&a, &b), &c)| CoefOp {
+                c: [a, b, c],
+                _m: PhantomData,
+            })
     }
     #[inline]
     fn left(&self, f0: I, f1: I, f2: I) -> I::Output {
         if self.order2 {
-            comb3::<I, Wide>(self.c.lo, f0, f1, f2)
+            edge3::<I, Wide>(self.scalar_edges, self.c.lo, f0, f1, f2)
         } else {
             diff_div::<I, Wide>(f1, f0, self.c.d0)
         }
@@ -306,7 +396,7 @@ impl<I: Element> Stencil<I> for NonUniform<'_, I> {
     #[inline]
     fn right(&self, fa: I, fb: I, fc: I) -> I::Output {
         if self.order2 {
-            comb3::<I, Wide>(self.c.hi, fa, fb, fc)
+            edge3::<I, Wide>(self.scalar_edges, self.c.hi, fa, fb, fc)
         } else {
             diff_div::<I, Wide>(fc, fb, self.c.dn)
         }
@@ -328,10 +418,24 @@ pub(crate) fn differentiate<I: Element>(
     threads: usize,
 ) {
     let job = Job { axis, ends };
+    // numpy differentiates the edges of a 1-d array element by element.
+    let scalar = f.ndim() == 1;
     match rule {
-        Rule::Step(h) => split(&Uniform::<I, Native>::new(*h, order2), f, out, job, threads),
-        Rule::CoordStep(h) => split(&Uniform::<I, Wide>::new(*h, order2), f, out, job, threads),
-        Rule::Coords(c) => split(&NonUniform::<I>::new(c, order2), f, out, job, threads),
+        Rule::Step(h) => {
+            let st = Uniform::<I, Native>::new(*h, order2, scalar);
+            split(&st, f, out, job, threads)
+        }
+        Rule::CoordStep(h) => {
+            let st = Uniform::<I, Wide>::new(*h, order2, scalar);
+            split(&st, f, out, job, threads)
+        }
+        Rule::Coords(c) => split(
+            &NonUniform::<I>::new(c, order2, scalar),
+            f,
+            out,
+            job,
+            threads,
+        ),
     }
 }
 
@@ -424,7 +528,7 @@ fn split<I: Element, S: Stencil<I>>(
 }
 
 /// Rows shorter than this are not worth the per-row set-up of row mode.
-const MIN_ROW_PLANE: usize = 32;
+const MIN_ROW: usize = 8;
 
 fn apply<I: Element, S: Stencil<I>>(
     st: &S,
@@ -436,14 +540,12 @@ fn apply<I: Element, S: Stencil<I>>(
         return;
     }
     let axis = job.axis;
-    let n = f.len_of(Axis(axis));
-    let plane = f.len() / n;
     let inner = (0..f.ndim())
         .filter(|&j| j != axis && f.len_of(Axis(j)) > 1)
         .min_by_key(|&j| f.stride_of(Axis(j)).unsigned_abs());
     match inner {
         Some(j)
-            if plane >= MIN_ROW_PLANE
+            if f.len_of(Axis(j)) >= MIN_ROW
                 && f.stride_of(Axis(j)).unsigned_abs() < f.stride_of(Axis(axis)).unsigned_abs() =>
         {
             rows(st, f, out, job, j)
@@ -454,8 +556,10 @@ fn apply<I: Element, S: Stencil<I>>(
     }
 }
 
-/// Row mode: output plane `i` from the input planes around `g = i + off`,
-/// row by row along dimension `inner`.
+/// Row mode: output row by output row along dimension `inner`, each from the
+/// three input rows around it along the axis. One `Zip` over all interior
+/// rows lets ndarray walk them in memory order whatever the axis; the two
+/// end planes follow.
 fn rows<I: Element, S: Stencil<I>>(
     st: &S,
     f: ArrayViewD<'_, I>,
@@ -467,18 +571,37 @@ fn rows<I: Element, S: Stencil<I>>(
     let n = f.len_of(axis);
     let m = out.len_of(axis);
     let off = job.ends.ghosts().0;
+    // Dimension numbers once `inner` is taken out.
     let jj = if inner > job.axis { inner - 1 } else { inner };
-    let plane = |k: usize| f.index_axis(axis, k);
-    for i in 1..m.saturating_sub(1) {
-        let g = i + off;
-        let op = st.op(g);
-        planes3(
-            out.index_axis_mut(axis, i),
-            [plane(g - 1), plane(g), plane(g + 1)],
-            jj,
-            move |a, b, c| op.eval(a, b, c),
-        );
+    let aa = if job.axis > inner {
+        job.axis - 1
+    } else {
+        job.axis
+    };
+    if m > 2 {
+        let lanes = |k: usize| f.slice_axis(axis, (off + k..off + k + m - 2).into());
+        let (fa, fb, fc) = (lanes(0), lanes(1), lanes(2));
+        let mut o = out.slice_axis_mut(axis, (1..m - 1).into());
+        // The formula table as a producer of the rows' shape: stride 0
+        // everywhere but along the axis (and there too for a uniform step).
+        let mut shape = o.shape().to_vec();
+        shape.remove(inner);
+        let mut strides = vec![0; shape.len()];
+        strides[aa] = S::STEP;
+        let table = &st.table()[st.index(off + 1)..];
+        let coefs = ArrayView::from_shape(IxDyn(&shape).strides(IxDyn(&strides)), table)
+            .expect("the formula table covers every interior row");
+        Zip::from(o.lanes_mut(Axis(inner)))
+            .and(fa.lanes(Axis(inner)))
+            .and(fb.lanes(Axis(inner)))
+            .and(fc.lanes(Axis(inner)))
+            .and(coefs)
+            .for_each(|o, a, b, c, &k| {
+                let op = st.make(k);
+                row3(o, a, b, c, move |x, y, z| op.eval(x, y, z));
+            });
     }
+    let plane = |k: usize| f.index_axis(axis, k);
     for i in end_positions(m) {
         let (fm, [a, b, c]) = end_point(i + off, n, job.ends);
         planes3(
@@ -562,9 +685,10 @@ fn lane_slice<I: Element, S: Stencil<I>>(st: &S, f: &[I], o: &mut [I::Output], e
             .iter_mut()
             .zip(&f[off..off + m - 2])
             .zip(&f[off + 1..off + m - 1])
-            .zip(&f[off + 2..off + m]);
-        for (k, (((o, &a), &b), &c)) in inner.enumerate() {
-            *o = st.op(k + 1 + off).eval(a, b, c);
+            .zip(&f[off + 2..off + m])
+            .zip(st.ops(off + 1, m - 2));
+        for ((((o, &a), &b), &c), op) in inner {
+            *o = op.eval(a, b, c);
         }
     }
     for i in end_positions(m) {
