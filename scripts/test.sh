@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite: what README.md calls "run every test", and what
+# .ci/run runs on a clean clone. It installs what it needs itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "tools"
+if ! python3 -c 'import numpy' 2>/dev/null; then
+    python3 -m pip install --quiet --disable-pip-version-check 'numpy>=2.0'
+fi
+python3 -c 'import numpy; print("numpy", numpy.__version__)'
+
+step "format and lints"
+cargo fmt --check
+cargo clippy --all-targets --quiet -- -D warnings
+
+step "cargo test (unit, doc, header, C harness)"
+cargo test
+
+step "numpy differential suite (release library, via ctypes)"
+cargo build --release --quiet
+GRADIENT_LIB="$PWD/target/release/libgradient.so" python3 tests/python/run.py
