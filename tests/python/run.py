@@ -5,7 +5,8 @@
 
 Library: --lib, else env GRADIENT_LIB, else <repo>/target/release/libgradient.so
 (build it first: cargo build --release).  Installs numpy>=2.0 with pip if it
-is missing.  Runs test_golden.py, test_errors.py and test_differential.py,
+is missing.  Runs test_golden.py, test_errors.py, test_differential.py and
+test_boundaries.py,
 each in its own process (a crash in the library is reported, not fatal), and
 ends with one line "N passed, N failed" (each case counts once).  Exit code
 1 if anything failed, 0 otherwise.  --mutate runs the self-check: every
@@ -116,8 +117,11 @@ def main():
         diff_args += ["--seed", str(args.seed)]
     t0 = time.time()
     total_p = total_f = 0
-    for name, extra in (("test_golden.py", common), ("test_errors.py", common),
-                        ("test_differential.py", diff_args)):
+    scripts = [("test_golden.py", common), ("test_errors.py", common),
+               ("test_differential.py", diff_args)]
+    if not args.mutate:  # test_boundaries.py has no --mutate mode
+        scripts.append(("test_boundaries.py", []))
+    for name, extra in scripts:
         print("== %s" % name, flush=True)
         p, f = run_script(name, extra, env, args.timeout)
         total_p += p
