@@ -154,11 +154,41 @@ impl Coefs {
     }
 }
 
+/// A real divisor with, when it is a power of two, its exact reciprocal.
+pub(crate) struct Divisor<R> {
+    d: R,
+    r: Option<R>,
+}
+
+impl<R: Real> Divisor<R> {
+    fn new(d: R) -> Self {
+        Divisor {
+            d,
+            r: d.exact_reciprocal(),
+        }
+    }
+}
+
+impl<R: Copy> Clone for Divisor<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R: Copy> Copy for Divisor<R> {}
+
 /// `(hi - lo) / d`: the difference in the output type, the division in the
-/// stencil's precision.
+/// stencil's precision (a multiplication when that is exact).
 #[inline(always)]
-fn diff_div<I: Element, L: Lift<I::Output>>(hi: I, lo: I, d: <L::P as Num>::Real) -> I::Output {
-    L::down(L::up(hi.load().sub(lo.load())).div_real(d))
+fn diff_div<I: Element, L: Lift<I::Output>>(
+    hi: I,
+    lo: I,
+    d: Divisor<<L::P as Num>::Real>,
+) -> I::Output {
+    let x = L::up(hi.load().sub(lo.load()));
+    L::down(match d.r {
+        Some(r) => x.div_real_exact(d.d, r),
+        None => x.div_real(d.d),
+    })
 }
 
 /// `((c0 * f0) + (c1 * f1)) + (c2 * f2)` in the stencil's precision, with
@@ -234,7 +264,7 @@ pub(crate) trait Stencil<I: Element>: Sync {
 /// A uniform step `h`, computed in precision `L`.
 pub(crate) struct Uniform<I: Element, L: Lift<I::Output>> {
     op: [UniformOp<I, L>; 1],
-    h: <L::P as Num>::Real,
+    h: Divisor<<L::P as Num>::Real>,
     lo: [<L::P as Num>::Real; 3],
     hi: [<L::P as Num>::Real; 3],
     order2: bool,
@@ -248,10 +278,10 @@ impl<I: Element, L: Lift<I::Output>> Uniform<I, L> {
         let r = <R<I, L> as Real>::from_f64;
         Uniform {
             op: [UniformOp {
-                two_h: r(2.0 * h),
+                two_h: Divisor::new(r(2.0 * h)),
                 _m: PhantomData,
             }],
-            h: r(h),
+            h: Divisor::new(r(h)),
             lo: [r(-1.5 / h), r(2.0 / h), r(-0.5 / h)],
             hi: [r(0.5 / h), r(-2.0 / h), r(1.5 / h)],
             order2,
@@ -262,7 +292,7 @@ impl<I: Element, L: Lift<I::Output>> Uniform<I, L> {
 }
 
 pub(crate) struct UniformOp<I: Element, L: Lift<I::Output>> {
-    two_h: <L::P as Num>::Real,
+    two_h: Divisor<<L::P as Num>::Real>,
     _m: PhantomData<fn() -> (I, L)>,
 }
 
@@ -390,7 +420,7 @@ impl<I: Element> Stencil<I> for NonUniform<'_, I> {
         if self.order2 {
             edge3::<I, Wide>(self.scalar_edges, self.c.lo, f0, f1, f2)
         } else {
-            diff_div::<I, Wide>(f1, f0, self.c.d0)
+            diff_div::<I, Wide>(f1, f0, Divisor::new(self.c.d0))
         }
     }
     #[inline]
@@ -398,7 +428,7 @@ impl<I: Element> Stencil<I> for NonUniform<'_, I> {
         if self.order2 {
             edge3::<I, Wide>(self.scalar_edges, self.c.hi, fa, fb, fc)
         } else {
-            diff_div::<I, Wide>(fc, fb, self.c.dn)
+            diff_div::<I, Wide>(fc, fb, Divisor::new(self.c.dn))
         }
     }
 }

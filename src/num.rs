@@ -12,21 +12,29 @@ use num_complex::Complex;
 pub trait Real: Copy + Send + Sync + 'static + std::fmt::Debug {
     /// Round a double to this precision (how numpy casts a Python float).
     fn from_f64(x: f64) -> Self;
+    /// `1 / self` when dividing by `self` is exactly multiplying by it: `self`
+    /// is a power of two whose reciprocal is a normal number. Then both
+    /// `x / self` and `x * (1 / self)` are the exact scaling of `x` rounded
+    /// once, bit for bit the same for every `x`.
+    fn exact_reciprocal(self) -> Option<Self>;
 }
 
-impl Real for f32 {
-    #[inline(always)]
-    fn from_f64(x: f64) -> Self {
-        x as f32
-    }
+macro_rules! real {
+    ($t:ty, $mantissa:expr) => {
+        impl Real for $t {
+            #[inline(always)]
+            fn from_f64(x: f64) -> Self {
+                x as $t
+            }
+            fn exact_reciprocal(self) -> Option<Self> {
+                let r = 1.0 / self;
+                (self.is_normal() && self.to_bits() & $mantissa == 0 && r.is_normal()).then_some(r)
+            }
+        }
+    };
 }
-
-impl Real for f64 {
-    #[inline(always)]
-    fn from_f64(x: f64) -> Self {
-        x
-    }
-}
+real!(f32, 0x007f_ffffu32);
+real!(f64, 0x000f_ffff_ffff_ffffu64);
 
 /// A value type the kernels compute and store in: `f32`, `f64`,
 /// `Complex<f32>`, `Complex<f64>`.
@@ -42,6 +50,9 @@ pub trait Num: Copy + Send + Sync + 'static + std::fmt::Debug {
     fn sub(self, o: Self) -> Self;
     /// `self / d` for a real `d`, as numpy divides this type by a real scalar.
     fn div_real(self, d: Self::Real) -> Self;
+    /// `self / d` given `r`, the exact reciprocal of `d`
+    /// ([`Real::exact_reciprocal`]): the same bits as `div_real`, faster.
+    fn div_real_exact(self, d: Self::Real, r: Self::Real) -> Self;
     /// `c * x` for a real coefficient `c`, as numpy's array loops multiply.
     fn mul_real(c: Self::Real, x: Self) -> Self;
     /// `c * x` as numpy's 0-d scalar arithmetic multiplies (the edges of a
@@ -72,6 +83,10 @@ macro_rules! real_num {
             #[inline(always)]
             fn div_real(self, d: $t) -> Self {
                 self / d
+            }
+            #[inline(always)]
+            fn div_real_exact(self, _d: $t, r: $t) -> Self {
+                self * r
             }
             #[inline(always)]
             fn mul_real(c: $t, x: Self) -> Self {
@@ -153,6 +168,11 @@ macro_rules! complex_num {
                     (self.re + self.im * rat) * scl,
                     (self.im - self.re * rat) * scl,
                 )
+            }
+            /// Smith's algorithm already multiplies by `1/d` (`scl`).
+            #[inline(always)]
+            fn div_real_exact(self, d: $t, _r: $t) -> Self {
+                self.div_real(d)
             }
             /// numpy's array loops cast the coefficient to complex `(c, +0.0)`
             /// and multiply with fused multiply-adds (`simd_cmul`:
@@ -318,6 +338,26 @@ mod tests {
         assert!(z.re.is_nan() && z.im.is_infinite());
         let z = Complex::<f32>::mul_real(2.0, Complex::new(1.5, -2.0));
         assert_eq!((z.re, z.im), (3.0, -4.0));
+    }
+
+    #[test]
+    fn exact_reciprocals_only_for_powers_of_two() {
+        assert_eq!(1.0f64.exact_reciprocal(), Some(1.0));
+        assert_eq!(0.25f64.exact_reciprocal(), Some(4.0));
+        assert_eq!((-2.0f32).exact_reciprocal(), Some(-0.5));
+        assert_eq!(0.1f64.exact_reciprocal(), None);
+        assert_eq!(3.0f32.exact_reciprocal(), None);
+        assert_eq!(f64::MIN_POSITIVE.exact_reciprocal(), Some(1.0 / f64::MIN_POSITIVE));
+        assert_eq!((f64::MIN_POSITIVE / 2.0).exact_reciprocal(), None); // subnormal
+        assert_eq!(f64::MAX.exact_reciprocal(), None);
+        assert_eq!(2f64.powi(1023).exact_reciprocal(), None); // 2^-1023 is subnormal
+        // Dividing and multiplying agree on hard cases, subnormal results too.
+        for x in [1.0f64, -3.7, 5e-324, 2.2250738585072014e-308, f64::MAX, -0.0, f64::INFINITY] {
+            for d in [0.5f64, 2.0, 1024.0, 2f64.powi(-1000), 2f64.powi(1000)] {
+                let r = d.exact_reciprocal().unwrap();
+                assert_eq!((x / d).to_bits(), (x * r).to_bits(), "{x} / {d}");
+            }
+        }
     }
 
     #[test]
