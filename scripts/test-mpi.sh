@@ -8,9 +8,11 @@
 #
 # Installs Debian's OpenMPI (apt-get) if mpicc or mpirun is missing, builds
 # the library in release (cargo does nothing when it is up to date), builds
-# the program with mpicc and runs it with `mpirun -n 4`. Ends with one line
-# "N passed, M failed" and exits nonzero on any failure. Works from any
-# directory; honours CARGO_TARGET_DIR and MPI_RANKS (default 4).
+# the program with mpicc and runs it with `mpirun -n 4`, then compiles and
+# runs the C snippets of docs/README-boundaries.md (docs/check-snippets.sh).
+# Ends with one line "N passed, M failed" (every check of both) and exits
+# nonzero on any failure. Works from any directory; honours CARGO_TARGET_DIR
+# and MPI_RANKS (default 4).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -86,5 +88,21 @@ elif [[ "$rc" != 0 && "$failed" == 0 ]]; then
 fi
 ms=$(((end - start) / 1000000))
 printf 'test-mpi.sh: %d ranks, mpirun took %d.%03d s\n' "$ranks" $((ms / 1000)) $((ms % 1000))
+
+# The C snippets of docs/README-boundaries.md (one of them is an MPI program):
+# each must compile with -Wall -Wextra -Werror and run.
+snippets_log="$out_dir/snippets.log"
+set +e
+docs/check-snippets.sh 2>&1 | tee "$snippets_log" | grep -Ev '^[0-9]+ passed, [0-9]+ failed$'
+snippets_rc=${PIPESTATUS[0]}
+set -e
+s_passed=$(grep -c '^PASS ' "$snippets_log" || true)
+s_failed=$(grep -c '^FAIL ' "$snippets_log" || true)
+if [[ "$snippets_rc" != 0 && "$s_failed" == 0 ]]; then
+    s_failed=1
+fi
+
+passed=$((passed + s_passed))
+failed=$((failed + s_failed))
 echo "$passed passed, $failed failed"
 [[ "$failed" == 0 && "$rc" == 0 ]]
