@@ -50,7 +50,11 @@ if ! command -v mpicc >/dev/null 2>&1 || ! command -v mpirun >/dev/null 2>&1; th
     apt_pid=$!
 fi
 
-cargo build --release
+if ! cargo build --release; then
+    echo "test-mpi.sh: cargo build --release failed" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+fi
 
 if [[ -n "$apt_pid" ]]; then
     if ! wait "$apt_pid"; then
@@ -67,8 +71,12 @@ if [[ ! -f "$lib_dir/libgradient.so" ]]; then
 fi
 
 # The same command as examples/mpi/Makefile (make itself is not needed).
-mpicc -std=c11 -O2 -Wall -Wextra -Werror -Iinclude examples/mpi/halo_gradient.c \
-    -L"$lib_dir" -lgradient -Wl,-rpath,"$lib_dir" -lm -o "$out_dir/halo_gradient"
+if ! mpicc -std=c11 -O2 -Wall -Wextra -Werror -Iinclude examples/mpi/halo_gradient.c \
+    -L"$lib_dir" -lgradient -Wl,-rpath,"$lib_dir" -lm -o "$out_dir/halo_gradient"; then
+    echo "test-mpi.sh: examples/mpi/halo_gradient.c does not compile" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+fi
 
 # Shared-memory transport without cross-memory attach: containers often deny
 # process_vm_readv, which OpenMPI's vader BTL would otherwise use.
