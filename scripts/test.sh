@@ -19,6 +19,9 @@ cargo clippy --all-targets --quiet -- -D warnings
 step "cargo test (unit, doc, header, C harness)"
 cargo test
 
+step "MPI: halo exchange over 4 ranks, bit-identical to one call (installs OpenMPI)"
+./scripts/test-mpi.sh
+
 step "numpy differential suite (release library, via ctypes)"
 cargo build --release --quiet
 GRADIENT_LIB="$PWD/target/release/libgradient.so" python3 tests/python/run.py
