@@ -1,6 +1,8 @@
 //! Layer 2: the safe Rust API on ndarray views.
 
-use ndarray::{Array, ArrayBase, ArrayViewMut, Axis, Data, Dimension, ShapeBuilder};
+use ndarray::{
+    Array, ArrayBase, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, Data, Dimension, ShapeBuilder,
+};
 
 use crate::error::GradientError;
 use crate::kernel::{self, Coefs, End, Ends, Rule};
@@ -241,41 +243,185 @@ impl Plan {
                 )));
             }
         }
-        let f = f.view().into_dyn();
-        for (k, o) in out.iter_mut().enumerate() {
-            let o = o.view_mut().into_dyn();
-            self.run_axis(f.view(), o, k);
-        }
+        let outs = out.iter_mut().map(|o| o.view_mut().into_dyn()).collect();
+        self.execute(f.view().into_dyn(), outs);
         Ok(())
     }
 
-    /// Output `k` (axes order) from validated views of [`Plan::shape`] and
+    /// Compute every output from validated views of [`Plan::shape`] and
     /// [`Plan::out_shape`].
-    pub(crate) fn run_axis<A: Element>(
+    ///
+    /// The outputs are cut into tiles along the input's outermost dimension
+    /// (a cut across a differentiated axis is a ghost end: the tile reads one
+    /// neighbour beyond it), and each tile computes all outputs while its
+    /// input is in cache. With `threads > 1`, each thread takes a run of
+    /// tiles. Every output element is computed by the same formula from the
+    /// same inputs whatever the tiling, so results do not depend on it.
+    pub(crate) fn execute<A: Element>(
         &self,
-        f: ndarray::ArrayViewD<'_, A>,
-        out: ndarray::ArrayViewMutD<'_, A::Output>,
+        f: ArrayViewD<'_, A>,
+        outs: Vec<ArrayViewMutD<'_, A::Output>>,
+    ) {
+        self.execute_tuned(f, outs, TILE_BYTES, MIN_PARALLEL_LEN)
+    }
+
+    /// [`Plan::execute`] with explicit tile size and parallel threshold (the
+    /// tests force tiny tiles and threads on small arrays).
+    fn execute_tuned<A: Element>(
+        &self,
+        f: ArrayViewD<'_, A>,
+        mut outs: Vec<ArrayViewMutD<'_, A::Output>>,
+        tile_bytes: usize,
+        min_parallel: usize,
+    ) {
+        if outs.is_empty() || f.is_empty() {
+            return;
+        }
+        let threads = if f.len() >= min_parallel {
+            self.threads.max(1)
+        } else {
+            1
+        };
+        let bytes = f.len() * std::mem::size_of::<A>();
+        let Some(d) = self
+            .tile_dim(&f)
+            .filter(|_| threads > 1 || bytes > tile_bytes.saturating_mul(2))
+        else {
+            for (k, o) in outs.into_iter().enumerate() {
+                self.run_tile(f.view(), o, k, None);
+            }
+            return;
+        };
+        let m = self.out_shape[d];
+        let plane = bytes / self.shape[d];
+        let rows = (tile_bytes / plane.max(1)).clamp(1, m);
+        let chunks = threads.min(m);
+        std::thread::scope(|s| {
+            let mut start = 0;
+            for c in 0..chunks {
+                let len = (m - start) / (chunks - c);
+                let (mine, rest): (Vec<_>, Vec<_>) =
+                    outs.into_iter().map(|o| o.split_at(Axis(d), len)).unzip();
+                outs = rest;
+                let f = f.view();
+                let work = move || self.run_tiles(f, mine, d, start, start + len, rows);
+                if c + 1 == chunks {
+                    work();
+                } else if let Err(e) = std::thread::Builder::new().spawn_scoped(s, work) {
+                    // The OS refused a thread; the C boundary reports the
+                    // panic as an internal error and nothing is half-done
+                    // by this thread.
+                    panic!("could not start a worker thread: {e}");
+                }
+                start += len;
+            }
+        });
+    }
+
+    /// Tiles `[a, b)` of `rows` output rows along `d`, for outputs that
+    /// hold rows `[a, b)` (views starting at row `a`).
+    fn run_tiles<A: Element>(
+        &self,
+        f: ArrayViewD<'_, A>,
+        mut outs: Vec<ArrayViewMutD<'_, A::Output>>,
+        d: usize,
+        a: usize,
+        b: usize,
+        rows: usize,
+    ) {
+        let mut t = a;
+        while t < b {
+            let e = (t + rows).min(b);
+            for (k, o) in outs.iter_mut().enumerate() {
+                let tile = o.slice_axis_mut(Axis(d), (t - a..e - a).into());
+                self.run_tile(f.view(), tile, k, Some((d, t, e)));
+            }
+            t = e;
+        }
+    }
+
+    /// The dimension to tile along: the input's outermost (largest stride)
+    /// dimension with more than one output row that no output wraps around.
+    fn tile_dim<A>(&self, f: &ArrayViewD<'_, A>) -> Option<usize> {
+        (0..f.ndim())
+            .filter(|&d| self.out_shape[d] > 1)
+            .filter(|&d| {
+                !self
+                    .axes
+                    .iter()
+                    .zip(&self.ends)
+                    .any(|(&a, e)| a == d && e.lo == End::Wrap)
+            })
+            .max_by_key(|&d| f.stride_of(Axis(d)).unsigned_abs())
+    }
+
+    /// Output `k` (axes order), or its rows `[a, b)` along `d` (`tile`).
+    fn run_tile<A: Element>(
+        &self,
+        f: ArrayViewD<'_, A>,
+        out: ArrayViewMutD<'_, A::Output>,
         k: usize,
+        tile: Option<(usize, usize, usize)>,
     ) {
         let axis = self.axes[k];
-        // Other axes' halo points are not part of this output.
         let mut f = f;
-        for (d, &(lo, hi)) in self.ghosts.iter().enumerate() {
-            if d != axis && lo + hi > 0 {
-                f.slice_axis_inplace(Axis(d), (lo..self.shape[d] - hi).into());
+        let mut ends = self.ends[k];
+        let mut off = self.ghosts[axis].0;
+        let mut base = 0;
+        for (dim, &(lo, hi)) in self.ghosts.iter().enumerate() {
+            let n = self.shape[dim];
+            let (start, end) = match tile {
+                Some((d, a, b)) if d == dim && dim == axis => {
+                    // Output rows [a, b) are input rows [a + lo, b + lo). Each
+                    // cut becomes a ghost end with its one neighbour; a tile
+                    // at an edge reads the points its edge formula needs.
+                    let (m, need) = (self.out_shape[dim], self.order2 as usize + 2);
+                    let mut start = if a > 0 { a + lo - 1 } else { 0 };
+                    let mut end = if b < m { b + lo + 1 } else { n };
+                    if a > 0 {
+                        ends.lo = End::Ghost;
+                    } else if ends.lo == End::Edge {
+                        end = end.max(need.min(n));
+                    }
+                    if b < m {
+                        ends.hi = End::Ghost;
+                    } else if ends.hi == End::Edge {
+                        start = start.min(n.saturating_sub(need));
+                    }
+                    off = a + lo - start;
+                    base = start;
+                    (start, end)
+                }
+                Some((d, a, b)) if d == dim => (a + lo, b + lo),
+                // The differentiated axis keeps its halo; other axes' halo
+                // points are not part of this output.
+                _ if dim == axis => (0, n),
+                _ => (lo, n - hi),
+            };
+            if (start, end) != (0, n) {
+                f.slice_axis_inplace(Axis(dim), (start..end).into());
             }
         }
+        let scalar_edges = self.shape.len() == 1;
         kernel::differentiate(
             f,
             out,
             axis,
             &self.rules[k],
-            self.ends[k],
+            ends,
+            (off, base),
             self.order2,
-            self.threads,
+            scalar_edges,
         );
     }
 }
+
+/// Tiles hold about this much input: small enough to stay in a core's
+/// cache while every output reads it.
+const TILE_BYTES: usize = 256 << 10;
+
+/// Arrays smaller than this are not worth a thread.
+const MIN_PARALLEL_LEN: usize = 1 << 15;
 
 /// The gradient of `f` along `axes` (numpy.gradient), one new array per
 /// axis in axes order.
@@ -850,5 +996,87 @@ mod tests {
         assert!(matches!(e, GradientError::InvalidOptions { .. }), "{e}");
         let wrong = Options::default().boundaries(vec![Boundary::OneSided]);
         assert!(gradient_with(&f, &[], None, 1, &wrong).is_err());
+    }
+
+    /// Tiling and threads never change a bit: one-row tiles and 1 to 4
+    /// threads against the untiled computation, on random shapes, layouts,
+    /// axes, spacings, edge orders and boundaries (ghost and periodic).
+    #[test]
+    fn tiles_and_threads_do_not_change_results() {
+        let mut seed = 0x9e3779b97f4a7c15u64;
+        let mut rnd = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for case in 0..400 {
+            let ndim = 1 + rnd(3);
+            let shape: Vec<usize> = (0..ndim).map(|_| 3 + rnd(6)).collect();
+            let order = 1 + rnd(2);
+            let f = ndarray::ArrayD::from_shape_fn(shape.clone(), |i| {
+                let s: usize = i
+                    .slice()
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &v)| v * (k + 3))
+                    .sum();
+                ((s * 7919 % 1000) as f64 - 500.0) * 0.37
+            });
+            let f = if rnd(2) == 0 { f.t().to_owned() } else { f };
+            let shape = f.shape().to_vec();
+            let coords: Vec<Vec<f64>> = shape
+                .iter()
+                .map(|&n| {
+                    (0..n)
+                        .map(|i| i as f64 + 0.25 * ((i * i) % 5) as f64)
+                        .collect()
+                })
+                .collect();
+            let mut spacing = Vec::new();
+            let mut bounds = Vec::new();
+            for d in 0..ndim {
+                spacing.push(match rnd(3) {
+                    0 => Spacing::Uniform(0.3 + rnd(4) as f64),
+                    1 => Spacing::Coordinates(&coords[d]),
+                    _ => Spacing::Unit,
+                });
+                let side = |r: usize| if r == 0 { Side::Ghost } else { Side::OneSided };
+                bounds.push(match rnd(4) {
+                    0 => Boundary::Periodic {
+                        period: Some(coords[d][shape[d] - 1] + 1.0),
+                    },
+                    _ => Boundary::Sides {
+                        lo: side(rnd(2)),
+                        hi: side(rnd(2)),
+                    },
+                });
+            }
+            let opts = Options::default().boundaries(bounds);
+            let Ok(plan) = Plan::with_options(&shape, &spacing, None, order, &opts) else {
+                continue;
+            };
+            let run = |tile: usize, threads: usize, min_par: usize| {
+                let mut p = plan.clone();
+                p.threads = threads;
+                let mut outs: Vec<ndarray::ArrayD<f64>> = (0..ndim)
+                    .map(|_| ndarray::ArrayD::zeros(plan.out_shape()))
+                    .collect();
+                let views = outs.iter_mut().map(|o| o.view_mut()).collect();
+                p.execute_tuned(f.view(), views, tile, min_par);
+                outs
+            };
+            let whole = run(usize::MAX, 1, usize::MAX);
+            for threads in 1..=4 {
+                let tiled = run(1, threads, 0);
+                for (a, b) in whole.iter().zip(&tiled) {
+                    let same = a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+                    assert!(
+                        same,
+                        "case {case}: shape {shape:?} threads {threads}\n{a}\n{b}"
+                    );
+                }
+            }
+        }
     }
 }

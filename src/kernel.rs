@@ -435,45 +435,54 @@ impl<I: Element> Stencil<I> for NonUniform<'_, I> {
 
 /// Differentiate `f` along `axis` into `out` by `rule`.
 ///
-/// `f` has `n` points along `axis`; `out` has the owned `m = n - ghosts`
-/// points (the same extent on every other dimension). The caller
-/// guarantees enough points for the ends and the edge order.
+/// `f` has `n` points along `axis`; `out` has `m` points (the same extent on
+/// every other dimension), output point `i` being input point `i + off`.
+/// `base` is the index, in the axis the rule was made for, of `f`'s first
+/// point (nonzero when `f` is a tile of a larger input). The caller
+/// guarantees `off + m <= n`, a neighbour beyond every output point that is
+/// not at an `Edge` or `Wrap` end, and enough points for the edge formulas.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn differentiate<I: Element>(
     f: ArrayViewD<'_, I>,
     out: ArrayViewMutD<'_, I::Output>,
     axis: usize,
     rule: &Rule,
     ends: Ends,
+    (off, base): (usize, usize),
     order2: bool,
-    threads: usize,
+    scalar_edges: bool,
 ) {
-    let job = Job { axis, ends };
-    // numpy differentiates the edges of a 1-d array element by element.
-    let scalar = f.ndim() == 1;
+    let job = Job {
+        axis,
+        ends,
+        off,
+        base,
+    };
     match rule {
-        Rule::Step(h) => {
-            let st = Uniform::<I, Native>::new(*h, order2, scalar);
-            split(&st, f, out, job, threads)
-        }
-        Rule::CoordStep(h) => {
-            let st = Uniform::<I, Wide>::new(*h, order2, scalar);
-            split(&st, f, out, job, threads)
-        }
-        Rule::Coords(c) => split(
-            &NonUniform::<I>::new(c, order2, scalar),
+        Rule::Step(h) => apply(
+            &Uniform::<I, Native>::new(*h, order2, scalar_edges),
             f,
             out,
             job,
-            threads,
         ),
+        Rule::CoordStep(h) => apply(
+            &Uniform::<I, Wide>::new(*h, order2, scalar_edges),
+            f,
+            out,
+            job,
+        ),
+        Rule::Coords(c) => apply(&NonUniform::<I>::new(c, order2, scalar_edges), f, out, job),
     }
 }
 
-/// The axis and its ends.
+/// The axis, its ends, the input point of output point 0, and the rule
+/// index of the view's first point.
 #[derive(Clone, Copy)]
 struct Job {
     axis: usize,
     ends: Ends,
+    off: usize,
+    base: usize,
 }
 
 /// Which formula an end point uses.
@@ -504,11 +513,18 @@ fn end_point(g: usize, n: usize, ends: Ends) -> (Formula, [usize; 3]) {
 }
 
 #[inline(always)]
-fn eval<I: Element, S: Stencil<I>>(st: &S, fm: Formula, a: I, b: I, c: I) -> I::Output {
+fn eval<I: Element, S: Stencil<I>>(
+    st: &S,
+    fm: Formula,
+    base: usize,
+    a: I,
+    b: I,
+    c: I,
+) -> I::Output {
     match fm {
         Formula::Left => st.left(a, b, c),
         Formula::Right => st.right(a, b, c),
-        Formula::Op(g) => st.op(g).eval(a, b, c),
+        Formula::Op(g) => st.op(g + base).eval(a, b, c),
     }
 }
 
@@ -516,45 +532,6 @@ fn eval<I: Element, S: Stencil<I>>(st: &S, fm: Formula, a: I, b: I, c: I) -> I::
 /// the last (one position when `m == 1`).
 fn end_positions(m: usize) -> impl Iterator<Item = usize> {
     std::iter::once(0).chain((m > 1).then_some(m - 1))
-}
-
-/// Arrays smaller than this are not worth a thread.
-const MIN_PARALLEL_LEN: usize = 1 << 15;
-
-/// Run on `threads` scoped threads (the calling thread included), each on a
-/// slab of a non-differentiated dimension: every output element is computed
-/// by the same formula whatever the split, so results do not depend on it.
-fn split<I: Element, S: Stencil<I>>(
-    st: &S,
-    f: ArrayViewD<'_, I>,
-    out: ArrayViewMutD<'_, I::Output>,
-    job: Job,
-    threads: usize,
-) {
-    let dim = (0..f.ndim())
-        .filter(|&d| d != job.axis && f.len_of(Axis(d)) > 1)
-        .max_by_key(|&d| f.stride_of(Axis(d)).unsigned_abs());
-    let Some(d) = dim.filter(|_| threads > 1 && f.len() >= MIN_PARALLEL_LEN) else {
-        return apply(st, f, out, job);
-    };
-    let pieces = threads.min(f.len_of(Axis(d)));
-    std::thread::scope(|s| {
-        let (mut f, mut out) = (f, out);
-        for p in 0..pieces - 1 {
-            let len = f.len_of(Axis(d)) / (pieces - p);
-            let (fa, fb) = f.split_at(Axis(d), len);
-            let (oa, ob) = out.split_at(Axis(d), len);
-            (f, out) = (fb, ob);
-            let spawned =
-                std::thread::Builder::new().spawn_scoped(s, move || apply(st, fa, oa, job));
-            if let Err(e) = spawned {
-                // The OS refused a thread: a bug-free caller cannot cause
-                // this, and the boundary reports it as an internal error.
-                panic!("could not start a worker thread: {e}");
-            }
-        }
-        apply(st, f, out, job);
-    });
 }
 
 /// Rows shorter than this are not worth the per-row set-up of row mode.
@@ -582,7 +559,7 @@ fn apply<I: Element, S: Stencil<I>>(
         }
         _ => Zip::from(out.lanes_mut(Axis(axis)))
             .and(f.lanes(Axis(axis)))
-            .for_each(|o, f| lane(st, f, o, job.ends)),
+            .for_each(|o, f| lane(st, f, o, job)),
     }
 }
 
@@ -600,7 +577,7 @@ fn rows<I: Element, S: Stencil<I>>(
     let axis = Axis(job.axis);
     let n = f.len_of(axis);
     let m = out.len_of(axis);
-    let off = job.ends.ghosts().0;
+    let off = job.off;
     // Dimension numbers once `inner` is taken out.
     let jj = if inner > job.axis { inner - 1 } else { inner };
     let aa = if job.axis > inner {
@@ -618,7 +595,7 @@ fn rows<I: Element, S: Stencil<I>>(
         shape.remove(inner);
         let mut strides = vec![0; shape.len()];
         strides[aa] = S::STEP;
-        let table = &st.table()[st.index(off + 1)..];
+        let table = &st.table()[st.index(off + 1 + job.base)..];
         let coefs = ArrayView::from_shape(IxDyn(&shape).strides(IxDyn(&strides)), table)
             .expect("the formula table covers every interior row");
         Zip::from(o.lanes_mut(Axis(inner)))
@@ -638,7 +615,7 @@ fn rows<I: Element, S: Stencil<I>>(
             out.index_axis_mut(axis, i),
             [plane(a), plane(b), plane(c)],
             jj,
-            |a, b, c| eval(st, fm, a, b, c),
+            |a, b, c| eval(st, fm, job.base, a, b, c),
         );
     }
 }
@@ -685,45 +662,47 @@ fn lane<I: Element, S: Stencil<I>>(
     st: &S,
     f: ArrayView1<'_, I>,
     mut o: ArrayViewMut1<'_, I::Output>,
-    ends: Ends,
+    job: Job,
 ) {
     if let Some(fs) = f.as_slice() {
         if let Some(os) = o.as_slice_mut() {
-            return lane_slice(st, fs, os, ends);
+            return lane_slice(st, fs, os, job);
         }
     }
     let (n, m) = (f.len(), o.len());
-    let off = ends.ghosts().0;
+    let (ends, base) = (job.ends, job.base);
+    let off = job.off;
     if m > 2 {
         Zip::indexed(o.slice_mut(s![1..m - 1]))
             .and(f.slice(s![off..off + m - 2]))
             .and(f.slice(s![off + 1..off + m - 1]))
             .and(f.slice(s![off + 2..off + m]))
-            .for_each(|k, o, &a, &b, &c| *o = st.op(k + 1 + off).eval(a, b, c));
+            .for_each(|k, o, &a, &b, &c| *o = st.op(k + 1 + off + base).eval(a, b, c));
     }
     for i in end_positions(m) {
         let (fm, [a, b, c]) = end_point(i + off, n, ends);
-        o[i] = eval(st, fm, f[a], f[b], f[c]);
+        o[i] = eval(st, fm, base, f[a], f[b], f[c]);
     }
 }
 
-fn lane_slice<I: Element, S: Stencil<I>>(st: &S, f: &[I], o: &mut [I::Output], ends: Ends) {
+fn lane_slice<I: Element, S: Stencil<I>>(st: &S, f: &[I], o: &mut [I::Output], job: Job) {
     let (n, m) = (f.len(), o.len());
-    let off = ends.ghosts().0;
+    let (ends, base) = (job.ends, job.base);
+    let off = job.off;
     if m > 2 {
         let inner = o[1..m - 1]
             .iter_mut()
             .zip(&f[off..off + m - 2])
             .zip(&f[off + 1..off + m - 1])
             .zip(&f[off + 2..off + m])
-            .zip(st.ops(off + 1, m - 2));
+            .zip(st.ops(off + 1 + base, m - 2));
         for ((((o, &a), &b), &c), op) in inner {
             *o = op.eval(a, b, c);
         }
     }
     for i in end_positions(m) {
         let (fm, [a, b, c]) = end_point(i + off, n, ends);
-        o[i] = eval(st, fm, f[a], f[b], f[c]);
+        o[i] = eval(st, fm, base, f[a], f[b], f[c]);
     }
 }
 
@@ -741,8 +720,9 @@ mod tests {
             0,
             rule,
             Ends::ONE_SIDED,
+            (0, 0),
             order2,
-            1,
+            false,
         );
         out.into_iter().collect()
     }
@@ -812,8 +792,9 @@ mod tests {
                     0,
                     &rule,
                     Ends::ONE_SIDED,
+                    (0, 0),
                     order2,
-                    1,
+                    false,
                 );
                 let ft = f.t().as_standard_layout().into_owned();
                 let mut b = ArrayD::<f64>::zeros(IxDyn(&[37, 40]));
@@ -823,8 +804,9 @@ mod tests {
                     1,
                     &rule,
                     Ends::ONE_SIDED,
+                    (0, 0),
                     order2,
-                    1,
+                    false,
                 );
                 assert_eq!(a, b.t());
             }

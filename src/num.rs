@@ -347,12 +347,23 @@ mod tests {
         assert_eq!((-2.0f32).exact_reciprocal(), Some(-0.5));
         assert_eq!(0.1f64.exact_reciprocal(), None);
         assert_eq!(3.0f32.exact_reciprocal(), None);
-        assert_eq!(f64::MIN_POSITIVE.exact_reciprocal(), Some(1.0 / f64::MIN_POSITIVE));
+        assert_eq!(
+            f64::MIN_POSITIVE.exact_reciprocal(),
+            Some(1.0 / f64::MIN_POSITIVE)
+        );
         assert_eq!((f64::MIN_POSITIVE / 2.0).exact_reciprocal(), None); // subnormal
         assert_eq!(f64::MAX.exact_reciprocal(), None);
         assert_eq!(2f64.powi(1023).exact_reciprocal(), None); // 2^-1023 is subnormal
-        // Dividing and multiplying agree on hard cases, subnormal results too.
-        for x in [1.0f64, -3.7, 5e-324, 2.2250738585072014e-308, f64::MAX, -0.0, f64::INFINITY] {
+                                                              // Dividing and multiplying agree on hard cases, subnormal results too.
+        for x in [
+            1.0f64,
+            -3.7,
+            5e-324,
+            2.2250738585072014e-308,
+            f64::MAX,
+            -0.0,
+            f64::INFINITY,
+        ] {
             for d in [0.5f64, 2.0, 1024.0, 2f64.powi(-1000), 2f64.powi(1000)] {
                 let r = d.exact_reciprocal().unwrap();
                 assert_eq!((x / d).to_bits(), (x * r).to_bits(), "{x} / {d}");

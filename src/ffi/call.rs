@@ -356,10 +356,12 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
         return Ok(());
     }
     let f = unsafe { view(a.f.cast::<I>(), &shape, &in_strides) };
-    for (k, (&p, st)) in outs.iter().zip(&out_strides).enumerate() {
-        let o = unsafe { view_mut(p.cast::<I::Output>(), &out_shape, st) };
-        plan.run_axis(f.view(), o, k);
-    }
+    let outs = outs
+        .iter()
+        .zip(&out_strides)
+        .map(|(&p, st)| unsafe { view_mut(p.cast::<I::Output>(), &out_shape, st) })
+        .collect();
+    plan.execute(f, outs);
     Ok(())
 }
 
