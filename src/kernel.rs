@@ -262,8 +262,8 @@ pub(crate) trait Stencil<I: Element>: Sync {
 }
 
 /// A uniform step `h`, computed in precision `L`.
-pub(crate) struct Uniform<I: Element, L: Lift<I::Output>> {
-    op: [UniformOp<I, L>; 1],
+pub(crate) struct Uniform<I: Element, L: Lift<I::Output>, const EXACT: bool> {
+    op: [UniformOp<I, L, EXACT>; 1],
     h: Divisor<<L::P as Num>::Real>,
     lo: [<L::P as Num>::Real; 3],
     hi: [<L::P as Num>::Real; 3],
@@ -272,13 +272,15 @@ pub(crate) struct Uniform<I: Element, L: Lift<I::Output>> {
     _m: PhantomData<fn() -> (I, L)>,
 }
 
-impl<I: Element, L: Lift<I::Output>> Uniform<I, L> {
+impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Uniform<I, L, EXACT> {
+    /// `EXACT` must be `two_h_is_exact::<I, L>(h)`.
     pub(crate) fn new(h: f64, order2: bool, scalar_edges: bool) -> Self {
         type R<I, L> = <<L as Lift<<I as Element>::Output>>::P as Num>::Real;
         let r = <R<I, L> as Real>::from_f64;
         Uniform {
             op: [UniformOp {
-                two_h: Divisor::new(r(2.0 * h)),
+                two_h: r(2.0 * h),
+                inv: r(2.0 * h).exact_reciprocal().unwrap_or(r(2.0 * h)),
                 _m: PhantomData,
             }],
             h: Divisor::new(r(h)),
@@ -291,28 +293,37 @@ impl<I: Element, L: Lift<I::Output>> Uniform<I, L> {
     }
 }
 
-pub(crate) struct UniformOp<I: Element, L: Lift<I::Output>> {
-    two_h: Divisor<<L::P as Num>::Real>,
+/// The interior formula of a uniform step; `EXACT` when `2h` has an exact
+/// reciprocal (the division is then a multiplication, decided once per call
+/// so the loops stay branch-free).
+pub(crate) struct UniformOp<I: Element, L: Lift<I::Output>, const EXACT: bool> {
+    two_h: <L::P as Num>::Real,
+    inv: <L::P as Num>::Real,
     _m: PhantomData<fn() -> (I, L)>,
 }
 
-impl<I: Element, L: Lift<I::Output>> Clone for UniformOp<I, L> {
+impl<I: Element, L: Lift<I::Output>, const E: bool> Clone for UniformOp<I, L, E> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<I: Element, L: Lift<I::Output>> Copy for UniformOp<I, L> {}
+impl<I: Element, L: Lift<I::Output>, const E: bool> Copy for UniformOp<I, L, E> {}
 
-impl<I: Element, L: Lift<I::Output>> Point<I> for UniformOp<I, L> {
+impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Point<I> for UniformOp<I, L, EXACT> {
     #[inline(always)]
     fn eval(self, fm: I, _f0: I, fp: I) -> I::Output {
-        diff_div::<I, L>(fp, fm, self.two_h)
+        let x = L::up(fp.load().sub(fm.load()));
+        L::down(if EXACT {
+            x.div_real_exact(self.two_h, self.inv)
+        } else {
+            x.div_real(self.two_h)
+        })
     }
 }
 
-impl<I: Element, L: Lift<I::Output>> Stencil<I> for Uniform<I, L> {
-    type Op = UniformOp<I, L>;
-    type Coef = UniformOp<I, L>;
+impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Stencil<I> for Uniform<I, L, EXACT> {
+    type Op = UniformOp<I, L, EXACT>;
+    type Coef = UniformOp<I, L, EXACT>;
     const STEP: usize = 0;
     #[inline(always)]
     fn table(&self) -> &[Self::Coef] {
@@ -458,21 +469,25 @@ pub(crate) fn differentiate<I: Element>(
         off,
         base,
     };
+    let (o2, se) = (order2, scalar_edges);
     match rule {
-        Rule::Step(h) => apply(
-            &Uniform::<I, Native>::new(*h, order2, scalar_edges),
-            f,
-            out,
-            job,
-        ),
-        Rule::CoordStep(h) => apply(
-            &Uniform::<I, Wide>::new(*h, order2, scalar_edges),
-            f,
-            out,
-            job,
-        ),
-        Rule::Coords(c) => apply(&NonUniform::<I>::new(c, order2, scalar_edges), f, out, job),
+        Rule::Step(h) if exact_two_h::<I, Native>(*h) => {
+            apply(&Uniform::<I, Native, true>::new(*h, o2, se), f, out, job)
+        }
+        Rule::Step(h) => apply(&Uniform::<I, Native, false>::new(*h, o2, se), f, out, job),
+        Rule::CoordStep(h) if exact_two_h::<I, Wide>(*h) => {
+            apply(&Uniform::<I, Wide, true>::new(*h, o2, se), f, out, job)
+        }
+        Rule::CoordStep(h) => apply(&Uniform::<I, Wide, false>::new(*h, o2, se), f, out, job),
+        Rule::Coords(c) => apply(&NonUniform::<I>::new(c, o2, se), f, out, job),
     }
+}
+
+/// Whether `2h`, in the stencil's precision, has an exact reciprocal.
+fn exact_two_h<I: Element, L: Lift<I::Output>>(h: f64) -> bool {
+    <<L::P as Num>::Real as Real>::from_f64(2.0 * h)
+        .exact_reciprocal()
+        .is_some()
 }
 
 /// The axis, its ends, the input point of output point 0, and the rule
@@ -611,12 +626,16 @@ fn rows<I: Element, S: Stencil<I>>(
     let plane = |k: usize| f.index_axis(axis, k);
     for i in end_positions(m) {
         let (fm, [a, b, c]) = end_point(i + off, n, job.ends);
-        planes3(
-            out.index_axis_mut(axis, i),
-            [plane(a), plane(b), plane(c)],
-            jj,
-            |a, b, c| eval(st, fm, job.base, a, b, c),
-        );
+        let (o, planes) = (out.index_axis_mut(axis, i), [plane(a), plane(b), plane(c)]);
+        // One formula per plane: keep the per-element loop branch-free.
+        match fm {
+            Formula::Left => planes3(o, planes, jj, |a, b, c| st.left(a, b, c)),
+            Formula::Right => planes3(o, planes, jj, |a, b, c| st.right(a, b, c)),
+            Formula::Op(g) => {
+                let op = st.op(g + job.base);
+                planes3(o, planes, jj, move |a, b, c| op.eval(a, b, c))
+            }
+        }
     }
 }
 
