@@ -354,7 +354,7 @@ def write_markdown(path, meta, cases, sweep):
                     m["cpu_per_wall"] or 0.0))
     lines.append("- numpy %s, Python %s, library version %s, commit %s"
                  % (m["numpy"], m["python"], m["lib_version"], m["commit"]))
-    lines.append("- Command: `%s`" % m["command"])
+    lines.append("- Command: `%s`%s" % (m["command"], " (run by `%s`)" % m["via"] if m.get("via") else ""))
     lines.append("- Medians of %d interleaved repetitions; all axes; uniform = step %r "
                  "(a Python float for numpy), coords = one non-uniform float64 array per axis. "
                  "Library into reused outputs; numpy allocates its outputs in every call."
@@ -428,6 +428,8 @@ def main(argv=None):
         "lib_version": "%d.%d.%d" % (v >> 16, (v >> 8) & 0xFF, v & 0xFF),
         "commit": git_commit(),
         "command": command,
+        # scripts/bench.sh says it ran us (its own command line)
+        "via": os.environ.get("GRADIENT_BENCH_VIA") or None,
         "reps": args.reps,
         "min_sample_s": args.min_sample,
         "quick": args.quick,

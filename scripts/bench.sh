@@ -19,9 +19,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$(pwd)"
 
-quick=0
+quick=0 quick_flag=""
 if [[ "${1:-}" == "--quick" ]]; then
-    quick=1
+    quick=1 quick_flag=" --quick"
     shift
 fi
 
@@ -69,6 +69,7 @@ else
 fi
 
 step "numpy vs library vs copy (benches/bench.py)"
+GRADIENT_BENCH_VIA="scripts/bench.sh${quick_flag}${*:+ $*}" \
 python3 benches/bench.py "${bench_args[@]}" --json "$json" --markdown "$md" "$@"
 
 step "plot (benches/plot.py)"
