@@ -69,6 +69,8 @@ def main(argv=None):
         meta.get("lib_version", "?"), meta.get("commit", "?"), meta.get("reps", "?"))
     if la:
         sub += "; load avg %.1f at start" % la[0]
+    if meta.get("cpu_per_wall") is not None:
+        sub += ", %.2f CPU s per wall s" % meta["cpu_per_wall"]
     fig.suptitle("numpy.gradient vs gradient (C ABI via ctypes): time per element\n" + sub,
                  fontsize=10)
     fig.tight_layout()
