@@ -4,6 +4,14 @@
 //! include/gradient.h is only rewritten when GRADIENT_UPDATE_HEADER=1 is set;
 //! otherwise a stale committed header gives a build warning here and a test
 //! failure in tests/header.rs.
+//!
+//! With GRADIENT_SONAME=1 (the top-level Makefile sets it) the cdylib is
+//! linked with an ELF SONAME following cargo-c's rule: `libgradient.so.0.0.P`
+//! for 0.0.P, `libgradient.so.0.M` for 0.M.x, `libgradient.so.M` from 1.0 on.
+//! A plain `cargo build` / `cargo test` sets none (cargo's default, see
+//! cargo#5045): programs linked against target/*/libgradient.so with an
+//! rpath (tests/c_harness.rs, scripts/demo.sh) then record NEEDED
+//! libgradient.so and find it there, with no versioned file needed.
 
 use std::env;
 use std::fs;
@@ -13,6 +21,8 @@ fn main() {
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=GRADIENT_UPDATE_HEADER");
+    println!("cargo:rerun-if-env-changed=GRADIENT_SONAME");
+    set_soname();
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("gradient.h");
     let config = cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("cbindgen.toml");
@@ -32,4 +42,39 @@ fn main() {
              `GRADIENT_UPDATE_HEADER=1 cargo build` and commit it"
         );
     }
+}
+
+/// cargo-c's version suffix of the SONAME: 0.0.P, 0.M, or M.
+fn soname_version(major: u64, minor: u64, patch: u64) -> String {
+    match (major, minor) {
+        (0, 0) => format!("0.0.{patch}"),
+        (0, minor) => format!("0.{minor}"),
+        (major, _) => format!("{major}"),
+    }
+}
+
+/// Links the cdylib with `-soname libgradient.so.<soname_version>` when
+/// GRADIENT_SONAME=1 and the target uses ELF shared objects.
+fn set_soname() {
+    if env::var("GRADIENT_SONAME").as_deref() != Ok("1") {
+        return;
+    }
+    let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if matches!(os.as_str(), "macos" | "ios" | "windows" | "") {
+        println!("cargo:warning=GRADIENT_SONAME=1 is ignored on target_os={os} (ELF only)");
+        return;
+    }
+    let part = |name: &str| -> u64 {
+        env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} is not a number"))
+    };
+    let version = soname_version(
+        part("CARGO_PKG_VERSION_MAJOR"),
+        part("CARGO_PKG_VERSION_MINOR"),
+        part("CARGO_PKG_VERSION_PATCH"),
+    );
+    // [lib] name = "gradient" in Cargo.toml
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libgradient.so.{version}");
 }
