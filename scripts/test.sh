@@ -25,3 +25,11 @@ step "MPI: halo exchange over 4 ranks, bit-identical to one call (installs OpenM
 step "numpy differential suite (release library, via ctypes)"
 cargo build --release --quiet
 GRADIENT_LIB="$PWD/target/release/libgradient.so" python3 tests/python/run.py
+
+step "benchmark smoke run (scripts/bench.sh --quick; figures are not assertions)"
+./scripts/bench.sh --quick > target/bench-quick.log 2>&1 || { tail -30 target/bench-quick.log; exit 1; }
+tail -3 target/bench-quick.log
+
+# Last: the SONAME build (make) relinks the crate.
+step "packaging: make install, SONAME, pkg-config, C/C++/Fortran/Python/Julia-layout"
+./scripts/test-packaging.sh

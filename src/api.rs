@@ -152,11 +152,27 @@ impl Plan {
         edge_order: usize,
         options: &Options,
     ) -> Result<Plan> {
+        Plan::build(shape, spacing, axes, edge_order, options, true)
+    }
+
+    /// [`Plan::with_options`]; `check_entries` false skips the per-entry
+    /// spacing checks (an O(n) scan of every coordinate array) for a caller
+    /// that has just run them, in order, itself (the C layer).
+    pub(crate) fn build(
+        shape: &[usize],
+        spacing: &[Spacing<'_>],
+        axes: Option<&[isize]>,
+        edge_order: usize,
+        options: &Options,
+        check_entries: bool,
+    ) -> Result<Plan> {
         check_ndim(shape.len())?;
         let axes = normalize_axes(shape.len(), axes)?;
         check_spacing_count(spacing, axes.len())?;
-        for (k, s) in spacing.iter().enumerate() {
-            check_spacing_entry(k, s, spacing.len(), shape, &axes)?;
+        if check_entries {
+            for (k, s) in spacing.iter().enumerate() {
+                check_spacing_entry(k, s, spacing.len(), shape, &axes)?;
+            }
         }
         let order2 = check_edge_order(edge_order as i64)?;
         let entry = |k: usize| match spacing.len() {
@@ -824,7 +840,7 @@ fn rule(s: &Spacing<'_>, b: &Boundary) -> Rule {
             let dp = periodic_diffs(x, p);
             match dp.iter().all(|&v| v == dp[0]) {
                 true => Rule::CoordStep(dp[0]),
-                false => Rule::Coords(Coefs::periodic(&dp)),
+                false => Rule::Coords(Coefs::periodic(dp)),
             }
         }
         (Spacing::Coordinates(x), _) => {
@@ -833,7 +849,7 @@ fn rule(s: &Spacing<'_>, b: &Boundary) -> Rule {
             // scalar. Fewer than two points never reach a kernel.
             match d.first() {
                 Some(&d0) if d.iter().all(|&v| v == d0) => Rule::CoordStep(d0),
-                Some(_) => Rule::Coords(Coefs::new(&d)),
+                Some(_) => Rule::Coords(Coefs::new(d)),
                 None => Rule::Step(1.0),
             }
         }

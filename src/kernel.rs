@@ -16,6 +16,7 @@
 //! precomputed ([`Coefs`]). The arithmetic of one point is in [`crate::num`].
 
 use std::marker::PhantomData;
+use std::sync::OnceLock;
 
 use ndarray::{
     s, ArrayView, ArrayView1, ArrayViewD, ArrayViewMut1, ArrayViewMutD, Axis, IxDyn, ShapeBuilder,
@@ -71,41 +72,62 @@ impl Ends {
     }
 }
 
-/// Coefficients of the non-uniform formulas (SPEC A1), computed once per
-/// axis from the coordinate differences.
-#[derive(Clone, Debug, PartialEq)]
+/// Coefficients of the non-uniform formulas (SPEC A1), from the coordinate
+/// differences of one axis.
+///
+/// The per-point tables (`3n` doubles, twice) are built once per call for
+/// axes of up to [`TABLE_MAX`] points, or when row mode first needs them;
+/// lanes of a longer axis (a long 1-d array) compute each point's
+/// coefficients as they go, with the same operations, so a call never
+/// allocates more than the differences for them.
+#[derive(Debug)]
 pub(crate) struct Coefs {
-    /// `[a, b, c]` of the interior formula at input point `first + k`.
-    interior: Vec<[f64; 3]>,
-    /// The same as three columns `a`, `b`, `c` (what lane loops vectorise).
-    columns: [Vec<f64>; 3],
+    /// The differences: point `first + k` uses `d[k]` and `d[k + 1]`.
+    d: Vec<f64>,
     first: usize,
+    table: OnceLock<Table>,
     d0: f64,
     dn: f64,
     lo: [f64; 3],
     hi: [f64; 3],
 }
 
-fn columns(t: &[[f64; 3]]) -> [Vec<f64>; 3] {
-    [0, 1, 2].map(|j| t.iter().map(|c| c[j]).collect())
+#[derive(Debug)]
+struct Table {
+    /// `[a, b, c]` of point `first + k` (row mode's per-row producer).
+    rows: Vec<[f64; 3]>,
+    /// The same as three columns (what lane loops vectorise).
+    columns: [Vec<f64>; 3],
 }
 
-fn interior_coefs(d: &[f64]) -> Vec<[f64; 3]> {
-    d.windows(2)
-        .map(|w| {
-            let (h1, h2) = (w[0], w[1]);
-            [
-                (-h2) / (h1 * (h1 + h2)),
-                (h2 - h1) / (h1 * h2),
-                h1 / (h2 * (h1 + h2)),
-            ]
-        })
-        .collect()
+/// Axes up to this many points get their coefficient tables up front.
+const TABLE_MAX: usize = 1 << 16;
+
+impl Clone for Coefs {
+    fn clone(&self) -> Self {
+        Coefs::build(self.d.clone(), self.first, self.lo, self.hi)
+    }
+}
+
+impl PartialEq for Coefs {
+    fn eq(&self, o: &Self) -> bool {
+        self.d == o.d && self.first == o.first
+    }
+}
+
+/// `[a, b, c]` of an interior point between steps `h1` and `h2`.
+#[inline(always)]
+fn interior_coef(h1: f64, h2: f64) -> [f64; 3] {
+    [
+        (-h2) / (h1 * (h1 + h2)),
+        (h2 - h1) / (h1 * h2),
+        h1 / (h2 * (h1 + h2)),
+    ]
 }
 
 impl Coefs {
     /// `d` holds the `n - 1 >= 1` coordinate differences.
-    pub(crate) fn new(d: &[f64]) -> Self {
+    pub(crate) fn new(d: Vec<f64>) -> Self {
         let m = d.len();
         let (lo, hi) = if m >= 2 {
             let (h1, h2) = (d[0], d[1]);
@@ -125,32 +147,42 @@ impl Coefs {
             // Only reachable with n == 2, where edge_order 2 is refused.
             ([0.0; 3], [0.0; 3])
         };
-        let interior = interior_coefs(d);
-        Coefs {
-            columns: columns(&interior),
-            interior,
-            first: 1,
-            d0: d[0],
-            dn: d[m - 1],
-            lo,
-            hi,
-        }
+        Coefs::build(d, 1, lo, hi)
     }
 
     /// A periodic axis of `n` points: `dp` holds the `n + 1` differences of
     /// the coordinates padded with one wrapped point per side, so every
     /// point gets an interior formula.
-    pub(crate) fn periodic(dp: &[f64]) -> Self {
-        let interior = interior_coefs(dp);
-        Coefs {
-            columns: columns(&interior),
-            interior,
-            first: 0,
-            d0: dp[0],
-            dn: dp[dp.len() - 1],
-            lo: [0.0; 3],
-            hi: [0.0; 3],
+    pub(crate) fn periodic(dp: Vec<f64>) -> Self {
+        Coefs::build(dp, 0, [0.0; 3], [0.0; 3])
+    }
+
+    fn build(d: Vec<f64>, first: usize, lo: [f64; 3], hi: [f64; 3]) -> Self {
+        let c = Coefs {
+            d0: d[0],
+            dn: d[d.len() - 1],
+            d,
+            first,
+            table: OnceLock::new(),
+            lo,
+            hi,
+        };
+        if c.d.len() <= TABLE_MAX {
+            c.table();
         }
+        c
+    }
+
+    fn table(&self) -> &Table {
+        self.table.get_or_init(|| {
+            let rows: Vec<[f64; 3]> = self
+                .d
+                .windows(2)
+                .map(|w| interior_coef(w[0], w[1]))
+                .collect();
+            let columns = [0, 1, 2].map(|j| rows.iter().map(|c| c[j]).collect());
+            Table { rows, columns }
+        })
     }
 }
 
@@ -257,8 +289,9 @@ pub(crate) trait Stencil<I: Element>: Sync {
         self.make(self.table()[self.index(g)])
     }
 
-    /// The formulas of interior points `g0 .. g0 + len`, in order.
-    fn ops(&self, g0: usize, len: usize) -> impl Iterator<Item = Self::Op> + '_;
+    /// `o[k]` for interior points `g0 + k`, from `f[0][k], f[1][k], f[2][k]`
+    /// (the points before, at and after): the contiguous lane loop.
+    fn lane_interior(&self, g0: usize, f: [&[I]; 3], o: &mut [I::Output]);
 }
 
 /// A uniform step `h`, computed in precision `L`.
@@ -338,8 +371,12 @@ impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Stencil<I> for Uniform<I
         c
     }
     #[inline(always)]
-    fn ops(&self, _g0: usize, len: usize) -> impl Iterator<Item = Self::Op> + '_ {
-        std::iter::repeat_n(self.op[0], len)
+    fn lane_interior(&self, _g0: usize, f: [&[I]; 3], o: &mut [I::Output]) {
+        let op = self.op[0];
+        let [fa, fb, fc] = f;
+        for (((o, &x), &y), &z) in o.iter_mut().zip(fa).zip(fb).zip(fc) {
+            *o = op.eval(x, y, z);
+        }
     }
     #[inline]
     fn left(&self, f0: I, f1: I, f2: I) -> I::Output {
@@ -403,7 +440,7 @@ impl<I: Element> Stencil<I> for NonUniform<'_, I> {
     const STEP: usize = 1;
     #[inline(always)]
     fn table(&self) -> &[Self::Coef] {
-        &self.c.interior
+        &self.c.table().rows
     }
     #[inline(always)]
     fn index(&self, g: usize) -> usize {
@@ -414,17 +451,34 @@ impl<I: Element> Stencil<I> for NonUniform<'_, I> {
         CoefOp { c, _m: PhantomData }
     }
     #[inline(always)]
-    fn ops(&self, g0: usize, len: usize) -> impl Iterator<Item = Self::Op> + '_ {
-        let i = g0 - self.c.first;
-        let [a, b, c] = &self.c.columns;
-        a[i..i + len]
-            .iter()
-            .zip(&b[i..i + len])
-            .zip(&c[i..i + len])
-            .map(|((&a, &b), &c)| CoefOp {
-                c: [a, b, c],
-                _m: PhantomData,
-            })
+    fn op(&self, g: usize) -> Self::Op {
+        let k = g - self.c.first;
+        match self.c.table.get() {
+            Some(t) => self.make(t.rows[k]),
+            None => self.make(interior_coef(self.c.d[k], self.c.d[k + 1])),
+        }
+    }
+    #[inline(always)]
+    fn lane_interior(&self, g0: usize, f: [&[I]; 3], o: &mut [I::Output]) {
+        let k = g0 - self.c.first;
+        let len = o.len();
+        let [fa, fb, fc] = f;
+        match self.c.table.get() {
+            Some(t) => {
+                let [a, b, c] = &t.columns;
+                let coefs = a[k..k + len].iter().zip(&b[k..k + len]).zip(&c[k..k + len]);
+                let points = o.iter_mut().zip(fa).zip(fb).zip(fc);
+                for ((((o, &x), &y), &z), ((&a, &b), &c)) in points.zip(coefs) {
+                    *o = self.make([a, b, c]).eval(x, y, z);
+                }
+            }
+            None => {
+                let steps = self.c.d[k..k + len + 1].windows(2);
+                for ((((o, &x), &y), &z), h) in o.iter_mut().zip(fa).zip(fb).zip(fc).zip(steps) {
+                    *o = self.make(interior_coef(h[0], h[1])).eval(x, y, z);
+                }
+            }
+        }
     }
     #[inline]
     fn left(&self, f0: I, f1: I, f2: I) -> I::Output {
@@ -709,15 +763,12 @@ fn lane_slice<I: Element, S: Stencil<I>>(st: &S, f: &[I], o: &mut [I::Output], j
     let (ends, base) = (job.ends, job.base);
     let off = job.off;
     if m > 2 {
-        let inner = o[1..m - 1]
-            .iter_mut()
-            .zip(&f[off..off + m - 2])
-            .zip(&f[off + 1..off + m - 1])
-            .zip(&f[off + 2..off + m])
-            .zip(st.ops(off + 1 + base, m - 2));
-        for ((((o, &a), &b), &c), op) in inner {
-            *o = op.eval(a, b, c);
-        }
+        let f3 = [
+            &f[off..off + m - 2],
+            &f[off + 1..off + m - 1],
+            &f[off + 2..off + m],
+        ];
+        st.lane_interior(off + 1 + base, f3, &mut o[1..m - 1]);
     }
     for i in end_positions(m) {
         let (fm, [a, b, c]) = end_point(i + off, n, ends);
@@ -764,7 +815,7 @@ mod tests {
         let f = [1.0, 2.0, 4.0, 7.0, 11.0, 16.0];
         let x = [0., 1., 1.5, 3.5, 4., 6.];
         let d: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
-        let rule = Rule::Coords(Coefs::new(&d));
+        let rule = Rule::Coords(Coefs::new(d.clone()));
         assert_eq!(
             grad1(&f, &rule, false),
             [
@@ -792,7 +843,7 @@ mod tests {
     #[test]
     fn two_points_edge_order_one() {
         assert_eq!(grad1(&[3.0, 5.0], &Rule::Step(0.5), false), [4.0, 4.0]);
-        let rule = Rule::Coords(Coefs::new(&[2.0]));
+        let rule = Rule::Coords(Coefs::new(vec![2.0]));
         assert_eq!(grad1(&[3.0, 5.0], &rule, false), [1.0, 1.0]);
     }
 
@@ -802,7 +853,7 @@ mod tests {
         // lane mode with strided lanes; both must give the same numbers.
         let f = Array2::from_shape_fn((40, 37), |(i, j)| ((i * 37 + j) as f64).sin());
         let d: Vec<f64> = (0..39).map(|k| 0.5 + (k as f64) * 0.01).collect();
-        for rule in [Rule::Step(0.3), Rule::Coords(Coefs::new(&d))] {
+        for rule in [Rule::Step(0.3), Rule::Coords(Coefs::new(d.clone()))] {
             for order2 in [false, true] {
                 let mut a = ArrayD::<f64>::zeros(IxDyn(&[40, 37]));
                 differentiate(
@@ -829,6 +880,34 @@ mod tests {
                 );
                 assert_eq!(a, b.t());
             }
+        }
+    }
+
+    #[test]
+    fn long_axes_compute_coefficients_on_the_fly_with_the_same_bits() {
+        let n = TABLE_MAX + 37;
+        let x: Vec<f64> = (0..n)
+            .map(|i| i as f64 + 0.4 * (i as f64 * 0.37).sin())
+            .collect();
+        let d: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
+        let f: Vec<f64> = x.iter().map(|v| (v * 0.01).cos()).collect();
+        let lazy = Rule::Coords(Coefs::new(d.clone()));
+        let Rule::Coords(c) = &lazy else {
+            unreachable!()
+        };
+        assert!(
+            c.table.get().is_none(),
+            "a long axis must not build its tables up front"
+        );
+        let tabled = Rule::Coords(Coefs::new(d));
+        let Rule::Coords(c) = &tabled else {
+            unreachable!()
+        };
+        c.table();
+        for order2 in [false, true] {
+            let a = grad1(&f, &lazy, order2);
+            let b = grad1(&f, &tabled, order2);
+            assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()));
         }
     }
 }

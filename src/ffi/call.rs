@@ -259,9 +259,17 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     // options.
     let options = unsafe { read_options(a.options, naxes) }?;
 
-    // The plan re-runs the cheap checks above (they pass), then checks the
-    // boundaries against the spacing (periods) and the axis lengths.
-    let plan = Plan::with_options(&shape, &spacing, raw_axes.as_deref(), edge_order, &options)?;
+    // The plan re-runs the cheap checks above (they pass; the coordinate
+    // scans are not repeated), then checks the boundaries against the
+    // spacing (periods) and the axis lengths.
+    let plan = Plan::build(
+        &shape,
+        &spacing,
+        raw_axes.as_deref(),
+        edge_order,
+        &options,
+        false,
+    )?;
     let out_shape = plan.out_shape().to_vec();
 
     // Outputs: NULLs, strides, alignment, overlap.
