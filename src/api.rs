@@ -651,6 +651,25 @@ pub(crate) fn check_spacing_entry(
 }
 
 fn check_coordinates(k: usize, index: Option<usize>, x: &[f64]) -> Result<()> {
+    // Fast pass, branch-free so it vectorises: every difference, signed by
+    // the direction of the first, must be positive and finite. That also
+    // catches non-finite coordinates (their differences are inf or nan) and
+    // overflowing differences. Only a failure runs the precise pass below,
+    // which words the message.
+    if x.len() >= 2 {
+        let sign = if x[1] > x[0] { 1.0 } else { -1.0 };
+        let good: usize = x[..x.len() - 1]
+            .iter()
+            .zip(&x[1..])
+            .map(|(&a, &b)| {
+                let d = (b - a) * sign;
+                ((d > 0.0) & (d < f64::INFINITY)) as usize
+            })
+            .sum();
+        if good == x.len() - 1 {
+            return Ok(());
+        }
+    }
     if let Some(i) = x.iter().position(|v| !v.is_finite()) {
         return Err(GradientError::spacing(
             index,
