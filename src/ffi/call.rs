@@ -381,6 +381,12 @@ fn normalise(shape: &[usize], strides: &[i64]) -> (isize, Vec<usize>, Vec<usize>
     let mut abs = Vec::with_capacity(shape.len());
     let mut flip = Vec::new();
     for (k, (&n, &s)) in shape.iter().zip(strides).enumerate() {
+        if n <= 1 {
+            // Never stepped along: any stride (even i64::MIN, whose
+            // magnitude does not fit an isize) is as good as 0.
+            abs.push(0);
+            continue;
+        }
         if s < 0 {
             low += (n as isize - 1) * s as isize;
             flip.push(k);
