@@ -339,13 +339,17 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     }
     for k in 1..regions.len() {
         for j in 0..k {
+            let verdict = may_overlap(&regions[k], &regions[j]);
+            if verdict == Overlap::Disjoint {
+                continue;
+            }
             let what = if j == 0 {
                 "f".to_string()
             } else {
                 format!("out[{}]", j - 1)
             };
-            let message = match may_overlap(&regions[k], &regions[j]) {
-                Overlap::Disjoint => continue,
+            let message = match verdict {
+                Overlap::Disjoint => unreachable!("handled above"),
                 Overlap::Overlapping => format!("out[{}] overlaps {what}", k - 1),
                 Overlap::TooHard => format!(
                     "out[{}] interleaves with {what} in a way too complex to prove disjoint",
