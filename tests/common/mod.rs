@@ -2,6 +2,7 @@
 //! random safe-API cases and strided layouts.
 #![allow(dead_code)]
 
+pub mod ffi_case;
 pub mod gen;
 pub mod reference;
 
