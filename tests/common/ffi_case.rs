@@ -259,6 +259,7 @@ pub enum ErrMode {
 }
 
 /// A valid call with its memory.
+#[derive(Clone)]
 pub struct FfiCase {
     pub dtype: i32,
     /// grad_gradient (true) or the typed entry point (f64/f32/c64/c128).
