@@ -35,7 +35,9 @@ fn valid_calls_write_exactly_the_safe_api_results() {
             );
         }
     }
-    eprintln!("{n} valid C calls matched the safe API bit for bit, NaN for NaN (per dtype: {by_dtype:?})");
+    eprintln!(
+        "{n} valid C calls matched the safe API bit for bit, NaN for NaN (per dtype: {by_dtype:?})"
+    );
 }
 
 #[test]

@@ -23,8 +23,11 @@ pub trait Source {
         self.raw(bits.div_ceil(8).max(1)) % n
     }
 
-    /// In `lo..=hi`.
+    /// In `lo..=hi` (`lo` when the range is empty).
     fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        if hi <= lo {
+            return lo;
+        }
         let span = (hi as i128 - lo as i128 + 1) as u128;
         let r = if span > u64::MAX as u128 {
             self.next_u64() as u128
