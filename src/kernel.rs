@@ -612,6 +612,14 @@ fn apply<I: Element, S: Stencil<I>>(
     mut out: ArrayViewMutD<'_, I::Output>,
     job: Job,
 ) {
+    // Test only (cargo feature `test-panic-hook`, off by default: then this
+    // is not compiled at all): a slab with an extent of 12345 panics here, on
+    // the calling thread or on a worker thread, so tests/panic_boundary.rs can
+    // prove the C boundary reports GRAD_STATUS_INTERNAL and the process lives.
+    #[cfg(feature = "test-panic-hook")]
+    if f.shape().contains(&12345) {
+        panic!("test-panic-hook: an input slab of shape {:?}", f.shape());
+    }
     if out.is_empty() {
         return;
     }

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Build and run the fuzz targets in fuzz/ (libFuzzer via libfuzzer-sys).
+#
+#   scripts/fuzz.sh build                 build every target
+#   scripts/fuzz.sh run TARGET [SECONDS]  fuzz TARGET (default GRADIENT_FUZZ_SECONDS or 45 s)
+#   scripts/fuzz.sh replay TARGET         run TARGET once on every committed regression input
+#   scripts/fuzz.sh list                  the targets
+#
+# The targets are built the way `cargo fuzz build` builds them (its
+# RUSTFLAGS: SanitizerCoverage, AddressSanitizer, debug assertions, --cfg
+# fuzzing), with plain cargo, so cargo-fuzz need not be installed. Those
+# flags are nightly-only (-Zsanitizer); on the stable toolchain this script
+# (and only this script) sets RUSTC_BOOTSTRAP=1 to allow them. Where
+# cargo-fuzz is installed, `cd fuzz && cargo fuzz run ffi_call` does the same.
+#
+# Corpora grow in fuzz/corpus/TARGET (not committed); crashes land in
+# fuzz/artifacts/TARGET. Inputs that found bugs are committed in
+# fuzz/regressions/TARGET and replayed by scripts/test-reliability.sh.
+# libFuzzer options can be added with GRADIENT_FUZZ_ARGS (e.g. -jobs=2).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../fuzz"
+
+triple="$(rustc -vV | sed -n 's/^host: //p')"
+bin_dir="${CARGO_TARGET_DIR:-target}/$triple/release"
+targets=(ffi_call ffi_mutations safe_reference)
+
+build() {
+    local flags=(
+        -Cpasses=sancov-module
+        -Cllvm-args=-sanitizer-coverage-level=4
+        -Cllvm-args=-sanitizer-coverage-inline-8bit-counters
+        -Cllvm-args=-sanitizer-coverage-pc-table
+        -Cllvm-args=-sanitizer-coverage-trace-compares
+        -Cllvm-args=-simplifycfg-branch-fold-threshold=0
+        -Cllvm-args=-sanitizer-coverage-stack-depth
+        --cfg fuzzing
+        -Clink-dead-code
+        -Zsanitizer=address
+        -Cdebug-assertions
+        -Ccodegen-units=1
+    )
+    RUSTC_BOOTSTRAP=1 RUSTFLAGS="${flags[*]}" CARGO_FUZZ=1 \
+        cargo build --release --target "$triple" --config profile.release.debug=true \
+        --bins ${GRADIENT_FUZZ_CARGO_ARGS:-}
+}
+
+case "${1:-}" in
+    build) build ;;
+    list) printf '%s\n' "${targets[@]}" ;;
+    run)
+        t="${2:?usage: scripts/fuzz.sh run TARGET [SECONDS]}"
+        secs="${3:-${GRADIENT_FUZZ_SECONDS:-45}}"
+        mkdir -p "corpus/$t" "artifacts/$t"
+        seeds=()
+        [[ -d "regressions/$t" ]] && seeds+=("regressions/$t")
+        # shellcheck disable=SC2086
+        ASAN_OPTIONS="${ASAN_OPTIONS:-detect_odr_violation=0}" \
+            "$bin_dir/$t" -max_total_time="$secs" -print_final_stats=1 \
+            -artifact_prefix="artifacts/$t/" ${GRADIENT_FUZZ_ARGS:-} \
+            "corpus/$t" "${seeds[@]}"
+        ;;
+    replay)
+        t="${2:?usage: scripts/fuzz.sh replay TARGET}"
+        if [[ -d "regressions/$t" ]] && compgen -G "regressions/$t/*" > /dev/null; then
+            ASAN_OPTIONS="${ASAN_OPTIONS:-detect_odr_violation=0}" \
+                "$bin_dir/$t" -runs=1 "regressions/$t"/*
+        else
+            echo "no regression inputs for $t"
+        fi
+        ;;
+    *) sed -n '2,20p' "${BASH_SOURCE[0]}"; exit 2 ;;
+esac
