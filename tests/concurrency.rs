@@ -63,7 +63,11 @@ struct SharedPtr(*const u8);
 unsafe impl Send for SharedPtr {}
 unsafe impl Sync for SharedPtr {}
 
-/// Random small cases plus a few large enough (>= 2^15 elements) for
+/// The library starts threads only for arrays of at least this many
+/// elements (`MIN_PARALLEL_LEN` in src/api.rs); the big cases must reach it.
+const BIG: usize = 1 << 18;
+
+/// Random small cases plus a few large enough (>= BIG elements) for
 /// `threads > 1` to really split the work.
 fn workload(rng: &mut Rng) -> Vec<FfiCase> {
     let mut v: Vec<FfiCase> = (0..48).map(|_| FfiCase::random(rng)).collect();
@@ -76,7 +80,7 @@ fn workload(rng: &mut Rng) -> Vec<FfiCase> {
         // Scale one non-differentiated-looking dimension up: rebuild with a
         // bigger shape through the generator until it is large.
         let len: usize = c.shape.iter().product();
-        if len >= 1 << 15 {
+        if len >= BIG {
             v.push(c);
             big += 1;
             continue;
@@ -84,7 +88,7 @@ fn workload(rng: &mut Rng) -> Vec<FfiCase> {
         let mut tries = 0;
         while tries < 50 {
             tries += 1;
-            let mut shape = vec![rng.range(64, 96) as usize, rng.range(512, 700) as usize];
+            let mut shape = vec![rng.range(512, 600) as usize, rng.range(520, 700) as usize];
             if rng.chance(1, 3) {
                 shape.swap(0, 1);
             }
@@ -171,7 +175,7 @@ fn threads_2_from_inside_several_threads() {
     let mut rng = Rng(seed(0xc0c0_0002));
     let work: Vec<FfiCase> = workload(&mut rng)
         .into_iter()
-        .filter(|c| c.shape.iter().product::<usize>() >= 1 << 15)
+        .filter(|c| c.shape.iter().product::<usize>() >= BIG)
         .collect();
     assert!(work.len() >= 4);
     let expected: Vec<Vec<Vec<u8>>> = work.iter().map(|c| run(c, None, 1)).collect();

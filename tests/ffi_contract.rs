@@ -139,18 +139,13 @@ fn argument_arrays_inside_an_output_are_read_before_any_store() {
     }
 }
 
-/// BUG (open): the array of output pointers is read lazily. `out` is kept
-/// as a slice of the caller's memory and `out[k]` is read only when output
-/// k is computed, after outputs 0..k have been written (src/ffi/call.rs,
-/// the final loop over `outs`). If the pointer array lies inside an
-/// earlier output, that output overwrites `out[k]` and output k goes to
-/// whatever address the computed values spell: here a decoy buffer (in
-/// general anywhere: memory corruption). It is also undefined behaviour in
-/// Rust terms (a shared slice of memory that a live `&mut` view writes).
-/// Every other argument array is copied before the first store (see the
-/// test above). Fix: copy `out` into a Vec with the other arguments.
+/// Regression (was a bug, fixed in src/ffi/call.rs): the array of output
+/// pointers was kept as a slice of the caller's memory while outputs were
+/// written. If the pointer array lies inside an earlier output, a lazy read
+/// of `out[k]` would send output k to whatever address the computed values
+/// spell: here a decoy buffer. `out` is now copied with the other argument
+/// arrays before the first store.
 #[test]
-#[ignore = "bug: out[k] is read after earlier outputs are written; an out array inside an output redirects later outputs"]
 fn the_out_pointer_array_inside_an_output() {
     use gradient::ffi::*;
     use std::ptr::null;

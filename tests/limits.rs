@@ -368,7 +368,7 @@ fn strides_near_i64_max() {
 fn huge_strides_on_extent_one_dimensions_are_harmless() {
     // An extent-1 dimension never steps: its stride does not matter, even
     // i64::MAX or i64::MIN + 1, for the input and for the outputs. (i64::MIN
-    // itself: see the ignored test below.)
+    // itself: see the test below.)
     let f = [1.0, 2.0, 4.0, 7.0, 11.0];
     for (shape, strides, axes) in [
         ([1i64, 5], [i64::MAX, 1], [1i32]),
@@ -413,21 +413,14 @@ fn huge_strides_on_extent_one_dimensions_are_harmless() {
     assert_eq!(o1, [2.0; 8]);
 }
 
-/// BUG (open): a stride of exactly i64::MIN on an extent-1 dimension passes
-/// validation (an extent-1 dimension spans no bytes), but src/ffi/call.rs
-/// `normalise` turns it into `i64::MIN.unsigned_abs() as usize` = 2^63,
-/// which ndarray reads as the negative isize i64::MIN: in a debug build
-/// `ArrayView::from_shape_ptr`'s debug assertion (strides non-negative)
-/// panics and the call returns GRAD_STATUS_INTERNAL; in a release build the
-/// call returns OK with the right values, but the view breaks
-/// `from_shape_ptr`'s safety contract (undefined behaviour that happens to
-/// work). Same for an output stride. i64::MIN + 1 and i64::MAX work. The
-/// fix belongs in src/ffi/call.rs (e.g. use stride 0 for extent-1
-/// dimensions before building views, or refuse |stride| > isize::MAX as
-/// INVALID_STRIDES); fuzz/fuzz_targets/ffi_call.rs skips this one case
-/// until then (see `known_bug` there).
+/// Regression (was a bug, fixed in src/ffi/call.rs `normalise`): a stride of
+/// exactly i64::MIN on an extent-1 dimension passes validation (an extent-1
+/// dimension spans no bytes), and used to reach ndarray as the stride 2^63,
+/// a negative isize: a panic (GRAD_STATUS_INTERNAL) in debug builds and a
+/// view that broke `from_shape_ptr`'s contract in release builds. Strides of
+/// extent-0 and extent-1 dimensions are now set to 0 before any view is
+/// built. Same for an output stride.
 #[test]
-#[ignore = "bug: stride i64::MIN on an extent-1 dimension returns GRAD_STATUS_INTERNAL in debug builds (UB in release)"]
 fn stride_i64_min_on_an_extent_one_dimension() {
     let f = [1.0, 2.0, 4.0, 7.0, 11.0];
     let shape = [1i64, 5];

@@ -29,7 +29,6 @@
 use std::ffi::c_void;
 use std::mem::size_of;
 use std::ptr::{null, null_mut};
-use std::sync::OnceLock;
 
 use crate::common::ffi_case::{check_outcome, elem_sizes, same_value, Buf, Outcome};
 use crate::common::gen::{Bytes, Rng, Source};
@@ -42,14 +41,6 @@ const MAXD: usize = 64;
 const MAX_SPAN: i128 = 1 << 18;
 /// The most elements the harness lets one call compute.
 const MAX_ELEMS: i64 = 1 << 17;
-
-/// Known, reported library bugs the harness steers around (see
-/// tests/limits.rs `stride_i64_min_on_an_extent_one_dimension`): set
-/// GRADIENT_FUZZ_KNOWN_BUGS=1 to fuzz into them anyway.
-fn known_bugs() -> bool {
-    static K: OnceLock<bool> = OnceLock::new();
-    *K.get_or_init(|| std::env::var_os("GRADIENT_FUZZ_KNOWN_BUGS").is_some_and(|v| v == "1"))
-}
 
 fn special_i64(src: &mut Bytes<'_>) -> i64 {
     *src.pick(&[
@@ -375,14 +366,6 @@ pub fn run(data: &[u8]) {
             1 => 0,
             _ => src.range(-12, 12),
         };
-    }
-    if !known_bugs() {
-        // tests/limits.rs stride_i64_min_on_an_extent_one_dimension
-        for s in strides.iter_mut().chain(out_strides.iter_mut()) {
-            if *s == i64::MIN {
-                *s = i64::MIN + 1;
-            }
-        }
     }
     let shape_v = &shape[..nd];
     let in_strides: Vec<i64> = if strides_null {

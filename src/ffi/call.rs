@@ -276,7 +276,10 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     if a.out.align_offset(align_of::<*mut u8>()) != 0 {
         return Err(misaligned(None, "out", a.out, align_of::<*mut u8>()));
     }
-    let outs = unsafe { read_n(a.out, naxes) };
+    // Copied now, with the other argument arrays: the pointer array may lie
+    // inside an output, and nothing of the caller's may be read after the
+    // first store (nor kept as a shared slice while a view writes there).
+    let outs: Vec<*mut std::ffi::c_void> = unsafe { read_n(a.out, naxes) }.to_vec();
     if let Some(k) = outs.iter().position(|p| p.is_null()) {
         return Err(null(Some(k), format!("out[{k}] is NULL")));
     }
@@ -369,9 +372,9 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     }
     let f = unsafe { view(a.f.cast::<I>(), &shape, &in_strides) };
     let outs = outs
-        .iter()
+        .into_iter()
         .zip(&out_strides)
-        .map(|(&p, st)| unsafe { view_mut(p.cast::<I::Output>(), &out_shape, st) })
+        .map(|(p, st)| unsafe { view_mut(p.cast::<I::Output>(), &out_shape, st) })
         .collect();
     plan.execute(f, outs);
     Ok(())
