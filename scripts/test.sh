@@ -26,6 +26,9 @@ step "numpy differential suite (release library, via ctypes)"
 cargo build --release --quiet
 GRADIENT_LIB="$PWD/target/release/libgradient.so" python3 tests/python/run.py
 
+step "reliability: valgrind, ASan+UBSan, panic boundary, fuzzing (bounded: GRADIENT_FUZZ_SECONDS, default 45 s a target)"
+./scripts/test-reliability.sh
+
 step "benchmark smoke run (scripts/bench.sh --quick; figures are not assertions)"
 ./scripts/bench.sh --quick > target/bench-quick.log 2>&1 || { tail -30 target/bench-quick.log; exit 1; }
 tail -3 target/bench-quick.log
