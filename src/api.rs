@@ -5,8 +5,9 @@ use ndarray::{
 };
 
 use crate::error::GradientError;
-use crate::kernel::{self, Coefs, End, Ends, Rule};
+use crate::kernel::{self, Coefs, Diffs, End, Ends, Rule};
 use crate::num::{Element, Num};
+use crate::small::Small;
 
 /// The most dimensions an array may have (numpy's limit too).
 pub const MAX_NDIM: usize = 64;
@@ -21,6 +22,13 @@ pub enum Spacing<'a> {
     /// The coordinates of the points along the axis: one per point, finite,
     /// strictly increasing or strictly decreasing.
     Coordinates(&'a [f64]),
+}
+
+/// Unit spacing, numpy's default.
+impl Default for Spacing<'_> {
+    fn default() -> Self {
+        Spacing::Unit
+    }
 }
 
 /// How the ends of one differentiated axis are treated.
@@ -119,13 +127,15 @@ type Result<T> = std::result::Result<T, GradientError>;
 /// ```
 #[derive(Clone, Debug)]
 pub struct Plan {
-    shape: Vec<usize>,
-    out_shape: Vec<usize>,
+    // Inline up to 8 dimensions/axes: building a plan allocates nothing
+    // unless coordinates need coefficient tables.
+    shape: Small<usize>,
+    out_shape: Small<usize>,
     /// Halo points (low, high) of every dimension.
-    ghosts: Vec<(usize, usize)>,
-    axes: Vec<usize>,
-    rules: Vec<Rule>,
-    ends: Vec<Ends>,
+    ghosts: Small<(usize, usize)>,
+    axes: Small<usize>,
+    rules: Small<Rule>,
+    ends: Small<Ends>,
     order2: bool,
     threads: usize,
 }
@@ -182,8 +192,8 @@ impl Plan {
         };
         let boundaries = check_boundaries(&options.boundaries, &axes, shape, &entry)?;
         check_lengths(shape, &axes, edge_order, &boundaries)?;
-        let ends: Vec<Ends> = boundaries.iter().map(ends_of).collect();
-        let mut ghosts = vec![(0, 0); shape.len()];
+        let ends: Small<Ends> = boundaries.iter().map(ends_of).collect();
+        let mut ghosts: Small<(usize, usize)> = Small::filled((0, 0), shape.len());
         for (&axis, e) in axes.iter().zip(&ends) {
             ghosts[axis] = e.ghosts();
         }
@@ -192,11 +202,15 @@ impl Plan {
             .zip(&ghosts)
             .map(|(&n, &(lo, hi))| n - lo - hi)
             .collect();
+        let size = shape.iter().fold(1usize, |p, &n| p.saturating_mul(n));
         let rules = (0..axes.len())
-            .map(|k| rule(&entry(k), &boundaries[k]))
+            .map(|k| {
+                let lanes = size.checked_div(shape[axes[k]]).unwrap_or(0);
+                rule(&entry(k), &boundaries[k], lanes)
+            })
             .collect();
         Ok(Plan {
-            shape: shape.to_vec(),
+            shape: shape.into(),
             out_shape,
             ghosts,
             axes,
@@ -259,7 +273,7 @@ impl Plan {
                 )));
             }
         }
-        let outs = out.iter_mut().map(|o| o.view_mut().into_dyn()).collect();
+        let outs = out.iter_mut().map(|o| o.view_mut().into_dyn());
         self.execute(f.view().into_dyn(), outs);
         Ok(())
     }
@@ -273,24 +287,24 @@ impl Plan {
     /// input is in cache. With `threads > 1`, each thread takes a run of
     /// tiles. Every output element is computed by the same formula from the
     /// same inputs whatever the tiling, so results do not depend on it.
-    pub(crate) fn execute<A: Element>(
+    pub(crate) fn execute<'o, A: Element>(
         &self,
         f: ArrayViewD<'_, A>,
-        outs: Vec<ArrayViewMutD<'_, A::Output>>,
+        outs: impl IntoIterator<Item = ArrayViewMutD<'o, A::Output>>,
     ) {
         self.execute_tuned(f, outs, TILE_BYTES, MIN_PARALLEL_LEN)
     }
 
     /// [`Plan::execute`] with explicit tile size and parallel threshold (the
     /// tests force tiny tiles and threads on small arrays).
-    fn execute_tuned<A: Element>(
+    fn execute_tuned<'o, A: Element>(
         &self,
         f: ArrayViewD<'_, A>,
-        mut outs: Vec<ArrayViewMutD<'_, A::Output>>,
+        outs: impl IntoIterator<Item = ArrayViewMutD<'o, A::Output>>,
         tile_bytes: usize,
         min_parallel: usize,
     ) {
-        if outs.is_empty() || f.is_empty() {
+        if self.axes.is_empty() || f.is_empty() {
             return;
         }
         let threads = if f.len() >= min_parallel {
@@ -299,15 +313,16 @@ impl Plan {
             1
         };
         let bytes = f.len() * std::mem::size_of::<A>();
-        let Some(d) = self
-            .tile_dim(&f)
-            .filter(|_| threads > 1 || bytes > tile_bytes.saturating_mul(2))
-        else {
+        let worth_tiling = threads > 1 || bytes > tile_bytes.saturating_mul(2);
+        let Some(d) = worth_tiling.then(|| self.tile_dim(&f)).flatten() else {
+            // Untiled (small arrays): each output straight from the
+            // caller's iterator, nothing collected.
             for (k, o) in outs.into_iter().enumerate() {
                 self.run_tile(f.view(), o, k, None);
             }
             return;
         };
+        let mut outs: Vec<_> = outs.into_iter().collect();
         let m = self.out_shape[d];
         let plane = bytes / self.shape[d];
         let rows = (tile_bytes / plane.max(1)).clamp(1, m);
@@ -549,7 +564,7 @@ pub(crate) fn check_ndim(ndim: usize) -> Result<()> {
 }
 
 /// Normalise `axes` (None = all axes) against `ndim`.
-pub(crate) fn normalize_axes(ndim: usize, axes: Option<&[isize]>) -> Result<Vec<usize>> {
+pub(crate) fn normalize_axes(ndim: usize, axes: Option<&[isize]>) -> Result<Small<usize>> {
     let Some(axes) = axes else {
         return Ok((0..ndim).collect());
     };
@@ -562,7 +577,7 @@ pub(crate) fn normalize_axes(ndim: usize, axes: Option<&[isize]>) -> Result<Vec<
             ),
         ));
     }
-    let mut out = Vec::with_capacity(axes.len());
+    let mut out = Small::new();
     for (k, &a) in axes.iter().enumerate() {
         let n = ndim as isize;
         if a < -n || a >= n {
@@ -722,10 +737,10 @@ pub(crate) fn check_boundaries<'a>(
     axes: &[usize],
     shape: &[usize],
     entry: &dyn Fn(usize) -> Spacing<'a>,
-) -> Result<Vec<Boundary>> {
+) -> Result<Small<Boundary>> {
     let opt = |index, message| GradientError::InvalidOptions { index, message };
     if boundaries.is_empty() {
-        return Ok(vec![Boundary::OneSided; axes.len()]);
+        return Ok(Small::filled(Boundary::OneSided, axes.len()));
     }
     if boundaries.len() != axes.len() {
         return Err(opt(
@@ -778,7 +793,7 @@ pub(crate) fn check_boundaries<'a>(
             }
         }
     }
-    Ok(boundaries.to_vec())
+    Ok(boundaries.into())
 }
 
 fn ends_of(b: &Boundary) -> Ends {
@@ -837,22 +852,26 @@ pub(crate) fn check_lengths(
 
 /// Differences of the coordinates padded periodically (numpy's `np.diff` of
 /// `[x[n-1] - P, x..., x[0] + P]`, with `P` signed like the coordinates).
-fn periodic_diffs(x: &[f64], period: f64) -> Vec<f64> {
+fn periodic_diffs(x: &[f64], period: f64) -> Diffs {
     let n = x.len();
     let p = if n > 1 && x[1] < x[0] {
         -period
     } else {
         period
     };
-    let mut dp = Vec::with_capacity(n + 1);
+    let mut dp = Diffs::new();
     dp.push(x[0] - (x[n - 1] - p));
-    dp.extend(x.windows(2).map(|w| w[1] - w[0]));
+    for w in x.windows(2) {
+        dp.push(w[1] - w[0]);
+    }
     dp.push((x[0] + p) - x[n - 1]);
     dp
 }
 
-/// Resolve a validated spacing entry (numpy's varargs handling).
-fn rule(s: &Spacing<'_>, b: &Boundary) -> Rule {
+/// Resolve a validated spacing entry (numpy's varargs handling). `lanes`:
+/// how many lanes run along the axis (coefficient tables pay off for more
+/// than one).
+fn rule(s: &Spacing<'_>, b: &Boundary, lanes: usize) -> Rule {
     match (*s, *b) {
         (Spacing::Unit, _) => Rule::Step(1.0),
         (Spacing::Uniform(h), _) => Rule::Step(h),
@@ -860,16 +879,16 @@ fn rule(s: &Spacing<'_>, b: &Boundary) -> Rule {
             let dp = periodic_diffs(x, p);
             match dp.iter().all(|&v| v == dp[0]) {
                 true => Rule::CoordStep(dp[0]),
-                false => Rule::Coords(Coefs::periodic(dp)),
+                false => Rule::Coords(Box::new(Coefs::periodic(dp, lanes > 1))),
             }
         }
         (Spacing::Coordinates(x), _) => {
-            let d: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
+            let d: Diffs = x.windows(2).map(|w| w[1] - w[0]).collect();
             // numpy: `if (diffx == diffx[0]).all(): diffx = diffx[0]`, a float64
             // scalar. Fewer than two points never reach a kernel.
             match d.first() {
                 Some(&d0) if d.iter().all(|&v| v == d0) => Rule::CoordStep(d0),
-                Some(_) => Rule::Coords(Coefs::new(d)),
+                Some(_) => Rule::Coords(Box::new(Coefs::new(d, lanes > 1))),
                 None => Rule::Step(1.0),
             }
         }
@@ -1098,7 +1117,7 @@ mod tests {
                 let mut outs: Vec<ndarray::ArrayD<f64>> = (0..ndim)
                     .map(|_| ndarray::ArrayD::zeros(plan.out_shape()))
                     .collect();
-                let views = outs.iter_mut().map(|o| o.view_mut()).collect();
+                let views: Vec<_> = outs.iter_mut().map(|o| o.view_mut()).collect();
                 p.execute_tuned(f.view(), views, tile, min_par);
                 outs
             };

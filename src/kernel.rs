@@ -24,6 +24,7 @@ use ndarray::{
 };
 
 use crate::num::{Element, Lift, Native, Num, Real, Wide};
+use crate::small::Small;
 
 /// How one axis is differentiated, resolved from the caller's spacing.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,8 +35,16 @@ pub(crate) enum Rule {
     /// Evenly spaced coordinates (numpy reduces them to a float64 scalar,
     /// which promotes float32 data to double).
     CoordStep(f64),
-    /// Unevenly spaced coordinates.
-    Coords(Coefs),
+    /// Unevenly spaced coordinates (boxed: plans keep rules inline and
+    /// move them; the box is the coefficients' one allocation, the
+    /// differences of a short axis inside it).
+    Coords(Box<Coefs>),
+}
+
+impl Default for Rule {
+    fn default() -> Rule {
+        Rule::Step(1.0)
+    }
 }
 
 /// How one end of an axis is treated.
@@ -57,6 +66,12 @@ pub(crate) struct Ends {
     pub hi: End,
 }
 
+impl Default for Ends {
+    fn default() -> Ends {
+        Ends::ONE_SIDED
+    }
+}
+
 impl Ends {
     pub(crate) const ONE_SIDED: Ends = Ends {
         lo: End::Edge,
@@ -76,14 +91,15 @@ impl Ends {
 /// differences of one axis.
 ///
 /// The per-point tables (`3n` doubles, twice) are built once per call for
-/// axes of up to [`TABLE_MAX`] points, or when row mode first needs them;
-/// lanes of a longer axis (a long 1-d array) compute each point's
-/// coefficients as they go, with the same operations, so a call never
-/// allocates more than the differences for them.
+/// axes of up to [`TABLE_MAX`] points that have more than one lane to
+/// share them, or when row mode first needs them; lanes of a longer axis
+/// (a long 1-d array) or of a lone lane compute each point's coefficients
+/// as they go, with the same operations, so such a call allocates at most
+/// the differences (and nothing for up to [`DIFFS_INLINE`] of them).
 #[derive(Debug)]
 pub(crate) struct Coefs {
     /// The differences: point `first + k` uses `d[k]` and `d[k + 1]`.
-    d: Vec<f64>,
+    d: Diffs,
     first: usize,
     table: OnceLock<Table>,
     d0: f64,
@@ -103,9 +119,21 @@ struct Table {
 /// Axes up to this many points get their coefficient tables up front.
 const TABLE_MAX: usize = 1 << 16;
 
+/// Coordinate differences kept inline (no allocation) up to this many.
+pub(crate) const DIFFS_INLINE: usize = 16;
+
+/// The coordinate differences of one axis.
+pub(crate) type Diffs = Small<f64, DIFFS_INLINE>;
+
 impl Clone for Coefs {
     fn clone(&self) -> Self {
-        Coefs::build(self.d.clone(), self.first, self.lo, self.hi)
+        Coefs::build(
+            self.d.clone(),
+            self.first,
+            self.lo,
+            self.hi,
+            self.table.get().is_some(),
+        )
     }
 }
 
@@ -126,8 +154,10 @@ fn interior_coef(h1: f64, h2: f64) -> [f64; 3] {
 }
 
 impl Coefs {
-    /// `d` holds the `n - 1 >= 1` coordinate differences.
-    pub(crate) fn new(d: Vec<f64>) -> Self {
+    /// `d` holds the `n - 1 >= 1` coordinate differences; `table`: build
+    /// the per-point tables now (worth it when several lanes share them).
+    pub(crate) fn new(d: impl Into<Diffs>, table: bool) -> Self {
+        let d = d.into();
         let m = d.len();
         let (lo, hi) = if m >= 2 {
             let (h1, h2) = (d[0], d[1]);
@@ -147,17 +177,17 @@ impl Coefs {
             // Only reachable with n == 2, where edge_order 2 is refused.
             ([0.0; 3], [0.0; 3])
         };
-        Coefs::build(d, 1, lo, hi)
+        Coefs::build(d, 1, lo, hi, table)
     }
 
     /// A periodic axis of `n` points: `dp` holds the `n + 1` differences of
     /// the coordinates padded with one wrapped point per side, so every
     /// point gets an interior formula.
-    pub(crate) fn periodic(dp: Vec<f64>) -> Self {
-        Coefs::build(dp, 0, [0.0; 3], [0.0; 3])
+    pub(crate) fn periodic(dp: Diffs, table: bool) -> Self {
+        Coefs::build(dp, 0, [0.0; 3], [0.0; 3], table)
     }
 
-    fn build(d: Vec<f64>, first: usize, lo: [f64; 3], hi: [f64; 3]) -> Self {
+    fn build(d: Diffs, first: usize, lo: [f64; 3], hi: [f64; 3], table: bool) -> Self {
         let c = Coefs {
             d0: d[0],
             dn: d[d.len() - 1],
@@ -167,7 +197,7 @@ impl Coefs {
             lo,
             hi,
         };
-        if c.d.len() <= TABLE_MAX {
+        if table && c.d.len() <= TABLE_MAX {
             c.table();
         }
         c
@@ -623,6 +653,14 @@ fn apply<I: Element, S: Stencil<I>>(
     if out.is_empty() {
         return;
     }
+    if f.ndim() == 1 {
+        // One lane: no lane iteration to set up (small 1-d calls).
+        let (f, o) = (f.into_dimensionality(), out.into_dimensionality());
+        if let (Ok(f), Ok(o)) = (f, o) {
+            return lane(st, f, o, job);
+        }
+        unreachable!("a 1-d view converts to Ix1");
+    }
     let axis = job.axis;
     let inner = (0..f.ndim())
         .filter(|&j| j != axis && f.len_of(Axis(j)) > 1)
@@ -668,9 +706,11 @@ fn rows<I: Element, S: Stencil<I>>(
         let mut o = out.slice_axis_mut(axis, (1..m - 1).into());
         // The formula table as a producer of the rows' shape: stride 0
         // everywhere but along the axis (and there too for a uniform step).
-        let mut shape = o.shape().to_vec();
-        shape.remove(inner);
-        let mut strides = vec![0; shape.len()];
+        let shape: Small<usize> = (o.shape().iter().enumerate())
+            .filter(|&(d, _)| d != inner)
+            .map(|(_, &n)| n)
+            .collect();
+        let mut strides: Small<usize> = Small::filled(0, shape.len());
         strides[aa] = S::STEP;
         let table = &st.table()[st.index(off + 1 + job.base)..];
         let coefs = ArrayView::from_shape(IxDyn(&shape).strides(IxDyn(&strides)), table)
@@ -823,7 +863,7 @@ mod tests {
         let f = [1.0, 2.0, 4.0, 7.0, 11.0, 16.0];
         let x = [0., 1., 1.5, 3.5, 4., 6.];
         let d: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
-        let rule = Rule::Coords(Coefs::new(d.clone()));
+        let rule = Rule::Coords(Box::new(Coefs::new(d.clone(), true)));
         assert_eq!(
             grad1(&f, &rule, false),
             [
@@ -851,7 +891,7 @@ mod tests {
     #[test]
     fn two_points_edge_order_one() {
         assert_eq!(grad1(&[3.0, 5.0], &Rule::Step(0.5), false), [4.0, 4.0]);
-        let rule = Rule::Coords(Coefs::new(vec![2.0]));
+        let rule = Rule::Coords(Box::new(Coefs::new(vec![2.0], true)));
         assert_eq!(grad1(&[3.0, 5.0], &rule, false), [1.0, 1.0]);
     }
 
@@ -861,7 +901,10 @@ mod tests {
         // lane mode with strided lanes; both must give the same numbers.
         let f = Array2::from_shape_fn((40, 37), |(i, j)| ((i * 37 + j) as f64).sin());
         let d: Vec<f64> = (0..39).map(|k| 0.5 + (k as f64) * 0.01).collect();
-        for rule in [Rule::Step(0.3), Rule::Coords(Coefs::new(d.clone()))] {
+        for rule in [
+            Rule::Step(0.3),
+            Rule::Coords(Box::new(Coefs::new(d.clone(), true))),
+        ] {
             for order2 in [false, true] {
                 let mut a = ArrayD::<f64>::zeros(IxDyn(&[40, 37]));
                 differentiate(
@@ -899,7 +942,7 @@ mod tests {
             .collect();
         let d: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
         let f: Vec<f64> = x.iter().map(|v| (v * 0.01).cos()).collect();
-        let lazy = Rule::Coords(Coefs::new(d.clone()));
+        let lazy = Rule::Coords(Box::new(Coefs::new(d.clone(), true)));
         let Rule::Coords(c) = &lazy else {
             unreachable!()
         };
@@ -907,7 +950,7 @@ mod tests {
             c.table.get().is_none(),
             "a long axis must not build its tables up front"
         );
-        let tabled = Rule::Coords(Coefs::new(d));
+        let tabled = Rule::Coords(Box::new(Coefs::new(d, true)));
         let Rule::Coords(c) = &tabled else {
             unreachable!()
         };
@@ -916,6 +959,27 @@ mod tests {
             let a = grad1(&f, &lazy, order2);
             let b = grad1(&f, &tabled, order2);
             assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()));
+        }
+    }
+
+    #[test]
+    fn short_axes_without_tables_give_the_same_bits() {
+        // A lone lane (a 1-d array) skips the tables: the same numbers.
+        for n in [3, 5, DIFFS_INLINE, DIFFS_INLINE + 1, DIFFS_INLINE + 2, 200] {
+            let x: Vec<f64> = (0..n).map(|i| (i as f64).powf(1.3) - 0.7).collect();
+            let d: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
+            let f: Vec<f64> = x.iter().map(|v| (v * 0.3).sin()).collect();
+            let plain = Rule::Coords(Box::new(Coefs::new(d.clone(), false)));
+            let tabled = Rule::Coords(Box::new(Coefs::new(d, true)));
+            let (Rule::Coords(p), Rule::Coords(t)) = (&plain, &tabled) else {
+                unreachable!()
+            };
+            assert!(p.table.get().is_none() && t.table.get().is_some());
+            for order2 in [false, true] {
+                let a = grad1(&f, &plain, order2);
+                let b = grad1(&f, &tabled, order2);
+                assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()));
+            }
         }
     }
 }

@@ -44,6 +44,7 @@ mod error;
 pub mod ffi;
 mod kernel;
 mod num;
+mod small;
 
 pub use api::{
     gradient, gradient_into, gradient_with, Boundary, Options, Plan, Side, Spacing, MAX_NDIM,

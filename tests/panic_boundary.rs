@@ -147,28 +147,61 @@ fn a_panic_on_the_calling_thread_is_internal() {
     still_works();
 }
 
-/// With threads = 2 the array is split along dimension 1 (the only other
-/// dimension): the worker thread gets the first `24691 / 2 = 12345` columns
-/// and the calling thread the other 12346, so only the worker panics. The
-/// scope re-raises it on the calling thread after joining ("a scoped thread
-/// panicked"), and the boundary catches that.
+// Which thread meets a slab of extent 12345 follows from how a call is cut:
+// threads start only for arrays of 2^18 elements or more (MIN_PARALLEL_LEN
+// in src/api.rs); with threads = 2 the worker takes the first floor(m / 2)
+// rows of the outermost dimension and the calling thread the rest; each
+// thread walks its rows in tiles of 256 KiB of input (TILE_BYTES: 32768
+// rows of a 1-d f64 array, 16384 of an (m, 2) one), and a tile's input slab
+// is its rows plus one neighbour at each cut (plus one more at an edge).
+// So, for 1-d arrays of n points:
+//   n = 286830: worker run 143415 = 4 x 32768 + 12343, its last tile 12343
+//     + 2 = 12345 points (worker only; the caller's last tile is 12344);
+//   n = 286832: the caller's last tile 12344 + 1 = 12345 (caller only);
+//   n = 286831: both.
+// Each shape is also run with threads = 1 (tiles of 32768 from row 0, none
+// of 12345 points), which must succeed: if the constants change, these
+// tests fail rather than pass without a panic on the intended thread.
+const WORKER_ONLY: [i64; 1] = [286830];
+const CALLER_ONLY: [i64; 1] = [286832];
+const BOTH: [i64; 1] = [286831];
+/// (m, 2) along axis 0: the worker's run 77879 = 4 x 16384 + 12343.
+const WORKER_ONLY_2D: [i64; 2] = [155758, 2];
+
+fn assert_ok_with_one_thread(shape: &[i64], axis: i32) {
+    let (s, err) = call_f64(shape, axis, 1);
+    assert_eq!(
+        s,
+        GRAD_STATUS_OK,
+        "shape {shape:?} with threads = 1 must not meet the hook ({}); the tiling \
+         changed: recompute the shapes above",
+        message(&err)
+    );
+}
+
+/// Only the worker panics. The scope re-raises it on the calling thread
+/// after joining ("a scoped thread panicked"), and the boundary catches that.
 #[test]
 fn a_panic_on_a_worker_thread_is_internal() {
-    let (s, err) = call_f64(&[4, 2 * MAGIC + 1], 0, 2);
+    assert_ok_with_one_thread(&WORKER_ONLY, 0);
+    let (s, err) = call_f64(&WORKER_ONLY, 0, 2);
     assert_internal(s, &err, "worker thread only", "a scoped thread panicked");
+    assert_ok_with_one_thread(&WORKER_ONLY_2D, 0);
+    let (s, err) = call_f64(&WORKER_ONLY_2D, 0, 2);
+    assert_internal(s, &err, "worker, (m, 2) array", "a scoped thread panicked");
     still_works();
 }
 
-/// The other way round: the calling thread's slab (24689 - 12344 = 12345
-/// columns) panics while the worker runs; the scope joins the worker first.
+/// The other way round: the calling thread's slab panics while the worker
+/// runs; the scope joins the worker first.
 #[test]
 fn a_panic_on_the_calling_thread_while_a_worker_runs_is_internal() {
-    let (s, err) = call_f64(&[4, 2 * MAGIC - 1], 0, 2);
+    assert_ok_with_one_thread(&CALLER_ONLY, 0);
+    let (s, err) = call_f64(&CALLER_ONLY, 0, 2);
     assert_internal(s, &err, "calling thread, worker running", "test-panic-hook");
-    let (s, err) = call_f64(&[4, 2 * MAGIC], 0, 2);
+    assert_ok_with_one_thread(&BOTH, 0);
+    let (s, err) = call_f64(&BOTH, 0, 2);
     assert_internal(s, &err, "both threads", "");
-    let (s, err) = call_f64(&[2 * MAGIC + 1, 4], 1, 2);
-    assert_internal(s, &err, "worker, split along dimension 0", "");
     still_works();
 }
 
@@ -283,8 +316,8 @@ fn panics_on_many_threads_at_once() {
                 for r in 0..rounds {
                     let shape: &[i64] = match (t + r) % 3 {
                         0 => &[MAGIC],
-                        1 => &[4, 2 * MAGIC + 1],
-                        _ => &[4, 2 * MAGIC - 1],
+                        1 => &WORKER_ONLY,
+                        _ => &CALLER_ONLY,
                     };
                     let (st, err) = call_f64(shape, 0, 2);
                     assert_internal(st, &err, "concurrent", "");

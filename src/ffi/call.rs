@@ -20,8 +20,19 @@ use super::{
 use crate::api::{self, Boundary, Options, Plan, Side, Spacing};
 use crate::error::GradientError;
 use crate::num::Element;
+use crate::small::Small;
 
 type Result<T> = std::result::Result<T, GradientError>;
+
+/// A caller's output pointer, copied (a `Default` for [`Small`]).
+#[derive(Clone, Copy)]
+struct OutPtr(*mut u8);
+
+impl Default for OutPtr {
+    fn default() -> Self {
+        OutPtr(std::ptr::null_mut())
+    }
+}
 
 fn null(index: Option<usize>, message: String) -> GradientError {
     GradientError::NullPointer { index, message }
@@ -50,8 +61,8 @@ unsafe fn read_n<'a, T>(p: *const T, n: usize) -> &'a [T] {
     }
 }
 
-fn c_strides(shape: &[usize]) -> Vec<i64> {
-    let mut s = vec![0i64; shape.len()];
+fn c_strides(shape: &[usize]) -> Small<i64> {
+    let mut s = Small::filled(0i64, shape.len());
     let mut acc = 1i64;
     for (d, &n) in s.iter_mut().zip(shape).rev() {
         *d = acc;
@@ -99,7 +110,7 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
         return Err(misaligned(None, "shape", a.shape, align_of::<i64>()));
     }
     let raw_shape = unsafe { read_n(a.shape, ndim) };
-    let mut shape = Vec::with_capacity(ndim);
+    let mut shape: Small<usize> = Small::new();
     for (k, &n) in raw_shape.iter().enumerate() {
         if n < 0 {
             return Err(GradientError::InvalidShape(format!(
@@ -133,7 +144,7 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
         if a.strides.align_offset(align_of::<i64>()) != 0 {
             return Err(misaligned(None, "strides", a.strides, align_of::<i64>()));
         }
-        unsafe { read_n(a.strides, ndim) }.to_vec()
+        Small::from(unsafe { read_n(a.strides, ndim) })
     };
     if !empty && byte_range(a.f as usize, &shape, &in_strides, isize_of).is_none() {
         return Err(strides_err(
@@ -150,7 +161,7 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     }
 
     // axes.
-    let raw_axes: Option<Vec<isize>> = if a.axes.is_null() {
+    let raw_axes: Option<Small<isize>> = if a.axes.is_null() {
         if a.naxes != a.ndim {
             return Err(GradientError::InvalidAxis {
                 index: None,
@@ -208,7 +219,7 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     }
 
     // Each spacing entry.
-    let mut spacing = Vec::with_capacity(nspacing);
+    let mut spacing: Small<Spacing<'_>> = Small::new();
     for (k, e) in raw_spacing.iter().enumerate() {
         let index = (nspacing == naxes).then_some(k);
         let s = match e.kind {
@@ -270,7 +281,7 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
         &options,
         false,
     )?;
-    let out_shape = plan.out_shape().to_vec();
+    let out_shape: Small<usize> = plan.out_shape().into();
 
     // Outputs: NULLs, strides, alignment, overlap.
     if a.out.align_offset(align_of::<*mut u8>()) != 0 {
@@ -279,12 +290,17 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     // Copied now, with the other argument arrays: the pointer array may lie
     // inside an output, and nothing of the caller's may be read after the
     // first store (nor kept as a shared slice while a view writes there).
-    let outs: Vec<*mut std::ffi::c_void> = unsafe { read_n(a.out, naxes) }.to_vec();
-    if let Some(k) = outs.iter().position(|p| p.is_null()) {
+    let outs: Small<OutPtr> = unsafe { read_n(a.out, naxes) }
+        .iter()
+        .map(|&p| OutPtr(p.cast()))
+        .collect();
+    if let Some(k) = outs.iter().position(|p| p.0.is_null()) {
         return Err(null(Some(k), format!("out[{k}] is NULL")));
     }
-    let out_strides: Vec<Vec<i64>> = if a.out_strides.is_null() {
-        vec![c_strides(&out_shape); naxes]
+    // Flat, naxes rows of ndim.
+    let out_strides: Small<i64, 64> = if a.out_strides.is_null() {
+        let c = c_strides(&out_shape);
+        (0..naxes).flat_map(|_| c.iter().copied()).collect()
     } else {
         if a.out_strides.align_offset(align_of::<i64>()) != 0 {
             return Err(misaligned(
@@ -294,15 +310,22 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
                 align_of::<i64>(),
             ));
         }
-        unsafe { read_n(a.out_strides, naxes * ndim) }
-            .chunks(ndim)
-            .map(<[i64]>::to_vec)
-            .collect()
+        Small::from(unsafe { read_n(a.out_strides, naxes * ndim) })
     };
-    let mut regions = Vec::with_capacity(naxes + 1);
+    // The byte bounds [first, last) of f and of every output: disjoint
+    // bounds settle most pairs; only the others get the exact test.
+    let bounds = |addr: usize, (lo, hi): (isize, isize), elem: usize| {
+        (
+            addr as i128 + lo as i128,
+            addr as i128 + hi as i128 + elem as i128,
+        )
+    };
+    let mut spans: Small<(i128, i128)> = Small::new();
     if !empty {
-        regions.push(Region::new(a.f as usize, &shape, &in_strides, isize_of));
-        for (k, st) in out_strides.iter().enumerate() {
+        if let Some(r) = byte_range(a.f as usize, &shape, &in_strides, isize_of) {
+            spans.push(bounds(a.f as usize, r, isize_of));
+        }
+        for (k, st) in out_strides.chunks(ndim).enumerate() {
             if let Some(d) = (0..ndim).find(|&d| st[d] == 0 && out_shape[d] > 1) {
                 return Err(strides_err(
                     Some(k),
@@ -314,23 +337,34 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
                     ),
                 ));
             }
-            if byte_range(outs[k] as usize, &out_shape, st, osize_of).is_none() {
+            let Some(range) = byte_range(outs[k].0 as usize, &out_shape, st, osize_of) else {
                 return Err(strides_err(
                     Some(k),
                     format!("out[{k}] strides {st:?} over output shape {out_shape:?}: the address range overflows"),
                 ));
-            }
-            let r = Region::new(outs[k] as usize, &out_shape, st, osize_of);
-            if self_overlaps(&r) {
+            };
+            // C-contiguous outputs (out_strides NULL) cannot self-overlap.
+            if !a.out_strides.is_null()
+                && self_overlaps(&Region::new(outs[k].0 as usize, &out_shape, st, osize_of))
+            {
                 return Err(strides_err(
                     Some(k),
                     format!("out[{k}] strides {st:?} over output shape {out_shape:?} make distinct elements share memory"),
                 ));
             }
-            regions.push(r);
+            spans.push(bounds(outs[k].0 as usize, range, osize_of));
         }
     }
-    for (k, &p) in outs.iter().enumerate() {
+    // Array i: f (0) or out[i - 1].
+    let region = |i: usize| {
+        if i == 0 {
+            Region::new(a.f as usize, &shape, &in_strides, isize_of)
+        } else {
+            let st = &out_strides[(i - 1) * ndim..i * ndim];
+            Region::new(outs[i - 1].0 as usize, &out_shape, st, osize_of)
+        }
+    };
+    for (k, &OutPtr(p)) in outs.iter().enumerate() {
         if p.align_offset(align_of::<I::Output>()) != 0 {
             return Err(misaligned(
                 Some(k),
@@ -340,9 +374,13 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
             ));
         }
     }
-    for k in 1..regions.len() {
+    for k in 1..spans.len() {
         for j in 0..k {
-            let verdict = may_overlap(&regions[k], &regions[j]);
+            let ((ka, kb), (ja, jb)) = (spans[k], spans[j]);
+            if kb <= ja || jb <= ka {
+                continue;
+            }
+            let verdict = may_overlap(&region(k), &region(j));
             if verdict == Overlap::Disjoint {
                 continue;
             }
@@ -371,11 +409,12 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
         return Ok(());
     }
     let f = unsafe { view(a.f.cast::<I>(), &shape, &in_strides) };
+    // Views made one at a time as the plan takes them (from the copies
+    // above, never from the caller's arrays).
     let outs = outs
-        .into_iter()
-        .zip(&out_strides)
-        .map(|(p, st)| unsafe { view_mut(p.cast::<I::Output>(), &out_shape, st) })
-        .collect();
+        .iter()
+        .zip(out_strides.chunks(ndim))
+        .map(|(p, st)| unsafe { view_mut(p.0.cast::<I::Output>(), &out_shape, st) });
     plan.execute(f, outs);
     Ok(())
 }
@@ -383,10 +422,10 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
 /// Split strides into the lowest-address pointer offset, absolute strides
 /// and the axes to invert (ndarray views are built from non-negative
 /// strides).
-fn normalise(shape: &[usize], strides: &[i64]) -> (isize, Vec<usize>, Vec<usize>) {
+fn normalise(shape: &[usize], strides: &[i64]) -> (isize, Small<usize>, Small<usize>) {
     let mut low = 0isize;
-    let mut abs = Vec::with_capacity(shape.len());
-    let mut flip = Vec::new();
+    let mut abs = Small::new();
+    let mut flip = Small::new();
     for (k, (&n, &s)) in shape.iter().zip(strides).enumerate() {
         if n <= 1 {
             // Never stepped along: any stride (even i64::MIN, whose
@@ -410,7 +449,7 @@ unsafe fn view<'a, T>(p: *const T, shape: &[usize], strides: &[i64]) -> ArrayVie
     let (low, abs, flip) = normalise(shape, strides);
     let mut v =
         unsafe { ArrayView::from_shape_ptr(IxDyn(shape).strides(IxDyn(&abs)), p.offset(low)) };
-    for k in flip {
+    for &k in &flip {
         v.invert_axis(Axis(k));
     }
     v
@@ -422,7 +461,7 @@ unsafe fn view_mut<'a, T>(p: *mut T, shape: &[usize], strides: &[i64]) -> ArrayV
     let (low, abs, flip) = normalise(shape, strides);
     let mut v =
         unsafe { ArrayViewMut::from_shape_ptr(IxDyn(shape).strides(IxDyn(&abs)), p.offset(low)) };
-    for k in flip {
+    for &k in &flip {
         v.invert_axis(Axis(k));
     }
     v

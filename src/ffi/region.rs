@@ -3,14 +3,16 @@
 //! Nothing here dereferences anything: these are the checks the C layer runs
 //! on caller-supplied shapes, strides and addresses before it builds a view.
 
+use crate::small::Small;
+
 /// A strided array in memory: a base address, per-dimension extents and
 /// byte strides, and the element size in bytes. Only built for arrays with
 /// at least one element, after the address range was checked.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Region {
     pub base: i128,
     /// (extent, byte stride) of every dimension with extent > 1.
-    pub dims: Vec<(i128, i128)>,
+    pub dims: Small<(i128, i128)>,
     pub elem: i128,
 }
 
@@ -87,10 +89,10 @@ impl Region {
 /// sorted by size, each at least the span of the smaller ones), conservative
 /// otherwise: strides that do not nest are reported as overlapping.
 pub(crate) fn self_overlaps(r: &Region) -> bool {
-    let mut dims: Vec<(i128, i128)> = r.dims.iter().map(|&(n, s)| (n, s.abs())).collect();
+    let mut dims: Small<(i128, i128)> = r.dims.iter().map(|&(n, s)| (n, s.abs())).collect();
     dims.sort_by_key(|&(_, s)| s);
     let mut span = r.elem;
-    for (n, s) in dims {
+    for &(n, s) in &dims {
         if s < span {
             return true;
         }
@@ -249,7 +251,7 @@ mod tests {
     fn reg(base: i128, dims: &[(i128, i128)], elem: i128) -> Region {
         Region {
             base,
-            dims: dims.to_vec(),
+            dims: dims.into(),
             elem,
         }
     }
