@@ -126,7 +126,7 @@ type Result<T> = std::result::Result<T, GradientError>;
 /// # Ok::<(), gradient::GradientError>(())
 /// ```
 #[derive(Clone, Debug)]
-pub struct Plan {
+pub struct Plan<'a> {
     // Inline up to 8 dimensions/axes: building a plan allocates nothing
     // unless coordinates need coefficient tables.
     shape: Small<usize>,
@@ -134,21 +134,23 @@ pub struct Plan {
     /// Halo points (low, high) of every dimension.
     ghosts: Small<(usize, usize)>,
     axes: Small<usize>,
-    rules: Small<Rule>,
+    /// Borrows the caller's coordinates (non-periodic axes).
+    rules: Small<Rule<'a>>,
     ends: Small<Ends>,
     order2: bool,
     threads: usize,
 }
 
-impl Plan {
+impl<'a> Plan<'a> {
     /// Validate a call on arrays of `shape` (see [`gradient`] for the
-    /// arguments) with default options.
+    /// arguments) with default options. The plan borrows the coordinate
+    /// arrays of `spacing`.
     pub fn new(
         shape: &[usize],
-        spacing: &[Spacing<'_>],
+        spacing: &[Spacing<'a>],
         axes: Option<&[isize]>,
         edge_order: usize,
-    ) -> Result<Plan> {
+    ) -> Result<Plan<'a>> {
         Plan::with_options(shape, spacing, axes, edge_order, &Options::default())
     }
 
@@ -157,11 +159,11 @@ impl Plan {
     /// options, axis lengths.
     pub fn with_options(
         shape: &[usize],
-        spacing: &[Spacing<'_>],
+        spacing: &[Spacing<'a>],
         axes: Option<&[isize]>,
         edge_order: usize,
         options: &Options,
-    ) -> Result<Plan> {
+    ) -> Result<Plan<'a>> {
         Plan::build(shape, spacing, axes, edge_order, options, true)
     }
 
@@ -170,12 +172,12 @@ impl Plan {
     /// that has just run them, in order, itself (the C layer).
     pub(crate) fn build(
         shape: &[usize],
-        spacing: &[Spacing<'_>],
+        spacing: &[Spacing<'a>],
         axes: Option<&[isize]>,
         edge_order: usize,
         options: &Options,
         check_entries: bool,
-    ) -> Result<Plan> {
+    ) -> Result<Plan<'a>> {
         check_ndim(shape.len())?;
         let axes = normalize_axes(shape.len(), axes)?;
         check_spacing_count(spacing, axes.len())?;
@@ -871,7 +873,7 @@ fn periodic_diffs(x: &[f64], period: f64) -> Diffs {
 /// Resolve a validated spacing entry (numpy's varargs handling). `lanes`:
 /// how many lanes run along the axis (coefficient tables pay off for more
 /// than one).
-fn rule(s: &Spacing<'_>, b: &Boundary, lanes: usize) -> Rule {
+fn rule<'a>(s: &Spacing<'a>, b: &Boundary, lanes: usize) -> Rule<'a> {
     match (*s, *b) {
         (Spacing::Unit, _) => Rule::Step(1.0),
         (Spacing::Uniform(h), _) => Rule::Step(h),
@@ -883,13 +885,14 @@ fn rule(s: &Spacing<'_>, b: &Boundary, lanes: usize) -> Rule {
             }
         }
         (Spacing::Coordinates(x), _) => {
-            let d: Diffs = x.windows(2).map(|w| w[1] - w[0]).collect();
             // numpy: `if (diffx == diffx[0]).all(): diffx = diffx[0]`, a float64
             // scalar. Fewer than two points never reach a kernel.
-            match d.first() {
-                Some(&d0) if d.iter().all(|&v| v == d0) => Rule::CoordStep(d0),
-                Some(_) => Rule::Coords(Box::new(Coefs::new(d, lanes > 1))),
-                None => Rule::Step(1.0),
+            let Some(d0) = x.get(..2).map(|w| w[1] - w[0]) else {
+                return Rule::Step(1.0);
+            };
+            match x.windows(2).all(|w| w[1] - w[0] == d0) {
+                true => Rule::CoordStep(d0),
+                false => Rule::Coords(Box::new(Coefs::coords(x, lanes > 1))),
             }
         }
     }

@@ -28,7 +28,7 @@ use crate::small::Small;
 
 /// How one axis is differentiated, resolved from the caller's spacing.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Rule {
+pub(crate) enum Rule<'a> {
     /// A uniform step passed as a number (numpy: a Python float, which takes
     /// the array's precision).
     Step(f64),
@@ -38,11 +38,11 @@ pub(crate) enum Rule {
     /// Unevenly spaced coordinates (boxed: plans keep rules inline and
     /// move them; the box is the coefficients' one allocation, the
     /// differences of a short axis inside it).
-    Coords(Box<Coefs>),
+    Coords(Box<Coefs<'a>>),
 }
 
-impl Default for Rule {
-    fn default() -> Rule {
+impl Default for Rule<'_> {
+    fn default() -> Self {
         Rule::Step(1.0)
     }
 }
@@ -94,12 +94,14 @@ impl Ends {
 /// axes of up to [`TABLE_MAX`] points that have more than one lane to
 /// share them, or when row mode first needs them; lanes of a longer axis
 /// (a long 1-d array) or of a lone lane compute each point's coefficients
-/// as they go, with the same operations, so such a call allocates at most
-/// the differences (and nothing for up to [`DIFFS_INLINE`] of them).
+/// as they go, with the same operations. The steps of an ordinary axis
+/// are the caller's coordinates, borrowed (a long 1-d array costs no copy
+/// of them); a periodic axis owns its padded differences (inline up to
+/// [`DIFFS_INLINE`] of them).
 #[derive(Debug)]
-pub(crate) struct Coefs {
-    /// The differences: point `first + k` uses `d[k]` and `d[k + 1]`.
-    d: Diffs,
+pub(crate) struct Coefs<'a> {
+    /// The steps: point `first + k` uses steps `k` and `k + 1`.
+    d: Steps<'a>,
     first: usize,
     table: OnceLock<Table>,
     d0: f64,
@@ -116,6 +118,35 @@ struct Table {
     columns: [Vec<f64>; 3],
 }
 
+/// Where the steps between points come from.
+#[derive(Clone, Debug)]
+enum Steps<'a> {
+    /// Differences computed up front (periodic axes: padded with the
+    /// wrapped neighbours).
+    Diffs(Diffs),
+    /// The caller's coordinates: step `k` is `x[k + 1] - x[k]`, numpy's
+    /// `np.diff`, computed where it is needed (the same bits every time).
+    Coords(&'a [f64]),
+}
+
+impl Steps<'_> {
+    /// How many steps.
+    fn len(&self) -> usize {
+        match self {
+            Steps::Diffs(d) => d.len(),
+            Steps::Coords(x) => x.len() - 1,
+        }
+    }
+
+    #[inline(always)]
+    fn get(&self, k: usize) -> f64 {
+        match self {
+            Steps::Diffs(d) => d[k],
+            Steps::Coords(x) => x[k + 1] - x[k],
+        }
+    }
+}
+
 /// Axes up to this many points get their coefficient tables up front.
 const TABLE_MAX: usize = 1 << 16;
 
@@ -125,7 +156,7 @@ pub(crate) const DIFFS_INLINE: usize = 16;
 /// The coordinate differences of one axis.
 pub(crate) type Diffs = Small<f64, DIFFS_INLINE>;
 
-impl Clone for Coefs {
+impl Clone for Coefs<'_> {
     fn clone(&self) -> Self {
         Coefs::build(
             self.d.clone(),
@@ -137,9 +168,12 @@ impl Clone for Coefs {
     }
 }
 
-impl PartialEq for Coefs {
+impl PartialEq for Coefs<'_> {
     fn eq(&self, o: &Self) -> bool {
-        self.d == o.d && self.first == o.first
+        let n = self.d.len();
+        self.first == o.first
+            && n == o.d.len()
+            && (0..n).all(|k| self.d.get(k).to_bits() == o.d.get(k).to_bits())
     }
 }
 
@@ -153,20 +187,31 @@ fn interior_coef(h1: f64, h2: f64) -> [f64; 3] {
     ]
 }
 
-impl Coefs {
+impl<'a> Coefs<'a> {
     /// `d` holds the `n - 1 >= 1` coordinate differences; `table`: build
     /// the per-point tables now (worth it when several lanes share them).
+    #[cfg(test)]
     pub(crate) fn new(d: impl Into<Diffs>, table: bool) -> Self {
-        let d = d.into();
+        Coefs::ends(Steps::Diffs(d.into()), table)
+    }
+
+    /// The `n >= 2` coordinates `x` of an ordinary axis, borrowed; `table`
+    /// as for [`Coefs::new`].
+    pub(crate) fn coords(x: &'a [f64], table: bool) -> Self {
+        Coefs::ends(Steps::Coords(x), table)
+    }
+
+    /// With numpy's one-sided edge coefficients.
+    fn ends(d: Steps<'a>, table: bool) -> Self {
         let m = d.len();
         let (lo, hi) = if m >= 2 {
-            let (h1, h2) = (d[0], d[1]);
+            let (h1, h2) = (d.get(0), d.get(1));
             let lo = [
                 (-((2.0 * h1) + h2)) / (h1 * (h1 + h2)),
                 (h1 + h2) / (h1 * h2),
                 (-h1) / (h2 * (h1 + h2)),
             ];
-            let (h1, h2) = (d[m - 2], d[m - 1]);
+            let (h1, h2) = (d.get(m - 2), d.get(m - 1));
             let hi = [
                 h2 / (h1 * (h1 + h2)),
                 (-(h2 + h1)) / (h1 * h2),
@@ -184,13 +229,13 @@ impl Coefs {
     /// the coordinates padded with one wrapped point per side, so every
     /// point gets an interior formula.
     pub(crate) fn periodic(dp: Diffs, table: bool) -> Self {
-        Coefs::build(dp, 0, [0.0; 3], [0.0; 3], table)
+        Coefs::build(Steps::Diffs(dp), 0, [0.0; 3], [0.0; 3], table)
     }
 
-    fn build(d: Diffs, first: usize, lo: [f64; 3], hi: [f64; 3], table: bool) -> Self {
+    fn build(d: Steps<'a>, first: usize, lo: [f64; 3], hi: [f64; 3], table: bool) -> Self {
         let c = Coefs {
-            d0: d[0],
-            dn: d[d.len() - 1],
+            d0: d.get(0),
+            dn: d.get(d.len() - 1),
             d,
             first,
             table: OnceLock::new(),
@@ -205,11 +250,13 @@ impl Coefs {
 
     fn table(&self) -> &Table {
         self.table.get_or_init(|| {
-            let rows: Vec<[f64; 3]> = self
-                .d
-                .windows(2)
-                .map(|w| interior_coef(w[0], w[1]))
-                .collect();
+            let rows: Vec<[f64; 3]> = match &self.d {
+                Steps::Diffs(d) => d.windows(2).map(|w| interior_coef(w[0], w[1])).collect(),
+                Steps::Coords(x) => x
+                    .windows(3)
+                    .map(|w| interior_coef(w[1] - w[0], w[2] - w[1]))
+                    .collect(),
+            };
             let columns = [0, 1, 2].map(|j| rows.iter().map(|c| c[j]).collect());
             Table { rows, columns }
         })
@@ -427,15 +474,15 @@ impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Stencil<I> for Uniform<I
 }
 
 /// Unevenly spaced coordinates, always computed in double precision.
-pub(crate) struct NonUniform<'a, I> {
-    c: &'a Coefs,
+pub(crate) struct NonUniform<'a, 'x, I> {
+    c: &'a Coefs<'x>,
     order2: bool,
     scalar_edges: bool,
     _m: PhantomData<fn() -> I>,
 }
 
-impl<'a, I> NonUniform<'a, I> {
-    pub(crate) fn new(c: &'a Coefs, order2: bool, scalar_edges: bool) -> Self {
+impl<'a, 'x, I> NonUniform<'a, 'x, I> {
+    pub(crate) fn new(c: &'a Coefs<'x>, order2: bool, scalar_edges: bool) -> Self {
         NonUniform {
             c,
             order2,
@@ -464,7 +511,7 @@ impl<I: Element> Point<I> for CoefOp<I> {
     }
 }
 
-impl<I: Element> Stencil<I> for NonUniform<'_, I> {
+impl<I: Element> Stencil<I> for NonUniform<'_, '_, I> {
     type Op = CoefOp<I>;
     type Coef = [f64; 3];
     const STEP: usize = 1;
@@ -485,7 +532,7 @@ impl<I: Element> Stencil<I> for NonUniform<'_, I> {
         let k = g - self.c.first;
         match self.c.table.get() {
             Some(t) => self.make(t.rows[k]),
-            None => self.make(interior_coef(self.c.d[k], self.c.d[k + 1])),
+            None => self.make(interior_coef(self.c.d.get(k), self.c.d.get(k + 1))),
         }
     }
     #[inline(always)]
@@ -503,9 +550,19 @@ impl<I: Element> Stencil<I> for NonUniform<'_, I> {
                 }
             }
             None => {
-                let steps = self.c.d[k..k + len + 1].windows(2);
-                for ((((o, &x), &y), &z), h) in o.iter_mut().zip(fa).zip(fb).zip(fc).zip(steps) {
-                    *o = self.make(interior_coef(h[0], h[1])).eval(x, y, z);
+                let points = o.iter_mut().zip(fa).zip(fb).zip(fc);
+                match &self.c.d {
+                    Steps::Diffs(d) => {
+                        for ((((o, &x), &y), &z), h) in points.zip(d[k..k + len + 1].windows(2)) {
+                            *o = self.make(interior_coef(h[0], h[1])).eval(x, y, z);
+                        }
+                    }
+                    Steps::Coords(c) => {
+                        for ((((o, &x), &y), &z), w) in points.zip(c[k..k + len + 2].windows(3)) {
+                            let c = interior_coef(w[1] - w[0], w[2] - w[1]);
+                            *o = self.make(c).eval(x, y, z);
+                        }
+                    }
                 }
             }
         }
@@ -541,7 +598,7 @@ pub(crate) fn differentiate<I: Element>(
     f: ArrayViewD<'_, I>,
     out: ArrayViewMutD<'_, I::Output>,
     axis: usize,
-    rule: &Rule,
+    rule: &Rule<'_>,
     ends: Ends,
     (off, base): (usize, usize),
     order2: bool,
@@ -955,10 +1012,13 @@ mod tests {
             unreachable!()
         };
         c.table();
+        let borrowed = Rule::Coords(Box::new(Coefs::coords(&x, true)));
         for order2 in [false, true] {
-            let a = grad1(&f, &lazy, order2);
             let b = grad1(&f, &tabled, order2);
-            assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()));
+            for other in [&lazy, &borrowed] {
+                let a = grad1(&f, other, order2);
+                assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()));
+            }
         }
     }
 
@@ -970,15 +1030,20 @@ mod tests {
             let d: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
             let f: Vec<f64> = x.iter().map(|v| (v * 0.3).sin()).collect();
             let plain = Rule::Coords(Box::new(Coefs::new(d.clone(), false)));
+            let borrowed = Rule::Coords(Box::new(Coefs::coords(&x, false)));
             let tabled = Rule::Coords(Box::new(Coefs::new(d, true)));
+            let borrowed_tabled = Rule::Coords(Box::new(Coefs::coords(&x, true)));
             let (Rule::Coords(p), Rule::Coords(t)) = (&plain, &tabled) else {
                 unreachable!()
             };
             assert!(p.table.get().is_none() && t.table.get().is_some());
+            assert_eq!(plain, borrowed);
             for order2 in [false, true] {
-                let a = grad1(&f, &plain, order2);
                 let b = grad1(&f, &tabled, order2);
-                assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()));
+                for other in [&plain, &borrowed, &borrowed_tabled] {
+                    let a = grad1(&f, other, order2);
+                    assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()));
+                }
             }
         }
     }

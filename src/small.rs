@@ -29,27 +29,37 @@ impl<T: Clone + Default, const N: usize> Small<T, N> {
     /// `n` copies of `value`.
     #[inline]
     pub(crate) fn filled(value: T, n: usize) -> Self {
-        let mut v = Self::new();
-        for _ in 0..n {
-            v.push(value.clone());
+        if n > N {
+            return Small::Heap(vec![value; n]);
         }
-        v
+        Small::Inline {
+            len: n,
+            buf: std::array::from_fn(|_| value.clone()),
+        }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(&mut self, value: T) {
         match self {
             Small::Inline { len, buf } if *len < N => {
                 buf[*len] = value;
                 *len += 1;
             }
-            Small::Inline { len, buf } => {
-                let mut v = Vec::with_capacity(2 * N);
-                v.extend(buf[..*len].iter_mut().map(std::mem::take));
-                v.push(value);
-                *self = Small::Heap(v);
-            }
             Small::Heap(v) => v.push(value),
+            Small::Inline { .. } => self.spill(value),
+        }
+    }
+
+    /// `push` onto a full inline buffer: move to the heap (kept out of
+    /// line; small calls never get here).
+    #[cold]
+    #[inline(never)]
+    fn spill(&mut self, value: T) {
+        if let Small::Inline { len, buf } = self {
+            let mut v = Vec::with_capacity(2 * N);
+            v.extend(buf[..*len].iter_mut().map(std::mem::take));
+            v.push(value);
+            *self = Small::Heap(v);
         }
     }
 }
@@ -101,6 +111,10 @@ impl<T: Clone + Default, const N: usize> DerefMut for Small<T, N> {
 impl<T: Clone + Default, const N: usize> FromIterator<T> for Small<T, N> {
     #[inline]
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        let iter = iter.into_iter();
+        if iter.size_hint().0 > N {
+            return Small::Heap(iter.collect());
+        }
         let mut v = Self::new();
         for x in iter {
             v.push(x);

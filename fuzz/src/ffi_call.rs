@@ -785,7 +785,7 @@ struct Ctx<'a> {
     shape: &'a [usize],
     out_at: &'a [(usize, usize)],
     out_offs: &'a [Vec<i128>],
-    plan: &'a Plan,
+    plan: &'a Plan<'a>,
     dtype: i32,
 }
 

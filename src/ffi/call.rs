@@ -297,10 +297,10 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     if let Some(k) = outs.iter().position(|p| p.0.is_null()) {
         return Err(null(Some(k), format!("out[{k}] is NULL")));
     }
-    // Flat, naxes rows of ndim.
-    let out_strides: Small<i64, 64> = if a.out_strides.is_null() {
-        let c = c_strides(&out_shape);
-        (0..naxes).flat_map(|_| c.iter().copied()).collect()
+    // The caller's output strides, flat, naxes rows of ndim (None: every
+    // output C-contiguous, all with the same strides).
+    let given_strides: Option<Small<i64, 64>> = if a.out_strides.is_null() {
+        None
     } else {
         if a.out_strides.align_offset(align_of::<i64>()) != 0 {
             return Err(misaligned(
@@ -310,7 +310,12 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
                 align_of::<i64>(),
             ));
         }
-        Small::from(unsafe { read_n(a.out_strides, naxes * ndim) })
+        Some(Small::from(unsafe { read_n(a.out_strides, naxes * ndim) }))
+    };
+    let c_out = c_strides(&out_shape);
+    let out_st = |k: usize| match &given_strides {
+        Some(s) => &s[k * ndim..(k + 1) * ndim],
+        None => &c_out[..],
     };
     // The byte bounds [first, last) of f and of every output: disjoint
     // bounds settle most pairs; only the others get the exact test.
@@ -325,7 +330,8 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
         if let Some(r) = byte_range(a.f as usize, &shape, &in_strides, isize_of) {
             spans.push(bounds(a.f as usize, r, isize_of));
         }
-        for (k, st) in out_strides.chunks(ndim).enumerate() {
+        for k in 0..naxes {
+            let st = out_st(k);
             if let Some(d) = (0..ndim).find(|&d| st[d] == 0 && out_shape[d] > 1) {
                 return Err(strides_err(
                     Some(k),
@@ -360,8 +366,7 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
         if i == 0 {
             Region::new(a.f as usize, &shape, &in_strides, isize_of)
         } else {
-            let st = &out_strides[(i - 1) * ndim..i * ndim];
-            Region::new(outs[i - 1].0 as usize, &out_shape, st, osize_of)
+            Region::new(outs[i - 1].0 as usize, &out_shape, out_st(i - 1), osize_of)
         }
     };
     for (k, &OutPtr(p)) in outs.iter().enumerate() {
@@ -411,10 +416,8 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     let f = unsafe { view(a.f.cast::<I>(), &shape, &in_strides) };
     // Views made one at a time as the plan takes them (from the copies
     // above, never from the caller's arrays).
-    let outs = outs
-        .iter()
-        .zip(out_strides.chunks(ndim))
-        .map(|(p, st)| unsafe { view_mut(p.0.cast::<I::Output>(), &out_shape, st) });
+    let outs = (outs.iter().enumerate())
+        .map(|(k, p)| unsafe { view_mut(p.0.cast::<I::Output>(), &out_shape, out_st(k)) });
     plan.execute(f, outs);
     Ok(())
 }
