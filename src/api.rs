@@ -1,11 +1,12 @@
 //! Layer 2: the safe Rust API on ndarray views.
 
 use ndarray::{
-    Array, ArrayBase, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, Data, Dimension, ShapeBuilder,
+    Array, ArrayBase, ArrayView1, ArrayViewD, ArrayViewMut, ArrayViewMut1, ArrayViewMutD, Axis,
+    Data, Dimension, ShapeBuilder,
 };
 
 use crate::error::GradientError;
-use crate::kernel::{self, Coefs, Diffs, End, Ends, Rule};
+use crate::kernel::{self, Coefs, Diffs, End, Ends, Rule, Slab};
 use crate::num::{Element, Num};
 use crate::small::Small;
 
@@ -127,8 +128,8 @@ type Result<T> = std::result::Result<T, GradientError>;
 /// ```
 #[derive(Clone, Debug)]
 pub struct Plan<'a> {
-    // Inline up to 8 dimensions/axes: building a plan allocates nothing
-    // unless coordinates need coefficient tables.
+    // Inline up to 4 dimensions/axes: building a plan allocates nothing
+    // unless coordinates on an axis with several lanes need coefficient tables.
     shape: Small<usize>,
     out_shape: Small<usize>,
     /// Halo points (low, high) of every dimension.
@@ -309,13 +310,8 @@ impl<'a> Plan<'a> {
         if self.axes.is_empty() || f.is_empty() {
             return;
         }
-        let threads = if f.len() >= min_parallel {
-            self.threads.max(1)
-        } else {
-            1
-        };
+        let (threads, worth_tiling) = self.tiling::<A>(f.len(), tile_bytes, min_parallel);
         let bytes = f.len() * std::mem::size_of::<A>();
-        let worth_tiling = threads > 1 || bytes > tile_bytes.saturating_mul(2);
         let Some(d) = worth_tiling.then(|| self.tile_dim(&f)).flatten() else {
             // Untiled (small arrays): each output straight from the
             // caller's iterator, nothing collected.
@@ -349,6 +345,42 @@ impl<'a> Plan<'a> {
                 start += len;
             }
         });
+    }
+
+    /// Threads to use on `len` elements, and whether tiling is worth it.
+    fn tiling<A>(&self, len: usize, tile_bytes: usize, min_parallel: usize) -> (usize, bool) {
+        let threads = if len >= min_parallel {
+            self.threads.max(1)
+        } else {
+            1
+        };
+        let bytes = len.saturating_mul(std::mem::size_of::<A>());
+        (threads, threads > 1 || bytes > tile_bytes.saturating_mul(2))
+    }
+
+    /// [`Plan::execute`] for a 1-d plan: the untiled call (small arrays)
+    /// goes straight to the lane kernel on 1-d views.
+    pub(crate) fn execute_lane<A: Element>(
+        &self,
+        f: ArrayView1<'_, A>,
+        out: ArrayViewMut1<'_, A::Output>,
+    ) {
+        if self.axes.is_empty() || f.is_empty() {
+            return;
+        }
+        if self.tiling::<A>(f.len(), TILE_BYTES, MIN_PARALLEL_LEN).1 {
+            return self.execute(f.into_dyn(), std::iter::once(out.into_dyn()));
+        }
+        // As run_tile for the whole of output 0 of a 1-d input.
+        kernel::differentiate(
+            Slab::Lane(f, out),
+            0,
+            &self.rules[0],
+            self.ends[0],
+            (self.ghosts[0].0, 0),
+            self.order2,
+            true,
+        );
     }
 
     /// Tiles `[a, b)` of `rows` output rows along `d`, for outputs that
@@ -437,8 +469,7 @@ impl<'a> Plan<'a> {
         }
         let scalar_edges = self.shape.len() == 1;
         kernel::differentiate(
-            f,
-            out,
+            Slab::Dyn(f, out),
             axis,
             &self.rules[k],
             ends,
@@ -861,7 +892,7 @@ fn periodic_diffs(x: &[f64], period: f64) -> Diffs {
     } else {
         period
     };
-    let mut dp = Diffs::new();
+    let mut dp = Diffs::with_capacity(n + 1);
     dp.push(x[0] - (x[n - 1] - p));
     for w in x.windows(2) {
         dp.push(w[1] - w[0]);
@@ -881,7 +912,7 @@ fn rule<'a>(s: &Spacing<'a>, b: &Boundary, lanes: usize) -> Rule<'a> {
             let dp = periodic_diffs(x, p);
             match dp.iter().all(|&v| v == dp[0]) {
                 true => Rule::CoordStep(dp[0]),
-                false => Rule::Coords(Box::new(Coefs::periodic(dp, lanes > 1))),
+                false => Rule::Coords(Coefs::periodic(dp, lanes > 1)),
             }
         }
         (Spacing::Coordinates(x), _) => {
@@ -892,7 +923,7 @@ fn rule<'a>(s: &Spacing<'a>, b: &Boundary, lanes: usize) -> Rule<'a> {
             };
             match x.windows(2).all(|w| w[1] - w[0] == d0) {
                 true => Rule::CoordStep(d0),
-                false => Rule::Coords(Box::new(Coefs::coords(x, lanes > 1))),
+                false => Rule::Coords(Coefs::coords(x, lanes > 1)),
             }
         }
     }

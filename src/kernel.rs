@@ -35,10 +35,9 @@ pub(crate) enum Rule<'a> {
     /// Evenly spaced coordinates (numpy reduces them to a float64 scalar,
     /// which promotes float32 data to double).
     CoordStep(f64),
-    /// Unevenly spaced coordinates (boxed: plans keep rules inline and
-    /// move them; the box is the coefficients' one allocation, the
-    /// differences of a short axis inside it).
-    Coords(Box<Coefs<'a>>),
+    /// Unevenly spaced coordinates (inline: a plan for a small array
+    /// allocates nothing).
+    Coords(Coefs<'a>),
 }
 
 impl Default for Rule<'_> {
@@ -95,15 +94,15 @@ impl Ends {
 /// share them, or when row mode first needs them; lanes of a longer axis
 /// (a long 1-d array) or of a lone lane compute each point's coefficients
 /// as they go, with the same operations. The steps of an ordinary axis
-/// are the caller's coordinates, borrowed (a long 1-d array costs no copy
-/// of them); a periodic axis owns its padded differences (inline up to
-/// [`DIFFS_INLINE`] of them).
+/// are the caller's coordinates, borrowed (no copy, no allocation); a
+/// periodic axis owns its padded differences.
 #[derive(Debug)]
 pub(crate) struct Coefs<'a> {
     /// The steps: point `first + k` uses steps `k` and `k + 1`.
     d: Steps<'a>,
     first: usize,
-    table: OnceLock<Table>,
+    /// Boxed: it is rarely built, and the plan moves `Coefs` around.
+    table: OnceLock<Box<Table>>,
     d0: f64,
     dn: f64,
     lo: [f64; 3],
@@ -150,11 +149,8 @@ impl Steps<'_> {
 /// Axes up to this many points get their coefficient tables up front.
 const TABLE_MAX: usize = 1 << 16;
 
-/// Coordinate differences kept inline (no allocation) up to this many.
-pub(crate) const DIFFS_INLINE: usize = 16;
-
 /// The coordinate differences of one axis.
-pub(crate) type Diffs = Small<f64, DIFFS_INLINE>;
+pub(crate) type Diffs = Vec<f64>;
 
 impl Clone for Coefs<'_> {
     fn clone(&self) -> Self {
@@ -191,8 +187,8 @@ impl<'a> Coefs<'a> {
     /// `d` holds the `n - 1 >= 1` coordinate differences; `table`: build
     /// the per-point tables now (worth it when several lanes share them).
     #[cfg(test)]
-    pub(crate) fn new(d: impl Into<Diffs>, table: bool) -> Self {
-        Coefs::ends(Steps::Diffs(d.into()), table)
+    pub(crate) fn new(d: Diffs, table: bool) -> Self {
+        Coefs::ends(Steps::Diffs(d), table)
     }
 
     /// The `n >= 2` coordinates `x` of an ordinary axis, borrowed; `table`
@@ -258,7 +254,7 @@ impl<'a> Coefs<'a> {
                     .collect(),
             };
             let columns = [0, 1, 2].map(|j| rows.iter().map(|c| c[j]).collect());
-            Table { rows, columns }
+            Box::new(Table { rows, columns })
         })
     }
 }
@@ -595,8 +591,7 @@ impl<I: Element> Stencil<I> for NonUniform<'_, '_, I> {
 /// not at an `Edge` or `Wrap` end, and enough points for the edge formulas.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn differentiate<I: Element>(
-    f: ArrayViewD<'_, I>,
-    out: ArrayViewMutD<'_, I::Output>,
+    slab: Slab<'_, '_, I>,
     axis: usize,
     rule: &Rule<'_>,
     ends: Ends,
@@ -613,14 +608,44 @@ pub(crate) fn differentiate<I: Element>(
     let (o2, se) = (order2, scalar_edges);
     match rule {
         Rule::Step(h) if exact_two_h::<I, Native>(*h) => {
-            apply(&Uniform::<I, Native, true>::new(*h, o2, se), f, out, job)
+            run(&Uniform::<I, Native, true>::new(*h, o2, se), slab, job)
         }
-        Rule::Step(h) => apply(&Uniform::<I, Native, false>::new(*h, o2, se), f, out, job),
+        Rule::Step(h) => run(&Uniform::<I, Native, false>::new(*h, o2, se), slab, job),
         Rule::CoordStep(h) if exact_two_h::<I, Wide>(*h) => {
-            apply(&Uniform::<I, Wide, true>::new(*h, o2, se), f, out, job)
+            run(&Uniform::<I, Wide, true>::new(*h, o2, se), slab, job)
         }
-        Rule::CoordStep(h) => apply(&Uniform::<I, Wide, false>::new(*h, o2, se), f, out, job),
-        Rule::Coords(c) => apply(&NonUniform::<I>::new(c, o2, se), f, out, job),
+        Rule::CoordStep(h) => run(&Uniform::<I, Wide, false>::new(*h, o2, se), slab, job),
+        Rule::Coords(c) => run(&NonUniform::<I>::new(c, o2, se), slab, job),
+    }
+}
+
+/// An input and one output of the same shape but for the axis: any number
+/// of dimensions, or a single lane (a 1-d call, which skips the dynamic
+/// dimension handling).
+pub(crate) enum Slab<'f, 'o, I: Element> {
+    Dyn(ArrayViewD<'f, I>, ArrayViewMutD<'o, I::Output>),
+    Lane(ArrayView1<'f, I>, ArrayViewMut1<'o, I::Output>),
+}
+
+fn run<I: Element, S: Stencil<I>>(st: &S, slab: Slab<'_, '_, I>, job: Job) {
+    // Test only (cargo feature `test-panic-hook`, off by default: then this
+    // is not compiled at all): a slab with an extent of 12345 panics here, on
+    // the calling thread or on a worker thread, so tests/panic_boundary.rs can
+    // prove the C boundary reports GRAD_STATUS_INTERNAL and the process lives.
+    #[cfg(feature = "test-panic-hook")]
+    {
+        let shape = match &slab {
+            Slab::Dyn(f, _) => f.shape(),
+            Slab::Lane(f, _) => f.shape(),
+        };
+        if shape.contains(&12345) {
+            panic!("test-panic-hook: an input slab of shape {shape:?}");
+        }
+    }
+    match slab {
+        Slab::Dyn(f, out) => apply(st, f, out, job),
+        Slab::Lane(f, out) if !out.is_empty() => lane(st, f, out, job),
+        Slab::Lane(..) => {}
     }
 }
 
@@ -699,14 +724,6 @@ fn apply<I: Element, S: Stencil<I>>(
     mut out: ArrayViewMutD<'_, I::Output>,
     job: Job,
 ) {
-    // Test only (cargo feature `test-panic-hook`, off by default: then this
-    // is not compiled at all): a slab with an extent of 12345 panics here, on
-    // the calling thread or on a worker thread, so tests/panic_boundary.rs can
-    // prove the C boundary reports GRAD_STATUS_INTERNAL and the process lives.
-    #[cfg(feature = "test-panic-hook")]
-    if f.shape().contains(&12345) {
-        panic!("test-panic-hook: an input slab of shape {:?}", f.shape());
-    }
     if out.is_empty() {
         return;
     }
@@ -890,8 +907,7 @@ mod tests {
         let f = arr1(f).into_dyn();
         let mut out = ArrayD::<f64>::zeros(f.raw_dim());
         differentiate(
-            f.view(),
-            out.view_mut(),
+            Slab::Dyn(f.view(), out.view_mut()),
             0,
             rule,
             Ends::ONE_SIDED,
@@ -920,7 +936,7 @@ mod tests {
         let f = [1.0, 2.0, 4.0, 7.0, 11.0, 16.0];
         let x = [0., 1., 1.5, 3.5, 4., 6.];
         let d: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
-        let rule = Rule::Coords(Box::new(Coefs::new(d.clone(), true)));
+        let rule = Rule::Coords(Coefs::new(d.clone(), true));
         assert_eq!(
             grad1(&f, &rule, false),
             [
@@ -948,7 +964,7 @@ mod tests {
     #[test]
     fn two_points_edge_order_one() {
         assert_eq!(grad1(&[3.0, 5.0], &Rule::Step(0.5), false), [4.0, 4.0]);
-        let rule = Rule::Coords(Box::new(Coefs::new(vec![2.0], true)));
+        let rule = Rule::Coords(Coefs::new(vec![2.0], true));
         assert_eq!(grad1(&[3.0, 5.0], &rule, false), [1.0, 1.0]);
     }
 
@@ -958,15 +974,11 @@ mod tests {
         // lane mode with strided lanes; both must give the same numbers.
         let f = Array2::from_shape_fn((40, 37), |(i, j)| ((i * 37 + j) as f64).sin());
         let d: Vec<f64> = (0..39).map(|k| 0.5 + (k as f64) * 0.01).collect();
-        for rule in [
-            Rule::Step(0.3),
-            Rule::Coords(Box::new(Coefs::new(d.clone(), true))),
-        ] {
+        for rule in [Rule::Step(0.3), Rule::Coords(Coefs::new(d.clone(), true))] {
             for order2 in [false, true] {
                 let mut a = ArrayD::<f64>::zeros(IxDyn(&[40, 37]));
                 differentiate(
-                    f.view().into_dyn(),
-                    a.view_mut(),
+                    Slab::Dyn(f.view().into_dyn(), a.view_mut()),
                     0,
                     &rule,
                     Ends::ONE_SIDED,
@@ -977,8 +989,7 @@ mod tests {
                 let ft = f.t().as_standard_layout().into_owned();
                 let mut b = ArrayD::<f64>::zeros(IxDyn(&[37, 40]));
                 differentiate(
-                    ft.view().into_dyn(),
-                    b.view_mut(),
+                    Slab::Dyn(ft.view().into_dyn(), b.view_mut()),
                     1,
                     &rule,
                     Ends::ONE_SIDED,
@@ -999,7 +1010,7 @@ mod tests {
             .collect();
         let d: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
         let f: Vec<f64> = x.iter().map(|v| (v * 0.01).cos()).collect();
-        let lazy = Rule::Coords(Box::new(Coefs::new(d.clone(), true)));
+        let lazy = Rule::Coords(Coefs::new(d.clone(), true));
         let Rule::Coords(c) = &lazy else {
             unreachable!()
         };
@@ -1007,12 +1018,12 @@ mod tests {
             c.table.get().is_none(),
             "a long axis must not build its tables up front"
         );
-        let tabled = Rule::Coords(Box::new(Coefs::new(d, true)));
+        let tabled = Rule::Coords(Coefs::new(d, true));
         let Rule::Coords(c) = &tabled else {
             unreachable!()
         };
         c.table();
-        let borrowed = Rule::Coords(Box::new(Coefs::coords(&x, true)));
+        let borrowed = Rule::Coords(Coefs::coords(&x, true));
         for order2 in [false, true] {
             let b = grad1(&f, &tabled, order2);
             for other in [&lazy, &borrowed] {
@@ -1025,14 +1036,14 @@ mod tests {
     #[test]
     fn short_axes_without_tables_give_the_same_bits() {
         // A lone lane (a 1-d array) skips the tables: the same numbers.
-        for n in [3, 5, DIFFS_INLINE, DIFFS_INLINE + 1, DIFFS_INLINE + 2, 200] {
+        for n in [3, 5, 16, 17, 18, 200] {
             let x: Vec<f64> = (0..n).map(|i| (i as f64).powf(1.3) - 0.7).collect();
             let d: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
             let f: Vec<f64> = x.iter().map(|v| (v * 0.3).sin()).collect();
-            let plain = Rule::Coords(Box::new(Coefs::new(d.clone(), false)));
-            let borrowed = Rule::Coords(Box::new(Coefs::coords(&x, false)));
-            let tabled = Rule::Coords(Box::new(Coefs::new(d, true)));
-            let borrowed_tabled = Rule::Coords(Box::new(Coefs::coords(&x, true)));
+            let plain = Rule::Coords(Coefs::new(d.clone(), false));
+            let borrowed = Rule::Coords(Coefs::coords(&x, false));
+            let tabled = Rule::Coords(Coefs::new(d, true));
+            let borrowed_tabled = Rule::Coords(Coefs::coords(&x, true));
             let (Rule::Coords(p), Rule::Coords(t)) = (&plain, &tabled) else {
                 unreachable!()
             };

@@ -1,6 +1,7 @@
 //! A vector that keeps up to `N` elements inline and moves to the heap only
 //! beyond that: shapes, strides and per-axis lists of the arrays people
-//! actually pass (up to 8 dimensions) cost no allocation per call.
+//! actually pass (up to 4 dimensions, as ndarray keeps its own shapes inline)
+//! cost no allocation per call.
 //!
 //! Safe code only: the inline buffer is always fully initialised (with
 //! `T::default()`), so `T` must be `Clone + Default`.
@@ -9,7 +10,7 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 
 /// Inline capacity used for per-dimension and per-axis lists.
-pub(crate) const INLINE: usize = 8;
+pub(crate) const INLINE: usize = 4;
 
 #[derive(Clone)]
 pub(crate) enum Small<T: Clone + Default, const N: usize = INLINE> {

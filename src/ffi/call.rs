@@ -9,7 +9,10 @@
 use std::mem::{align_of, size_of};
 use std::slice;
 
-use ndarray::{ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, IxDyn, ShapeBuilder};
+use ndarray::{
+    ArrayView, ArrayView1, ArrayViewD, ArrayViewMut, ArrayViewMut1, ArrayViewMutD, Axis, IxDyn,
+    ShapeBuilder,
+};
 
 use super::region::{byte_range, may_overlap, self_overlaps, Overlap, Region};
 use super::{
@@ -325,7 +328,8 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
             addr as i128 + hi as i128 + elem as i128,
         )
     };
-    let mut spans: Small<(i128, i128)> = Small::new();
+    // f and every output: one more than the axes.
+    let mut spans: Small<(i128, i128), { crate::small::INLINE + 1 }> = Small::new();
     if !empty {
         if let Some(r) = byte_range(a.f as usize, &shape, &in_strides, isize_of) {
             spans.push(bounds(a.f as usize, r, isize_of));
@@ -413,6 +417,15 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     if empty {
         return Ok(());
     }
+    if ndim == 1 {
+        // One lane: 1-d views, no dynamic-dimension set-up (small calls).
+        let f = unsafe { view1(a.f.cast::<I>(), shape[0], in_strides[0]) };
+        if let Some(p) = outs.first() {
+            let o = unsafe { view1_mut(p.0.cast::<I::Output>(), out_shape[0], out_st(0)[0]) };
+            plan.execute_lane(f, o);
+        }
+        return Ok(());
+    }
     let f = unsafe { view(a.f.cast::<I>(), &shape, &in_strides) };
     // Views made one at a time as the plan takes them (from the copies
     // above, never from the caller's arrays).
@@ -443,6 +456,47 @@ fn normalise(shape: &[usize], strides: &[i64]) -> (isize, Small<usize>, Small<us
         abs.push(s.unsigned_abs() as usize);
     }
     (low, abs, flip)
+}
+
+/// A 1-d [`view`].
+///
+/// # Safety
+/// As [`view`].
+unsafe fn view1<'a, T>(p: *const T, n: usize, stride: i64) -> ArrayView1<'a, T> {
+    let (low, abs, flip) = normalise1(n, stride);
+    let mut v = unsafe { ArrayView1::from_shape_ptr([n].strides([abs]), p.offset(low)) };
+    if flip {
+        v.invert_axis(Axis(0));
+    }
+    v
+}
+
+/// A 1-d [`view_mut`].
+///
+/// # Safety
+/// As [`view_mut`].
+unsafe fn view1_mut<'a, T>(p: *mut T, n: usize, stride: i64) -> ArrayViewMut1<'a, T> {
+    let (low, abs, flip) = normalise1(n, stride);
+    let mut v = unsafe { ArrayViewMut1::from_shape_ptr([n].strides([abs]), p.offset(low)) };
+    if flip {
+        v.invert_axis(Axis(0));
+    }
+    v
+}
+
+/// [`normalise`] for one dimension.
+fn normalise1(n: usize, s: i64) -> (isize, usize, bool) {
+    if n <= 1 {
+        (0, 0, false)
+    } else if s < 0 {
+        (
+            (n as isize - 1) * s as isize,
+            s.unsigned_abs() as usize,
+            true,
+        )
+    } else {
+        (0, s as usize, false)
+    }
 }
 
 /// # Safety
