@@ -19,6 +19,10 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$(pwd)"
 
+# numpy's OpenBLAS starts a thread per core whose spinning can take the
+# second core from a threads=2 run; numpy.gradient never calls BLAS.
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
+
 quick=0 quick_flag=""
 if [[ "${1:-}" == "--quick" ]]; then
     quick=1 quick_flag=" --quick"
