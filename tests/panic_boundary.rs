@@ -1,7 +1,7 @@
 //! The panic boundary, proven with a real panic inside the kernel.
 //!
 //! Built only with the test-only cargo feature `test-panic-hook`, which makes
-//! the kernel (`apply` in src/kernel.rs, which also runs on the worker
+//! the kernel (`run` in src/kernel.rs, which also runs on the worker
 //! threads of `options.threads > 1`) panic on any input slab with an extent
 //! of 12345. Run with:
 //!
