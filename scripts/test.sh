@@ -12,9 +12,10 @@ if ! python3 -c 'import numpy' 2>/dev/null; then
 fi
 python3 -c 'import numpy; print("numpy", numpy.__version__)'
 
-step "format and lints"
+step "format, lints, rustdoc"
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
 
 step "cargo test (unit, doc, header, C harness)"
 cargo test

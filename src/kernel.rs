@@ -184,15 +184,16 @@ fn interior_coef(h1: f64, h2: f64) -> [f64; 3] {
 }
 
 impl<'a> Coefs<'a> {
-    /// `d` holds the `n - 1 >= 1` coordinate differences; `table`: build
-    /// the per-point tables now (worth it when several lanes share them).
+    /// Test only: from the `n - 1 >= 1` coordinate differences `d`
+    /// (`table` as for [`Coefs::coords`]).
     #[cfg(test)]
     pub(crate) fn new(d: Diffs, table: bool) -> Self {
         Coefs::ends(Steps::Diffs(d), table)
     }
 
-    /// The `n >= 2` coordinates `x` of an ordinary axis, borrowed; `table`
-    /// as for [`Coefs::new`].
+    /// The `n >= 2` coordinates `x` of an ordinary axis, borrowed; `table`:
+    /// build the per-point tables now (worth it when several lanes share
+    /// them).
     pub(crate) fn coords(x: &'a [f64], table: bool) -> Self {
         Coefs::ends(Steps::Coords(x), table)
     }

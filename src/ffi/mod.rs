@@ -6,6 +6,9 @@
 //! filled `grad_error`; panics are caught at the boundary and reported as
 //! `GRAD_STATUS_INTERNAL`.
 #![allow(non_camel_case_types)]
+// The doc comments here are C documentation (cbindgen copies them into
+// gradient.h): `shape[axis]` is C indexing, not a rustdoc link.
+#![allow(rustdoc::broken_intra_doc_links)]
 
 mod call;
 mod region;
