@@ -246,13 +246,9 @@ impl<'a> Coefs<'a> {
 
     fn table(&self) -> &Table {
         self.table.get_or_init(|| {
-            let rows: Vec<[f64; 3]> = match &self.d {
-                Steps::Diffs(d) => d.windows(2).map(|w| interior_coef(w[0], w[1])).collect(),
-                Steps::Coords(x) => x
-                    .windows(3)
-                    .map(|w| interior_coef(w[1] - w[0], w[2] - w[1]))
-                    .collect(),
-            };
+            let rows: Vec<[f64; 3]> = (1..self.d.len())
+                .map(|k| interior_coef(self.d.get(k - 1), self.d.get(k)))
+                .collect();
             let columns = [0, 1, 2].map(|j| rows.iter().map(|c| c[j]).collect());
             Box::new(Table { rows, columns })
         })

@@ -43,6 +43,43 @@ fn allocations(f: impl FnOnce()) -> usize {
     COUNT.with(Cell::get) - before
 }
 
+/// `grad_gradient_f64` on C-ordered `f` of `shape` along every axis into
+/// `outs`, returning the status and the allocations the call made.
+fn counted_call(
+    f: &[f64],
+    shape: &[i64],
+    spacing: &[grad_spacing],
+    edge_order: i32,
+    outs: &[*mut f64],
+) -> (grad_status, usize) {
+    let ndim = shape.len() as i32;
+    let mut s = -1;
+    let n = allocations(|| {
+        s = unsafe {
+            grad_gradient_f64(
+                f.as_ptr(),
+                ndim,
+                shape.as_ptr(),
+                null(),
+                ndim,
+                null(),
+                spacing.len() as i32,
+                if spacing.is_empty() {
+                    null()
+                } else {
+                    spacing.as_ptr()
+                },
+                edge_order,
+                outs.as_ptr(),
+                null(),
+                null(),
+                null_mut(),
+            )
+        };
+    });
+    (s, n)
+}
+
 #[test]
 fn counting_allocator_counts() {
     // the test must be able to fail
@@ -69,26 +106,7 @@ fn one_dimensional_calls_allocate_nothing() {
             coords: x.as_ptr(),
             coords_len: 10,
         }];
-        let mut s = -1;
-        let n = allocations(|| {
-            s = unsafe {
-                grad_gradient_f64(
-                    f.as_ptr(),
-                    1,
-                    shape.as_ptr(),
-                    null(),
-                    1,
-                    null(),
-                    1,
-                    sp.as_ptr(),
-                    edge_order,
-                    outs.as_ptr(),
-                    null(),
-                    null(),
-                    null_mut(),
-                )
-            };
-        });
+        let (s, n) = counted_call(&f, &shape, &sp, edge_order, &outs);
         assert_eq!(s, GRAD_STATUS_OK);
         assert!(out.iter().all(|v| v.is_finite() && *v != 0.0));
         // Coordinates too: a lone lane borrows them and computes its
@@ -109,26 +127,7 @@ fn small_multidimensional_calls_allocate_nothing() {
         let f: Vec<f64> = (0..len).map(|i| ((i * i) % 17) as f64).collect();
         let mut o = vec![vec![0.0f64; len as usize]; ndim];
         let outs: Vec<*mut f64> = o.iter_mut().map(|v| v.as_mut_ptr()).collect();
-        let mut s = -1;
-        let n = allocations(|| {
-            s = unsafe {
-                grad_gradient_f64(
-                    f.as_ptr(),
-                    ndim as i32,
-                    shape.as_ptr(),
-                    null(),
-                    ndim as i32,
-                    null(),
-                    0,
-                    null(),
-                    1,
-                    outs.as_ptr(),
-                    null(),
-                    null(),
-                    null_mut(),
-                )
-            };
-        });
+        let (s, n) = counted_call(&f, &shape, &[], 1, &outs);
         assert_eq!(s, GRAD_STATUS_OK);
         assert_eq!(n, 0, "shape {shape:?}: {n} allocations");
     }

@@ -443,17 +443,12 @@ fn normalise(shape: &[usize], strides: &[i64]) -> (isize, Small<usize>, Small<us
     let mut abs = Small::new();
     let mut flip = Small::new();
     for (k, (&n, &s)) in shape.iter().zip(strides).enumerate() {
-        if n <= 1 {
-            // Never stepped along: any stride (even i64::MIN, whose
-            // magnitude does not fit an isize) is as good as 0.
-            abs.push(0);
-            continue;
-        }
-        if s < 0 {
-            low += (n as isize - 1) * s as isize;
+        let (l, a, f) = normalise1(n, s);
+        low += l;
+        abs.push(a);
+        if f {
             flip.push(k);
         }
-        abs.push(s.unsigned_abs() as usize);
     }
     (low, abs, flip)
 }
@@ -484,9 +479,13 @@ unsafe fn view1_mut<'a, T>(p: *mut T, n: usize, stride: i64) -> ArrayViewMut1<'a
     v
 }
 
-/// [`normalise`] for one dimension.
+/// [`normalise`] for one dimension of `n` points and stride `s`: the
+/// pointer offset to its lowest address, the absolute stride, and whether
+/// to invert it.
 fn normalise1(n: usize, s: i64) -> (isize, usize, bool) {
     if n <= 1 {
+        // Never stepped along: any stride (even i64::MIN, whose magnitude
+        // does not fit an isize) is as good as 0.
         (0, 0, false)
     } else if s < 0 {
         (
