@@ -8,7 +8,9 @@ step() { printf '\n=== %s\n' "$*"; }
 
 step "tools"
 if ! python3 -c 'import numpy' 2>/dev/null; then
-    python3 -m pip install --quiet --disable-pip-version-check 'numpy>=2.0'
+    # A Debian system Python refuses plain pip installs (PEP 668).
+    python3 -m pip install --quiet --disable-pip-version-check 'numpy>=2.0' ||
+        python3 -m pip install --quiet --disable-pip-version-check --break-system-packages 'numpy>=2.0'
 fi
 python3 -c 'import numpy; print("numpy", numpy.__version__)'
 
