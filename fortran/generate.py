@@ -6,7 +6,8 @@
 
 The GRAD_* parameters come from include/gradient.h (itself generated from
 the Rust source by cbindgen), so the module cannot drift from the C header;
-the rest (the bind(C) types and interfaces, which Part B of SPEC.md freezes,
+the rest (the bind(C) types and interfaces, which the stable ABI of
+docs/reference.md freezes,
 and the array procedures for ranks 1..MAX_RANK of four types) is templated
 here. scripts/test-packaging.sh runs --check.
 """
@@ -33,14 +34,29 @@ RAW_ARGS = ("f, ndim, shape, strides, naxes, axes, nspacing, spacing, &\n"
 
 
 def constants():
-    """[(comment lines, name, value)] for every #define GRAD_* in the header."""
+    """[(comment lines, name, value)] for every #define GRAD_* in the header,
+    each with the text of the /* */ (or /** */) comment just above it."""
     out = []
     comment = []
+    block = None
     with open(HEADER) as fh:
         for line in fh:
             line = line.strip()
-            if line.startswith("//"):
-                comment.append(line[2:].strip())
+            if block is not None:
+                if line.endswith("*/"):
+                    text = line[:-2].strip().lstrip("*").strip()
+                    if text:
+                        block.append(text)
+                    comment, block = block, None
+                else:
+                    block.append(line.lstrip("*").strip())
+                continue
+            if line.startswith("/*"):
+                text = line[2:].lstrip("*").strip()
+                if text.endswith("*/"):
+                    comment = [text[:-2].strip()]
+                else:
+                    block = [text] if text else []
                 continue
             m = re.match(r"#define\s+(GRAD_[A-Z0-9_]+)\s+(-?\d+)\s*$", line)
             if m:

@@ -55,6 +55,13 @@ module gradient
   private
 
   ! ---- GRAD_* constants of include/gradient.h
+  !> The version of this header, from the library's Cargo.toml: C code can
+  !> `#if` on it. grad_version() returns the version of the library loaded at
+  !> run time, (GRAD_VERSION_MAJOR << 16) | (GRAD_VERSION_MINOR << 8) |
+  !> GRAD_VERSION_PATCH when the two match.
+  integer(c_int32_t), parameter, public :: GRAD_VERSION_MAJOR = 0
+  integer(c_int32_t), parameter, public :: GRAD_VERSION_MINOR = 1
+  integer(c_int32_t), parameter, public :: GRAD_VERSION_PATCH = 0
   !> The most dimensions an array may have.
   integer(c_int32_t), parameter, public :: GRAD_MAX_NDIM = 64
   !> The most threads `grad_options.threads` may ask for.

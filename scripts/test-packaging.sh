@@ -165,7 +165,7 @@ run "SONAME of $shlib is $soname (readelf -d)" test "$(soname_of "$lib/$shlib")"
 
 exported() { nm -D --defined-only "$lib/$shlib" | awk 'NF == 3 { print $3 }' | sort; }
 # the functions gradient.h declares: "grad_name(" outside comments
-declared() { grep -v '^ *//' include/gradient.h | grep -oE '\bgrad_[a-z0-9_]+\(' | tr -d '(' | sort -u; }
+declared() { grep -vE '^ *(//|/\*|\*)' include/gradient.h | grep -oE '\bgrad_[a-z0-9_]+\(' | tr -d '(' | sort -u; }
 only_grad() {
     local others
     others="$(exported | grep -v '^grad_')"
