@@ -446,7 +446,7 @@ contains
         c_null_ptr, 1_c_int32_t, c_loc(sp1), 1_c_int32_t, c_loc(outs), c_null_ptr, &
         c_null_ptr, c_loc(err))
     want = [0.5_dp, 0.75_dp, 1.25_dp, 1.75_dp, 2.25_dp, 2.5_dp]
-    call expect(st == GRAD_STATUS_OK .and. all(out1 == want), "raw grad_gradient_f64 (SPEC A5)")
+    call expect(st == GRAD_STATUS_OK .and. all(out1 == want), "raw grad_gradient_f64 (docs/numerics.md, golden values)")
     st = grad_gradient(GRAD_DTYPE_F64, c_loc(f), 1_c_int32_t, c_loc(shape), c_null_ptr, &
         1_c_int32_t, c_null_ptr, 1_c_int32_t, c_loc(sp1), 7_c_int32_t, c_loc(outs), &
         c_null_ptr, c_null_ptr, c_loc(err))
