@@ -7,7 +7,7 @@
  * The reference manual is docs/reference.md (every function, type, field,
  * constant and status code, the order arguments are checked in, ownership,
  * thread safety, the stability policy) and docs/numerics.md (exactly what is
- * computed); `make install` puts both in share/doc/gradient/.
+ * computed); `make install` puts them in share/doc/gradient/docs/.
  *
  * Strides are counted in ELEMENTS, not bytes (divide numpy's byte strides by
  * the item size), and may be negative; the data pointer addresses element

@@ -29,7 +29,7 @@
 //! computes in float32), coordinates are a float64 array (float32 data
 //! computes in double and rounds once), integers are converted to f64 as
 //! they are read, complex numbers follow numpy's complex arithmetic.
-//! `docs/numerics.md` in the repository (and in `share/doc/gradient/` after
+//! `docs/numerics.md` in the repository (and in `share/doc/gradient/docs/` after
 //! `make install`) gives the formulas, their order of operations and the
 //! precision rules; `docs/reference.md` is the C API reference (every symbol
 //! of `gradient.h`, the order arguments are checked in, ownership, thread
