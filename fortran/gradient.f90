@@ -25,15 +25,18 @@
 !
 !     call gradient_f64(f, grads [, dx] [, steps] [, x1, x2, ...] [, axes]
 !                       [, edge_order] [, boundaries] [, periods] [, threads]
-!                       [, status] [, errmsg])
+!                       [, component_first] [, status] [, errmsg])
 !
 !   and gradient_f32, gradient_c128 (complex(c_double_complex)),
-!   gradient_c64 (complex(c_float_complex)). f is any contiguous or
-!   non-contiguous array (the compiler copies sections that are not
-!   contiguous). grads has one more dimension than f: grads(..., k) is the
-!   derivative along dimension axes(k) (default: every dimension in order);
-!   for rank-1 f, grads is rank 1. Its other extents are f's, minus one per
-!   GRAD_BOUNDARY_GHOST side. Spacing, per Fortran dimension d: coordinates
+!   gradient_c64 (complex(c_float_complex)). f and grads may be arrays or
+!   array sections of any strides, reversed ones included (u(0:nx+1, :, :),
+!   g(:, 1:n:2, :)): they are passed with their real strides, never copied.
+!   grads has one more dimension than f: grads(..., k) is the derivative
+!   along dimension axes(k) (default: every dimension in order), or, with
+!   component_first=.true., grads(k, ...) (the interleaved layout
+!   g(3, nx, ny, nz)); for rank-1 f, grads is rank 1. Its other extents are
+!   f's, minus one per GRAD_BOUNDARY_GHOST side. Coordinates xd are
+!   contiguous (a non-contiguous section of them is copied by the compiler). Spacing, per Fortran dimension d: coordinates
 !   xd(:) (size(f, d) values) if present, else steps(d) if present, else dx
 !   if present, else 1. edge_order is 1 (default) or 2. boundaries(2, rank)
 !   holds GRAD_BOUNDARY_* codes for the low and high end of each dimension;
@@ -49,7 +52,7 @@
 module gradient
   use, intrinsic :: iso_c_binding, only: c_int32_t, c_int64_t, c_double, c_float, &
       c_double_complex, c_float_complex, c_char, c_ptr, c_null_ptr, c_null_char, &
-      c_loc, c_f_pointer, c_associated, c_sizeof
+      c_loc, c_f_pointer, c_associated, c_sizeof, c_size_t, c_intptr_t
   use, intrinsic :: iso_fortran_env, only: error_unit
   implicit none
   private
@@ -359,13 +362,15 @@ contains
 
   !> The shared body of every array procedure: column-major extents and
   !> strides, per-dimension spacing and boundaries, one grad_gradient call.
-  subroutine grad_core(dtype, fp, fshape, gp, gshape, xp, xlen, dx, steps, axes, &
-      edge_order, boundaries, periods, threads, status, errmsg)
+  subroutine grad_core(dtype, esize, fp, fshape, fstr, gp, gshape, gstr, cdim, xp, xlen, dx, &
+      steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
     integer(c_int32_t), intent(in) :: dtype
+    integer(c_size_t), intent(in) :: esize
     type(c_ptr), intent(in) :: fp
-    integer(c_int64_t), intent(in) :: fshape(:)
+    integer(c_int64_t), intent(in) :: fshape(:), fstr(:)
     type(c_ptr), intent(in) :: gp(:)
-    integer(c_int64_t), intent(in) :: gshape(:)
+    integer(c_int64_t), intent(in) :: gshape(:), gstr(:)
+    integer, intent(in) :: cdim
     type(c_ptr), intent(in) :: xp(:)
     integer(c_int64_t), intent(in) :: xlen(:)
     real(c_double), intent(in), optional :: dx
@@ -379,7 +384,7 @@ contains
     character(len=*), intent(out), optional :: errmsg
 
     integer(c_int64_t), target :: shape_c(size(fshape)), strides_c(size(fshape))
-    integer(c_int64_t) :: oshape(size(fshape))
+    integer(c_int64_t) :: oshape(size(fshape)), gsp(size(fshape)), gspst(size(fshape)), es
     integer(c_int32_t), allocatable, target :: axes_c(:), codes(:)
     integer(c_int64_t), allocatable, target :: out_strides(:)
     real(c_double), allocatable, target :: period_c(:)
@@ -461,28 +466,51 @@ contains
       end do
       oshape(d) = max(oshape(d), 0_c_int64_t)
     end do
+    ! grads: the spatial extents and strides, the component dimension apart
+    if (cdim == 1) then
+      gsp = gshape(2:rank + 1)
+      gspst = gstr(2:rank + 1)
+    else
+      gsp = gshape(1:rank)
+      gspst = gstr(1:rank)
+    end if
     if (size(gshape) /= rank + 1 .or. size(gp) /= naxes .or. &
-        any(gshape(1:rank) /= oshape) .or. gshape(rank + 1) /= naxes) then
-      call fail(GRAD_STATUS_INVALID_SHAPE, "grads has shape " // shape_text(gshape) // &
-          ", the outputs need " // shape_text([oshape, int(naxes, c_int64_t)]) // &
-          " (f's extents minus ghost sides, then one slice per differentiated dimension)", &
-          status, errmsg)
+        any(gsp /= oshape) .or. gshape(cdim) /= naxes) then
+      if (cdim /= 1 .and. rank > 1 .and. size(gshape) == rank + 1) then
+        if (gshape(1) == naxes .and. all(gshape(2:rank + 1) == oshape)) then
+          call fail(GRAD_STATUS_INVALID_SHAPE, "grads has shape " // shape_text(gshape) // &
+              ": for the component-first layout pass component_first=.true.", status, errmsg)
+          return
+        end if
+      end if
+      if (cdim == 1) then
+        call fail(GRAD_STATUS_INVALID_SHAPE, "grads has shape " // shape_text(gshape) // &
+            ", the outputs need " // shape_text([int(naxes, c_int64_t), oshape]) // &
+            " (component_first: one slice per differentiated dimension, then f's extents minus " // &
+            "ghost sides)", status, errmsg)
+      else
+        call fail(GRAD_STATUS_INVALID_SHAPE, "grads has shape " // shape_text(gshape) // &
+            ", the outputs need " // shape_text([oshape, int(naxes, c_int64_t)]) // &
+            " (f's extents minus ghost sides, then one slice per differentiated dimension)", &
+            status, errmsg)
+      end if
       return
     end if
 
-    ! column-major: C axis k is Fortran dimension k+1, strides (1, n1, n1*n2, ...)
+    ! the arrays' own strides (sections are passed as they are, not copied),
+    ! from bytes to elements: C axis k is Fortran dimension k+1
+    es = int(esize, c_int64_t)
+    if (any(mod(fstr, es) /= 0) .or. any(mod(gstr, es) /= 0)) then
+      call fail(GRAD_STATUS_INVALID_STRIDES, "f or grads is a section whose stride is not a " // &
+          "whole number of elements (a component of an array of derived type?)", status, errmsg)
+      return
+    end if
     shape_c = fshape
-    strides_c(1) = 1
-    do d = 2, rank
-      strides_c(d) = strides_c(d - 1) * fshape(d - 1)
-    end do
+    strides_c = fstr / es
     allocate(out_strides(rank * naxes), out(naxes))
     do k = 1, naxes
       i = (k - 1) * rank
-      out_strides(i + 1) = 1
-      do d = 2, rank
-        out_strides(i + d) = out_strides(i + d - 1) * oshape(d - 1)
-      end do
+      out_strides(i + 1:i + rank) = gspst / es
       out(k) = gp(k)
       if (.not. c_associated(out(k))) out(k) = c_loc(zero_size(2 + k))
     end do
@@ -536,6 +564,13 @@ contains
     end if
   end subroutine grad_core
 
+  !> The distance in bytes from a to b.
+  function addr_diff(a, b) result(d)
+    type(c_ptr), intent(in) :: a, b
+    integer(c_int64_t) :: d
+    d = int(transfer(b, 0_c_intptr_t) - transfer(a, 0_c_intptr_t), c_int64_t)
+  end function addr_diff
+
   pure function itoa(i) result(text)
     integer, intent(in) :: i
     character(len=:), allocatable :: text
@@ -559,9 +594,9 @@ contains
   end function shape_text
 
   subroutine gradient_f64_1d(f, grads, dx, steps, x1, axes, edge_order, boundaries, periods, &
-      threads, status, errmsg)
-    real(c_double), intent(in), target, contiguous :: f(:)
-    real(c_double), intent(inout), target, contiguous :: grads(:)
+      threads, component_first, status, errmsg)
+    real(c_double), intent(in), target :: f(:)
+    real(c_double), intent(inout), target :: grads(:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:)
@@ -570,14 +605,23 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(1)
+    type(c_ptr) :: fp, g0, xp(1)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(1), gshape(2)
-    integer :: k
+    integer(c_int64_t) :: xlen(1), gshape(2), fstr(1), gstr(2)
+    integer :: cdim
+    real(c_double) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 2
+    if (size(f) > 0) then
+      fp = c_loc(f(1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -586,21 +630,22 @@ contains
     end if
     gshape(1) = size(grads, kind=c_int64_t)
     gshape(2) = 1
-    allocate(gp(gshape(2)))
+    ! one component: the layouts coincide
+    if (present(component_first)) cdim = 2
+    allocate(gp(1))
     gp = c_null_ptr
     if (size(grads) > 0) then
-      do k = 1, size(gp)
-        gp(k) = c_loc(grads(1))
-      end do
+      gp(1) = c_loc(grads(1))
+      if (size(grads) > 1) gstr(1) = addr_diff(gp(1), c_loc(grads(2)))
     end if
-    call grad_core(GRAD_DTYPE_F64, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_F64, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
   end subroutine gradient_f64_1d
 
   subroutine gradient_f64_2d(f, grads, dx, steps, x1, x2, axes, edge_order, boundaries, periods, &
-      threads, status, errmsg)
-    real(c_double), intent(in), target, contiguous :: f(:,:)
-    real(c_double), intent(inout), target, contiguous :: grads(:,:,:)
+      threads, component_first, status, errmsg)
+    real(c_double), intent(in), target :: f(:,:)
+    real(c_double), intent(inout), target :: grads(:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:)
@@ -609,14 +654,24 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(2)
+    type(c_ptr) :: fp, g0, xp(2)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(2), gshape(3)
-    integer :: k
+    integer(c_int64_t) :: xlen(2), gshape(3), fstr(2), gstr(3)
+    integer :: k, cdim
+    real(c_double) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 3
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -628,21 +683,33 @@ contains
       if (size(x2) > 0) xp(2) = c_loc(x2(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(3)))
+    cdim = 3
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_F64, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_F64, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
   end subroutine gradient_f64_2d
 
   subroutine gradient_f64_3d(f, grads, dx, steps, x1, x2, x3, axes, edge_order, boundaries, &
-      periods, threads, status, errmsg)
-    real(c_double), intent(in), target, contiguous :: f(:,:,:)
-    real(c_double), intent(inout), target, contiguous :: grads(:,:,:,:)
+      periods, threads, component_first, status, errmsg)
+    real(c_double), intent(in), target :: f(:,:,:)
+    real(c_double), intent(inout), target :: grads(:,:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:), x3(:)
@@ -651,14 +718,25 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(3)
+    type(c_ptr) :: fp, g0, xp(3)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(3), gshape(4)
-    integer :: k
+    integer(c_int64_t) :: xlen(3), gshape(4), fstr(3), gstr(4)
+    integer :: k, cdim
+    real(c_double) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 4
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2,1)))
+      if (size(f, 3) > 1) fstr(3) = addr_diff(fp, c_loc(f(1,1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -674,21 +752,34 @@ contains
       if (size(x3) > 0) xp(3) = c_loc(x3(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(4)))
+    cdim = 4
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2,1)))
+        if (size(grads, 4) > 1) gstr(4) = addr_diff(g0, c_loc(grads(1,1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_F64, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_F64, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
   end subroutine gradient_f64_3d
 
   subroutine gradient_f64_4d(f, grads, dx, steps, x1, x2, x3, x4, axes, edge_order, boundaries, &
-      periods, threads, status, errmsg)
-    real(c_double), intent(in), target, contiguous :: f(:,:,:,:)
-    real(c_double), intent(inout), target, contiguous :: grads(:,:,:,:,:)
+      periods, threads, component_first, status, errmsg)
+    real(c_double), intent(in), target :: f(:,:,:,:)
+    real(c_double), intent(inout), target :: grads(:,:,:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:), x3(:), x4(:)
@@ -697,14 +788,26 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(4)
+    type(c_ptr) :: fp, g0, xp(4)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(4), gshape(5)
-    integer :: k
+    integer(c_int64_t) :: xlen(4), gshape(5), fstr(4), gstr(5)
+    integer :: k, cdim
+    real(c_double) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1,1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 5
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1,1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1,1,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2,1,1)))
+      if (size(f, 3) > 1) fstr(3) = addr_diff(fp, c_loc(f(1,1,2,1)))
+      if (size(f, 4) > 1) fstr(4) = addr_diff(fp, c_loc(f(1,1,1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -724,21 +827,35 @@ contains
       if (size(x4) > 0) xp(4) = c_loc(x4(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(5)))
+    cdim = 5
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1,1,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2,1,1)))
+        if (size(grads, 4) > 1) gstr(4) = addr_diff(g0, c_loc(grads(1,1,1,2,1)))
+        if (size(grads, 5) > 1) gstr(5) = addr_diff(g0, c_loc(grads(1,1,1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_F64, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_F64, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
   end subroutine gradient_f64_4d
 
   subroutine gradient_f32_1d(f, grads, dx, steps, x1, axes, edge_order, boundaries, periods, &
-      threads, status, errmsg)
-    real(c_float), intent(in), target, contiguous :: f(:)
-    real(c_float), intent(inout), target, contiguous :: grads(:)
+      threads, component_first, status, errmsg)
+    real(c_float), intent(in), target :: f(:)
+    real(c_float), intent(inout), target :: grads(:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:)
@@ -747,14 +864,23 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(1)
+    type(c_ptr) :: fp, g0, xp(1)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(1), gshape(2)
-    integer :: k
+    integer(c_int64_t) :: xlen(1), gshape(2), fstr(1), gstr(2)
+    integer :: cdim
+    real(c_float) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 2
+    if (size(f) > 0) then
+      fp = c_loc(f(1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -763,21 +889,22 @@ contains
     end if
     gshape(1) = size(grads, kind=c_int64_t)
     gshape(2) = 1
-    allocate(gp(gshape(2)))
+    ! one component: the layouts coincide
+    if (present(component_first)) cdim = 2
+    allocate(gp(1))
     gp = c_null_ptr
     if (size(grads) > 0) then
-      do k = 1, size(gp)
-        gp(k) = c_loc(grads(1))
-      end do
+      gp(1) = c_loc(grads(1))
+      if (size(grads) > 1) gstr(1) = addr_diff(gp(1), c_loc(grads(2)))
     end if
-    call grad_core(GRAD_DTYPE_F32, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_F32, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
   end subroutine gradient_f32_1d
 
   subroutine gradient_f32_2d(f, grads, dx, steps, x1, x2, axes, edge_order, boundaries, periods, &
-      threads, status, errmsg)
-    real(c_float), intent(in), target, contiguous :: f(:,:)
-    real(c_float), intent(inout), target, contiguous :: grads(:,:,:)
+      threads, component_first, status, errmsg)
+    real(c_float), intent(in), target :: f(:,:)
+    real(c_float), intent(inout), target :: grads(:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:)
@@ -786,14 +913,24 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(2)
+    type(c_ptr) :: fp, g0, xp(2)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(2), gshape(3)
-    integer :: k
+    integer(c_int64_t) :: xlen(2), gshape(3), fstr(2), gstr(3)
+    integer :: k, cdim
+    real(c_float) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 3
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -805,21 +942,33 @@ contains
       if (size(x2) > 0) xp(2) = c_loc(x2(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(3)))
+    cdim = 3
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_F32, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_F32, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
   end subroutine gradient_f32_2d
 
   subroutine gradient_f32_3d(f, grads, dx, steps, x1, x2, x3, axes, edge_order, boundaries, &
-      periods, threads, status, errmsg)
-    real(c_float), intent(in), target, contiguous :: f(:,:,:)
-    real(c_float), intent(inout), target, contiguous :: grads(:,:,:,:)
+      periods, threads, component_first, status, errmsg)
+    real(c_float), intent(in), target :: f(:,:,:)
+    real(c_float), intent(inout), target :: grads(:,:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:), x3(:)
@@ -828,14 +977,25 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(3)
+    type(c_ptr) :: fp, g0, xp(3)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(3), gshape(4)
-    integer :: k
+    integer(c_int64_t) :: xlen(3), gshape(4), fstr(3), gstr(4)
+    integer :: k, cdim
+    real(c_float) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 4
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2,1)))
+      if (size(f, 3) > 1) fstr(3) = addr_diff(fp, c_loc(f(1,1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -851,21 +1011,34 @@ contains
       if (size(x3) > 0) xp(3) = c_loc(x3(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(4)))
+    cdim = 4
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2,1)))
+        if (size(grads, 4) > 1) gstr(4) = addr_diff(g0, c_loc(grads(1,1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_F32, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_F32, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
   end subroutine gradient_f32_3d
 
   subroutine gradient_f32_4d(f, grads, dx, steps, x1, x2, x3, x4, axes, edge_order, boundaries, &
-      periods, threads, status, errmsg)
-    real(c_float), intent(in), target, contiguous :: f(:,:,:,:)
-    real(c_float), intent(inout), target, contiguous :: grads(:,:,:,:,:)
+      periods, threads, component_first, status, errmsg)
+    real(c_float), intent(in), target :: f(:,:,:,:)
+    real(c_float), intent(inout), target :: grads(:,:,:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:), x3(:), x4(:)
@@ -874,14 +1047,26 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(4)
+    type(c_ptr) :: fp, g0, xp(4)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(4), gshape(5)
-    integer :: k
+    integer(c_int64_t) :: xlen(4), gshape(5), fstr(4), gstr(5)
+    integer :: k, cdim
+    real(c_float) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1,1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 5
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1,1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1,1,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2,1,1)))
+      if (size(f, 3) > 1) fstr(3) = addr_diff(fp, c_loc(f(1,1,2,1)))
+      if (size(f, 4) > 1) fstr(4) = addr_diff(fp, c_loc(f(1,1,1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -901,21 +1086,35 @@ contains
       if (size(x4) > 0) xp(4) = c_loc(x4(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(5)))
+    cdim = 5
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1,1,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2,1,1)))
+        if (size(grads, 4) > 1) gstr(4) = addr_diff(g0, c_loc(grads(1,1,1,2,1)))
+        if (size(grads, 5) > 1) gstr(5) = addr_diff(g0, c_loc(grads(1,1,1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_F32, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_F32, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
   end subroutine gradient_f32_4d
 
   subroutine gradient_c128_1d(f, grads, dx, steps, x1, axes, edge_order, boundaries, periods, &
-      threads, status, errmsg)
-    complex(c_double_complex), intent(in), target, contiguous :: f(:)
-    complex(c_double_complex), intent(inout), target, contiguous :: grads(:)
+      threads, component_first, status, errmsg)
+    complex(c_double_complex), intent(in), target :: f(:)
+    complex(c_double_complex), intent(inout), target :: grads(:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:)
@@ -924,14 +1123,23 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(1)
+    type(c_ptr) :: fp, g0, xp(1)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(1), gshape(2)
-    integer :: k
+    integer(c_int64_t) :: xlen(1), gshape(2), fstr(1), gstr(2)
+    integer :: cdim
+    complex(c_double_complex) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 2
+    if (size(f) > 0) then
+      fp = c_loc(f(1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -940,21 +1148,22 @@ contains
     end if
     gshape(1) = size(grads, kind=c_int64_t)
     gshape(2) = 1
-    allocate(gp(gshape(2)))
+    ! one component: the layouts coincide
+    if (present(component_first)) cdim = 2
+    allocate(gp(1))
     gp = c_null_ptr
     if (size(grads) > 0) then
-      do k = 1, size(gp)
-        gp(k) = c_loc(grads(1))
-      end do
+      gp(1) = c_loc(grads(1))
+      if (size(grads) > 1) gstr(1) = addr_diff(gp(1), c_loc(grads(2)))
     end if
-    call grad_core(GRAD_DTYPE_C128, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_C128, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
   end subroutine gradient_c128_1d
 
   subroutine gradient_c128_2d(f, grads, dx, steps, x1, x2, axes, edge_order, boundaries, periods, &
-      threads, status, errmsg)
-    complex(c_double_complex), intent(in), target, contiguous :: f(:,:)
-    complex(c_double_complex), intent(inout), target, contiguous :: grads(:,:,:)
+      threads, component_first, status, errmsg)
+    complex(c_double_complex), intent(in), target :: f(:,:)
+    complex(c_double_complex), intent(inout), target :: grads(:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:)
@@ -963,14 +1172,24 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(2)
+    type(c_ptr) :: fp, g0, xp(2)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(2), gshape(3)
-    integer :: k
+    integer(c_int64_t) :: xlen(2), gshape(3), fstr(2), gstr(3)
+    integer :: k, cdim
+    complex(c_double_complex) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 3
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -982,21 +1201,33 @@ contains
       if (size(x2) > 0) xp(2) = c_loc(x2(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(3)))
+    cdim = 3
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_C128, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_C128, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
   end subroutine gradient_c128_2d
 
   subroutine gradient_c128_3d(f, grads, dx, steps, x1, x2, x3, axes, edge_order, boundaries, &
-      periods, threads, status, errmsg)
-    complex(c_double_complex), intent(in), target, contiguous :: f(:,:,:)
-    complex(c_double_complex), intent(inout), target, contiguous :: grads(:,:,:,:)
+      periods, threads, component_first, status, errmsg)
+    complex(c_double_complex), intent(in), target :: f(:,:,:)
+    complex(c_double_complex), intent(inout), target :: grads(:,:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:), x3(:)
@@ -1005,14 +1236,25 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(3)
+    type(c_ptr) :: fp, g0, xp(3)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(3), gshape(4)
-    integer :: k
+    integer(c_int64_t) :: xlen(3), gshape(4), fstr(3), gstr(4)
+    integer :: k, cdim
+    complex(c_double_complex) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 4
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2,1)))
+      if (size(f, 3) > 1) fstr(3) = addr_diff(fp, c_loc(f(1,1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -1028,21 +1270,34 @@ contains
       if (size(x3) > 0) xp(3) = c_loc(x3(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(4)))
+    cdim = 4
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2,1)))
+        if (size(grads, 4) > 1) gstr(4) = addr_diff(g0, c_loc(grads(1,1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_C128, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_C128, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
   end subroutine gradient_c128_3d
 
   subroutine gradient_c128_4d(f, grads, dx, steps, x1, x2, x3, x4, axes, edge_order, boundaries, &
-      periods, threads, status, errmsg)
-    complex(c_double_complex), intent(in), target, contiguous :: f(:,:,:,:)
-    complex(c_double_complex), intent(inout), target, contiguous :: grads(:,:,:,:,:)
+      periods, threads, component_first, status, errmsg)
+    complex(c_double_complex), intent(in), target :: f(:,:,:,:)
+    complex(c_double_complex), intent(inout), target :: grads(:,:,:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:), x3(:), x4(:)
@@ -1051,14 +1306,26 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(4)
+    type(c_ptr) :: fp, g0, xp(4)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(4), gshape(5)
-    integer :: k
+    integer(c_int64_t) :: xlen(4), gshape(5), fstr(4), gstr(5)
+    integer :: k, cdim
+    complex(c_double_complex) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1,1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 5
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1,1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1,1,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2,1,1)))
+      if (size(f, 3) > 1) fstr(3) = addr_diff(fp, c_loc(f(1,1,2,1)))
+      if (size(f, 4) > 1) fstr(4) = addr_diff(fp, c_loc(f(1,1,1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -1078,21 +1345,35 @@ contains
       if (size(x4) > 0) xp(4) = c_loc(x4(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(5)))
+    cdim = 5
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1,1,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2,1,1)))
+        if (size(grads, 4) > 1) gstr(4) = addr_diff(g0, c_loc(grads(1,1,1,2,1)))
+        if (size(grads, 5) > 1) gstr(5) = addr_diff(g0, c_loc(grads(1,1,1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_C128, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_C128, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
   end subroutine gradient_c128_4d
 
   subroutine gradient_c64_1d(f, grads, dx, steps, x1, axes, edge_order, boundaries, periods, &
-      threads, status, errmsg)
-    complex(c_float_complex), intent(in), target, contiguous :: f(:)
-    complex(c_float_complex), intent(inout), target, contiguous :: grads(:)
+      threads, component_first, status, errmsg)
+    complex(c_float_complex), intent(in), target :: f(:)
+    complex(c_float_complex), intent(inout), target :: grads(:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:)
@@ -1101,14 +1382,23 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(1)
+    type(c_ptr) :: fp, g0, xp(1)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(1), gshape(2)
-    integer :: k
+    integer(c_int64_t) :: xlen(1), gshape(2), fstr(1), gstr(2)
+    integer :: cdim
+    complex(c_float_complex) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 2
+    if (size(f) > 0) then
+      fp = c_loc(f(1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -1117,21 +1407,22 @@ contains
     end if
     gshape(1) = size(grads, kind=c_int64_t)
     gshape(2) = 1
-    allocate(gp(gshape(2)))
+    ! one component: the layouts coincide
+    if (present(component_first)) cdim = 2
+    allocate(gp(1))
     gp = c_null_ptr
     if (size(grads) > 0) then
-      do k = 1, size(gp)
-        gp(k) = c_loc(grads(1))
-      end do
+      gp(1) = c_loc(grads(1))
+      if (size(grads) > 1) gstr(1) = addr_diff(gp(1), c_loc(grads(2)))
     end if
-    call grad_core(GRAD_DTYPE_C64, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_C64, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
   end subroutine gradient_c64_1d
 
   subroutine gradient_c64_2d(f, grads, dx, steps, x1, x2, axes, edge_order, boundaries, periods, &
-      threads, status, errmsg)
-    complex(c_float_complex), intent(in), target, contiguous :: f(:,:)
-    complex(c_float_complex), intent(inout), target, contiguous :: grads(:,:,:)
+      threads, component_first, status, errmsg)
+    complex(c_float_complex), intent(in), target :: f(:,:)
+    complex(c_float_complex), intent(inout), target :: grads(:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:)
@@ -1140,14 +1431,24 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(2)
+    type(c_ptr) :: fp, g0, xp(2)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(2), gshape(3)
-    integer :: k
+    integer(c_int64_t) :: xlen(2), gshape(3), fstr(2), gstr(3)
+    integer :: k, cdim
+    complex(c_float_complex) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 3
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -1159,21 +1460,33 @@ contains
       if (size(x2) > 0) xp(2) = c_loc(x2(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(3)))
+    cdim = 3
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_C64, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_C64, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
   end subroutine gradient_c64_2d
 
   subroutine gradient_c64_3d(f, grads, dx, steps, x1, x2, x3, axes, edge_order, boundaries, &
-      periods, threads, status, errmsg)
-    complex(c_float_complex), intent(in), target, contiguous :: f(:,:,:)
-    complex(c_float_complex), intent(inout), target, contiguous :: grads(:,:,:,:)
+      periods, threads, component_first, status, errmsg)
+    complex(c_float_complex), intent(in), target :: f(:,:,:)
+    complex(c_float_complex), intent(inout), target :: grads(:,:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:), x3(:)
@@ -1182,14 +1495,25 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(3)
+    type(c_ptr) :: fp, g0, xp(3)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(3), gshape(4)
-    integer :: k
+    integer(c_int64_t) :: xlen(3), gshape(4), fstr(3), gstr(4)
+    integer :: k, cdim
+    complex(c_float_complex) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 4
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2,1)))
+      if (size(f, 3) > 1) fstr(3) = addr_diff(fp, c_loc(f(1,1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -1205,21 +1529,34 @@ contains
       if (size(x3) > 0) xp(3) = c_loc(x3(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(4)))
+    cdim = 4
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2,1)))
+        if (size(grads, 4) > 1) gstr(4) = addr_diff(g0, c_loc(grads(1,1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_C64, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_C64, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
   end subroutine gradient_c64_3d
 
   subroutine gradient_c64_4d(f, grads, dx, steps, x1, x2, x3, x4, axes, edge_order, boundaries, &
-      periods, threads, status, errmsg)
-    complex(c_float_complex), intent(in), target, contiguous :: f(:,:,:,:)
-    complex(c_float_complex), intent(inout), target, contiguous :: grads(:,:,:,:,:)
+      periods, threads, component_first, status, errmsg)
+    complex(c_float_complex), intent(in), target :: f(:,:,:,:)
+    complex(c_float_complex), intent(inout), target :: grads(:,:,:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:), x3(:), x4(:)
@@ -1228,14 +1565,26 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(4)
+    type(c_ptr) :: fp, g0, xp(4)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(4), gshape(5)
-    integer :: k
+    integer(c_int64_t) :: xlen(4), gshape(5), fstr(4), gstr(5)
+    integer :: k, cdim
+    complex(c_float_complex) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1,1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 5
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1,1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1,1,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2,1,1)))
+      if (size(f, 3) > 1) fstr(3) = addr_diff(fp, c_loc(f(1,1,2,1)))
+      if (size(f, 4) > 1) fstr(4) = addr_diff(fp, c_loc(f(1,1,1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -1255,15 +1604,29 @@ contains
       if (size(x4) > 0) xp(4) = c_loc(x4(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(5)))
+    cdim = 5
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1,1,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2,1,1)))
+        if (size(grads, 4) > 1) gstr(4) = addr_diff(g0, c_loc(grads(1,1,1,2,1)))
+        if (size(grads, 5) > 1) gstr(5) = addr_diff(g0, c_loc(grads(1,1,1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_C64, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_C64, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
   end subroutine gradient_c64_4d
 
 end module gradient

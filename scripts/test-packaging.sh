@@ -260,6 +260,23 @@ run "gfortran examples/example.f90" \
     gfortran "${fflags[@]}" examples/example.f90 "$fb/gradient.o" $(pkg-config --libs gradient) "$rpath" \
     -o "$fb/example_f90"
 run "the Fortran example runs" "$fb/example_f90"
+# array sections without copies: the compiler reports every argument
+# temporary (-Warray-temporaries) and the run every one created (-fcheck=array-temps)
+no_copies_build() {
+    gfortran "${fflags[@]}" -Warray-temporaries -fcheck=array-temps fortran/test_no_copies.f90 \
+        "$fb/gradient.o" $(pkg-config --libs gradient) "$rpath" -o "$fb/test_no_copies" \
+        2>"$fb/no_copies.warnings"
+    cat "$fb/no_copies.warnings"
+    ! grep -i "temporary" "$fb/no_copies.warnings"
+}
+run "gfortran -Warray-temporaries fortran/test_no_copies.f90: no argument temporary" no_copies_build
+no_copies_run() {
+    "$fb/test_no_copies" 2>"$fb/no_copies.stderr"
+    local rc=$?
+    cat "$fb/no_copies.stderr"
+    ! grep -i "array temporary" "$fb/no_copies.stderr" && return $rc
+}
+suite "Fortran sections without copies, component-first layout (-fcheck=array-temps)" no_copies_run
 
 # ---------------------------------------------------------------- Python
 step "Python"
