@@ -26,8 +26,8 @@
  *             must differ from the global result exactly at the points next
  *             to a cut, which shows the comparison can fail
  * plus, on rank 0, PERIODIC against ONE_SIDED on the field padded by one
- * wrapped point per side (SPEC's definition), and a check that every block's
- * coordinates are non-uniform (SPEC: the uniform detection runs per block).
+ * wrapped point per side (docs/numerics.md), and a check that every block's
+ * coordinates are non-uniform (docs/numerics.md: the evenly spaced detection runs per block).
  *
  * Halo "corners" (points outside the owned range on two or more axes) are
  * never exchanged and hold NaN: a gradient along one axis must not read them.
@@ -353,7 +353,7 @@ static grad_status global_gradient(const Case *cs, const double *f, double *out[
                              &o, err);
 }
 
-/* SPEC: PERIODIC == numpy (here: ONE_SIDED) on the array padded by one
+/* docs/numerics.md: PERIODIC == numpy (here: ONE_SIDED) on the array padded by one
  * wrapped point per side along the periodic axis p, pad removed. */
 static void check_periodic_definition(const Case *cs, int p, const double *f,
                                       double *const ref[NDIM])
