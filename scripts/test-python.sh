@@ -61,15 +61,13 @@ rm -rf build python/ndgradient.egg-info
 step "tests from outside the source tree ($work)"
 cp -r "$root/python/tests" "$work/tests"
 cd "$work/tests"
-env -u GRADIENT_LIB -u PYTHONPATH "$py" - <<'PY'
-import ndgradient, os
+SRC=$root/python/ env -u GRADIENT_LIB -u PYTHONPATH "$py" - <<'PY'
+import ndgradient, os, sys
 print("ndgradient", ndgradient.__version__, "library", ndgradient.version(), "at",
       ndgradient.library_path(), ndgradient.features())
-assert not ndgradient.__file__.startswith(os.environ.get("ROOT_SRC", "/nonexistent"))
+if ndgradient.__file__.startswith(os.environ["SRC"]) or "site-packages" not in ndgradient.__file__:
+    sys.exit("FAIL: ndgradient was imported from %s, not the installed wheel" % ndgradient.__file__)
 PY
-ROOT_SRC=$root env -u GRADIENT_LIB -u PYTHONPATH "$py" -c \
-    'import ndgradient, os, sys; sys.exit(ndgradient.__file__.startswith(os.environ["ROOT_SRC"]))' ||
-    { echo "FAIL: ndgradient was imported from the source tree"; exit 1; }
 env -u GRADIENT_LIB -u PYTHONPATH "$py" -m pytest -q -p no:cacheprovider -rs .
 
 step "the version matches Cargo.toml"

@@ -41,6 +41,11 @@ _DTYPES = {
     np.dtype(np.uint64): (11, _F64, False),
 }
 _ACCURACIES = (2, 4, 6, 8)
+# packers for int64 (shape, strides), int32 (axes) and pointer arrays, by count
+_Q = [struct.Struct("@%dq" % n) for n in range(65)]
+_I = [struct.Struct("@%di" % n) for n in range(65)]
+_P = [struct.Struct("@%dP" % n) for n in range(65)]
+_RANGES = [tuple(range(n)) for n in range(65)]
 _TWO53 = 2**53
 _ndarray = np.ndarray
 
@@ -435,7 +440,9 @@ def _library(a, varargs, axis, edge_order, accuracy, boundaries, periods, nthrea
     ndim = a.ndim
     if ndim == 0:
         raise _NumpyComputes("0-d input")
-    axes = tuple(range(ndim)) if axis is None else normalize_axis_tuple(axis, ndim)
+    if ndim > 64:
+        raise _NumpyComputes("more than 64 dimensions")
+    axes = _RANGES[ndim] if axis is None else normalize_axis_tuple(axis, ndim)
     naxes = len(axes)
     if naxes == 0:
         raise _NumpyComputes("no axis")
@@ -492,16 +499,16 @@ def _library(a, varargs, axis, edge_order, accuracy, boundaries, periods, nthrea
 
     # input: element strides, aligned
     layout = a  # numpy's outputs follow the input's memory order (empty_like)
-    isz = a.itemsize
-    if a.flags.c_contiguous:
+    contiguous = a.flags.c_contiguous
+    if contiguous:
         strides = None
     else:
-        st = _elem_strides(a, isz)
+        st = _elem_strides(a, a.itemsize)
         if st is None:
             a = np.ascontiguousarray(a)  # byte strides that are not whole elements
             strides = None
         else:
-            strides = struct.pack("@%dq" % ndim, *st)
+            strides = _Q[ndim].pack(*st)
     ptr = a.ctypes.data
     if ptr % a.dtype.alignment:
         a = a.copy()
@@ -509,35 +516,43 @@ def _library(a, varargs, axis, edge_order, accuracy, boundaries, periods, nthrea
         strides = None
 
     # outputs: numpy's layout (empty_like), or the caller's
-    if out is None:
-        if oshape is shape:
-            outs = [np.empty_like(layout, dtype=otype) for _ in axes]
+    if out is None and oshape is shape:
+        o0 = np.empty_like(layout, dtype=otype)
+        if naxes == 1:
+            outs = (o0,)
+            outp = _P[1].pack(o0.ctypes.data)
         else:
+            outs = (o0,) + tuple(np.empty_like(layout, dtype=otype) for _ in range(naxes - 1))
+            outp = _P[naxes].pack(*[o.ctypes.data for o in outs])
+        if contiguous:
+            out_strides = None
+        else:
+            out_strides = _Q[ndim].pack(*_elem_strides(o0, o0.itemsize)) * naxes
+    else:
+        if out is None:
             fortran = a.flags.f_contiguous and not a.flags.c_contiguous
             outs = [np.empty(oshape, dtype=otype, order="F" if fortran else "C") for _ in axes]
-    else:
-        outs = _check_out(out, naxes, otype, oshape)
-    o0 = outs[0]
-    if o0.flags.c_contiguous and all(o.flags.c_contiguous for o in outs):
-        out_strides = None
-    else:
+        else:
+            outs = _check_out(out, naxes, otype, oshape)
+        o0 = outs[0]
         ost = []
         for o in outs:
-            s = _elem_strides(o, o.itemsize)
-            if s is None:
+            st = _elem_strides(o, o.itemsize)
+            if st is None:
                 raise _NumpyComputes("out strides")
-            ost += s
+            ost += st
         out_strides = struct.pack("@%dq" % len(ost), *ost)
-    outp = struct.pack("@%dP" % naxes, *[o.ctypes.data for o in outs])
-    axes_b = None if axis is None else struct.pack("@%di" % naxes, *axes)
-    status = fn(code, ptr, ndim, struct.pack("@%dq" % ndim, *shape), strides, naxes, axes_b,
-                nsp, sp, order, outp, out_strides, opts, None)
+        outp = _P[naxes].pack(*[o.ctypes.data for o in outs])
+    axes_b = None if axis is None else _I[naxes].pack(*axes)
+    shape_b = _Q[ndim].pack(*shape)
+    status = fn(code, ptr, ndim, shape_b, strides, naxes, axes_b, nsp, sp, order, outp,
+                out_strides, opts, None)
     if status:
         if not extras:
             raise _NumpyComputes("refused by the library")
         err = _lib.error_buffer()
-        fn(code, ptr, ndim, struct.pack("@%dq" % ndim, *shape), strides, naxes, axes_b,
-           nsp, sp, order, outp, out_strides, opts, ctypes.addressof(err))
+        fn(code, ptr, ndim, shape_b, strides, naxes, axes_b, nsp, sp, order, outp,
+           out_strides, opts, ctypes.addressof(err))
         status, k, msg = _lib.decode_error(err)
         raise _translate(status, k, msg, axes, varargs, periods)
     del keep

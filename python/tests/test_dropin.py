@@ -279,6 +279,8 @@ def test_dask_array_goes_to_the_dask_path():
 
 def test_package():
     import os
+    if "site-packages" not in ndgradient.__file__:
+        pytest.skip("ndgradient is not an installed package here")
     assert ndgradient.__version__ == ndgradient.version()
     path = ndgradient.library_path()
     assert os.path.dirname(path) == os.path.dirname(ndgradient.__file__) or \
