@@ -91,14 +91,43 @@ class _Block:
         self.code = code
         self.otype = otype
 
-    def __call__(self, b, block_id=None):
+    def __call__(self, center, *faces, block_id=None):
         if block_id is None:  # pragma: no cover - meta is given, dask never probes
             block_id = (0,) * self.ndim
         if len(block_id) > self.ndim:  # the stacked outputs' new leading axis
             block_id = block_id[len(block_id) - self.ndim:]
+        b = self._assemble(center, faces)
         if self.library:
             return self._library(b, block_id)
         return self._numpy(b, block_id)
+
+    def _assemble(self, center, faces):
+        """The block with its halo: the chunk in the middle, each face (lo, hi
+        per cut axis) beside it.  Corners stay unset: an axis-aligned
+        stencil at an owned point never reads them."""
+        if not faces:
+            return center
+        shape = list(center.shape)
+        k = 0
+        cut = []
+        for p in self.plans:
+            if p.w:
+                lo, hi = faces[k], faces[k + 1]
+                k += 2
+                cut.append((p.axis, lo, hi))
+                shape[p.axis] += lo.shape[p.axis] + hi.shape[p.axis]
+        b = np.empty(shape, dtype=center.dtype)
+        mid = [slice(None)] * self.ndim
+        for ax, lo, hi in cut:
+            mid[ax] = slice(lo.shape[ax], lo.shape[ax] + center.shape[ax])
+        b[tuple(mid)] = center
+        for ax, lo, hi in cut:
+            sl = list(mid)
+            sl[ax] = slice(0, lo.shape[ax])
+            b[tuple(sl)] = lo
+            sl[ax] = slice(b.shape[ax] - hi.shape[ax], b.shape[ax])
+            b[tuple(sl)] = hi
+        return b
 
     def _sides(self, p, i):
         """(lo code, hi code, global start index of the block with its halo,
@@ -392,26 +421,49 @@ def gradient(x: Any, *varargs: Any, axis: Union[None, int, Sequence[int]] = None
     if tuple(chunks) != x.chunks:
         x = x.rechunk(tuple(chunks))
     plans = []
-    depth = {}
-    bnd = {}
+    faces = []
     for k, ax in enumerate(axes):
         periodic = codes[2 * k] == _PERIODIC
         kind, value, even, _, numpy_dx = forms[k]
-        plans.append(_AxisPlan(ax, x.shape[ax], x.chunks[ax], w, periodic, kind, value, even,
-                               pvals[k], numpy_dx))
-        if len(x.chunks[ax]) > 1:
-            depth[ax] = w
-            bnd[ax] = "periodic" if periodic else "none"
-    g = da.overlap.overlap(x, depth=depth, boundary=bnd) if depth else x
+        p = _AxisPlan(ax, x.shape[ax], x.chunks[ax], w, periodic, kind, value, even, pvals[k],
+                      numpy_dx)
+        plans.append(p)
+        if p.w:
+            faces += _faces(x, ax, p, w)
     task = _Block(plans, ndim, order, accuracy, library, code, otype)
     meta = np.empty((0,) * (ndim + (naxes > 1)), dtype=otype)
+    name = "ndgradient-" + da.core.tokenize(task, x, naxes)
     if naxes > 1:
-        res = da.map_blocks(task, g, dtype=otype, meta=meta, new_axis=0,
-                            chunks=((naxes,),) + x.chunks,
-                            name="ndgradient-" + da.core.tokenize(task, g, naxes))
+        res = da.map_blocks(task, x, *faces, dtype=otype, meta=meta, new_axis=0,
+                            chunks=((naxes,),) + x.chunks, name=name)
         return tuple(res[k] for k in range(naxes))
-    return da.map_blocks(task, g, dtype=otype, meta=meta, chunks=x.chunks,
-                         name="ndgradient-" + da.core.tokenize(task, g))
+    return da.map_blocks(task, x, *faces, dtype=otype, meta=meta, chunks=x.chunks,
+                         name=name)
+
+
+def _faces(x, ax, p, w):
+    """Two arrays chunked like x whose block i along ax holds the w points
+    before (lo) and after (hi) chunk i: the neighbours' edges, or the far end
+    of the array on a periodic axis, or nothing at a plain end."""
+    n = x.shape[ax]
+
+    def cut(a, b):
+        sl = [slice(None)] * x.ndim
+        sl[ax] = slice(a, b)
+        return x[tuple(sl)]
+
+    starts = p.starts
+    last = len(p.chunks) - 1
+    lo = [cut(n - w, n) if p.periodic else cut(0, 0)]
+    lo += [cut(starts[i] - w, starts[i]) for i in range(1, last + 1)]
+    hi = [cut(starts[i + 1], starts[i + 1] + w) for i in range(last)]
+    hi += [cut(0, w) if p.periodic else cut(n, n)]
+    lo = da.concatenate(lo, axis=ax)
+    hi = da.concatenate(hi, axis=ax)
+    # one block per chunk of x along ax (a zero-length piece keeps its block)
+    lo = lo.rechunk({ax: tuple(w if (i or p.periodic) else 0 for i in range(last + 1))})
+    hi = hi.rechunk({ax: tuple(w if (i < last or p.periodic) else 0 for i in range(last + 1))})
+    return [lo, hi]
 
 
 def _numpy_otype(dt):
