@@ -5,10 +5,12 @@ boundaries=None, periods=None)`` returns what ``numpy.gradient(x.compute(),
 *varargs, ...)`` returns (one dask array, or a tuple of them), with the same
 bits, dtype and shape, for every dtype, spacing kind and edge order.
 
-How: one ``overlap`` of the input with a halo of w points (1 for accuracy 2,
-accuracy/2 otherwise) on each differentiated axis that has more than one
-chunk, then one task per block that computes every differentiated axis in
-one library call: GHOST at cuts inside the array, ONE_SIDED (or PERIODIC) at
+How: a halo of w points (1 for accuracy 2, accuracy/2 otherwise) on each
+differentiated axis that has more than one chunk, taken from the faces of
+the neighbouring chunks (what ``map_overlap`` with ``boundary="none"`` would
+give, with fewer tasks: an axis-aligned stencil never reads the corners),
+then one task per block that computes every differentiated axis in one
+library call: GHOST at cuts inside the array, ONE_SIDED (or PERIODIC) at
 the array's own ends, and each block's slice of the coordinates with its
 halo.  Whether an axis's coordinates are evenly spaced is decided once, on
 the whole coordinate array (numpy's rule); where the whole is uneven but a
