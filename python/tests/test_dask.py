@@ -167,3 +167,16 @@ def test_accuracy_orders(acc):
             d = da.from_array(f, chunks=(random_chunks(rng, n), (1, 8)))
             got = dask.compute(ndd.gradient(d, *sp, edge_order=edge, accuracy=acc))[0]
             assert same_bits(got, want) is None
+
+
+@pytest.mark.skipif(not FEATURES["nonuniform"],
+                    reason="the bundled libgradient has no GRAD_SPACING_NONUNIFORM (issue 11): "
+                           "even slices of uneven axes are computed by numpy's formulas instead")
+def test_even_slices_go_through_the_library(monkeypatch):
+    def refuse(*args, **kw):
+        raise AssertionError("numpy's formulas were used for a library dtype")
+    monkeypatch.setattr(ndd._Block, "_numpy", refuse)
+    x = np.concatenate([[0.0], np.cumsum([0.1] * 9 + [0.3] + [0.1] * 9)])
+    f = np.sin(3 * x) * 7.3
+    for edge in (1, 2):
+        compare(f, 5, x, edge_order=edge)
