@@ -1,5 +1,11 @@
 """numpy.gradient, bit for bit, from the gradient C library (ctypes).
 
+The single-file module that `make install` installs.  For Python users the
+package ``ndgradient`` (``pip install .`` from the repository root) is the
+recommended route: a wheel with the library inside, numpy's results for
+every call numpy accepts, and a dask path.  This module is kept unchanged
+for existing users.
+
     >>> import numpy as np
     >>> from gradient_ctypes import gradient
     >>> gradient(np.array([1.0, 2.0, 4.0, 7.0, 11.0, 16.0]))
