@@ -276,8 +276,12 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
         spacing.push(s);
     }
 
-    // edge_order.
+    // edge_order: against the accuracy the options ask for, when they ask
+    // for a valid one (any other options error is reported next).
     api::check_edge_order(a.edge_order as i64)?;
+    if a.edge_order as usize > unsafe { edge_order_bound(a.options) } {
+        return Err(GradientError::InvalidEdgeOrder(a.edge_order as i64));
+    }
     let edge_order = a.edge_order as usize;
 
     // options.
@@ -651,6 +655,35 @@ unsafe fn read_options(p: *const grad_options, naxes: usize) -> Result<Options> 
         .threads(o.threads.max(0) as usize)
         .boundaries(boundaries)
         .accuracy(o.accuracy as usize))
+}
+
+/// The largest edge_order the options allow: 2 without options or with
+/// accuracy 0 or 2, p with accuracy p = 4, 6, 8; 8 (the widest) when the
+/// options are unreadable or the accuracy invalid, so that the options
+/// check that follows reports them.
+///
+/// # Safety
+/// `p` is NULL or honours the C ABI's contract for options.
+unsafe fn edge_order_bound(p: *const grad_options) -> usize {
+    if p.is_null() {
+        return 2;
+    }
+    if p.align_offset(align_of::<grad_options>()) != 0 {
+        return 8;
+    }
+    let size = unsafe { std::ptr::addr_of!((*p).size).read() } as usize;
+    let at = std::mem::offset_of!(grad_options, accuracy);
+    if !(at..=MAX_OPTIONS_SIZE).contains(&size) {
+        return 8;
+    }
+    if size < at + size_of::<i32>() {
+        return 2;
+    }
+    match unsafe { std::ptr::addr_of!((*p).accuracy).read() } {
+        0 | 2 => 2,
+        a @ (4 | 6 | 8) => a as usize,
+        _ => 8,
+    }
 }
 
 /// The most bytes an options struct may claim (a larger `size` is refused

@@ -22,7 +22,9 @@ use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::sync::OnceLock;
 
-use ndarray::{ArrayView1, ArrayViewD, ArrayViewMut1, ArrayViewMutD, Axis, Zip};
+use ndarray::{
+    ArrayView1, ArrayView2, ArrayViewD, ArrayViewMut1, ArrayViewMut2, ArrayViewMutD, Axis, Ix2, Zip,
+};
 
 use super::{End, Ends, Slab};
 use crate::num::{Element, Lift, Native, Num, Real, Wide};
@@ -386,6 +388,26 @@ struct Fornberg<'c, 'x, I> {
 type Wd<I> = <<I as Element>::Output as Num>::Wide;
 
 impl<I: Element> Fornberg<'_, '_, I> {
+    /// Interior points `gg0..` of a contiguous lane, `P1 = p + 1` points
+    /// each.
+    #[inline(always)]
+    fn lane_p<const P1: usize>(&self, gg0: usize, f: &[I], o: &mut [I::Output]) {
+        let m = o.len();
+        let f = &f[..m + P1 - 1];
+        match self.c.table.get() {
+            Some(t) => {
+                for ((o, w), v) in o.iter_mut().zip(&t[gg0..gg0 + m]).zip(f.windows(P1)) {
+                    *o = Self::sum(w, |j| v[j], P1);
+                }
+            }
+            None => {
+                for (k, (o, v)) in o.iter_mut().zip(f.windows(P1)).enumerate() {
+                    *o = Self::sum(&self.c.compute(gg0 + k), |j| v[j], P1);
+                }
+            }
+        }
+    }
+
     /// `sum_j w_j * v_j` in increasing j, in double, rounded once.
     #[inline(always)]
     fn sum(w: &[f64; MAX_POINTS], v: impl Fn(usize) -> I, len: usize) -> I::Output {
@@ -403,10 +425,10 @@ impl<I: Element> WideStencil<I> for Fornberg<'_, '_, I> {
     }
 
     fn lane(&self, gg0: usize, f: &[I], o: &mut [I::Output]) {
-        let len = self.c.t.p + 1;
-        for (k, o) in o.iter_mut().enumerate() {
-            let v = &f[k..k + len];
-            *o = Self::sum(&self.c.weights(gg0 + k), |j| v[j], len);
+        match self.c.t.p {
+            4 => self.lane_p::<5>(gg0, f, o),
+            6 => self.lane_p::<7>(gg0, f, o),
+            _ => self.lane_p::<9>(gg0, f, o),
         }
     }
 
@@ -533,103 +555,105 @@ fn lane<I: Element, S: WideStencil<I>>(
     // Output points whose central window lies inside the lane: [k0, k1).
     let k0 = w.saturating_sub(off).min(m);
     let k1 = n.saturating_sub(w).saturating_sub(off).clamp(k0, m);
-    let mut done = false;
+    let (mut a, mut b) = (0, 0);
     if k1 > k0 {
         if let (Some(fs), Some(os)) = (f.as_slice(), o.as_slice_mut()) {
             let (g0, g1) = (k0 + off, k1 + off);
-            // Only interior points when the ends are not one-sided nearby.
-            if at(g0, n, ends, w) == At::In && at(g1 - 1, n, ends, w) == At::In {
-                st.lane(g0 + base, &fs[g0 - w..g1 + w], &mut os[k0..k1]);
-                done = true;
-            }
+            st.lane(g0 + base, &fs[g0 - w..g1 + w], &mut os[k0..k1]);
+            (a, b) = (k0, k1);
         }
     }
+    let wraps = ends.lo == End::Wrap;
     let mut v = [f[0]; MAX_POINTS];
-    for k in 0..m {
-        if done && (k0..k1).contains(&k) {
-            continue;
-        }
+    for k in (0..a).chain(b..m) {
         let g = k + off;
-        let a = at(g, n, ends, w);
-        let (start, len) = span(a, g, n, t);
-        for (j, vj) in v.iter_mut().enumerate().take(len) {
-            *vj = f[wrap(start + j as isize, n)];
+        let at = at(g, n, ends, w);
+        let (start, len) = span(at, g, n, t);
+        if wraps {
+            for (j, vj) in v.iter_mut().enumerate().take(len) {
+                *vj = f[wrap(start + j as isize, n)];
+            }
+        } else {
+            let s0 = start as usize;
+            for (j, vj) in v.iter_mut().enumerate().take(len) {
+                *vj = f[s0 + j];
+            }
         }
-        o[k] = st.point(a, g + base, &v[..len]);
+        o[k] = st.point(at, g + base, &v[..len]);
     }
 }
 
-/// Row mode: output plane by output plane along the axis, each row from the
-/// input rows of its window along dimension `inner`.
+/// Row mode: for every 2-d slab (the axis and dimension `inner`, at each
+/// position of the other dimensions), output row by output row, each from
+/// the input rows of its window along `inner`.
 fn rows<I: Element, S: WideStencil<I>>(
     st: &S,
     t: &Tables,
     f: ArrayViewD<'_, I>,
-    mut out: ArrayViewMutD<'_, I::Output>,
+    out: ArrayViewMutD<'_, I::Output>,
     axis: usize,
     job: Job,
     inner: usize,
 ) {
-    let ax = Axis(axis);
-    let (n, m) = (f.len_of(ax), out.len_of(ax));
-    let w = t.w();
-    let Job { ends, off, base } = job;
-    let jj = if inner > axis { inner - 1 } else { inner };
-    for k in 0..m {
-        let g = k + off;
-        let a = at(g, n, ends, w);
-        let (start, len) = span(a, g, n, t);
-        let planes: [ArrayViewD<'_, I>; MAX_POINTS] =
-            std::array::from_fn(|j| f.index_axis(ax, wrap(start + j.min(len - 1) as isize, n)));
-        plane(
-            st,
-            a,
-            g + base,
-            out.index_axis_mut(ax, k),
-            &planes[..len],
-            jj,
+    if f.ndim() == 2 {
+        let (f, o) = (
+            f.into_dimensionality::<Ix2>(),
+            out.into_dimensionality::<Ix2>(),
         );
+        let (Ok(f), Ok(o)) = (f, o) else {
+            unreachable!("2-d views convert to Ix2");
+        };
+        // Axis first, inner second.
+        let (f, o) = if axis == 0 {
+            (f, o)
+        } else {
+            (f.reversed_axes(), o.reversed_axes())
+        };
+        return slab(st, t, f, o, job);
+    }
+    // Peel off the outermost (largest stride) other dimension.
+    let d = (0..f.ndim())
+        .filter(|&d| d != axis && d != inner)
+        .max_by_key(|&d| f.stride_of(Axis(d)).unsigned_abs())
+        .expect("three or more dimensions");
+    let (axis2, inner2) = (axis - (axis > d) as usize, inner - (inner > d) as usize);
+    let mut out = out;
+    for (fi, oi) in f.axis_iter(Axis(d)).zip(out.axis_iter_mut(Axis(d))) {
+        rows(st, t, fi, oi, axis2, job, inner2);
     }
 }
 
-/// One output plane from the input planes of its window.
-fn plane<I: Element, S: WideStencil<I>>(
+/// One 2-d slab: `f[g, j]` with `g` along the axis.
+fn slab<I: Element, S: WideStencil<I>>(
     st: &S,
-    a: At,
-    gg: usize,
-    mut o: ArrayViewMutD<'_, I::Output>,
-    planes: &[ArrayViewD<'_, I>],
-    jj: usize,
+    t: &Tables,
+    f: ArrayView2<'_, I>,
+    mut o: ArrayViewMut2<'_, I::Output>,
+    job: Job,
 ) {
-    let len = planes.len();
-    // Whole planes as slices when every one is in standard layout.
-    if o.is_standard_layout() && planes.iter().all(|p| p.is_standard_layout()) {
-        if let Some(os) = o.as_slice_mut() {
-            let rows: [&[I]; MAX_POINTS] =
-                std::array::from_fn(|j| planes[j.min(len - 1)].as_slice().unwrap_or(&[]));
-            return plane_rows(st, a, gg, &rows[..len], os);
-        }
-    }
-    let mut lanes: [_; MAX_POINTS] =
-        std::array::from_fn(|j| planes[j.min(len - 1)].lanes(Axis(jj)).into_iter());
-    for mut ol in o.lanes_mut(Axis(jj)) {
-        let ls: [ArrayView1<'_, I>; MAX_POINTS] = std::array::from_fn(|j| {
-            lanes[j]
-                .next()
-                .expect("input planes have the output plane's shape")
-        });
-        let slices: Option<[&[I]; MAX_POINTS]> = (0..MAX_POINTS)
-            .all(|j| j >= len || ls[j].as_slice().is_some())
-            .then(|| std::array::from_fn(|j| ls[j].as_slice().unwrap_or(&[])));
-        match (slices, ol.as_slice_mut()) {
-            (Some(rows), Some(os)) => plane_rows(st, a, gg, &rows[..len], os),
+    let (n, m) = (f.nrows(), o.nrows());
+    let w = t.w();
+    let Job { ends, off, base } = job;
+    for k in 0..m {
+        let g = k + off;
+        let at = at(g, n, ends, w);
+        let (start, len) = span(at, g, n, t);
+        let frows: [ArrayView1<'_, I>; MAX_POINTS] =
+            std::array::from_fn(|j| f.row(wrap(start + j.min(len - 1) as isize, n)));
+        let mut orow = o.row_mut(k);
+        let slices: [&[I]; MAX_POINTS] =
+            std::array::from_fn(|j| frows[j].as_slice().unwrap_or(&[]));
+        match orow.as_slice_mut() {
+            Some(os) if slices[..len].iter().all(|r| r.len() == os.len()) => {
+                plane_rows(st, at, g + base, &slices[..len], os)
+            }
             _ => {
-                let mut v = [ls[0][0]; MAX_POINTS];
-                for (k, o) in ol.iter_mut().enumerate() {
+                let mut v = [f[[0, 0]]; MAX_POINTS];
+                for (i, o) in orow.iter_mut().enumerate() {
                     for (j, vj) in v.iter_mut().enumerate().take(len) {
-                        *vj = ls[j][k];
+                        *vj = frows[j][i];
                     }
-                    *o = st.point(a, gg, &v[..len]);
+                    *o = st.point(at, g + base, &v[..len]);
                 }
             }
         }
