@@ -505,7 +505,7 @@ def call(f, spacing=(), axes=None, edge_order=1, outs=None, out_layout="C",
         if isinstance(options, dict):
             options = make_options(keep=keep, **options)
         keep.append(options)
-        opt_ptr = ctypes.addressof(options)
+        opt_ptr = options.address if isinstance(options, GuardedBytes) else ctypes.addressof(options)
 
     e = grad_error() if err else None
     status = raw_gradient(
@@ -528,3 +528,45 @@ def numpy_reference(f, spacing=(), axes=None, edge_order=1):
     if isinstance(r, (list, tuple)):
         return list(r)
     return [r]
+
+
+# ------------------------------------------------------- guarded memory
+class GuardedBytes:
+    """`data` placed so that it ENDS exactly at a page that may not be
+    accessed (PROT_NONE): a read of one byte past it kills the process.
+    .address is the first byte.  Linux/macOS only (mmap + mprotect)."""
+
+    def __init__(self, data):
+        import mmap
+        page = mmap.PAGESIZE
+        data = bytes(data)
+        npages = (len(data) + page - 1) // page + 1
+        self._map = mmap.mmap(-1, npages * page, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+        base = ctypes.addressof(ctypes.c_char.from_buffer(self._map))
+        guard = base + (npages - 1) * page
+        self.address = guard - len(data)
+        ctypes.memmove(self.address, data, len(data))
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        if libc.mprotect(guard, page, 0) != 0:
+            raise OSError(ctypes.get_errno(), "mprotect failed")
+        self._base = base
+
+    def bytes(self, n):
+        return ctypes.string_at(self.address, n)
+
+
+def guarded_options(size, readable=None, **fields):
+    """An options struct of declared `size` whose readable bytes end at a
+    guard page after `readable` bytes (default: min(size, 32)): a library
+    that reads beyond what it may read crashes.  Fields as make_options."""
+    o = make_options(size=None, **fields)   # a plain 32-byte struct
+    raw = ctypes.string_at(ctypes.addressof(o), SIZEOF_OPTIONS)
+    keep = fields.get("keep")
+    n = min(size, SIZEOF_OPTIONS) if readable is None else readable
+    raw = bytearray(raw[:n]) + bytes(max(0, n - SIZEOF_OPTIONS))
+    raw[0:4] = int(size).to_bytes(4, "little")
+    g = GuardedBytes(raw)
+    if keep is not None:
+        keep.append(g)
+    return g
