@@ -283,7 +283,7 @@ def ghost_blocks(rng, cases, coords_kind):
             if st != 0:
                 yield False, "ghost: global call failed: %s" % err.text
                 continue
-        inp, own, codes = [], [], []
+        inp, own, side = [], [], {}
         for d in range(ndim):
             n = gshape[d]
             if d not in axes:
@@ -304,7 +304,8 @@ def ghost_blocks(rng, cases, coords_kind):
                     break
             inp.append(slice(s - w * lo, t + w * hi))
             own.append(slice(s, t))
-            codes += [GHO if lo else ONE, GHO if hi else ONE]
+            side[d] = [GHO if lo else ONE, GHO if hi else ONE]
+        codes = [c for a in axes for c in side[a]]   # lo, hi for axes[k], in axes order
         f = layout(rng, F[tuple(inp)])
         sp = [mk(gsp[a][inp[a]] if np.ndim(gsp[a]) else gsp[a]) for a in axes]
         oshape = tuple(sl.stop - sl.start for sl in own)
@@ -466,7 +467,8 @@ def reversal_and_constants(rng, cases):
 
 def findiff_agreement():
     """findiff (Diff with set_accuracy(p)) against the library: interior
-    points and the two end points for q = p, to 1e-12 relative."""
+    points and the two end points for q = p, to 1e-12 relative (to the
+    larger of the result and max|f|/h)."""
     try:
         import findiff  # noqa: F401
     except ImportError:
@@ -480,7 +482,8 @@ def findiff_agreement():
     from findiff import Diff
     for p in PS:
         w = p // 2
-        for n, h in ((p + 1, 0.3), (2 * p + 3, 0.05), (40, 0.01)):
+        # findiff 0.16 needs 6, 9, 12 points for acc 4, 6, 8
+        for n, h in ((3 * p // 2, 0.3), (2 * p + 3, 0.05), (40, 0.01)):
             x = 0.2 + h * np.arange(n)
             f = np.sin(3 * x) + np.exp(0.5 * x) + x ** 2
             d = Diff(0, h)
@@ -492,7 +495,10 @@ def findiff_agreement():
                 continue
             got = outs[0]
             idx = [0, n - 1] + list(range(w, n - w))
-            scale = float(np.max(np.abs(ref)))
+            # relative to the size of the terms (max|f| / h): findiff's own
+            # weights are rounded (4 comes out as 3.9999999999999916), and at
+            # p = 8 its end stencil amplifies that by sum|w| = 78 / h
+            scale = max(float(np.max(np.abs(ref))), float(np.max(np.abs(f))) / h)
             dev = float(np.max(np.abs(got[idx] - ref[idx]))) / scale
             ok = dev <= 1e-12 and not MUTATE
             yield ok, "findiff p=%d n=%d h=%r: interior and end points agree to %.2g relative" % (
