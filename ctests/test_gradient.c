@@ -1788,8 +1788,8 @@ static void test_status_codes(void)
         c.spacing = sp;
         c.nspacing = 1;
         sp[0] = sp_unit();
-        sp[0].kind = 3;
-        EXPECT(c, GRAD_STATUS_INVALID_SPACING, 0, "unknown spacing kind 3");
+        sp[0].kind = 4;
+        EXPECT(c, GRAD_STATUS_INVALID_SPACING, 0, "unknown spacing kind 4");
         sp[0].kind = -1;
         EXPECT(c, GRAD_STATUS_INVALID_SPACING, 0, "unknown spacing kind -1");
         sp[0] = sp_uniform(0.0);
@@ -2001,9 +2001,22 @@ static void test_status_codes(void)
         EXPECT(c, GRAD_STATUS_INVALID_OPTIONS, AXIS_ANY, "options.size 0");
         opt.size = 4;
         EXPECT(c, GRAD_STATUS_INVALID_OPTIONS, AXIS_ANY, "options.size 4");
-        opt.size = (uint32_t)offsetof(grad_options, accuracy) - 1; /* below the 0.1 layout */
-        EXPECT(c, GRAD_STATUS_INVALID_OPTIONS, AXIS_ANY, "options.size offsetof(accuracy) - 1");
+        opt.size = (uint32_t)offsetof(grad_options, accuracy) - 1;
+        EXPECT(c, GRAD_STATUS_INVALID_OPTIONS, AXIS_ANY, "options.size below the 0.1 layout");
+        opt.size = 4097;
+        EXPECT(c, GRAD_STATUS_INVALID_OPTIONS, AXIS_ANY, "options.size 4097");
+        /* the 0.1 layout, and a size that cuts the last field: accepted */
+        opt.size = (uint32_t)offsetof(grad_options, accuracy);
+        EXPECT_OK(c, "options.size of the 0.1 layout");
+        opt.size = (uint32_t)sizeof(grad_options) - 1;
+        EXPECT_OK(c, "options.size sizeof - 1 (reserved cut: read as 0)");
         opt.size = (uint32_t)sizeof(grad_options);
+        opt.accuracy = 3;
+        EXPECT(c, GRAD_STATUS_INVALID_OPTIONS, AXIS_ANY, "options.accuracy 3");
+        opt.accuracy = 0;
+        opt.reserved = 1;
+        EXPECT(c, GRAD_STATUS_INVALID_OPTIONS, AXIS_ANY, "options.reserved 1");
+        opt.reserved = 0;
         opt.boundaries = (const int32_t[]){7, GRAD_BOUNDARY_ONE_SIDED};
         EXPECT(c, GRAD_STATUS_INVALID_OPTIONS, AXIS_ANY, "boundary code 7");
         opt.boundaries = (const int32_t[]){GRAD_BOUNDARY_ONE_SIDED, -1};
@@ -2054,8 +2067,12 @@ static void test_status_codes(void)
     c = base_1d(E_F64);
     opt.size = 0;
     c.options = &opt;
-    c.edge_order = 5;
+    c.edge_order = 9;
     EXPECT(c, GRAD_STATUS_INVALID_EDGE_ORDER, -1, "edge_order before options");
+    /* edge_order 5 is in range for some accuracy: checked against the
+       accuracy once the options are read */
+    c.edge_order = 5;
+    EXPECT(c, GRAD_STATUS_INVALID_OPTIONS, AXIS_ANY, "edge_order against accuracy after options");
     c = base_1d(E_F64);
     c.options = &opt;
     c.shape = shape1;

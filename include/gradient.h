@@ -26,8 +26,15 @@
 // A uniform step in `delta`.
 #define GRAD_SPACING_UNIFORM 1
 
-// `coords_len` coordinates in `coords`.
+// `coords_len` coordinates in `coords`; evenly spaced coordinates are
+// reduced to a step, as numpy does.
 #define GRAD_SPACING_COORDINATES 2
+
+// Coordinates as GRAD_SPACING_COORDINATES, never reduced to a step: the
+// non-uniform formulas at every point. Pass it for every block of a
+// decomposed axis whose whole is not evenly spaced, so that each block
+// decides as the whole does.
+#define GRAD_SPACING_NONUNIFORM 3
 
 // numpy's one-sided edge formulas.
 #define GRAD_BOUNDARY_ONE_SIDED 0
@@ -35,7 +42,9 @@
 // Periodic: the axis wraps around (both sides).
 #define GRAD_BOUNDARY_PERIODIC 1
 
-// The input holds one extra halo point on that side.
+// The input holds extra halo points on that side: 1, or accuracy / 2 with
+// accuracy 4, 6 or 8. Every output is that many points shorter along the
+// axis.
 #define GRAD_BOUNDARY_GHOST 2
 
 // double data, double outputs.
@@ -83,10 +92,10 @@ typedef struct grad_spacing {
   int32_t kind;
   // UNIFORM: the step (finite, nonzero; negative flips the sign).
   double delta;
-  // COORDINATES: coords_len values along the axis, finite and strictly
-  // monotonic.
+  // COORDINATES, NONUNIFORM: coords_len values along the axis, finite
+  // and strictly monotonic.
   const double *coords;
-  // COORDINATES: must equal shape[axis].
+  // COORDINATES, NONUNIFORM: must equal shape[axis].
   int64_t coords_len;
 } grad_spacing;
 
@@ -98,8 +107,14 @@ typedef struct grad_options {
   int32_t threads;
   // NULL, or 2*naxes GRAD_BOUNDARY_* codes: lo, hi for axes[k].
   const int32_t *boundaries;
-  // NULL, or naxes values (PERIODIC with COORDINATES).
+  // NULL, or naxes values (PERIODIC with COORDINATES or NONUNIFORM).
   const double *periods;
+  // Since 0.2. 0 or 2: numpy's second-order formulas; 4, 6 or 8: the
+  // central stencil of that order, edge_order 1 to accuracy near
+  // one-sided ends, accuracy / 2 halo points per GHOST side.
+  int32_t accuracy;
+  // Since 0.2. Must be 0.
+  int32_t reserved;
 } grad_options;
 
 // Details of a failed call; optional, caller-allocated.
@@ -148,10 +163,10 @@ typedef struct grad_complex128 {
 // Wrong count, unknown kind, bad step or bad coordinates.
 #define GRAD_STATUS_INVALID_SPACING 6
 
-// edge_order is not 1 or 2.
+// edge_order is not 1 or 2 (1 to accuracy with accuracy 4, 6 or 8).
 #define GRAD_STATUS_INVALID_EDGE_ORDER 7
 
-// shape[axis] < edge_order + 1.
+// shape[axis] < edge_order + 1 (accuracy + 1 with accuracy 4, 6 or 8).
 #define GRAD_STATUS_SHAPE_TOO_SMALL 8
 
 // A data pointer is not aligned to its element type.
@@ -163,7 +178,8 @@ typedef struct grad_complex128 {
 // An unknown dtype code.
 #define GRAD_STATUS_INVALID_DTYPE 11
 
-// A bad options struct (size, boundary codes, periods, threads).
+// A bad options struct (size, unknown nonzero tail, boundary codes,
+// periods, threads, accuracy, reserved).
 #define GRAD_STATUS_INVALID_OPTIONS 12
 
 // A bug: a panic was caught at the boundary.

@@ -6,7 +6,7 @@ use ndarray::{
 };
 
 use crate::error::GradientError;
-use crate::kernel::{self, Coefs, Diffs, End, Ends, Rule, Slab};
+use crate::kernel::{self, Coefs, Diffs, End, Ends, Rule, Slab, Tables, WideCoefs};
 use crate::num::{Element, Num};
 use crate::small::Small;
 
@@ -21,8 +21,24 @@ pub enum Spacing<'a> {
     /// A uniform step: finite and nonzero; negative flips the sign.
     Uniform(f64),
     /// The coordinates of the points along the axis: one per point, finite,
-    /// strictly increasing or strictly decreasing.
+    /// strictly increasing or strictly decreasing. Evenly spaced coordinates
+    /// (every difference equal) are reduced to a step, as numpy does.
     Coordinates(&'a [f64]),
+    /// Coordinates as [`Spacing::Coordinates`], but never reduced to a step:
+    /// the non-uniform formulas at every point, even where the coordinates
+    /// happen to be evenly spaced. For a block of a decomposed axis whose
+    /// whole is not evenly spaced (each block then decides as the whole).
+    NonUniform(&'a [f64]),
+}
+
+impl<'a> Spacing<'a> {
+    /// The coordinates of a `Coordinates` or `NonUniform` entry.
+    pub fn coordinates(&self) -> Option<&'a [f64]> {
+        match *self {
+            Spacing::Coordinates(x) | Spacing::NonUniform(x) => Some(x),
+            _ => None,
+        }
+    }
 }
 
 /// Unit spacing, numpy's default.
@@ -89,6 +105,12 @@ pub struct Options {
     /// Empty (every axis one-sided, numpy's behaviour) or one entry per
     /// differentiated axis, in axes order.
     pub boundaries: Vec<Boundary>,
+    /// The order of accuracy of the interior stencil: 0 or 2 is numpy's
+    /// second order (bit for bit); 4, 6 or 8 use the central `p + 1`-point
+    /// stencil, with `edge_order` (1 to `p`) setting the order of the
+    /// windows near one-sided ends, and `p / 2` halo points per ghost side.
+    /// See `docs/accuracy.md`.
+    pub accuracy: usize,
 }
 
 impl Options {
@@ -101,6 +123,25 @@ impl Options {
     /// Set the boundaries, one per differentiated axis in axes order.
     pub fn boundaries(mut self, boundaries: Vec<Boundary>) -> Self {
         self.boundaries = boundaries;
+        self
+    }
+
+    /// Set the order of accuracy: 2 (numpy's, the default), 4, 6 or 8.
+    ///
+    /// ```
+    /// use gradient::{gradient_with, Options, Spacing};
+    /// use ndarray::Array1;
+    ///
+    /// // A cubic is differentiated exactly by the fourth-order stencils.
+    /// let f = Array1::from_iter((0..8).map(|i| (i * i * i) as f64));
+    /// let opts = Options::default().accuracy(4);
+    /// let g = gradient_with(&f, &[Spacing::Unit], None, 4, &opts)?;
+    /// let exact: Vec<f64> = (0..8).map(|i| (3 * i * i) as f64).collect();
+    /// assert_eq!(g[0].to_vec(), exact);
+    /// # Ok::<(), gradient::GradientError>(())
+    /// ```
+    pub fn accuracy(mut self, accuracy: usize) -> Self {
+        self.accuracy = accuracy;
         self
     }
 }
@@ -139,6 +180,8 @@ pub struct Plan<'a> {
     rules: Small<Rule<'a>>,
     ends: Small<Ends>,
     order2: bool,
+    /// The tables of an accuracy order p >= 4 (None: numpy's formulas).
+    wide: Option<Tables>,
     threads: usize,
 }
 
@@ -187,18 +230,21 @@ impl<'a> Plan<'a> {
                 check_spacing_entry(k, s, spacing.len(), shape, &axes)?;
             }
         }
-        let order2 = check_edge_order(edge_order as i64)?;
+        check_edge_order(edge_order as i64)?;
         let entry = |k: usize| match spacing.len() {
             0 => Spacing::Unit,
             1 => spacing[0],
             _ => spacing[k],
         };
+        let p = check_accuracy(options.accuracy, edge_order)?;
+        let wide = (p >= 4).then(|| Tables::new(p, edge_order));
+        let order2 = edge_order == 2;
         let boundaries = check_boundaries(&options.boundaries, &axes, shape, &entry)?;
-        check_lengths(shape, &axes, edge_order, &boundaries)?;
+        check_lengths(shape, &axes, edge_order, p, &boundaries)?;
         let ends: Small<Ends> = boundaries.iter().map(ends_of).collect();
         let mut ghosts: Small<(usize, usize)> = Small::filled((0, 0), shape.len());
         for (&axis, e) in axes.iter().zip(&ends) {
-            ghosts[axis] = e.ghosts();
+            ghosts[axis] = e.ghosts(halo_width(p));
         }
         let out_shape = shape
             .iter()
@@ -209,7 +255,7 @@ impl<'a> Plan<'a> {
         let rules = (0..axes.len())
             .map(|k| {
                 let lanes = size.checked_div(shape[axes[k]]).unwrap_or(0);
-                rule(&entry(k), &boundaries[k], lanes)
+                rule(&entry(k), &boundaries[k], ends[k], wide.as_ref(), lanes)
             })
             .collect();
         Ok(Plan {
@@ -220,6 +266,7 @@ impl<'a> Plan<'a> {
             rules,
             ends,
             order2,
+            wide,
             threads: options.threads,
         })
     }
@@ -380,6 +427,7 @@ impl<'a> Plan<'a> {
             (self.ghosts[0].0, 0),
             self.order2,
             true,
+            self.wide.as_ref(),
         );
     }
 
@@ -440,15 +488,21 @@ impl<'a> Plan<'a> {
                     // Output rows [a, b) are input rows [a + lo, b + lo). Each
                     // cut becomes a ghost end with its one neighbour; a tile
                     // at an edge reads the points its edge formula needs.
-                    let (m, need) = (self.out_shape[dim], self.order2 as usize + 2);
-                    let mut start = if a > 0 { a + lo - 1 } else { 0 };
-                    let mut end = if b < m { b + lo + 1 } else { n };
-                    if a > 0 {
+                    // A cut reads `hw` neighbours beyond it; a tile that
+                    // reaches an end keeps that end, and at a one-sided end
+                    // reads every point its edge windows need.
+                    let (hw, need) = match &self.wide {
+                        Some(t) => (t.w(), t.p + 1),
+                        None => (1, self.order2 as usize + 2),
+                    };
+                    let mut start = (a + lo).saturating_sub(hw);
+                    let mut end = (b + lo + hw).min(n);
+                    if start > 0 {
                         ends.lo = End::Ghost;
                     } else if ends.lo == End::Edge {
                         end = end.max(need.min(n));
                     }
-                    if b < m {
+                    if end < n {
                         ends.hi = End::Ghost;
                     } else if ends.hi == End::Edge {
                         start = start.min(n.saturating_sub(need));
@@ -476,6 +530,7 @@ impl<'a> Plan<'a> {
             (off, base),
             self.order2,
             scalar_edges,
+            self.wide.as_ref(),
         );
     }
 }
@@ -642,7 +697,7 @@ pub(crate) fn check_spacing_count(spacing: &[Spacing<'_>], naxes: usize) -> Resu
     match spacing.len() {
         0 => Ok(()),
         1 if naxes == 1 => Ok(()),
-        1 if matches!(spacing[0], Spacing::Coordinates(_)) => Err(GradientError::spacing(
+        1 if spacing[0].coordinates().is_some() => Err(GradientError::spacing(
             None,
             format!(
                 "spacing[0] is COORDINATES but the call has naxes = {naxes}: one entry for \
@@ -682,7 +737,7 @@ pub(crate) fn check_spacing_entry(
                 ))
             }
         }
-        Spacing::Coordinates(x) => {
+        Spacing::Coordinates(x) | Spacing::NonUniform(x) => {
             let axis = axes[k];
             if x.len() != shape[axis] {
                 return Err(GradientError::spacing(
@@ -755,12 +810,39 @@ fn check_coordinates(k: usize, index: Option<usize>, x: &[f64]) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn check_edge_order(edge_order: i64) -> Result<bool> {
+/// The first check of `edge_order`: 1 to 8, the widest any accuracy
+/// allows ([`check_accuracy`] checks it against the accuracy).
+pub(crate) fn check_edge_order(edge_order: i64) -> Result<()> {
     match edge_order {
-        1 => Ok(false),
-        2 => Ok(true),
+        1..=8 => Ok(()),
         e => Err(GradientError::InvalidEdgeOrder(e)),
     }
+}
+
+/// The accuracy order (0 means 2), and `edge_order` within it: 1 or 2 at
+/// accuracy 2, 1 to p at accuracy p.
+pub(crate) fn check_accuracy(accuracy: usize, edge_order: usize) -> Result<usize> {
+    let p = match accuracy {
+        0 | 2 => 2,
+        4 | 6 | 8 => accuracy,
+        a => {
+            return Err(GradientError::InvalidOptions {
+                index: None,
+                message: format!(
+                "accuracy = {a} is invalid: it must be 0 or 2 (numpy's second order), 4, 6 or 8"
+            ),
+            })
+        }
+    };
+    if edge_order == 0 || edge_order > p {
+        return Err(GradientError::InvalidEdgeOrder(edge_order as i64));
+    }
+    Ok(p)
+}
+
+/// Halo points per ghost side at accuracy `p`.
+pub(crate) fn halo_width(p: usize) -> usize {
+    (p / 2).max(1)
 }
 
 /// Check the options' boundaries against the axes and spacing; returns one
@@ -789,7 +871,7 @@ pub(crate) fn check_boundaries<'a>(
         let Boundary::Periodic { period } = *b else {
             continue;
         };
-        let Spacing::Coordinates(x) = entry(k) else {
+        let Some(x) = entry(k).coordinates() else {
             continue;
         };
         let Some(p) = period else {
@@ -851,12 +933,26 @@ pub(crate) fn check_lengths(
     shape: &[usize],
     axes: &[usize],
     edge_order: usize,
+    p: usize,
     boundaries: &[Boundary],
 ) -> Result<()> {
     for (k, (&axis, b)) in axes.iter().zip(boundaries).enumerate() {
         let n = shape[axis];
-        let (lo, hi) = ends_of(b).ghosts();
-        if lo + hi == 0 {
+        let (lo, hi) = ends_of(b).ghosts(1);
+        if p >= 4 {
+            // p + 1 points hold every window, and leave an owned region of
+            // at least one point between p / 2 halo points per side.
+            if n < p + 1 {
+                return Err(GradientError::ShapeTooSmall {
+                    index: k,
+                    message: format!(
+                        "shape[{axis}] = {n} (axes[{k}]) is too short for accuracy = {p}: at \
+                         least {} points are needed",
+                        p + 1
+                    ),
+                });
+            }
+        } else if lo + hi == 0 {
             if n < edge_order + 1 {
                 return Err(GradientError::ShapeTooSmall {
                     index: k,
@@ -904,15 +1000,32 @@ fn periodic_diffs(x: &[f64], period: f64) -> Diffs {
 /// Resolve a validated spacing entry (numpy's varargs handling). `lanes`:
 /// how many lanes run along the axis (coefficient tables pay off for more
 /// than one).
-fn rule<'a>(s: &Spacing<'a>, b: &Boundary, lanes: usize) -> Rule<'a> {
+fn rule<'a>(
+    s: &Spacing<'a>,
+    b: &Boundary,
+    ends: Ends,
+    wide: Option<&Tables>,
+    lanes: usize,
+) -> Rule<'a> {
+    let table = lanes > 1;
     match (*s, *b) {
         (Spacing::Unit, _) => Rule::Step(1.0),
         (Spacing::Uniform(h), _) => Rule::Step(h),
+        (Spacing::NonUniform(x), Boundary::Periodic { period: Some(p) }) => match wide {
+            Some(t) => Rule::Wide(Box::new(WideCoefs::periodic(x, p, *t, table))),
+            None => Rule::Coords(Coefs::periodic(periodic_diffs(x, p), table)),
+        },
+        (Spacing::NonUniform(x), _) => match wide {
+            Some(t) => Rule::Wide(Box::new(WideCoefs::coords(x, ends, *t, table))),
+            None if x.len() < 2 => Rule::Step(1.0),
+            None => Rule::Coords(Coefs::coords(x, table)),
+        },
         (Spacing::Coordinates(x), Boundary::Periodic { period: Some(p) }) => {
             let dp = periodic_diffs(x, p);
-            match dp.iter().all(|&v| v == dp[0]) {
-                true => Rule::CoordStep(dp[0]),
-                false => Rule::Coords(Coefs::periodic(dp, lanes > 1)),
+            match (dp.iter().all(|&v| v == dp[0]), wide) {
+                (true, _) => Rule::CoordStep(dp[0]),
+                (false, Some(t)) => Rule::Wide(Box::new(WideCoefs::periodic(x, p, *t, table))),
+                (false, None) => Rule::Coords(Coefs::periodic(dp, table)),
             }
         }
         (Spacing::Coordinates(x), _) => {
@@ -921,9 +1034,10 @@ fn rule<'a>(s: &Spacing<'a>, b: &Boundary, lanes: usize) -> Rule<'a> {
             let Some(d0) = x.get(..2).map(|w| w[1] - w[0]) else {
                 return Rule::Step(1.0);
             };
-            match x.windows(2).all(|w| w[1] - w[0] == d0) {
-                true => Rule::CoordStep(d0),
-                false => Rule::Coords(Coefs::coords(x, lanes > 1)),
+            match (x.windows(2).all(|w| w[1] - w[0] == d0), wide) {
+                (true, _) => Rule::CoordStep(d0),
+                (false, Some(t)) => Rule::Wide(Box::new(WideCoefs::coords(x, ends, *t, table))),
+                (false, None) => Rule::Coords(Coefs::coords(x, table)),
             }
         }
     }
@@ -1101,8 +1215,9 @@ mod tests {
         };
         for case in 0..400 {
             let ndim = 1 + rnd(3);
-            let shape: Vec<usize> = (0..ndim).map(|_| 3 + rnd(6)).collect();
-            let order = 1 + rnd(2);
+            let shape: Vec<usize> = (0..ndim).map(|_| 3 + rnd(10)).collect();
+            let accuracy = [2, 2, 4, 6, 8][rnd(5)];
+            let order = 1 + rnd(accuracy);
             let f = ndarray::ArrayD::from_shape_fn(shape.clone(), |i| {
                 let s: usize = i
                     .slice()
@@ -1141,7 +1256,7 @@ mod tests {
                     },
                 });
             }
-            let opts = Options::default().boundaries(bounds);
+            let opts = Options::default().boundaries(bounds).accuracy(accuracy);
             let Ok(plan) = Plan::with_options(&shape, &spacing, None, order, &opts) else {
                 continue;
             };
@@ -1167,5 +1282,124 @@ mod tests {
                 }
             }
         }
+    }
+
+    fn grad1(f: &[f64], s: Spacing<'_>, q: usize, opts: &Options) -> Vec<f64> {
+        let f = ndarray::Array1::from_vec(f.to_vec());
+        gradient_with(&f, &[s], None, q, opts).unwrap()[0].to_vec()
+    }
+
+    /// Accuracy p >= 4: polynomials of degree <= q exactly (to rounding),
+    /// constants exactly 0, a reversed axis exactly negated.
+    #[test]
+    fn accuracy_orders_basic_properties() {
+        for p in [4usize, 6, 8] {
+            let opts = Options::default().accuracy(p);
+            for q in 1..=p {
+                for n in [p + 1, p + 2, 2 * p + 3] {
+                    let x: Vec<f64> = (0..n).map(|i| i as f64 * 0.5).collect();
+                    let xs: Vec<f64> = (0..n)
+                        .map(|i| i as f64 + 0.3 * ((i * 7 % 5) as f64) / 5.0)
+                        .collect();
+                    let c = vec![3.25; n];
+                    assert!(grad1(&c, Spacing::Uniform(0.1), q, &opts)
+                        .iter()
+                        .all(|&v| v == 0.0));
+                    for deg in 0..=q as i32 {
+                        for (grid, kind) in [(&x, 0), (&xs, 1)] {
+                            let f: Vec<f64> = grid.iter().map(|t| t.powi(deg)).collect();
+                            let s = match kind {
+                                0 => Spacing::Uniform(0.5),
+                                _ => Spacing::NonUniform(grid),
+                            };
+                            let g = grad1(&f, s, q, &opts);
+                            for (i, (&gi, t)) in g.iter().zip(grid.iter()).enumerate() {
+                                let want = deg as f64 * t.powi((deg - 1).max(0));
+                                let tol = 1e-9 * (1.0 + want.abs()) * (n as f64).powi(deg);
+                                assert!(
+                                    (gi - want).abs() <= tol,
+                                    "p {p} q {q} n {n} deg {deg} kind {kind} i {i}: {gi} vs {want}"
+                                );
+                            }
+                        }
+                    }
+                    let f: Vec<f64> = (0..n).map(|i| ((i * 37 % 11) as f64).sin()).collect();
+                    let r: Vec<f64> = f.iter().rev().copied().collect();
+                    let a = grad1(&f, Spacing::Uniform(0.3), q, &opts);
+                    let b = grad1(&r, Spacing::Uniform(0.3), q, &opts);
+                    for (u, v) in a.iter().zip(b.iter().rev()) {
+                        assert_eq!(u.to_bits(), (-v).to_bits(), "p {p} q {q} n {n}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Periodic at p >= 4 is the one-sided result of the array padded with
+    /// w wrapped points per side, bit for bit; ghost blocks reassemble the
+    /// whole.
+    #[test]
+    fn accuracy_orders_periodic_and_ghost() {
+        for p in [4usize, 6, 8] {
+            let w = p / 2;
+            let n = 3 * p;
+            let f: Vec<f64> = (0..n).map(|i| ((i * 13 % 7) as f64 * 0.7).cos()).collect();
+            let x: Vec<f64> = (0..n).map(|i| i as f64 + 0.2 * (i % 3) as f64).collect();
+            let period = x[n - 1] - x[0] + 1.1;
+            let mut fp = f[n - w..].to_vec();
+            fp.extend(&f);
+            fp.extend(&f[..w]);
+            let mut xp: Vec<f64> = x[n - w..].iter().map(|v| v - period).collect();
+            xp.extend(&x);
+            xp.extend(x[..w].iter().map(|v| v + period));
+            let one = Options::default().accuracy(p);
+            let per = one.clone().boundaries(vec![Boundary::Periodic {
+                period: Some(period),
+            }]);
+            for q in [1, p] {
+                let a = grad1(&f, Spacing::Uniform(0.7), q, &per);
+                let b = grad1(&fp, Spacing::Uniform(0.7), q, &one);
+                assert_eq!(a, b[w..n + w].to_vec(), "p {p}");
+                let a = grad1(&f, Spacing::Coordinates(&x), q, &per);
+                let b = grad1(&fp, Spacing::Coordinates(&xp), q, &one);
+                assert_eq!(a, b[w..n + w].to_vec(), "p {p}");
+                // Ghost blocks [a, b) with w halo points at each cut.
+                for kind in 0..2 {
+                    let s = |x: &'static [f64]| match kind {
+                        0 => Spacing::Uniform(0.7),
+                        _ => Spacing::NonUniform(x),
+                    };
+                    let xs: &'static [f64] = Box::leak(x.clone().into_boxed_slice());
+                    let whole = grad1(&f, s(xs), q, &one);
+                    let cuts = [0, p + 1, 2 * p, n];
+                    let mut got = Vec::new();
+                    for c in cuts.windows(2) {
+                        let lo = if c[0] > 0 { c[0] - w } else { 0 };
+                        let hi = if c[1] < n { c[1] + w } else { n };
+                        let side = |g: bool| if g { Side::Ghost } else { Side::OneSided };
+                        let o = one.clone().boundaries(vec![Boundary::Sides {
+                            lo: side(c[0] > 0),
+                            hi: side(c[1] < n),
+                        }]);
+                        got.extend(grad1(&f[lo..hi], s(&xs[lo..hi]), q, &o));
+                    }
+                    assert_eq!(got, whole, "p {p} q {q} kind {kind}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn accuracy_orders_refuse_bad_input() {
+        let f = ndarray::Array1::<f64>::zeros(8);
+        let e = gradient_with(&f, &[], None, 1, &Options::default().accuracy(3)).unwrap_err();
+        assert!(matches!(e, GradientError::InvalidOptions { .. }), "{e}");
+        let e = gradient_with(&f, &[], None, 5, &Options::default().accuracy(4)).unwrap_err();
+        assert_eq!(e, GradientError::InvalidEdgeOrder(5));
+        let e = gradient_with(&f, &[], None, 3, &Options::default()).unwrap_err();
+        assert_eq!(e, GradientError::InvalidEdgeOrder(3));
+        let e = gradient_with(&f, &[], None, 1, &Options::default().accuracy(8)).unwrap_err();
+        assert!(matches!(e, GradientError::ShapeTooSmall { .. }), "{e}");
+        assert!(gradient_with(&f, &[], None, 6, &Options::default().accuracy(6)).is_ok());
     }
 }

@@ -46,8 +46,8 @@ pub enum GradientError {
         index: Option<usize>,
         message: String,
     },
-    /// `edge_order` is not 1 or 2.
-    #[error("edge_order = {0} is invalid: it must be 1 or 2")]
+    /// `edge_order` is not 1 or 2 (1 to p at accuracy p = 4, 6 or 8).
+    #[error("edge_order = {0} is invalid: it must be 1 or 2, or 1 to p at accuracy p = 4, 6 or 8")]
     InvalidEdgeOrder(i64),
     /// An axis has fewer than `edge_order + 1` points.
     #[error("{message}")]

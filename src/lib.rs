@@ -45,6 +45,7 @@ pub mod ffi;
 mod kernel;
 mod num;
 mod small;
+mod stencil;
 
 pub use api::{
     gradient, gradient_into, gradient_with, Boundary, Options, Plan, Side, Spacing, MAX_NDIM,

@@ -58,6 +58,10 @@ pub trait Num: Copy + Send + Sync + 'static + std::fmt::Debug {
     /// `c * x` as numpy's 0-d scalar arithmetic multiplies (the edges of a
     /// 1-d input, where numpy indexes single elements).
     fn mul_real_scalar(c: Self::Real, x: Self) -> Self;
+    /// `c * self` part by part: a complex number's real and imaginary
+    /// parts are each multiplied by the real `c` (one rounding each; the
+    /// accuracy orders' arithmetic, not numpy's complex product).
+    fn scale(self, c: Self::Real) -> Self;
     /// Exact conversion to the wide type.
     fn widen(self) -> Self::Wide;
     /// Rounding conversion from the wide type (numpy's store into the output).
@@ -95,6 +99,10 @@ macro_rules! real_num {
             #[inline(always)]
             fn mul_real_scalar(c: $t, x: Self) -> Self {
                 c * x
+            }
+            #[inline(always)]
+            fn scale(self, c: $t) -> Self {
+                c * self
             }
             #[inline(always)]
             fn widen(self) -> f64 {
@@ -189,6 +197,10 @@ macro_rules! complex_num {
             fn mul_real_scalar(c: $t, x: Self) -> Self {
                 let zero: $t = 0.0;
                 Complex::new(c * x.re - zero * x.im, c * x.im + zero * x.re)
+            }
+            #[inline(always)]
+            fn scale(self, c: $t) -> Self {
+                Complex::new(c * self.re, c * self.im)
             }
             #[inline(always)]
             fn widen(self) -> Complex<f64> {

@@ -45,6 +45,8 @@ fn options(threads: i32) -> grad_options {
         threads,
         boundaries: null(),
         periods: null(),
+        accuracy: 0,
+        reserved: 0,
     }
 }
 

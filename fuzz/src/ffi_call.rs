@@ -259,7 +259,7 @@ pub fn run(data: &[u8]) {
         .take(nspacing.clamp(0, 64) as usize)
     {
         match src.below(12) {
-            0 => e.kind = *src.pick(&[3, -1, i32::MAX]),
+            0 => e.kind = *src.pick(&[4, -1, i32::MAX]),
             1..=3 => e.kind = GRAD_SPACING_UNIT,
             4..=7 => {
                 e.kind = GRAD_SPACING_UNIFORM;
@@ -278,7 +278,11 @@ pub fn run(data: &[u8]) {
                 };
             }
             _ => {
-                e.kind = GRAD_SPACING_COORDINATES;
+                e.kind = if src.chance(1, 3) {
+                    GRAD_SPACING_NONUNIFORM
+                } else {
+                    GRAD_SPACING_COORDINATES
+                };
                 let want = axis_extent(k);
                 let len = if src.chance(1, 8) || !(0..=64).contains(&want) {
                     src.range(0, 8)
@@ -305,8 +309,9 @@ pub fn run(data: &[u8]) {
 
     // edge order
     let edge_order: i32 = match src.below(16) {
-        0 => *src.pick(&[0, -1, 3, i32::MAX, i32::MIN]),
-        e => 1 + (e % 2) as i32,
+        0 => *src.pick(&[0, -1, 3, 9, i32::MAX, i32::MIN]),
+        e if e < 10 => 1 + (e % 2) as i32,
+        e => 1 + (e % 8) as i32,
     };
 
     // options (boundaries: 128 codes, periods: 64 values, always backed)
@@ -346,9 +351,18 @@ pub fn run(data: &[u8]) {
     }
     let size_of_opts = size_of::<grad_options>() as u32;
     let size = match src.below(24) {
-        0 => *src.pick(&[0, 4, size_of_opts - 8, size_of_opts + 8, u32::MAX]),
+        0 => *src.pick(&[0, 4, 16, 23, 24, 28, 40, 64, 4097, u32::MAX]),
         _ => size_of_opts,
     };
+    // accuracy: mostly valid orders; reserved rarely nonzero; a nonzero
+    // byte beyond sizeof(grad_options) now and then (the options live in
+    // a 64-byte zeroed buffer, so a size up to 64 is always backed).
+    let accuracy: i32 = match src.below(16) {
+        0 => *src.pick(&[1, 3, 5, 10, -2, i32::MIN]),
+        a => [0, 2, 4, 6, 8][(a % 5) as usize],
+    };
+    let reserved: i32 = if src.chance(1, 32) { 1 } else { 0 };
+    let tail_byte = src.chance(1, 8).then(|| src.range(size_of_opts as i64, 63) as usize);
     let mut threads: i32 = match src.below(12) {
         0 => *src.pick(&[-1, 1024, 1025, i32::MAX, i32::MIN, 64]),
         t => (t % 5) as i32,
@@ -506,6 +520,8 @@ pub fn run(data: &[u8]) {
     let opts = grad_options {
         size,
         threads,
+        accuracy,
+        reserved,
         boundaries: if boundaries_set {
             codes.as_ptr()
         } else {
@@ -545,10 +561,17 @@ pub fn run(data: &[u8]) {
     } else {
         out_strides.as_ptr()
     };
+    let mut opts_buf = [0u64; 8];
+    // SAFETY: the buffer is 64 bytes, 8-aligned, and larger than grad_options.
+    unsafe { (opts_buf.as_mut_ptr() as *mut grad_options).write(opts) };
+    if let Some(t) = tail_byte {
+        // SAFETY: t < 64.
+        unsafe { *(opts_buf.as_mut_ptr() as *mut u8).add(t) = 0x77 };
+    }
     let opts_ptr = if options_null {
         null()
     } else {
-        &opts as *const grad_options
+        opts_buf.as_ptr() as *const grad_options
     };
     let status = unsafe {
         if generic {
@@ -659,6 +682,9 @@ pub fn run(data: &[u8]) {
         .map(|e| match e.kind {
             GRAD_SPACING_UNIT => Spacing::Unit,
             GRAD_SPACING_UNIFORM => Spacing::Uniform(e.delta),
+            GRAD_SPACING_NONUNIFORM => Spacing::NonUniform(unsafe {
+                std::slice::from_raw_parts(e.coords, e.coords_len as usize)
+            }),
             _ => Spacing::Coordinates(unsafe {
                 std::slice::from_raw_parts(e.coords, e.coords_len as usize)
             }),
@@ -686,9 +712,16 @@ pub fn run(data: &[u8]) {
             })
             .collect()
     };
+    // accuracy lies beyond a 0.1-sized struct: then it reads as 0.
+    let accuracy_within = size as usize >= std::mem::offset_of!(grad_options, accuracy) + 4;
     let opts_safe = Options::default()
         .threads(threads.max(0) as usize)
-        .boundaries(bounds);
+        .boundaries(bounds)
+        .accuracy(if options_null || !accuracy_within {
+            0
+        } else {
+            accuracy as usize
+        });
     let plan = Plan::with_options(
         &shape_u,
         &sp,

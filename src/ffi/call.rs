@@ -17,8 +17,8 @@ use ndarray::{
 use super::region::{byte_range, may_overlap, self_overlaps, Overlap, Region};
 use super::{
     grad_options, RawArgs, GRAD_BOUNDARY_GHOST, GRAD_BOUNDARY_ONE_SIDED, GRAD_BOUNDARY_PERIODIC,
-    GRAD_MAX_NDIM, GRAD_MAX_THREADS, GRAD_SPACING_COORDINATES, GRAD_SPACING_UNIFORM,
-    GRAD_SPACING_UNIT,
+    GRAD_MAX_NDIM, GRAD_MAX_THREADS, GRAD_SPACING_COORDINATES, GRAD_SPACING_NONUNIFORM,
+    GRAD_SPACING_UNIFORM, GRAD_SPACING_UNIT,
 };
 use crate::api::{self, Boundary, Options, Plan, Side, Spacing};
 use crate::error::GradientError;
@@ -217,7 +217,12 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
         ));
     }
     let raw_spacing = unsafe { read_n(a.spacing, nspacing) };
-    if nspacing == 1 && raw_spacing[0].kind == GRAD_SPACING_COORDINATES {
+    if nspacing == 1
+        && matches!(
+            raw_spacing[0].kind,
+            GRAD_SPACING_COORDINATES | GRAD_SPACING_NONUNIFORM
+        )
+    {
         api::check_spacing_count(&[Spacing::Coordinates(&[])], naxes)?;
     }
 
@@ -228,7 +233,7 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
         let s = match e.kind {
             GRAD_SPACING_UNIT => Spacing::Unit,
             GRAD_SPACING_UNIFORM => Spacing::Uniform(e.delta),
-            GRAD_SPACING_COORDINATES => {
+            kind @ (GRAD_SPACING_COORDINATES | GRAD_SPACING_NONUNIFORM) => {
                 if e.coords.is_null() {
                     return Err(null(index, format!("spacing[{k}].coords is NULL")));
                 }
@@ -250,14 +255,19 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
                         8,
                     ));
                 }
-                Spacing::Coordinates(unsafe { read_n(e.coords, shape[axis]) })
+                let x = unsafe { read_n(e.coords, shape[axis]) };
+                if kind == GRAD_SPACING_COORDINATES {
+                    Spacing::Coordinates(x)
+                } else {
+                    Spacing::NonUniform(x)
+                }
             }
             kind => {
                 return Err(GradientError::InvalidSpacing {
                     index,
                     message: format!(
                         "spacing[{k}].kind = {kind} is not a GRAD_SPACING_* code \
-                         (0 UNIT, 1 UNIFORM, 2 COORDINATES)"
+                         (0 UNIT, 1 UNIFORM, 2 COORDINATES, 3 NONUNIFORM)"
                     ),
                 })
             }
@@ -542,24 +552,7 @@ unsafe fn read_options(p: *const grad_options, naxes: usize) -> Result<Options> 
             ),
         ));
     }
-    let size = unsafe { std::ptr::addr_of!((*p).size).read() } as usize;
-    let expected = size_of::<grad_options>();
-    if size < expected {
-        return Err(opt(
-            None,
-            format!("options->size = {size} is smaller than sizeof(grad_options) = {expected}: set it to sizeof(grad_options)"),
-        ));
-    }
-    if size > expected {
-        return Err(opt(
-            None,
-            format!(
-                "options->size = {size} is larger than this library's grad_options ({expected} bytes): \
-                 built against a newer gradient.h?"
-            ),
-        ));
-    }
-    let o = unsafe { p.read() };
+    let o = unsafe { read_sized(p) }?;
     if o.threads > GRAD_MAX_THREADS {
         return Err(opt(
             None,
@@ -635,7 +628,93 @@ unsafe fn read_options(p: *const grad_options, naxes: usize) -> Result<Options> 
             });
         }
     }
+    if o.reserved != 0 {
+        return Err(opt(
+            None,
+            format!(
+                "options->reserved = {} is invalid: it must be 0",
+                o.reserved
+            ),
+        ));
+    }
+    if !matches!(o.accuracy, 0 | 2 | 4 | 6 | 8) {
+        return Err(opt(
+            None,
+            format!(
+                "options->accuracy = {} is invalid: it must be 0 or 2 (numpy's second order), \
+                 4, 6 or 8",
+                o.accuracy
+            ),
+        ));
+    }
     Ok(Options::default()
         .threads(o.threads.max(0) as usize)
-        .boundaries(boundaries))
+        .boundaries(boundaries)
+        .accuracy(o.accuracy as usize))
+}
+
+/// The most bytes an options struct may claim (a larger `size` is refused
+/// without reading anything).
+const MAX_OPTIONS_SIZE: usize = 4096;
+
+/// Read a `grad_options` of the caller's `size`, the way the Linux kernel
+/// reads extensible structs (`copy_struct_from_user`): at least the 0.1
+/// layout; a field that lies wholly or partly beyond `size` reads as 0 (its
+/// default); bytes beyond this library's struct must be zero (a newer
+/// caller that uses none of the newer fields).
+///
+/// # Safety
+/// `p` must be non-NULL, aligned, and valid for `size` bytes.
+unsafe fn read_sized(p: *const grad_options) -> Result<grad_options> {
+    let opt = |message: String| GradientError::InvalidOptions {
+        index: None,
+        message,
+    };
+    let size = unsafe { std::ptr::addr_of!((*p).size).read() } as usize;
+    let v01 = std::mem::offset_of!(grad_options, accuracy);
+    let full = size_of::<grad_options>();
+    if size < v01 {
+        return Err(opt(format!(
+            "options->size = {size} is smaller than the smallest grad_options ({v01} bytes, \
+             version 0.1): set it to sizeof(grad_options)"
+        )));
+    }
+    if size > MAX_OPTIONS_SIZE {
+        return Err(opt(format!(
+            "options->size = {size} is larger than {MAX_OPTIONS_SIZE}: set it to \
+             sizeof(grad_options)"
+        )));
+    }
+    if size > full {
+        let tail = unsafe { read_n(p.cast::<u8>().add(full), size - full) };
+        if let Some(i) = tail.iter().position(|&b| b != 0) {
+            return Err(opt(format!(
+                "options->size = {size}: byte {} is nonzero, beyond this library's \
+                 grad_options ({full} bytes): the options come from a newer version of \
+                 gradient.h and use a field this library does not know",
+                full + i
+            )));
+        }
+    }
+    // Every field of the 0.1 layout lies within `size`; each later one is
+    // read only when it lies wholly within it.
+    let within = |offset: usize, len: usize| offset + len <= size;
+    unsafe {
+        Ok(grad_options {
+            size: size as u32,
+            threads: std::ptr::addr_of!((*p).threads).read(),
+            boundaries: std::ptr::addr_of!((*p).boundaries).read(),
+            periods: std::ptr::addr_of!((*p).periods).read(),
+            accuracy: if within(std::mem::offset_of!(grad_options, accuracy), 4) {
+                std::ptr::addr_of!((*p).accuracy).read()
+            } else {
+                0
+            },
+            reserved: if within(std::mem::offset_of!(grad_options, reserved), 4) {
+                std::ptr::addr_of!((*p).reserved).read()
+            } else {
+                0
+            },
+        })
+    }
 }

@@ -38,9 +38,9 @@ pub const GRAD_STATUS_INVALID_STRIDES: grad_status = 4;
 pub const GRAD_STATUS_INVALID_AXIS: grad_status = 5;
 /// Wrong count, unknown kind, bad step or bad coordinates.
 pub const GRAD_STATUS_INVALID_SPACING: grad_status = 6;
-/// edge_order is not 1 or 2.
+/// edge_order is not 1 or 2 (1 to accuracy with accuracy 4, 6 or 8).
 pub const GRAD_STATUS_INVALID_EDGE_ORDER: grad_status = 7;
-/// shape[axis] < edge_order + 1.
+/// shape[axis] < edge_order + 1 (accuracy + 1 with accuracy 4, 6 or 8).
 pub const GRAD_STATUS_SHAPE_TOO_SMALL: grad_status = 8;
 /// A data pointer is not aligned to its element type.
 pub const GRAD_STATUS_MISALIGNED: grad_status = 9;
@@ -48,7 +48,8 @@ pub const GRAD_STATUS_MISALIGNED: grad_status = 9;
 pub const GRAD_STATUS_OVERLAP: grad_status = 10;
 /// An unknown dtype code.
 pub const GRAD_STATUS_INVALID_DTYPE: grad_status = 11;
-/// A bad options struct (size, boundary codes, periods, threads).
+/// A bad options struct (size, unknown nonzero tail, boundary codes,
+/// periods, threads, accuracy, reserved).
 pub const GRAD_STATUS_INVALID_OPTIONS: grad_status = 12;
 /// A bug: a panic was caught at the boundary.
 pub const GRAD_STATUS_INTERNAL: grad_status = 99;
@@ -62,14 +63,22 @@ pub const GRAD_MAX_THREADS: i32 = 1024;
 pub const GRAD_SPACING_UNIT: i32 = 0;
 /// A uniform step in `delta`.
 pub const GRAD_SPACING_UNIFORM: i32 = 1;
-/// `coords_len` coordinates in `coords`.
+/// `coords_len` coordinates in `coords`; evenly spaced coordinates are
+/// reduced to a step, as numpy does.
 pub const GRAD_SPACING_COORDINATES: i32 = 2;
+/// Coordinates as GRAD_SPACING_COORDINATES, never reduced to a step: the
+/// non-uniform formulas at every point. Pass it for every block of a
+/// decomposed axis whose whole is not evenly spaced, so that each block
+/// decides as the whole does.
+pub const GRAD_SPACING_NONUNIFORM: i32 = 3;
 
 /// numpy's one-sided edge formulas.
 pub const GRAD_BOUNDARY_ONE_SIDED: i32 = 0;
 /// Periodic: the axis wraps around (both sides).
 pub const GRAD_BOUNDARY_PERIODIC: i32 = 1;
-/// The input holds one extra halo point on that side.
+/// The input holds extra halo points on that side: 1, or accuracy / 2 with
+/// accuracy 4, 6 or 8. Every output is that many points shorter along the
+/// axis.
 pub const GRAD_BOUNDARY_GHOST: i32 = 2;
 
 /// double data, double outputs.
@@ -105,10 +114,10 @@ pub struct grad_spacing {
     pub kind: i32,
     /// UNIFORM: the step (finite, nonzero; negative flips the sign).
     pub delta: f64,
-    /// COORDINATES: coords_len values along the axis, finite and strictly
-    /// monotonic.
+    /// COORDINATES, NONUNIFORM: coords_len values along the axis, finite
+    /// and strictly monotonic.
     pub coords: *const f64,
-    /// COORDINATES: must equal shape[axis].
+    /// COORDINATES, NONUNIFORM: must equal shape[axis].
     pub coords_len: i64,
 }
 
@@ -134,8 +143,14 @@ pub struct grad_options {
     pub threads: i32,
     /// NULL, or 2*naxes GRAD_BOUNDARY_* codes: lo, hi for axes[k].
     pub boundaries: *const i32,
-    /// NULL, or naxes values (PERIODIC with COORDINATES).
+    /// NULL, or naxes values (PERIODIC with COORDINATES or NONUNIFORM).
     pub periods: *const f64,
+    /// Since 0.2. 0 or 2: numpy's second-order formulas; 4, 6 or 8: the
+    /// central stencil of that order, edge_order 1 to accuracy near
+    /// one-sided ends, accuracy / 2 halo points per GHOST side.
+    pub accuracy: i32,
+    /// Since 0.2. Must be 0.
+    pub reserved: i32,
 }
 
 /// A single-precision complex number, layout-compatible with C's

@@ -480,6 +480,9 @@ impl FfiCase {
                 threads: self.threads,
                 boundaries,
                 periods,
+                accuracy: 0,
+                reserved: 0,
+                tail: None,
             }),
             err: self.err,
         }
@@ -500,6 +503,11 @@ pub struct Opts {
     pub threads: i32,
     pub boundaries: Option<Vec<i32>>,
     pub periods: Option<Vec<f64>>,
+    pub accuracy: i32,
+    pub reserved: i32,
+    /// A nonzero byte at this offset beyond sizeof(grad_options) (`size`
+    /// must reach it).
+    pub tail: Option<usize>,
 }
 
 /// The raw arguments; `None` for an array argument passes NULL.
@@ -544,13 +552,35 @@ impl Args {
     /// Every pointer must be valid for what the library reads and writes
     /// with these arguments (FfiCase and the mutations guarantee it).
     pub unsafe fn invoke(&self) -> Outcome {
-        let opts = self.options.as_ref().map(|o| grad_options {
-            size: o.size,
-            threads: o.threads,
-            boundaries: ptr_or_null(&o.boundaries),
-            periods: ptr_or_null(&o.periods),
+        // The options in a zeroed buffer as long as their `size` says (a
+        // size over 4096 is refused unread).
+        let opts: Option<Vec<u64>> = self.options.as_ref().map(|o| {
+            let full = size_of::<grad_options>();
+            let len = if o.size as usize <= 4096 {
+                (o.size as usize).max(full)
+            } else {
+                full
+            };
+            let mut buf = vec![0u64; len.div_ceil(8)];
+            let head = grad_options {
+                size: o.size,
+                threads: o.threads,
+                boundaries: ptr_or_null(&o.boundaries),
+                periods: ptr_or_null(&o.periods),
+                accuracy: o.accuracy,
+                reserved: o.reserved,
+            };
+            // SAFETY: the buffer is 8-aligned and at least sizeof(grad_options).
+            unsafe { (buf.as_mut_ptr() as *mut grad_options).write(head) };
+            if let Some(t) = o.tail {
+                // SAFETY: t < len (the mutation sets size past it).
+                unsafe { *(buf.as_mut_ptr() as *mut u8).add(t) = 0x5a };
+            }
+            buf
         });
-        let opts_ptr = opts.as_ref().map_or(null(), |o| o as *const grad_options);
+        let opts_ptr = opts
+            .as_ref()
+            .map_or(null(), |o| o.as_ptr() as *const grad_options);
         let mut err = grad_error {
             status: -12345,
             axis: -12345,
@@ -1022,7 +1052,7 @@ pub fn mutations(case: &FfiCase, src: &mut impl Source) -> Vec<Mutation> {
                 }
                 4 => {
                     let mut z = e;
-                    z.kind = *src.pick(&[3, -1, i32::MAX]);
+                    z.kind = *src.pick(&[4, -1, i32::MAX]);
                     (
                         format!("spacing[{k}].kind = {}", z.kind),
                         GRAD_STATUS_INVALID_SPACING,
@@ -1066,7 +1096,7 @@ pub fn mutations(case: &FfiCase, src: &mut impl Source) -> Vec<Mutation> {
                 ));
             }
             _ => {
-                let e = *src.pick(&[0, 3, -1, i32::MAX, i32::MIN]);
+                let e = *src.pick(&[0, 9, -1, i32::MAX, i32::MIN]);
                 m.push(Mutation::new(
                     format!("edge_order = {e}"),
                     STAGE_EDGE,
@@ -1084,13 +1114,33 @@ pub fn mutations(case: &FfiCase, src: &mut impl Source) -> Vec<Mutation> {
             threads: 1,
             boundaries: None,
             periods: None,
+            accuracy: 0,
+            reserved: 0,
+            tail: None,
         });
         let mut o = base.clone();
-        let what = match src.below(5) {
+        let what = match src.below(6) {
             0 => {
-                o.size = *src.pick(&[0, o.size - 8, o.size + 8, u32::MAX]);
+                o.size = *src.pick(&[0, 16, 23, 4097, u32::MAX]);
                 format!("options->size = {}", o.size)
             }
+            5 => match src.below(3) {
+                0 => {
+                    o.accuracy = *src.pick(&[1, 3, -2, 10]);
+                    format!("options->accuracy = {}", o.accuracy)
+                }
+                1 => {
+                    o.reserved = *src.pick(&[1, -1]);
+                    "options->reserved != 0".to_string()
+                }
+                _ => {
+                    let full = size_of::<grad_options>();
+                    let t = full + src.below(64) as usize;
+                    o.size = (t + 1 + src.below(8) as usize) as u32;
+                    o.tail = Some(t);
+                    format!("options: nonzero byte {t} beyond sizeof(grad_options)")
+                }
+            },
             1 => {
                 o.threads = *src.pick(&[1025, i32::MAX]);
                 format!("options->threads = {}", o.threads)

@@ -25,6 +25,10 @@ use ndarray::{
 use crate::num::{Element, Lift, Native, Num, Real, Wide};
 use crate::small::Small;
 
+pub(crate) mod wide;
+
+pub(crate) use wide::{Tables, WideCoefs};
+
 /// How one axis is differentiated, resolved from the caller's spacing.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Rule<'a> {
@@ -37,6 +41,8 @@ pub(crate) enum Rule<'a> {
     /// Unevenly spaced coordinates (inline: a plan for a small array
     /// allocates nothing).
     Coords(Coefs<'a>),
+    /// Unevenly spaced coordinates at accuracy p >= 4.
+    Wide(Box<WideCoefs<'a>>),
 }
 
 impl Default for Rule<'_> {
@@ -76,11 +82,12 @@ impl Ends {
         hi: End::Edge,
     };
 
-    /// Halo points on the low and high side.
-    pub(crate) fn ghosts(self) -> (usize, usize) {
+    /// Halo points on the low and high side, for a halo `width` (1, or
+    /// `p / 2` at accuracy p >= 4).
+    pub(crate) fn ghosts(self, width: usize) -> (usize, usize) {
         (
-            (self.lo == End::Ghost) as usize,
-            (self.hi == End::Ghost) as usize,
+            (self.lo == End::Ghost) as usize * width,
+            (self.hi == End::Ghost) as usize * width,
         )
     }
 }
@@ -585,6 +592,8 @@ impl<I: Element> Stencil<I> for NonUniform<'_, '_, I> {
 /// point (nonzero when `f` is a tile of a larger input). The caller
 /// guarantees `off + m <= n`, a neighbour beyond every output point that is
 /// not at an `Edge` or `Wrap` end, and enough points for the edge formulas.
+/// `wide`: the tables of an accuracy order p >= 4 (then `w = p / 2` halo
+/// points at a `Ghost` end), or None for numpy's formulas.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn differentiate<I: Element>(
     slab: Slab<'_, '_, I>,
@@ -594,7 +603,20 @@ pub(crate) fn differentiate<I: Element>(
     (off, base): (usize, usize),
     order2: bool,
     scalar_edges: bool,
+    wide: Option<&Tables>,
 ) {
+    if let Some(t) = wide {
+        let rule = match rule {
+            Rule::Step(h) => wide::WideRule::Step(*h),
+            Rule::CoordStep(h) => wide::WideRule::CoordStep(*h),
+            Rule::Wide(c) => wide::WideRule::Coords(c),
+            Rule::Coords(_) => unreachable!("accuracy p >= 4 never builds 3-point coefficients"),
+        };
+        #[cfg(feature = "test-panic-hook")]
+        panic_hook(&slab);
+        let job = wide::Job { ends, off, base };
+        return wide::differentiate(slab, axis, rule, t, job);
+    }
     let job = Job {
         axis,
         ends,
@@ -612,6 +634,7 @@ pub(crate) fn differentiate<I: Element>(
         }
         Rule::CoordStep(h) => run(&Uniform::<I, Wide, false>::new(*h, o2, se), slab, job),
         Rule::Coords(c) => run(&NonUniform::<I>::new(c, o2, se), slab, job),
+        Rule::Wide(_) => unreachable!("a p >= 4 rule needs its tables"),
     }
 }
 
@@ -629,19 +652,22 @@ fn run<I: Element, S: Stencil<I>>(st: &S, slab: Slab<'_, '_, I>, job: Job) {
     // the calling thread or on a worker thread, so tests/panic_boundary.rs can
     // prove the C boundary reports GRAD_STATUS_INTERNAL and the process lives.
     #[cfg(feature = "test-panic-hook")]
-    {
-        let shape = match &slab {
-            Slab::Dyn(f, _) => f.shape(),
-            Slab::Lane(f, _) => f.shape(),
-        };
-        if shape.contains(&12345) {
-            panic!("test-panic-hook: an input slab of shape {shape:?}");
-        }
-    }
+    panic_hook(&slab);
     match slab {
         Slab::Dyn(f, out) => apply(st, f, out, job),
         Slab::Lane(f, out) if !out.is_empty() => lane(st, f, out, job),
         Slab::Lane(..) => {}
+    }
+}
+
+#[cfg(feature = "test-panic-hook")]
+fn panic_hook<I: Element>(slab: &Slab<'_, '_, I>) {
+    let shape = match slab {
+        Slab::Dyn(f, _) => f.shape(),
+        Slab::Lane(f, _) => f.shape(),
+    };
+    if shape.contains(&12345) {
+        panic!("test-panic-hook: an input slab of shape {shape:?}");
     }
 }
 
@@ -908,6 +934,7 @@ mod tests {
             (0, 0),
             order2,
             false,
+            None,
         );
         out.into_iter().collect()
     }
@@ -979,6 +1006,7 @@ mod tests {
                     (0, 0),
                     order2,
                     false,
+                    None,
                 );
                 let ft = f.t().as_standard_layout().into_owned();
                 let mut b = ArrayD::<f64>::zeros(IxDyn(&[37, 40]));
@@ -990,6 +1018,7 @@ mod tests {
                     (0, 0),
                     order2,
                     false,
+                    None,
                 );
                 assert_eq!(a, b.t());
             }
