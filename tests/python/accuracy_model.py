@@ -140,18 +140,26 @@ def output_dtype(dtype):
     return np.dtype(np.float64) if dt.kind in "iub" else dt
 
 
-def _uniform_real(work, p, q, h, wp):
-    """work: real array in wp, differentiated axis first."""
+def _uniform_real(work, p, q, h, wp, data=None):
+    """work: real array in wp, differentiated axis first.  data: the same
+    values in the data's own (narrower) precision when the differences
+    f[i+k] - f[i-k] are taken in it and only then widened (float32 data with
+    evenly spaced coordinates, as numpy does for coordinates), else None."""
     n = work.shape[0]
     w = p // 2
     T = wp.type
     out = np.empty_like(work)
     D, m = INTERIOR[p]
     r = T(1.0 / (D * h))
+    def diff(a, b):
+        if data is None:
+            return work[a] - work[b]
+        return (data[a] - data[b]).astype(wp)
+
     for i in range(w, n - w):
-        acc = T(m[0]) * (work[i + 1] - work[i - 1])
+        acc = T(m[0]) * diff(i + 1, i - 1)
         for k in range(2, w + 1):
-            acc = acc + T(m[k - 1]) * (work[i + k] - work[i - k])
+            acc = acc + T(m[k - 1]) * diff(i + k, i - k)
         out[i] = acc * r
     for i, (s, nums, Dw) in enumerate(edge_tables(p, q)):
         rw = T(1.0 / (Dw * h))
@@ -171,19 +179,25 @@ def _uniform_real(work, p, q, h, wp):
 def model_uniform(f, axis, p, q, h, step=True):
     """The library's result for accuracy p >= 4, edge_order q, a uniform step
     h along `axis` (ONE_SIDED ends).  step=False: the step came from evenly
-    spaced coordinates (working precision double)."""
+    spaced coordinates: working precision double, but (numpy's rule for
+    coordinates) the differences of float32/complex64 data are taken in
+    single precision and then widened."""
     f = np.asarray(f)
     wp = working_precision(f.dtype, step)
     odt = output_dtype(f.dtype)
     g = np.moveaxis(f, axis, 0)
+    narrow = not step and g.dtype.kind in "fc" and g.dtype.itemsize in (4, 8) and \
+        g.real.dtype == np.float32
     if g.dtype.kind == "c":
-        re = _uniform_real(np.ascontiguousarray(g.real).astype(wp), p, q, h, wp)
-        im = _uniform_real(np.ascontiguousarray(g.imag).astype(wp), p, q, h, wp)
+        re = _uniform_real(np.ascontiguousarray(g.real).astype(wp), p, q, h, wp,
+                           np.ascontiguousarray(g.real) if narrow else None)
+        im = _uniform_real(np.ascontiguousarray(g.imag).astype(wp), p, q, h, wp,
+                           np.ascontiguousarray(g.imag) if narrow else None)
         out = np.empty(g.shape, odt)
         out.real = re.astype(odt.type(0).real.dtype)
         out.imag = im.astype(odt.type(0).real.dtype)
     else:
-        out = _uniform_real(g.astype(wp), p, q, h, wp).astype(odt)
+        out = _uniform_real(g.astype(wp), p, q, h, wp, g if narrow else None).astype(odt)
     return np.moveaxis(out, 0, axis)
 
 
