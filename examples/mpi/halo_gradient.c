@@ -33,7 +33,9 @@
  *             while the axis is not. The spacing kind is decided once for
  *             the whole axis (each rank tests its slice, one MPI_Allreduce):
  *             not evenly spaced, so every rank passes GRAD_SPACING_NONUNIFORM
- *             and no block reduces its slice to a step
+ *             and no block reduces its slice to a step; as a control, the
+ *             same blocks with COORDINATES must differ from the whole field
+ *             along x (the evenly spaced block takes the uniform formulas)
  * plus, on rank 0, PERIODIC against ONE_SIDED on the field padded by w
  * wrapped points per side (the definition of PERIODIC), and a check that
  * every block's coordinates are non-uniform where COORDINATES is passed (the
@@ -77,7 +79,7 @@ static const double TWO_PI = 6.283185307179586;
 
 /* Global coordinates: computed on rank 0, broadcast to every rank. Set 0 is
  * not evenly spaced anywhere; set 1 has the same y and z, and an x axis whose
- * first 15 points are exactly evenly spaced (x = 0.5 i) and the rest uneven.
+ * first 15 points are exactly evenly spaced (x = 0.75 i) and the rest uneven.
  * g_coords points to the set of the running case. */
 static double *g_sets[2][NDIM];
 static double **g_coords = g_sets[0];
@@ -92,7 +94,8 @@ typedef struct {
     int control;         /* 1: blocks without their halos (must differ) */
     int accuracy;        /* options.accuracy: 0 (numpy) or 4; halos are max(1, accuracy/2) wide */
     int coords_set;      /* 0 or 1 (x evenly spaced on [0, 14]) */
-    int decide;          /* 1: spacing kind decided once per axis (MPI_Allreduce) */
+    int decide;          /* 1: spacing kind decided once per axis (MPI_Allreduce);
+                          * 2: control, COORDINATES on every block (must differ) */
 } Case;
 
 /* One rank's block of the decomposition. */
@@ -182,8 +185,8 @@ static void make_coords(void)
     }
     if (g_rank == 0) {
         for (int64_t i = 0; i < GN[0]; i++) {
-            g_sets[1][0][i] = i <= 14 ? 0.5 * (double)i
-                                      : 7.0 + (double)(i - 14) + 0.3 * sin((double)i);
+            g_sets[1][0][i] = i <= 14 ? 0.75 * (double)i
+                                      : 10.5 + (double)(i - 14) + 0.3 * sin((double)i);
         }
         for (int64_t i = 0; i < GN[0]; i++) {
             g_coords[0][i] = (double)i + 0.3 * sin((double)i);
@@ -523,7 +526,7 @@ static void run_case(const Case *cs)
         decide_kinds(cart, lc, b.n, kinds, any_even);
     }
     if (!cs->control) {
-        fill_spacing(sp, lc, b.n, cs->uniform, cs->decide ? kinds : NULL);
+        fill_spacing(sp, lc, b.n, cs->uniform, cs->decide == 1 ? kinds : NULL);
         s = grad_gradient_f64(a, NDIM, b.n, NULL, NDIM, NULL, NDIM, sp, cs->edge_order, out,
                               NULL, &o, &err);
     } else {
@@ -568,7 +571,9 @@ static void run_case(const Case *cs)
         check(worst == GRAD_STATUS_OK, "%s (grid %s, accuracy=%d, edge_order=%d, threads=%d): the "
               "block calls return GRAD_STATUS_OK on all %d ranks",
               cs->name, grid, cs->accuracy, cs->edge_order, cs->threads, g_size);
-        if (cs->decide) {
+        if (cs->decide == 2) {
+            check(any_even[0], "%s (grid %s): a block's x slice is evenly spaced", cs->name, grid);
+        } else if (cs->decide) {
             check(any_even[0] && kinds[0] == GRAD_SPACING_NONUNIFORM,
                   "%s (grid %s): a block's x slice is evenly spaced, the whole x axis is not, and "
                   "every rank chose GRAD_SPACING_NONUNIFORM for x", cs->name, grid);
@@ -585,6 +590,19 @@ static void run_case(const Case *cs)
         grad_status gs = global_gradient(cs, gf, ref, &gerr);
         if (gs != GRAD_STATUS_OK) {
             check(0, "%s: the call on the whole field failed: %s", cs->name, gerr.message);
+        } else if (cs->decide == 2) {
+            /* Control: with COORDINATES the evenly spaced block reduces its
+             * slice to a step and d/dx differs in the last bit; y and z
+             * (uneven everywhere) still agree. */
+            for (int d = 0; d < NDIM; d++) {
+                char why[512] = "";
+                int same = same_bits(ref[d], got[d], why, sizeof why);
+                check(d == 0 ? !same : same,
+                      "%s (grid %s, accuracy=%d, edge_order=%d): d/d%c of the assembled blocks %s "
+                      "one call on the whole field%s",
+                      cs->name, grid, cs->accuracy, cs->edge_order, AXIS_NAME[d],
+                      d == 0 ? "differs from" : "is bit-identical to", why);
+            }
         } else if (!cs->control) {
             for (int d = 0; d < NDIM; d++) {
                 char why[512] = "";
@@ -669,6 +687,8 @@ int main(int argc, char **argv)
         {"evenly spaced x block, NONUNIFORM", {0, 0, 0}, {0, 0, 1}, 1, 1, 0, 0, 0, 1, 1},
         {"evenly spaced x block, NONUNIFORM", {0, 0, 0}, {0, 0, 1}, 2, 1, 0, 0, 0, 1, 1},
         {"evenly spaced x block, NONUNIFORM", {0, 0, 0}, {0, 0, 1}, 4, 1, 0, 0, 4, 1, 1},
+        {"control, evenly spaced x block, COORDINATES", {0, 0, 0}, {0, 0, 1}, 2, 1, 0, 0, 0, 1, 2},
+        {"control, evenly spaced x block, COORDINATES", {0, 0, 0}, {0, 0, 1}, 4, 1, 0, 0, 4, 1, 2},
     };
     double t0;
 

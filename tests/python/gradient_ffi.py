@@ -49,7 +49,7 @@ GRAD_SPACING_COORDINATES = 2
 GRAD_SPACING_NONUNIFORM = 3     # since 0.2: coordinates never reduced to a step
 
 # accuracy orders accepted in grad_options.accuracy (since 0.2)
-GRAD_ACCURACIES = (0, 2, 4, 6, 8)
+ACCURACIES = (0, 2, 4, 6, 8)
 
 GRAD_DTYPE_F64 = 0
 GRAD_DTYPE_F32 = 1
