@@ -19,6 +19,9 @@
 #   $(PKGCONFIGDIR)/gradient.pc         pkg-config (Libs.private for static links)
 #   $(DATADIR)/gradient/python/gradient_ctypes.py   Python module (ctypes)
 #   $(DATADIR)/gradient/julia/Gradient.jl           Julia wrapper (ccall)
+#   $(CMAKEDIR)/gradientConfig.cmake, gradientConfigVersion.cmake
+#                                       the CMake package (find_package(gradient CONFIG))
+#   $(DOCDIR)/                          README, CHANGELOG, licences, docs/ (reference manual)
 #
 # The SONAME follows cargo-c: libgradient.so.0.M for versions 0.M.x,
 # libgradient.so.0.0.P for 0.0.P, libgradient.so.M from 1.0. build.rs sets
@@ -41,6 +44,8 @@ LIBDIR ?= $(EXEC_PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR ?= $(PREFIX)/share
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+CMAKEDIR ?= $(LIBDIR)/cmake/gradient
+DOCDIR ?= $(DATADIR)/doc/gradient
 DESTDIR ?=
 
 # cargo's target directory, honoured like cargo does (relative to the source)
@@ -95,10 +100,18 @@ build:
 
 # ${prefix}-relative paths in gradient.pc when they are under PREFIX
 pc_path = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+# PREFIX-relative paths in gradientConfig.cmake (relocatable) when they are under it
+rel_path = $(patsubst $(PREFIX)/%,%,$(1))
+# from CMAKEDIR up to PREFIX: one ".." per directory below PREFIX
+CMAKE_TO_PREFIX = $(if $(filter $(PREFIX)/%,$(CMAKEDIR)),$(subst $(eval) ,/,$(patsubst %,..,$(subst /, ,$(call rel_path,$(CMAKEDIR))))),$(PREFIX))
+# installed as they are in the tree (DOCDIR/README.md, DOCDIR/docs/...), so relative links work
+TOP_DOCS := README.md CHANGELOG.md LICENSE-MIT LICENSE-APACHE
+DOCS_DOCS := $(patsubst $(ROOT)/%,%,$(wildcard $(ROOT)/docs/*.md)) docs/bench.png docs/periodic.png
 
 install: build
 	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
-	    $(DESTDIR)$(DATADIR)/gradient/python $(DESTDIR)$(DATADIR)/gradient/julia
+	    $(DESTDIR)$(DATADIR)/gradient/python $(DESTDIR)$(DATADIR)/gradient/julia \
+	    $(DESTDIR)$(CMAKEDIR) $(DESTDIR)$(DOCDIR)/docs
 	$(INSTALL) -m 644 $(ROOT)/include/gradient.h $(DESTDIR)$(INCLUDEDIR)/gradient.h
 	$(INSTALL) -m 644 $(ROOT)/fortran/gradient.f90 $(DESTDIR)$(INCLUDEDIR)/gradient.f90
 	$(INSTALL) -m 644 $(RELEASE_DIR)/libgradient.a $(DESTDIR)$(LIBDIR)/libgradient.a
@@ -120,6 +133,19 @@ install: build
 	    $(ROOT)/julia/Gradient.jl > $(DESTDIR)$(DATADIR)/gradient/julia/Gradient.jl
 	chmod 644 $(DESTDIR)$(DATADIR)/gradient/python/gradient_ctypes.py \
 	    $(DESTDIR)$(DATADIR)/gradient/julia/Gradient.jl
+	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@SOVERSION@|$(SOVERSION)|g' \
+	    -e 's|@SHLIB@|$(SHLIB)|g' -e 's|@SONAME@|$(SONAME)|g' \
+	    -e 's|@CMAKE_TO_PREFIX@|$(CMAKE_TO_PREFIX)|g' \
+	    -e 's|@LIBDIR_REL@|$(call rel_path,$(LIBDIR))|g' \
+	    -e 's|@INCLUDEDIR_REL@|$(call rel_path,$(INCLUDEDIR))|g' \
+	    -e "s|@LIBS_PRIVATE_CMAKE@|$$(sed -e 's/^ *//' -e 's/ *$$//' -e 's/-l//g' -e 's/  */;/g' $(NATIVE_LIBS))|g" \
+	    $(ROOT)/cmake/gradientConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/gradientConfig.cmake
+	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@MAJOR@|$(MAJOR)|g' -e 's|@MINOR@|$(MINOR)|g' \
+	    -e "s|@SIZEOF_VOID_P@|$$(( $$(getconf LONG_BIT) / 8 ))|g" \
+	    $(ROOT)/cmake/gradientConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/gradientConfigVersion.cmake
+	chmod 644 $(DESTDIR)$(CMAKEDIR)/gradientConfig.cmake $(DESTDIR)$(CMAKEDIR)/gradientConfigVersion.cmake
+	cd $(ROOT) && $(INSTALL) -m 644 $(TOP_DOCS) $(DESTDIR)$(DOCDIR)/ && \
+	    $(INSTALL) -m 644 $(DOCS_DOCS) $(DESTDIR)$(DOCDIR)/docs/
 	@echo "installed gradient $(VERSION) into $(DESTDIR)$(PREFIX)"
 
 uninstall:
@@ -128,9 +154,12 @@ uninstall:
 	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libgradient.so \
 	    $(DESTDIR)$(PKGCONFIGDIR)/gradient.pc \
 	    $(DESTDIR)$(DATADIR)/gradient/python/gradient_ctypes.py \
-	    $(DESTDIR)$(DATADIR)/gradient/julia/Gradient.jl
+	    $(DESTDIR)$(DATADIR)/gradient/julia/Gradient.jl \
+	    $(DESTDIR)$(CMAKEDIR)/gradientConfig.cmake $(DESTDIR)$(CMAKEDIR)/gradientConfigVersion.cmake \
+	    $(addprefix $(DESTDIR)$(DOCDIR)/,$(TOP_DOCS) $(DOCS_DOCS))
 	-rmdir $(DESTDIR)$(DATADIR)/gradient/python $(DESTDIR)$(DATADIR)/gradient/julia \
-	    $(DESTDIR)$(DATADIR)/gradient 2>/dev/null
+	    $(DESTDIR)$(DATADIR)/gradient $(DESTDIR)$(CMAKEDIR) $(DESTDIR)$(LIBDIR)/cmake \
+	    $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 test:
 	$(ROOT)/scripts/test.sh

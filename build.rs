@@ -1,6 +1,10 @@
 //! Generates the C header from src/ffi with cbindgen.
 //!
-//! The header is written to OUT_DIR/gradient.h on every build. The committed
+//! The header is written to OUT_DIR/gradient.h on every build. Its
+//! GRAD_VERSION_MAJOR/MINOR/PATCH macros come from Cargo.toml's version
+//! (CARGO_PKG_VERSION_*), so they cannot go stale, and the `//` comments
+//! cbindgen writes after its C++ guards become `/* */` ones, so that a C89
+//! compiler takes the header. The committed
 //! include/gradient.h is only rewritten when GRADIENT_UPDATE_HEADER=1 is set;
 //! otherwise a stale committed header gives a build warning here and a test
 //! failure in tests/header.rs.
@@ -25,15 +29,19 @@ fn main() {
     set_soname();
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("gradient.h");
-    let config = cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("cbindgen.toml");
+    let mut config =
+        cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("cbindgen.toml");
+    config.after_includes = Some(version_macros());
     let bindings = cbindgen::Builder::new()
         .with_crate(&root)
         .with_config(config)
         .generate()
         .expect("cbindgen could not generate include/gradient.h");
-    bindings.write_to_file(&out);
+    let mut text = Vec::new();
+    bindings.write(&mut text);
+    let fresh = c89_comments(&String::from_utf8(text).expect("cbindgen wrote UTF-8")).into_bytes();
+    fs::write(&out, &fresh).expect("write OUT_DIR/gradient.h");
     let committed = root.join("include/gradient.h");
-    let fresh = fs::read(&out).unwrap();
     if env::var_os("GRADIENT_UPDATE_HEADER").is_some_and(|v| v == "1") {
         fs::write(&committed, &fresh).expect("write include/gradient.h");
     } else if fs::read(&committed).ok().as_deref() != Some(fresh.as_slice()) {
@@ -42,6 +50,42 @@ fn main() {
              `GRADIENT_UPDATE_HEADER=1 cargo build` and commit it"
         );
     }
+}
+
+/// The version macros, from Cargo.toml's version: what a C program can `#if` on.
+fn version_macros() -> String {
+    let part = |name: &str| env::var(name).unwrap_or_else(|_| panic!("{name} is not set"));
+    format!(
+        "\n/*\n * The version of this header, from the library's Cargo.toml: C code can\n \
+         * `#if` on it. grad_version() returns the version of the library loaded at\n \
+         * run time, (GRAD_VERSION_MAJOR << 16) | (GRAD_VERSION_MINOR << 8) |\n \
+         * GRAD_VERSION_PATCH when the two match.\n \
+         */\n\
+         #define GRAD_VERSION_MAJOR {}\n\
+         #define GRAD_VERSION_MINOR {}\n\
+         #define GRAD_VERSION_PATCH {}",
+        part("CARGO_PKG_VERSION_MAJOR"),
+        part("CARGO_PKG_VERSION_MINOR"),
+        part("CARGO_PKG_VERSION_PATCH"),
+    )
+}
+
+/// Rewrites every `// comment` that ends a line (cbindgen's C++ guards:
+/// `#endif // __cplusplus`, `}  // extern "C"`) as `/* comment */`, which
+/// C89 accepts.
+fn c89_comments(header: &str) -> String {
+    let mut out = String::with_capacity(header.len());
+    for line in header.lines() {
+        match line.find("//") {
+            Some(at) if !line.trim_start().starts_with('*') => {
+                let (code, comment) = line.split_at(at);
+                out.push_str(&format!("{code}/* {} */", comment[2..].trim()));
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// cargo-c's version suffix of the SONAME: 0.0.P, 0.M, or M.

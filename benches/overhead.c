@@ -1,6 +1,6 @@
 /*
  * Per-call overhead of the C ABI on tiny arrays, against hand-written C loops
- * computing the same gradients (SPEC A1 formulas, bit-identical results).
+ * computing the same gradients (numpy's formulas (docs/numerics.md), bit-identical results).
  *
  * Build and run from the repository root (scripts/bench.sh does this):
  *

@@ -80,7 +80,7 @@ bool same(const std::vector<std::complex<double>> &got,
 
 void test_f64()
 {
-    // SPEC A5: [1, 2, 4, 7, 11, 16] -> [1, 1.5, 2.5, 3.5, 4.5, 5]
+    // docs/numerics.md, golden values: [1, 2, 4, 7, 11, 16] -> [1, 1.5, 2.5, 3.5, 4.5, 5]
     const std::vector<double> f{1, 2, 4, 7, 11, 16};
     std::vector<double> out(f.size(), -1.0);
     const std::int64_t shape[] = {static_cast<std::int64_t>(f.size())};

@@ -7,7 +7,7 @@
 // grad_complex128 / grad_complex64 (layout-compatible), a small exception-
 // throwing wrapper of the kind a C++ user writes, and concurrent calls from
 // std::thread (the library keeps no global state). Expected values are
-// numpy 2.4.6's (SPEC A5 and numpy.gradient on the same inputs). Ends with
+// numpy 2.4.6's (docs/numerics.md, golden values and numpy.gradient on the same inputs). Ends with
 // "N passed, N failed"; exit status 1 on any failure.
 
 #include <gradient.h>
@@ -130,19 +130,19 @@ grad_spacing coords(const std::vector<double> &x)
 void test_real()
 {
     const std::vector<double> f{1, 2, 4, 7, 11, 16};
-    expect(same_bits(gradient(f, {6})[0], {1.0, 1.5, 2.5, 3.5, 4.5, 5.0}), "f64 unit (SPEC A5)");
+    expect(same_bits(gradient(f, {6})[0], {1.0, 1.5, 2.5, 3.5, 4.5, 5.0}), "f64 unit (docs/numerics.md, golden values)");
     const std::vector<double> x{0., 1., 1.5, 3.5, 4., 6.};
     expect(same_bits(gradient(f, {6}, {coords(x)}, 2)[0],
                      {-1.0, 2.9999999999999996, 3.5, 6.700000000000001, 6.899999999999999,
                       -1.8999999999999968}),
-           "f64 coordinates, edge_order 2 (SPEC A5)");
+           "f64 coordinates, edge_order 2 (docs/numerics.md, golden values)");
 
     const std::vector<double> a{1, 2, 6, 3, 4, 5};
     const std::vector<double> x1{1., 1.5, 3.5};
     const auto g = gradient(a, {2, 3}, {step(2.0), coords(x1)});
     expect(same_bits(g[0], {1, 1, -0.5, 1, 1, -0.5}) &&
                same_bits(g[1], {2, 2, 2, 2, 1.6999999999999993, 0.5}),
-           "2-d, step and coordinates (SPEC A5)");
+           "2-d, step and coordinates (docs/numerics.md, golden values)");
 
     const std::vector<float> f32{3.086571f, 4.92576f, 3.440159f, -2.919539f, -4.1784f, 0.201589f,
                                  2.584053f};
@@ -150,7 +150,7 @@ void test_real()
                                     -12.69759750366211f, 5.201879978179932f,  11.27075481414795f,
                                     4.612339019775391f};
     expect(same_bits(gradient(f32, {7}, {step(0.3)}, 2)[0], want32),
-           "f32 step 0.3, edge_order 2 (SPEC A5)");
+           "f32 step 0.3, edge_order 2 (docs/numerics.md, golden values)");
 }
 
 void test_complex()

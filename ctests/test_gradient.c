@@ -1,5 +1,5 @@
 /*
- * C-side tests of the gradient library's C ABI (SPEC Part B), written the way
+ * C-side tests of the gradient library's C ABI (docs/reference.md), written the way
  * a C program uses the library: only "gradient.h" and the shared library.
  *
  * Build and run by hand after `cargo build` (tests/c_harness.rs does the same
@@ -13,9 +13,9 @@
  * exactly "N passed, N failed" and the exit status is nonzero on any failure.
  * Set GRAD_TEST_VERBOSE=1 to also print the message of every expected error.
  *
- * Expected values are numpy 2.4.6 results (SPEC A5 and more, generated with
+ * Expected values are numpy 2.4.6 results (docs/numerics.md's golden values and more, generated with
  * numpy and written with repr(), so every literal is the exact double) or the
- * SPEC A1 formulas evaluated by a small reference below. Doubles are compared
+ * numpy's formulas (docs/numerics.md) evaluated by a small reference below. Doubles are compared
  * exactly (==), float results as (double)value == the golden double.
  */
 #include "gradient.h"
@@ -390,7 +390,7 @@ static void gather_f64(const double *base, int ndim, const int64_t *shape,
     }
 }
 
-/* Reference: SPEC A1 evaluated literally, one line of n points (f at f[i*fs],
+/* Reference: numpy's formulas (docs/numerics.md) evaluated literally, one line of n points (f at f[i*fs],
  * result at out[i*os]). */
 static void ref_line(const double *f, ptrdiff_t fs, int64_t n, const grad_spacing *sp,
                      int edge_order, double *out, ptrdiff_t os)
@@ -557,7 +557,7 @@ static void test_version_and_status_str(void)
     CHECKF(grad_version() == ((0u << 16) | (1u << 8) | 0u), "grad_version() = 0x%06lx, expected 0x000100",
            (unsigned long)grad_version());
 
-    /* the frozen numeric values (SPEC Part B) */
+    /* the frozen numeric values (docs/reference.md) */
     CHECK(GRAD_STATUS_OK == 0);
     CHECK(GRAD_STATUS_NULL_POINTER == 1);
     CHECK(GRAD_STATUS_INVALID_NDIM == 2);
@@ -579,12 +579,12 @@ static void test_version_and_status_str(void)
     CHECK(GRAD_DTYPE_U8 == 8 && GRAD_DTYPE_U16 == 9 && GRAD_DTYPE_U32 == 10 && GRAD_DTYPE_U64 == 11);
     CHECK(GRAD_MAX_NDIM == 64);
 #ifdef MAX_NDIM
-    CHECKF(0, "gradient.h defines MAX_NDIM: every constant must be GRAD_* (SPEC Part B)");
+    CHECKF(0, "gradient.h defines MAX_NDIM: every constant must be GRAD_* (docs/reference.md)");
 #endif
     CHECK(sizeof(grad_complex128) == 2 * sizeof(double));
     CHECK(sizeof(grad_complex64) == 2 * sizeof(float));
     CHECK(sizeof(((grad_error *)0)->message) == 256);
-    /* SPEC Part B: struct tags as well as typedef names, fields in this order */
+    /* docs/reference.md: struct tags as well as typedef names, fields in this order */
     CHECK(sizeof(struct grad_spacing) == sizeof(grad_spacing));
     CHECK(sizeof(struct grad_error) == sizeof(grad_error));
     CHECK(sizeof(struct grad_options) == sizeof(grad_options));
@@ -620,7 +620,7 @@ static void test_version_and_status_str(void)
 }
 
 /* ------------------------------------------------------------------------ */
-/* SPEC A5 golden vectors, 1-d                                               */
+/* Golden values of docs/numerics.md, 1-d                                               */
 /* ------------------------------------------------------------------------ */
 
 static void test_golden_1d_f64(void)
@@ -886,7 +886,7 @@ static void test_generic_dtypes(void)
     CHECK_OK(gen1(GRAD_DTYPE_C64, c, 6, &s, 1, oc, &e), &e);
     CHECK_C64("C64 x e1", oc, G_C64_X_E1, 6);
 
-    /* SPEC A5: uint8 [5, 4, 3, 2, 1] -> -1 everywhere (no wrap-around) */
+    /* docs/numerics.md, golden values: uint8 [5, 4, 3, 2, 1] -> -1 everywhere (no wrap-around) */
     CHECK_OK(gen1(GRAD_DTYPE_U8, u8_54321, 5, NULL, 1, out, &e), &e);
     CHECK_F64("U8 [5,4,3,2,1]", out, G_U8, 5);
     CHECK_OK(gen1(GRAD_DTYPE_U8, u8_54321, 5, NULL, 2, out, &e), &e);
@@ -1127,7 +1127,7 @@ static void test_2d_layouts(void)
 }
 
 /* ------------------------------------------------------------------------ */
-/* 3-d, many layouts, against the SPEC A1 reference                          */
+/* 3-d, many layouts, against the reference of numpy's formulas                          */
 /* ------------------------------------------------------------------------ */
 
 static double val3(int64_t i0, int64_t i1, int64_t i2)

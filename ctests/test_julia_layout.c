@@ -17,7 +17,7 @@
  *  - the struct layouts Gradient.jl asserts (offsets and sizes).
  *
  * Results must be bit-identical to the same data laid out in C order and
- * differentiated along the mirrored axis, and to numpy's values (SPEC A5).
+ * differentiated along the mirrored axis, and to numpy's values (docs/numerics.md, golden values).
  * Ends with "N passed, N failed"; exit status 1 on any failure.
  *
  * Build: cc -std=c11 test_julia_layout.c $(pkg-config --cflags --libs gradient)
@@ -105,7 +105,7 @@ static void test_layouts(void)
            "ComplexF64/ComplexF32 = grad_complex128/grad_complex64");
 }
 
-/* SPEC A5: Julia's A = [1 2 6; 3 4 5], gradient(A, 2.0, [1.0, 1.5, 3.5]) */
+/* docs/numerics.md, golden values: Julia's A = [1 2 6; 3 4 5], gradient(A, 2.0, [1.0, 1.5, 3.5]) */
 static void test_golden(void)
 {
     const double a[6] = {1, 3, 2, 4, 6, 5}; /* column-major storage of [1 2 6; 3 4 5] */
@@ -139,7 +139,7 @@ static void test_golden(void)
                    &err);
     expect(s == GRAD_STATUS_OK && same_bits(g1, want1, sizeof want1) &&
                same_bits(g2, want2, sizeof want2),
-           "golden 2-d (SPEC A5) through the column-major convention");
+           "golden 2-d (docs/numerics.md, golden values) through the column-major convention");
 }
 
 /* a column-major (4,5,6) array equals the C-order (6,5,4) array differentiated
@@ -342,7 +342,7 @@ static void test_types(void)
     s3 = julia_call(GRAD_DTYPE_F64, im, 2, size, st, 2, dims, 1, &sp, 2, io, ost, NULL, NULL, 0,
                     &err);
     ok = s1 == GRAD_STATUS_OK && s2 == GRAD_STATUS_OK && s3 == GRAD_STATUS_OK;
-    /* step 0.5: numpy's complex division by 2h = 1.0 (Smith's algorithm, SPEC A3)
+    /* step 0.5: numpy's complex division by 2h = 1.0 (Smith's algorithm, docs/numerics.md, working precision)
      * and the real division by 1.0 are both exact, so the parts must agree */
     for (k = 0; ok && k < 2; k++) {
         for (i = 0; i < M * N; i++) {

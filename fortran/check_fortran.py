@@ -7,7 +7,7 @@ The program (fortran/test_gradient.f90) prints each case: dtype, shape and
 data in Fortran order, the differentiated dimensions, spacing, boundaries and
 its outputs, all values as exact bit patterns. This recomputes every case
 with numpy.gradient (periodic axes: numpy on the wrapped array; ghost sides:
-numpy on the whole array, restricted to the owned region, as SPEC.md says)
+numpy on the whole array, restricted to the owned region, as docs/numerics.md says)
 and compares bit for bit. "ok"/"FAIL" lines of the program count too. Ends
 with "N passed, N failed"; exit status 1 on any failure.
 """

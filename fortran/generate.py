@@ -6,7 +6,8 @@
 
 The GRAD_* parameters come from include/gradient.h (itself generated from
 the Rust source by cbindgen), so the module cannot drift from the C header;
-the rest (the bind(C) types and interfaces, which Part B of SPEC.md freezes,
+the rest (the bind(C) types and interfaces, which the stable ABI of
+docs/reference.md freezes,
 and the array procedures for ranks 1..MAX_RANK of four types) is templated
 here. scripts/test-packaging.sh runs --check.
 """
@@ -33,14 +34,29 @@ RAW_ARGS = ("f, ndim, shape, strides, naxes, axes, nspacing, spacing, &\n"
 
 
 def constants():
-    """[(comment lines, name, value)] for every #define GRAD_* in the header."""
+    """[(comment lines, name, value)] for every #define GRAD_* in the header,
+    each with the text of the /* */ (or /** */) comment just above it."""
     out = []
     comment = []
+    block = None
     with open(HEADER) as fh:
         for line in fh:
             line = line.strip()
-            if line.startswith("//"):
-                comment.append(line[2:].strip())
+            if block is not None:
+                if line.endswith("*/"):
+                    text = line[:-2].strip().lstrip("*").strip()
+                    if text:
+                        block.append(text)
+                    comment, block = block, None
+                else:
+                    block.append(line.lstrip("*").strip())
+                continue
+            if line.startswith("/*"):
+                text = line[2:].lstrip("*").strip()
+                if text.endswith("*/"):
+                    comment = [text[:-2].strip()]
+                else:
+                    block = [text] if text else []
                 continue
             m = re.match(r"#define\s+(GRAD_[A-Z0-9_]+)\s+(-?\d+)\s*$", line)
             if m:
@@ -94,18 +110,60 @@ def ones(n):
     return ",".join(["1"] * n)
 
 
+def idx(rank, d=None, k=None, first=False):
+    """An element reference: 1 in every dimension, 2 in dimension d, k in the
+    component dimension (first or last) if given."""
+    items = ["2" if i == d else "1" for i in range(1, rank + 1)]
+    if k is not None:
+        items = [k] + items if first else items + [k]
+    return ",".join(items)
+
+
 def wrapper(suffix, ftype, dtype, rank):
     name = "gradient_%s_%dd" % (suffix, rank)
     xs = ", ".join("x%d" % d for d in range(1, rank + 1))
+    fstr = "\n".join(
+        "      if (size(f, %d) > 1) fstr(%d) = addr_diff(fp, c_loc(f(%s)))" % (d, d, idx(rank, d))
+        for d in range(1, rank + 1))
     if rank == 1:
         grads_decl = "grads(:)"
-        gshape = ("    gshape(1) = size(grads, kind=c_int64_t)\n"
-                  "    gshape(2) = 1")
-        gloc = "grads(1)"
+        gcode = """\
+    gshape(1) = size(grads, kind=c_int64_t)
+    gshape(2) = 1
+    ! one component: the layouts coincide
+    if (present(component_first)) cdim = 2
+    allocate(gp(1))
+    gp = c_null_ptr
+    if (size(grads) > 0) then
+      gp(1) = c_loc(grads(1))
+      if (size(grads) > 1) gstr(1) = addr_diff(gp(1), c_loc(grads(2)))
+    end if"""
     else:
         grads_decl = "grads(%s)" % colons(rank + 1)
-        gshape = "    gshape = shape(grads, kind=c_int64_t)"
-        gloc = "grads(%s,k)" % ones(rank)
+        gdims = "\n".join(
+            "        if (size(grads, %d) > 1) gstr(%d) = addr_diff(g0, c_loc(grads(%s)))"
+            % (d, d, ",".join("2" if i == d else "1" for i in range(1, rank + 2)))
+            for d in range(1, rank + 2))
+        gcode = """\
+    gshape = shape(grads, kind=c_int64_t)
+    cdim = {rank1}
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
+    gp = c_null_ptr
+    if (size(grads) > 0) then
+      g0 = c_loc(grads({ones1}))
+{gdims}
+      do k = 1, size(gp)
+        if (cdim == 1) then
+          gp(k) = c_loc(grads({kfirst}))
+        else
+          gp(k) = c_loc(grads({klast}))
+        end if
+      end do
+    end if""".format(rank1=rank + 1, ones1=ones(rank + 1), gdims=gdims,
+                     kfirst=idx(rank, k="k", first=True), klast=idx(rank, k="k"))
     xcode = "\n".join(
         """\
     if (present(x{d})) then
@@ -113,12 +171,12 @@ def wrapper(suffix, ftype, dtype, rank):
       if (size(x{d}) > 0) xp({d}) = c_loc(x{d}(1))
     end if""".format(d=d) for d in range(1, rank + 1))
     head = wrap("subroutine %s(f, grads, dx, steps, %s, axes, edge_order, boundaries, periods, "
-                "threads, status, errmsg)" % (name, xs), "  ")
+                "threads, accuracy, component_first, status, errmsg)" % (name, xs), "  ")
     head = "  " + head.lstrip()
     return """\
 {head}
-    {ftype}, intent(in), target, contiguous :: f({fcolons})
-    {ftype}, intent(inout), target, contiguous :: {grads_decl}
+    {ftype}, intent(in), target :: f({fcolons})
+    {ftype}, intent(inout), target :: {grads_decl}
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: {xs_decl}
@@ -127,32 +185,36 @@ def wrapper(suffix, ftype, dtype, rank):
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    integer, intent(in), optional :: accuracy
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp({rank})
+    type(c_ptr) :: fp, g0, xp({rank})
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen({rank}), gshape({rank1})
-    integer :: k
+    integer(c_int64_t) :: xlen({rank}), gshape({rank1}), fstr({rank}), gstr({rank1})
+    integer :: {kdecl}cdim
+    {ftype} :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f({fones}))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = {rank1}
+    if (size(f) > 0) then
+      fp = c_loc(f({fones}))
+{fstr}
+    end if
     xp = c_null_ptr
     xlen = -1
 {xcode}
-{gshape}
-    allocate(gp(gshape({rank1})))
-    gp = c_null_ptr
-    if (size(grads) > 0) then
-      do k = 1, size(gp)
-        gp(k) = c_loc({gloc})
-      end do
-    end if
-    call grad_core({dtype}, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+{gcode}
+    call grad_core({dtype}, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, accuracy, &
+        status, errmsg)
   end subroutine {name}
 """.format(head=head, ftype=ftype, fcolons=colons(rank), grads_decl=grads_decl,
            xs_decl=", ".join("x%d(:)" % d for d in range(1, rank + 1)), rank=rank,
-           rank1=rank + 1, fones=ones(rank), xcode=xcode, gshape=gshape, gloc=gloc,
-           dtype=dtype, name=name)
+           rank1=rank + 1, fones=ones(rank), xcode=xcode, gcode=gcode, fstr=fstr,
+           dtype=dtype, name=name, kdecl="" if rank == 1 else "k, ")
 
 
 def module():
@@ -186,20 +248,25 @@ def module():
 !
 !     call gradient_f64(f, grads [, dx] [, steps] [, x1, x2, ...] [, axes]
 !                       [, edge_order] [, boundaries] [, periods] [, threads]
-!                       [, status] [, errmsg])
+!                       [, accuracy] [, component_first] [, status] [, errmsg])
 !
 !   and gradient_f32, gradient_c128 (complex(c_double_complex)),
-!   gradient_c64 (complex(c_float_complex)). f is any contiguous or
-!   non-contiguous array (the compiler copies sections that are not
-!   contiguous). grads has one more dimension than f: grads(..., k) is the
-!   derivative along dimension axes(k) (default: every dimension in order);
-!   for rank-1 f, grads is rank 1. Its other extents are f's, minus one per
-!   GRAD_BOUNDARY_GHOST side. Spacing, per Fortran dimension d: coordinates
+!   gradient_c64 (complex(c_float_complex)). f and grads may be arrays or
+!   array sections of any strides, reversed ones included (u(0:nx+1, :, :),
+!   g(:, 1:n:2, :)): they are passed with their real strides, never copied.
+!   grads has one more dimension than f: grads(..., k) is the derivative
+!   along dimension axes(k) (default: every dimension in order), or, with
+!   component_first=.true., grads(k, ...) (the interleaved layout
+!   g(3, nx, ny, nz)); for rank-1 f, grads is rank 1. Its other extents are
+!   f's, minus the halo width per GRAD_BOUNDARY_GHOST side (1, or accuracy/2). Coordinates xd are
+!   contiguous (a non-contiguous section of them is copied by the compiler). Spacing, per Fortran dimension d: coordinates
 !   xd(:) (size(f, d) values) if present, else steps(d) if present, else dx
 !   if present, else 1. edge_order is 1 (default) or 2. boundaries(2, rank)
 !   holds GRAD_BOUNDARY_* codes for the low and high end of each dimension;
 !   periods(rank) the period of each periodic dimension with coordinates;
-!   threads how many threads the library may use. Without status, a failure
+!   threads how many threads the library may use; accuracy the order of the
+!   interior stencil: 2 (numpy's, the default), 4, 6 or 8, with edge_order 1
+!   to accuracy (see docs/accuracy.md). Without status, a failure
 !   prints the library's message and stops the program (error stop); with
 !   status (and errmsg) it returns GRAD_STATUS_* (0 = success) and the
 !   message, and grads is left untouched.
@@ -210,7 +277,7 @@ def module():
 module gradient
   use, intrinsic :: iso_c_binding, only: c_int32_t, c_int64_t, c_double, c_float, &
       c_double_complex, c_float_complex, c_char, c_ptr, c_null_ptr, c_null_char, &
-      c_loc, c_f_pointer, c_associated, c_sizeof
+      c_loc, c_f_pointer, c_associated, c_sizeof, c_size_t, c_intptr_t
   use, intrinsic :: iso_fortran_env, only: error_unit
   implicit none
   private
@@ -246,6 +313,8 @@ module gradient
     integer(c_int32_t) :: threads = 0               !< <= 1: the calling thread only
     type(c_ptr) :: boundaries = c_null_ptr          !< NULL, or 2*naxes GRAD_BOUNDARY_* codes
     type(c_ptr) :: periods = c_null_ptr             !< NULL, or naxes periods
+    integer(c_int32_t) :: accuracy = 0              !< since 0.2: 0 or 2 (numpy), 4, 6 or 8
+    integer(c_int32_t) :: reserved = 0              !< since 0.2: must be 0
   end type grad_options
 
   !> Layout-compatible with complex(c_float_complex).
@@ -376,13 +445,15 @@ contains
 
   !> The shared body of every array procedure: column-major extents and
   !> strides, per-dimension spacing and boundaries, one grad_gradient call.
-  subroutine grad_core(dtype, fp, fshape, gp, gshape, xp, xlen, dx, steps, axes, &
-      edge_order, boundaries, periods, threads, status, errmsg)
+  subroutine grad_core(dtype, esize, fp, fshape, fstr, gp, gshape, gstr, cdim, xp, xlen, dx, &
+      steps, axes, edge_order, boundaries, periods, threads, accuracy, status, errmsg)
     integer(c_int32_t), intent(in) :: dtype
+    integer(c_size_t), intent(in) :: esize
     type(c_ptr), intent(in) :: fp
-    integer(c_int64_t), intent(in) :: fshape(:)
+    integer(c_int64_t), intent(in) :: fshape(:), fstr(:)
     type(c_ptr), intent(in) :: gp(:)
-    integer(c_int64_t), intent(in) :: gshape(:)
+    integer(c_int64_t), intent(in) :: gshape(:), gstr(:)
+    integer, intent(in) :: cdim
     type(c_ptr), intent(in) :: xp(:)
     integer(c_int64_t), intent(in) :: xlen(:)
     real(c_double), intent(in), optional :: dx
@@ -392,11 +463,12 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    integer, intent(in), optional :: accuracy
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
 
     integer(c_int64_t), target :: shape_c(size(fshape)), strides_c(size(fshape))
-    integer(c_int64_t) :: oshape(size(fshape))
+    integer(c_int64_t) :: oshape(size(fshape)), gsp(size(fshape)), gspst(size(fshape)), es
     integer(c_int32_t), allocatable, target :: axes_c(:), codes(:)
     integer(c_int64_t), allocatable, target :: out_strides(:)
     real(c_double), allocatable, target :: period_c(:)
@@ -405,7 +477,7 @@ contains
     type(grad_options), target :: options
     type(grad_error), target :: err
     type(c_ptr) :: f, options_p
-    integer :: rank, naxes, k, d, i, eo, nspacing
+    integer :: rank, naxes, k, d, i, eo, nspacing, halo
     integer(c_int32_t) :: st
 
     if (present(errmsg)) errmsg = ""
@@ -458,7 +530,10 @@ contains
       end if
     end if
 
-    ! the outputs' extents: f's minus one per ghost side of a differentiated dimension
+    ! the outputs' extents: f's minus the halo width (1, or accuracy / 2 at
+    ! accuracy 4, 6 or 8) per ghost side of a differentiated dimension
+    halo = 1
+    if (present(accuracy)) halo = max(1, accuracy / 2)
     oshape = fshape
     allocate(codes(2 * naxes))
     codes = GRAD_BOUNDARY_ONE_SIDED
@@ -473,33 +548,56 @@ contains
       do k = 1, naxes
         if (axes_c(k) + 1 /= d) cycle
         do i = 2 * k - 1, 2 * k
-          if (codes(i) == GRAD_BOUNDARY_GHOST) oshape(d) = oshape(d) - 1
+          if (codes(i) == GRAD_BOUNDARY_GHOST) oshape(d) = oshape(d) - halo
         end do
       end do
       oshape(d) = max(oshape(d), 0_c_int64_t)
     end do
+    ! grads: the spatial extents and strides, the component dimension apart
+    if (cdim == 1) then
+      gsp = gshape(2:rank + 1)
+      gspst = gstr(2:rank + 1)
+    else
+      gsp = gshape(1:rank)
+      gspst = gstr(1:rank)
+    end if
     if (size(gshape) /= rank + 1 .or. size(gp) /= naxes .or. &
-        any(gshape(1:rank) /= oshape) .or. gshape(rank + 1) /= naxes) then
-      call fail(GRAD_STATUS_INVALID_SHAPE, "grads has shape " // shape_text(gshape) // &
-          ", the outputs need " // shape_text([oshape, int(naxes, c_int64_t)]) // &
-          " (f's extents minus ghost sides, then one slice per differentiated dimension)", &
-          status, errmsg)
+        any(gsp /= oshape) .or. gshape(cdim) /= naxes) then
+      if (cdim /= 1 .and. rank > 1 .and. size(gshape) == rank + 1) then
+        if (gshape(1) == naxes .and. all(gshape(2:rank + 1) == oshape)) then
+          call fail(GRAD_STATUS_INVALID_SHAPE, "grads has shape " // shape_text(gshape) // &
+              ": for the component-first layout pass component_first=.true.", status, errmsg)
+          return
+        end if
+      end if
+      if (cdim == 1) then
+        call fail(GRAD_STATUS_INVALID_SHAPE, "grads has shape " // shape_text(gshape) // &
+            ", the outputs need " // shape_text([int(naxes, c_int64_t), oshape]) // &
+            " (component_first: one slice per differentiated dimension, then f's extents minus " // &
+            "ghost sides)", status, errmsg)
+      else
+        call fail(GRAD_STATUS_INVALID_SHAPE, "grads has shape " // shape_text(gshape) // &
+            ", the outputs need " // shape_text([oshape, int(naxes, c_int64_t)]) // &
+            " (f's extents minus ghost sides, then one slice per differentiated dimension)", &
+            status, errmsg)
+      end if
       return
     end if
 
-    ! column-major: C axis k is Fortran dimension k+1, strides (1, n1, n1*n2, ...)
+    ! the arrays' own strides (sections are passed as they are, not copied),
+    ! from bytes to elements: C axis k is Fortran dimension k+1
+    es = int(esize, c_int64_t)
+    if (any(mod(fstr, es) /= 0) .or. any(mod(gstr, es) /= 0)) then
+      call fail(GRAD_STATUS_INVALID_STRIDES, "f or grads is a section whose stride is not a " // &
+          "whole number of elements (a component of an array of derived type?)", status, errmsg)
+      return
+    end if
     shape_c = fshape
-    strides_c(1) = 1
-    do d = 2, rank
-      strides_c(d) = strides_c(d - 1) * fshape(d - 1)
-    end do
+    strides_c = fstr / es
     allocate(out_strides(rank * naxes), out(naxes))
     do k = 1, naxes
       i = (k - 1) * rank
-      out_strides(i + 1) = 1
-      do d = 2, rank
-        out_strides(i + d) = out_strides(i + d - 1) * oshape(d - 1)
-      end do
+      out_strides(i + 1:i + rank) = gspst / es
       out(k) = gp(k)
       if (.not. c_associated(out(k))) out(k) = c_loc(zero_size(2 + k))
     end do
@@ -529,9 +627,11 @@ contains
     end do
 
     options_p = c_null_ptr
-    if (present(boundaries) .or. present(periods) .or. present(threads)) then
+    if (present(boundaries) .or. present(periods) .or. present(threads) .or. &
+        present(accuracy)) then
       options%size = int(c_sizeof(options), c_int32_t)
       if (present(threads)) options%threads = int(threads, c_int32_t)
+      if (present(accuracy)) options%accuracy = int(accuracy, c_int32_t)
       if (present(boundaries)) options%boundaries = c_loc(codes)
       if (present(periods)) then
         allocate(period_c(naxes))
@@ -552,6 +652,13 @@ contains
       call fail(int(st), gradient_error_message(err), status, errmsg)
     end if
   end subroutine grad_core
+
+  !> The distance in bytes from a to b.
+  function addr_diff(a, b) result(d)
+    type(c_ptr), intent(in) :: a, b
+    integer(c_int64_t) :: d
+    d = int(transfer(b, 0_c_intptr_t) - transfer(a, 0_c_intptr_t), c_int64_t)
+  end function addr_diff
 
   pure function itoa(i) result(text)
     integer, intent(in) :: i

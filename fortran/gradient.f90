@@ -25,20 +25,25 @@
 !
 !     call gradient_f64(f, grads [, dx] [, steps] [, x1, x2, ...] [, axes]
 !                       [, edge_order] [, boundaries] [, periods] [, threads]
-!                       [, status] [, errmsg])
+!                       [, accuracy] [, component_first] [, status] [, errmsg])
 !
 !   and gradient_f32, gradient_c128 (complex(c_double_complex)),
-!   gradient_c64 (complex(c_float_complex)). f is any contiguous or
-!   non-contiguous array (the compiler copies sections that are not
-!   contiguous). grads has one more dimension than f: grads(..., k) is the
-!   derivative along dimension axes(k) (default: every dimension in order);
-!   for rank-1 f, grads is rank 1. Its other extents are f's, minus one per
-!   GRAD_BOUNDARY_GHOST side. Spacing, per Fortran dimension d: coordinates
+!   gradient_c64 (complex(c_float_complex)). f and grads may be arrays or
+!   array sections of any strides, reversed ones included (u(0:nx+1, :, :),
+!   g(:, 1:n:2, :)): they are passed with their real strides, never copied.
+!   grads has one more dimension than f: grads(..., k) is the derivative
+!   along dimension axes(k) (default: every dimension in order), or, with
+!   component_first=.true., grads(k, ...) (the interleaved layout
+!   g(3, nx, ny, nz)); for rank-1 f, grads is rank 1. Its other extents are
+!   f's, minus the halo width per GRAD_BOUNDARY_GHOST side (1, or accuracy/2). Coordinates xd are
+!   contiguous (a non-contiguous section of them is copied by the compiler). Spacing, per Fortran dimension d: coordinates
 !   xd(:) (size(f, d) values) if present, else steps(d) if present, else dx
 !   if present, else 1. edge_order is 1 (default) or 2. boundaries(2, rank)
 !   holds GRAD_BOUNDARY_* codes for the low and high end of each dimension;
 !   periods(rank) the period of each periodic dimension with coordinates;
-!   threads how many threads the library may use. Without status, a failure
+!   threads how many threads the library may use; accuracy the order of the
+!   interior stencil: 2 (numpy's, the default), 4, 6 or 8, with edge_order 1
+!   to accuracy (see docs/accuracy.md). Without status, a failure
 !   prints the library's message and stops the program (error stop); with
 !   status (and errmsg) it returns GRAD_STATUS_* (0 = success) and the
 !   message, and grads is left untouched.
@@ -49,12 +54,19 @@
 module gradient
   use, intrinsic :: iso_c_binding, only: c_int32_t, c_int64_t, c_double, c_float, &
       c_double_complex, c_float_complex, c_char, c_ptr, c_null_ptr, c_null_char, &
-      c_loc, c_f_pointer, c_associated, c_sizeof
+      c_loc, c_f_pointer, c_associated, c_sizeof, c_size_t, c_intptr_t
   use, intrinsic :: iso_fortran_env, only: error_unit
   implicit none
   private
 
   ! ---- GRAD_* constants of include/gradient.h
+  !> The version of this header, from the library's Cargo.toml: C code can
+  !> `#if` on it. grad_version() returns the version of the library loaded at
+  !> run time, (GRAD_VERSION_MAJOR << 16) | (GRAD_VERSION_MINOR << 8) |
+  !> GRAD_VERSION_PATCH when the two match.
+  integer(c_int32_t), parameter, public :: GRAD_VERSION_MAJOR = 0
+  integer(c_int32_t), parameter, public :: GRAD_VERSION_MINOR = 1
+  integer(c_int32_t), parameter, public :: GRAD_VERSION_PATCH = 0
   !> The most dimensions an array may have.
   integer(c_int32_t), parameter, public :: GRAD_MAX_NDIM = 64
   !> The most threads `grad_options.threads` may ask for.
@@ -63,13 +75,21 @@ module gradient
   integer(c_int32_t), parameter, public :: GRAD_SPACING_UNIT = 0
   !> A uniform step in `delta`.
   integer(c_int32_t), parameter, public :: GRAD_SPACING_UNIFORM = 1
-  !> `coords_len` coordinates in `coords`.
+  !> `coords_len` coordinates in `coords`; evenly spaced coordinates are
+  !> reduced to a step, as numpy does.
   integer(c_int32_t), parameter, public :: GRAD_SPACING_COORDINATES = 2
+  !> Coordinates as GRAD_SPACING_COORDINATES, never reduced to a step: the
+  !> non-uniform formulas at every point. Pass it for every block of a
+  !> decomposed axis whose whole is not evenly spaced, so that each block
+  !> decides as the whole does.
+  integer(c_int32_t), parameter, public :: GRAD_SPACING_NONUNIFORM = 3
   !> numpy's one-sided edge formulas.
   integer(c_int32_t), parameter, public :: GRAD_BOUNDARY_ONE_SIDED = 0
   !> Periodic: the axis wraps around (both sides).
   integer(c_int32_t), parameter, public :: GRAD_BOUNDARY_PERIODIC = 1
-  !> The input holds one extra halo point on that side.
+  !> The input holds extra halo points on that side: 1, or accuracy / 2 with
+  !> accuracy 4, 6 or 8. Every output is that many points shorter along the
+  !> axis.
   integer(c_int32_t), parameter, public :: GRAD_BOUNDARY_GHOST = 2
   !> double data, double outputs.
   integer(c_int32_t), parameter, public :: GRAD_DTYPE_F64 = 0
@@ -110,9 +130,9 @@ module gradient
   integer(c_int32_t), parameter, public :: GRAD_STATUS_INVALID_AXIS = 5
   !> Wrong count, unknown kind, bad step or bad coordinates.
   integer(c_int32_t), parameter, public :: GRAD_STATUS_INVALID_SPACING = 6
-  !> edge_order is not 1 or 2.
+  !> edge_order is not 1 or 2 (1 to accuracy with accuracy 4, 6 or 8).
   integer(c_int32_t), parameter, public :: GRAD_STATUS_INVALID_EDGE_ORDER = 7
-  !> shape[axis] < edge_order + 1.
+  !> shape[axis] < edge_order + 1 (accuracy + 1 with accuracy 4, 6 or 8).
   integer(c_int32_t), parameter, public :: GRAD_STATUS_SHAPE_TOO_SMALL = 8
   !> A data pointer is not aligned to its element type.
   integer(c_int32_t), parameter, public :: GRAD_STATUS_MISALIGNED = 9
@@ -120,7 +140,8 @@ module gradient
   integer(c_int32_t), parameter, public :: GRAD_STATUS_OVERLAP = 10
   !> An unknown dtype code.
   integer(c_int32_t), parameter, public :: GRAD_STATUS_INVALID_DTYPE = 11
-  !> A bad options struct (size, boundary codes, periods, threads).
+  !> A bad options struct (size, unknown nonzero tail, boundary codes,
+  !> periods, threads, accuracy, reserved).
   integer(c_int32_t), parameter, public :: GRAD_STATUS_INVALID_OPTIONS = 12
   !> A bug: a panic was caught at the boundary.
   integer(c_int32_t), parameter, public :: GRAD_STATUS_INTERNAL = 99
@@ -149,6 +170,8 @@ module gradient
     integer(c_int32_t) :: threads = 0               !< <= 1: the calling thread only
     type(c_ptr) :: boundaries = c_null_ptr          !< NULL, or 2*naxes GRAD_BOUNDARY_* codes
     type(c_ptr) :: periods = c_null_ptr             !< NULL, or naxes periods
+    integer(c_int32_t) :: accuracy = 0              !< since 0.2: 0 or 2 (numpy), 4, 6 or 8
+    integer(c_int32_t) :: reserved = 0              !< since 0.2: must be 0
   end type grad_options
 
   !> Layout-compatible with complex(c_float_complex).
@@ -352,13 +375,15 @@ contains
 
   !> The shared body of every array procedure: column-major extents and
   !> strides, per-dimension spacing and boundaries, one grad_gradient call.
-  subroutine grad_core(dtype, fp, fshape, gp, gshape, xp, xlen, dx, steps, axes, &
-      edge_order, boundaries, periods, threads, status, errmsg)
+  subroutine grad_core(dtype, esize, fp, fshape, fstr, gp, gshape, gstr, cdim, xp, xlen, dx, &
+      steps, axes, edge_order, boundaries, periods, threads, accuracy, status, errmsg)
     integer(c_int32_t), intent(in) :: dtype
+    integer(c_size_t), intent(in) :: esize
     type(c_ptr), intent(in) :: fp
-    integer(c_int64_t), intent(in) :: fshape(:)
+    integer(c_int64_t), intent(in) :: fshape(:), fstr(:)
     type(c_ptr), intent(in) :: gp(:)
-    integer(c_int64_t), intent(in) :: gshape(:)
+    integer(c_int64_t), intent(in) :: gshape(:), gstr(:)
+    integer, intent(in) :: cdim
     type(c_ptr), intent(in) :: xp(:)
     integer(c_int64_t), intent(in) :: xlen(:)
     real(c_double), intent(in), optional :: dx
@@ -368,11 +393,12 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    integer, intent(in), optional :: accuracy
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
 
     integer(c_int64_t), target :: shape_c(size(fshape)), strides_c(size(fshape))
-    integer(c_int64_t) :: oshape(size(fshape))
+    integer(c_int64_t) :: oshape(size(fshape)), gsp(size(fshape)), gspst(size(fshape)), es
     integer(c_int32_t), allocatable, target :: axes_c(:), codes(:)
     integer(c_int64_t), allocatable, target :: out_strides(:)
     real(c_double), allocatable, target :: period_c(:)
@@ -381,7 +407,7 @@ contains
     type(grad_options), target :: options
     type(grad_error), target :: err
     type(c_ptr) :: f, options_p
-    integer :: rank, naxes, k, d, i, eo, nspacing
+    integer :: rank, naxes, k, d, i, eo, nspacing, halo
     integer(c_int32_t) :: st
 
     if (present(errmsg)) errmsg = ""
@@ -434,7 +460,10 @@ contains
       end if
     end if
 
-    ! the outputs' extents: f's minus one per ghost side of a differentiated dimension
+    ! the outputs' extents: f's minus the halo width (1, or accuracy / 2 at
+    ! accuracy 4, 6 or 8) per ghost side of a differentiated dimension
+    halo = 1
+    if (present(accuracy)) halo = max(1, accuracy / 2)
     oshape = fshape
     allocate(codes(2 * naxes))
     codes = GRAD_BOUNDARY_ONE_SIDED
@@ -449,33 +478,56 @@ contains
       do k = 1, naxes
         if (axes_c(k) + 1 /= d) cycle
         do i = 2 * k - 1, 2 * k
-          if (codes(i) == GRAD_BOUNDARY_GHOST) oshape(d) = oshape(d) - 1
+          if (codes(i) == GRAD_BOUNDARY_GHOST) oshape(d) = oshape(d) - halo
         end do
       end do
       oshape(d) = max(oshape(d), 0_c_int64_t)
     end do
+    ! grads: the spatial extents and strides, the component dimension apart
+    if (cdim == 1) then
+      gsp = gshape(2:rank + 1)
+      gspst = gstr(2:rank + 1)
+    else
+      gsp = gshape(1:rank)
+      gspst = gstr(1:rank)
+    end if
     if (size(gshape) /= rank + 1 .or. size(gp) /= naxes .or. &
-        any(gshape(1:rank) /= oshape) .or. gshape(rank + 1) /= naxes) then
-      call fail(GRAD_STATUS_INVALID_SHAPE, "grads has shape " // shape_text(gshape) // &
-          ", the outputs need " // shape_text([oshape, int(naxes, c_int64_t)]) // &
-          " (f's extents minus ghost sides, then one slice per differentiated dimension)", &
-          status, errmsg)
+        any(gsp /= oshape) .or. gshape(cdim) /= naxes) then
+      if (cdim /= 1 .and. rank > 1 .and. size(gshape) == rank + 1) then
+        if (gshape(1) == naxes .and. all(gshape(2:rank + 1) == oshape)) then
+          call fail(GRAD_STATUS_INVALID_SHAPE, "grads has shape " // shape_text(gshape) // &
+              ": for the component-first layout pass component_first=.true.", status, errmsg)
+          return
+        end if
+      end if
+      if (cdim == 1) then
+        call fail(GRAD_STATUS_INVALID_SHAPE, "grads has shape " // shape_text(gshape) // &
+            ", the outputs need " // shape_text([int(naxes, c_int64_t), oshape]) // &
+            " (component_first: one slice per differentiated dimension, then f's extents minus " // &
+            "ghost sides)", status, errmsg)
+      else
+        call fail(GRAD_STATUS_INVALID_SHAPE, "grads has shape " // shape_text(gshape) // &
+            ", the outputs need " // shape_text([oshape, int(naxes, c_int64_t)]) // &
+            " (f's extents minus ghost sides, then one slice per differentiated dimension)", &
+            status, errmsg)
+      end if
       return
     end if
 
-    ! column-major: C axis k is Fortran dimension k+1, strides (1, n1, n1*n2, ...)
+    ! the arrays' own strides (sections are passed as they are, not copied),
+    ! from bytes to elements: C axis k is Fortran dimension k+1
+    es = int(esize, c_int64_t)
+    if (any(mod(fstr, es) /= 0) .or. any(mod(gstr, es) /= 0)) then
+      call fail(GRAD_STATUS_INVALID_STRIDES, "f or grads is a section whose stride is not a " // &
+          "whole number of elements (a component of an array of derived type?)", status, errmsg)
+      return
+    end if
     shape_c = fshape
-    strides_c(1) = 1
-    do d = 2, rank
-      strides_c(d) = strides_c(d - 1) * fshape(d - 1)
-    end do
+    strides_c = fstr / es
     allocate(out_strides(rank * naxes), out(naxes))
     do k = 1, naxes
       i = (k - 1) * rank
-      out_strides(i + 1) = 1
-      do d = 2, rank
-        out_strides(i + d) = out_strides(i + d - 1) * oshape(d - 1)
-      end do
+      out_strides(i + 1:i + rank) = gspst / es
       out(k) = gp(k)
       if (.not. c_associated(out(k))) out(k) = c_loc(zero_size(2 + k))
     end do
@@ -505,9 +557,11 @@ contains
     end do
 
     options_p = c_null_ptr
-    if (present(boundaries) .or. present(periods) .or. present(threads)) then
+    if (present(boundaries) .or. present(periods) .or. present(threads) .or. &
+        present(accuracy)) then
       options%size = int(c_sizeof(options), c_int32_t)
       if (present(threads)) options%threads = int(threads, c_int32_t)
+      if (present(accuracy)) options%accuracy = int(accuracy, c_int32_t)
       if (present(boundaries)) options%boundaries = c_loc(codes)
       if (present(periods)) then
         allocate(period_c(naxes))
@@ -528,6 +582,13 @@ contains
       call fail(int(st), gradient_error_message(err), status, errmsg)
     end if
   end subroutine grad_core
+
+  !> The distance in bytes from a to b.
+  function addr_diff(a, b) result(d)
+    type(c_ptr), intent(in) :: a, b
+    integer(c_int64_t) :: d
+    d = int(transfer(b, 0_c_intptr_t) - transfer(a, 0_c_intptr_t), c_int64_t)
+  end function addr_diff
 
   pure function itoa(i) result(text)
     integer, intent(in) :: i
@@ -552,9 +613,9 @@ contains
   end function shape_text
 
   subroutine gradient_f64_1d(f, grads, dx, steps, x1, axes, edge_order, boundaries, periods, &
-      threads, status, errmsg)
-    real(c_double), intent(in), target, contiguous :: f(:)
-    real(c_double), intent(inout), target, contiguous :: grads(:)
+      threads, accuracy, component_first, status, errmsg)
+    real(c_double), intent(in), target :: f(:)
+    real(c_double), intent(inout), target :: grads(:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:)
@@ -563,14 +624,24 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    integer, intent(in), optional :: accuracy
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(1)
+    type(c_ptr) :: fp, g0, xp(1)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(1), gshape(2)
-    integer :: k
+    integer(c_int64_t) :: xlen(1), gshape(2), fstr(1), gstr(2)
+    integer :: cdim
+    real(c_double) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 2
+    if (size(f) > 0) then
+      fp = c_loc(f(1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -579,21 +650,23 @@ contains
     end if
     gshape(1) = size(grads, kind=c_int64_t)
     gshape(2) = 1
-    allocate(gp(gshape(2)))
+    ! one component: the layouts coincide
+    if (present(component_first)) cdim = 2
+    allocate(gp(1))
     gp = c_null_ptr
     if (size(grads) > 0) then
-      do k = 1, size(gp)
-        gp(k) = c_loc(grads(1))
-      end do
+      gp(1) = c_loc(grads(1))
+      if (size(grads) > 1) gstr(1) = addr_diff(gp(1), c_loc(grads(2)))
     end if
-    call grad_core(GRAD_DTYPE_F64, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_F64, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, accuracy, &
+        status, errmsg)
   end subroutine gradient_f64_1d
 
   subroutine gradient_f64_2d(f, grads, dx, steps, x1, x2, axes, edge_order, boundaries, periods, &
-      threads, status, errmsg)
-    real(c_double), intent(in), target, contiguous :: f(:,:)
-    real(c_double), intent(inout), target, contiguous :: grads(:,:,:)
+      threads, accuracy, component_first, status, errmsg)
+    real(c_double), intent(in), target :: f(:,:)
+    real(c_double), intent(inout), target :: grads(:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:)
@@ -602,14 +675,25 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    integer, intent(in), optional :: accuracy
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(2)
+    type(c_ptr) :: fp, g0, xp(2)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(2), gshape(3)
-    integer :: k
+    integer(c_int64_t) :: xlen(2), gshape(3), fstr(2), gstr(3)
+    integer :: k, cdim
+    real(c_double) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 3
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -621,21 +705,34 @@ contains
       if (size(x2) > 0) xp(2) = c_loc(x2(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(3)))
+    cdim = 3
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_F64, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_F64, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, accuracy, &
+        status, errmsg)
   end subroutine gradient_f64_2d
 
   subroutine gradient_f64_3d(f, grads, dx, steps, x1, x2, x3, axes, edge_order, boundaries, &
-      periods, threads, status, errmsg)
-    real(c_double), intent(in), target, contiguous :: f(:,:,:)
-    real(c_double), intent(inout), target, contiguous :: grads(:,:,:,:)
+      periods, threads, accuracy, component_first, status, errmsg)
+    real(c_double), intent(in), target :: f(:,:,:)
+    real(c_double), intent(inout), target :: grads(:,:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:), x3(:)
@@ -644,14 +741,26 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    integer, intent(in), optional :: accuracy
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(3)
+    type(c_ptr) :: fp, g0, xp(3)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(3), gshape(4)
-    integer :: k
+    integer(c_int64_t) :: xlen(3), gshape(4), fstr(3), gstr(4)
+    integer :: k, cdim
+    real(c_double) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 4
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2,1)))
+      if (size(f, 3) > 1) fstr(3) = addr_diff(fp, c_loc(f(1,1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -667,21 +776,35 @@ contains
       if (size(x3) > 0) xp(3) = c_loc(x3(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(4)))
+    cdim = 4
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2,1)))
+        if (size(grads, 4) > 1) gstr(4) = addr_diff(g0, c_loc(grads(1,1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_F64, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_F64, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, accuracy, &
+        status, errmsg)
   end subroutine gradient_f64_3d
 
   subroutine gradient_f64_4d(f, grads, dx, steps, x1, x2, x3, x4, axes, edge_order, boundaries, &
-      periods, threads, status, errmsg)
-    real(c_double), intent(in), target, contiguous :: f(:,:,:,:)
-    real(c_double), intent(inout), target, contiguous :: grads(:,:,:,:,:)
+      periods, threads, accuracy, component_first, status, errmsg)
+    real(c_double), intent(in), target :: f(:,:,:,:)
+    real(c_double), intent(inout), target :: grads(:,:,:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:), x3(:), x4(:)
@@ -690,14 +813,27 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    integer, intent(in), optional :: accuracy
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(4)
+    type(c_ptr) :: fp, g0, xp(4)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(4), gshape(5)
-    integer :: k
+    integer(c_int64_t) :: xlen(4), gshape(5), fstr(4), gstr(5)
+    integer :: k, cdim
+    real(c_double) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1,1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 5
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1,1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1,1,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2,1,1)))
+      if (size(f, 3) > 1) fstr(3) = addr_diff(fp, c_loc(f(1,1,2,1)))
+      if (size(f, 4) > 1) fstr(4) = addr_diff(fp, c_loc(f(1,1,1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -717,21 +853,36 @@ contains
       if (size(x4) > 0) xp(4) = c_loc(x4(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(5)))
+    cdim = 5
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1,1,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2,1,1)))
+        if (size(grads, 4) > 1) gstr(4) = addr_diff(g0, c_loc(grads(1,1,1,2,1)))
+        if (size(grads, 5) > 1) gstr(5) = addr_diff(g0, c_loc(grads(1,1,1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_F64, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_F64, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, accuracy, &
+        status, errmsg)
   end subroutine gradient_f64_4d
 
   subroutine gradient_f32_1d(f, grads, dx, steps, x1, axes, edge_order, boundaries, periods, &
-      threads, status, errmsg)
-    real(c_float), intent(in), target, contiguous :: f(:)
-    real(c_float), intent(inout), target, contiguous :: grads(:)
+      threads, accuracy, component_first, status, errmsg)
+    real(c_float), intent(in), target :: f(:)
+    real(c_float), intent(inout), target :: grads(:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:)
@@ -740,14 +891,24 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    integer, intent(in), optional :: accuracy
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(1)
+    type(c_ptr) :: fp, g0, xp(1)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(1), gshape(2)
-    integer :: k
+    integer(c_int64_t) :: xlen(1), gshape(2), fstr(1), gstr(2)
+    integer :: cdim
+    real(c_float) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 2
+    if (size(f) > 0) then
+      fp = c_loc(f(1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -756,21 +917,23 @@ contains
     end if
     gshape(1) = size(grads, kind=c_int64_t)
     gshape(2) = 1
-    allocate(gp(gshape(2)))
+    ! one component: the layouts coincide
+    if (present(component_first)) cdim = 2
+    allocate(gp(1))
     gp = c_null_ptr
     if (size(grads) > 0) then
-      do k = 1, size(gp)
-        gp(k) = c_loc(grads(1))
-      end do
+      gp(1) = c_loc(grads(1))
+      if (size(grads) > 1) gstr(1) = addr_diff(gp(1), c_loc(grads(2)))
     end if
-    call grad_core(GRAD_DTYPE_F32, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_F32, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, accuracy, &
+        status, errmsg)
   end subroutine gradient_f32_1d
 
   subroutine gradient_f32_2d(f, grads, dx, steps, x1, x2, axes, edge_order, boundaries, periods, &
-      threads, status, errmsg)
-    real(c_float), intent(in), target, contiguous :: f(:,:)
-    real(c_float), intent(inout), target, contiguous :: grads(:,:,:)
+      threads, accuracy, component_first, status, errmsg)
+    real(c_float), intent(in), target :: f(:,:)
+    real(c_float), intent(inout), target :: grads(:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:)
@@ -779,14 +942,25 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    integer, intent(in), optional :: accuracy
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(2)
+    type(c_ptr) :: fp, g0, xp(2)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(2), gshape(3)
-    integer :: k
+    integer(c_int64_t) :: xlen(2), gshape(3), fstr(2), gstr(3)
+    integer :: k, cdim
+    real(c_float) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 3
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -798,21 +972,34 @@ contains
       if (size(x2) > 0) xp(2) = c_loc(x2(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(3)))
+    cdim = 3
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_F32, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_F32, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, accuracy, &
+        status, errmsg)
   end subroutine gradient_f32_2d
 
   subroutine gradient_f32_3d(f, grads, dx, steps, x1, x2, x3, axes, edge_order, boundaries, &
-      periods, threads, status, errmsg)
-    real(c_float), intent(in), target, contiguous :: f(:,:,:)
-    real(c_float), intent(inout), target, contiguous :: grads(:,:,:,:)
+      periods, threads, accuracy, component_first, status, errmsg)
+    real(c_float), intent(in), target :: f(:,:,:)
+    real(c_float), intent(inout), target :: grads(:,:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:), x3(:)
@@ -821,14 +1008,26 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    integer, intent(in), optional :: accuracy
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(3)
+    type(c_ptr) :: fp, g0, xp(3)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(3), gshape(4)
-    integer :: k
+    integer(c_int64_t) :: xlen(3), gshape(4), fstr(3), gstr(4)
+    integer :: k, cdim
+    real(c_float) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 4
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2,1)))
+      if (size(f, 3) > 1) fstr(3) = addr_diff(fp, c_loc(f(1,1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -844,21 +1043,35 @@ contains
       if (size(x3) > 0) xp(3) = c_loc(x3(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(4)))
+    cdim = 4
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2,1)))
+        if (size(grads, 4) > 1) gstr(4) = addr_diff(g0, c_loc(grads(1,1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_F32, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_F32, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, accuracy, &
+        status, errmsg)
   end subroutine gradient_f32_3d
 
   subroutine gradient_f32_4d(f, grads, dx, steps, x1, x2, x3, x4, axes, edge_order, boundaries, &
-      periods, threads, status, errmsg)
-    real(c_float), intent(in), target, contiguous :: f(:,:,:,:)
-    real(c_float), intent(inout), target, contiguous :: grads(:,:,:,:,:)
+      periods, threads, accuracy, component_first, status, errmsg)
+    real(c_float), intent(in), target :: f(:,:,:,:)
+    real(c_float), intent(inout), target :: grads(:,:,:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:), x3(:), x4(:)
@@ -867,14 +1080,27 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    integer, intent(in), optional :: accuracy
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(4)
+    type(c_ptr) :: fp, g0, xp(4)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(4), gshape(5)
-    integer :: k
+    integer(c_int64_t) :: xlen(4), gshape(5), fstr(4), gstr(5)
+    integer :: k, cdim
+    real(c_float) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1,1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 5
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1,1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1,1,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2,1,1)))
+      if (size(f, 3) > 1) fstr(3) = addr_diff(fp, c_loc(f(1,1,2,1)))
+      if (size(f, 4) > 1) fstr(4) = addr_diff(fp, c_loc(f(1,1,1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -894,21 +1120,36 @@ contains
       if (size(x4) > 0) xp(4) = c_loc(x4(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(5)))
+    cdim = 5
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1,1,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2,1,1)))
+        if (size(grads, 4) > 1) gstr(4) = addr_diff(g0, c_loc(grads(1,1,1,2,1)))
+        if (size(grads, 5) > 1) gstr(5) = addr_diff(g0, c_loc(grads(1,1,1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_F32, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_F32, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, accuracy, &
+        status, errmsg)
   end subroutine gradient_f32_4d
 
   subroutine gradient_c128_1d(f, grads, dx, steps, x1, axes, edge_order, boundaries, periods, &
-      threads, status, errmsg)
-    complex(c_double_complex), intent(in), target, contiguous :: f(:)
-    complex(c_double_complex), intent(inout), target, contiguous :: grads(:)
+      threads, accuracy, component_first, status, errmsg)
+    complex(c_double_complex), intent(in), target :: f(:)
+    complex(c_double_complex), intent(inout), target :: grads(:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:)
@@ -917,14 +1158,24 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    integer, intent(in), optional :: accuracy
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(1)
+    type(c_ptr) :: fp, g0, xp(1)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(1), gshape(2)
-    integer :: k
+    integer(c_int64_t) :: xlen(1), gshape(2), fstr(1), gstr(2)
+    integer :: cdim
+    complex(c_double_complex) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 2
+    if (size(f) > 0) then
+      fp = c_loc(f(1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -933,21 +1184,23 @@ contains
     end if
     gshape(1) = size(grads, kind=c_int64_t)
     gshape(2) = 1
-    allocate(gp(gshape(2)))
+    ! one component: the layouts coincide
+    if (present(component_first)) cdim = 2
+    allocate(gp(1))
     gp = c_null_ptr
     if (size(grads) > 0) then
-      do k = 1, size(gp)
-        gp(k) = c_loc(grads(1))
-      end do
+      gp(1) = c_loc(grads(1))
+      if (size(grads) > 1) gstr(1) = addr_diff(gp(1), c_loc(grads(2)))
     end if
-    call grad_core(GRAD_DTYPE_C128, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_C128, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, accuracy, &
+        status, errmsg)
   end subroutine gradient_c128_1d
 
   subroutine gradient_c128_2d(f, grads, dx, steps, x1, x2, axes, edge_order, boundaries, periods, &
-      threads, status, errmsg)
-    complex(c_double_complex), intent(in), target, contiguous :: f(:,:)
-    complex(c_double_complex), intent(inout), target, contiguous :: grads(:,:,:)
+      threads, accuracy, component_first, status, errmsg)
+    complex(c_double_complex), intent(in), target :: f(:,:)
+    complex(c_double_complex), intent(inout), target :: grads(:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:)
@@ -956,14 +1209,25 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    integer, intent(in), optional :: accuracy
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(2)
+    type(c_ptr) :: fp, g0, xp(2)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(2), gshape(3)
-    integer :: k
+    integer(c_int64_t) :: xlen(2), gshape(3), fstr(2), gstr(3)
+    integer :: k, cdim
+    complex(c_double_complex) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 3
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -975,21 +1239,34 @@ contains
       if (size(x2) > 0) xp(2) = c_loc(x2(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(3)))
+    cdim = 3
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_C128, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_C128, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, accuracy, &
+        status, errmsg)
   end subroutine gradient_c128_2d
 
   subroutine gradient_c128_3d(f, grads, dx, steps, x1, x2, x3, axes, edge_order, boundaries, &
-      periods, threads, status, errmsg)
-    complex(c_double_complex), intent(in), target, contiguous :: f(:,:,:)
-    complex(c_double_complex), intent(inout), target, contiguous :: grads(:,:,:,:)
+      periods, threads, accuracy, component_first, status, errmsg)
+    complex(c_double_complex), intent(in), target :: f(:,:,:)
+    complex(c_double_complex), intent(inout), target :: grads(:,:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:), x3(:)
@@ -998,14 +1275,26 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    integer, intent(in), optional :: accuracy
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(3)
+    type(c_ptr) :: fp, g0, xp(3)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(3), gshape(4)
-    integer :: k
+    integer(c_int64_t) :: xlen(3), gshape(4), fstr(3), gstr(4)
+    integer :: k, cdim
+    complex(c_double_complex) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 4
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2,1)))
+      if (size(f, 3) > 1) fstr(3) = addr_diff(fp, c_loc(f(1,1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -1021,21 +1310,35 @@ contains
       if (size(x3) > 0) xp(3) = c_loc(x3(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(4)))
+    cdim = 4
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2,1)))
+        if (size(grads, 4) > 1) gstr(4) = addr_diff(g0, c_loc(grads(1,1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_C128, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_C128, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, accuracy, &
+        status, errmsg)
   end subroutine gradient_c128_3d
 
   subroutine gradient_c128_4d(f, grads, dx, steps, x1, x2, x3, x4, axes, edge_order, boundaries, &
-      periods, threads, status, errmsg)
-    complex(c_double_complex), intent(in), target, contiguous :: f(:,:,:,:)
-    complex(c_double_complex), intent(inout), target, contiguous :: grads(:,:,:,:,:)
+      periods, threads, accuracy, component_first, status, errmsg)
+    complex(c_double_complex), intent(in), target :: f(:,:,:,:)
+    complex(c_double_complex), intent(inout), target :: grads(:,:,:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:), x3(:), x4(:)
@@ -1044,14 +1347,27 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    integer, intent(in), optional :: accuracy
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(4)
+    type(c_ptr) :: fp, g0, xp(4)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(4), gshape(5)
-    integer :: k
+    integer(c_int64_t) :: xlen(4), gshape(5), fstr(4), gstr(5)
+    integer :: k, cdim
+    complex(c_double_complex) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1,1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 5
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1,1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1,1,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2,1,1)))
+      if (size(f, 3) > 1) fstr(3) = addr_diff(fp, c_loc(f(1,1,2,1)))
+      if (size(f, 4) > 1) fstr(4) = addr_diff(fp, c_loc(f(1,1,1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -1071,21 +1387,36 @@ contains
       if (size(x4) > 0) xp(4) = c_loc(x4(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(5)))
+    cdim = 5
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1,1,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2,1,1)))
+        if (size(grads, 4) > 1) gstr(4) = addr_diff(g0, c_loc(grads(1,1,1,2,1)))
+        if (size(grads, 5) > 1) gstr(5) = addr_diff(g0, c_loc(grads(1,1,1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_C128, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_C128, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, accuracy, &
+        status, errmsg)
   end subroutine gradient_c128_4d
 
   subroutine gradient_c64_1d(f, grads, dx, steps, x1, axes, edge_order, boundaries, periods, &
-      threads, status, errmsg)
-    complex(c_float_complex), intent(in), target, contiguous :: f(:)
-    complex(c_float_complex), intent(inout), target, contiguous :: grads(:)
+      threads, accuracy, component_first, status, errmsg)
+    complex(c_float_complex), intent(in), target :: f(:)
+    complex(c_float_complex), intent(inout), target :: grads(:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:)
@@ -1094,14 +1425,24 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    integer, intent(in), optional :: accuracy
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(1)
+    type(c_ptr) :: fp, g0, xp(1)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(1), gshape(2)
-    integer :: k
+    integer(c_int64_t) :: xlen(1), gshape(2), fstr(1), gstr(2)
+    integer :: cdim
+    complex(c_float_complex) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 2
+    if (size(f) > 0) then
+      fp = c_loc(f(1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -1110,21 +1451,23 @@ contains
     end if
     gshape(1) = size(grads, kind=c_int64_t)
     gshape(2) = 1
-    allocate(gp(gshape(2)))
+    ! one component: the layouts coincide
+    if (present(component_first)) cdim = 2
+    allocate(gp(1))
     gp = c_null_ptr
     if (size(grads) > 0) then
-      do k = 1, size(gp)
-        gp(k) = c_loc(grads(1))
-      end do
+      gp(1) = c_loc(grads(1))
+      if (size(grads) > 1) gstr(1) = addr_diff(gp(1), c_loc(grads(2)))
     end if
-    call grad_core(GRAD_DTYPE_C64, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_C64, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, accuracy, &
+        status, errmsg)
   end subroutine gradient_c64_1d
 
   subroutine gradient_c64_2d(f, grads, dx, steps, x1, x2, axes, edge_order, boundaries, periods, &
-      threads, status, errmsg)
-    complex(c_float_complex), intent(in), target, contiguous :: f(:,:)
-    complex(c_float_complex), intent(inout), target, contiguous :: grads(:,:,:)
+      threads, accuracy, component_first, status, errmsg)
+    complex(c_float_complex), intent(in), target :: f(:,:)
+    complex(c_float_complex), intent(inout), target :: grads(:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:)
@@ -1133,14 +1476,25 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    integer, intent(in), optional :: accuracy
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(2)
+    type(c_ptr) :: fp, g0, xp(2)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(2), gshape(3)
-    integer :: k
+    integer(c_int64_t) :: xlen(2), gshape(3), fstr(2), gstr(3)
+    integer :: k, cdim
+    complex(c_float_complex) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 3
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -1152,21 +1506,34 @@ contains
       if (size(x2) > 0) xp(2) = c_loc(x2(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(3)))
+    cdim = 3
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_C64, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_C64, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, accuracy, &
+        status, errmsg)
   end subroutine gradient_c64_2d
 
   subroutine gradient_c64_3d(f, grads, dx, steps, x1, x2, x3, axes, edge_order, boundaries, &
-      periods, threads, status, errmsg)
-    complex(c_float_complex), intent(in), target, contiguous :: f(:,:,:)
-    complex(c_float_complex), intent(inout), target, contiguous :: grads(:,:,:,:)
+      periods, threads, accuracy, component_first, status, errmsg)
+    complex(c_float_complex), intent(in), target :: f(:,:,:)
+    complex(c_float_complex), intent(inout), target :: grads(:,:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:), x3(:)
@@ -1175,14 +1542,26 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    integer, intent(in), optional :: accuracy
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(3)
+    type(c_ptr) :: fp, g0, xp(3)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(3), gshape(4)
-    integer :: k
+    integer(c_int64_t) :: xlen(3), gshape(4), fstr(3), gstr(4)
+    integer :: k, cdim
+    complex(c_float_complex) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 4
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2,1)))
+      if (size(f, 3) > 1) fstr(3) = addr_diff(fp, c_loc(f(1,1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -1198,21 +1577,35 @@ contains
       if (size(x3) > 0) xp(3) = c_loc(x3(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(4)))
+    cdim = 4
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2,1)))
+        if (size(grads, 4) > 1) gstr(4) = addr_diff(g0, c_loc(grads(1,1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_C64, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_C64, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, accuracy, &
+        status, errmsg)
   end subroutine gradient_c64_3d
 
   subroutine gradient_c64_4d(f, grads, dx, steps, x1, x2, x3, x4, axes, edge_order, boundaries, &
-      periods, threads, status, errmsg)
-    complex(c_float_complex), intent(in), target, contiguous :: f(:,:,:,:)
-    complex(c_float_complex), intent(inout), target, contiguous :: grads(:,:,:,:,:)
+      periods, threads, accuracy, component_first, status, errmsg)
+    complex(c_float_complex), intent(in), target :: f(:,:,:,:)
+    complex(c_float_complex), intent(inout), target :: grads(:,:,:,:,:)
     real(c_double), intent(in), optional :: dx
     real(c_double), intent(in), optional :: steps(:)
     real(c_double), intent(in), optional, target, contiguous :: x1(:), x2(:), x3(:), x4(:)
@@ -1221,14 +1614,27 @@ contains
     integer, intent(in), optional :: boundaries(:,:)
     real(c_double), intent(in), optional :: periods(:)
     integer, intent(in), optional :: threads
+    integer, intent(in), optional :: accuracy
+    logical, intent(in), optional :: component_first
     integer, intent(out), optional :: status
     character(len=*), intent(out), optional :: errmsg
-    type(c_ptr) :: fp, xp(4)
+    type(c_ptr) :: fp, g0, xp(4)
     type(c_ptr), allocatable :: gp(:)
-    integer(c_int64_t) :: xlen(4), gshape(5)
-    integer :: k
+    integer(c_int64_t) :: xlen(4), gshape(5), fstr(4), gstr(5)
+    integer :: k, cdim
+    complex(c_float_complex) :: one
     fp = c_null_ptr
-    if (size(f) > 0) fp = c_loc(f(1,1,1,1))
+    g0 = c_null_ptr
+    fstr = 0
+    gstr = 0
+    cdim = 5
+    if (size(f) > 0) then
+      fp = c_loc(f(1,1,1,1))
+      if (size(f, 1) > 1) fstr(1) = addr_diff(fp, c_loc(f(2,1,1,1)))
+      if (size(f, 2) > 1) fstr(2) = addr_diff(fp, c_loc(f(1,2,1,1)))
+      if (size(f, 3) > 1) fstr(3) = addr_diff(fp, c_loc(f(1,1,2,1)))
+      if (size(f, 4) > 1) fstr(4) = addr_diff(fp, c_loc(f(1,1,1,2)))
+    end if
     xp = c_null_ptr
     xlen = -1
     if (present(x1)) then
@@ -1248,15 +1654,30 @@ contains
       if (size(x4) > 0) xp(4) = c_loc(x4(1))
     end if
     gshape = shape(grads, kind=c_int64_t)
-    allocate(gp(gshape(5)))
+    cdim = 5
+    if (present(component_first)) then
+      if (component_first) cdim = 1
+    end if
+    allocate(gp(gshape(cdim)))
     gp = c_null_ptr
     if (size(grads) > 0) then
+      g0 = c_loc(grads(1,1,1,1,1))
+        if (size(grads, 1) > 1) gstr(1) = addr_diff(g0, c_loc(grads(2,1,1,1,1)))
+        if (size(grads, 2) > 1) gstr(2) = addr_diff(g0, c_loc(grads(1,2,1,1,1)))
+        if (size(grads, 3) > 1) gstr(3) = addr_diff(g0, c_loc(grads(1,1,2,1,1)))
+        if (size(grads, 4) > 1) gstr(4) = addr_diff(g0, c_loc(grads(1,1,1,2,1)))
+        if (size(grads, 5) > 1) gstr(5) = addr_diff(g0, c_loc(grads(1,1,1,1,2)))
       do k = 1, size(gp)
-        gp(k) = c_loc(grads(1,1,1,1,k))
+        if (cdim == 1) then
+          gp(k) = c_loc(grads(k,1,1,1,1))
+        else
+          gp(k) = c_loc(grads(1,1,1,1,k))
+        end if
       end do
     end if
-    call grad_core(GRAD_DTYPE_C64, fp, shape(f, kind=c_int64_t), gp, gshape, xp, xlen, &
-        dx, steps, axes, edge_order, boundaries, periods, threads, status, errmsg)
+    call grad_core(GRAD_DTYPE_C64, c_sizeof(one), fp, shape(f, kind=c_int64_t), fstr, gp, gshape, gstr, &
+        cdim, xp, xlen, dx, steps, axes, edge_order, boundaries, periods, threads, accuracy, &
+        status, errmsg)
   end subroutine gradient_c64_4d
 
 end module gradient

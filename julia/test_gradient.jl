@@ -1,4 +1,4 @@
-# test_gradient.jl: checks julia/Gradient.jl against numpy's values (SPEC A5).
+# test_gradient.jl: checks julia/Gradient.jl against numpy's values (docs/numerics.md, golden values).
 #
 #   julia julia/test_gradient.jl
 #   GRADIENT_JL=<prefix>/share/gradient/julia/Gradient.jl julia julia/test_gradient.jl

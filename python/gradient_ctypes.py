@@ -1,5 +1,11 @@
 """numpy.gradient, bit for bit, from the gradient C library (ctypes).
 
+The single-file module that `make install` installs.  For Python users the
+package ``ndgradient`` (``pip install .`` from the repository root) is the
+recommended route: a wheel with the library inside, numpy's results for
+every call numpy accepts, and a dask path.  This module is kept unchanged
+for existing users.
+
     >>> import numpy as np
     >>> from gradient_ctypes import gradient
     >>> gradient(np.array([1.0, 2.0, 4.0, 7.0, 11.0, 16.0]))
@@ -27,13 +33,13 @@ input gives float64), with the same values bit for bit.  It adds:
 
 Where it differs from numpy, it raises instead of returning garbage:
 ``edge_order`` not 1 or 2, 0-d input, a step that is 0/NaN/inf, coordinates
-that are not finite or not strictly monotonic (see SPEC.md, A4).  Library
+that are not finite or not strictly monotonic (see docs/numerics.md, where the library differs from numpy).  Library
 status codes are raised as ``GradientError`` (a ``ValueError``) carrying the
 library's message.  Unsupported dtypes (bool, float16, longdouble, object,
 datetime) raise ``TypeError``.
 
 Precision.  The library computes a step as numpy does for a Python float
-and coordinates as numpy does for a float64 array (SPEC.md, A3).  So steps
+and coordinates as numpy does for a float64 array (docs/numerics.md, working precision).  So steps
 may be Python numbers or numpy values of the data's working precision
 (float32 for float32/complex64 data, float64 or integers otherwise), and
 coordinates float64 or integer arrays (or lists).  Other spacing dtypes, for

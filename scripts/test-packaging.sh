@@ -10,12 +10,15 @@
 # library through pkg-config: the C example (dynamically and statically), the
 # C test of julia/Gradient.jl's column-major calling convention, the C++17
 # test and example, the Fortran module's test (compared with numpy bit for
-# bit) and example, the Python module's tests and example, and, when cmake is
-# installed, the CMake pkg_check_modules example; finally `make uninstall`.
+# bit) and example, the Fortran array-section test (no copies:
+# -Warray-temporaries -fcheck=array-temps), the Python module's tests and
+# example, and the CMake package: examples/CMakeLists.txt with
+# find_package(gradient CONFIG) (shared and static targets), its version
+# check, and the pkg-config route; finally `make uninstall`.
 #
-# It installs what it needs when missing: pkg-config, gfortran, g++ and
-# binutils with apt-get (one `apt-get update` first), numpy with pip.
-# GRADIENT_TEST_CMAKE=1 also installs cmake. GRADIENT_VERBOSE=1 shows every
+# It installs what it needs when missing: pkg-config, gfortran, g++,
+# binutils and cmake with apt-get (one `apt-get update` first), numpy with
+# pip. GRADIENT_VERBOSE=1 shows every
 # check's output (otherwise only failing ones); GRADIENT_KEEP_TMP=1 keeps the
 # temporary directory.
 #
@@ -102,9 +105,7 @@ command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v gfortran >/dev/null || missing+=(gfortran)
 command -v c++ >/dev/null || missing+=(g++)
 { command -v readelf && command -v nm; } >/dev/null || missing+=(binutils)
-if [[ "${GRADIENT_TEST_CMAKE:-0}" == 1 ]] && ! command -v cmake >/dev/null; then
-    missing+=(cmake)
-fi
+command -v cmake >/dev/null || missing+=(cmake)
 if ((${#missing[@]})); then
     echo "installing with apt-get: ${missing[*]}"
     sudo=()
@@ -119,7 +120,7 @@ if ! python3 -c 'import numpy, sys; sys.exit(int(numpy.__version__.split(".")[0]
     python3 -m pip install --quiet --disable-pip-version-check 'numpy>=2.0' ||
         python3 -m pip install --quiet --disable-pip-version-check --user 'numpy>=2.0'
 fi
-for tool in pkg-config gfortran cc c++ readelf nm python3 make; do
+for tool in pkg-config gfortran cc c++ readelf nm python3 make cmake; do
     run "tool: $tool" command -v "$tool"
 done
 python3 -c 'import numpy; print("numpy", numpy.__version__)'
@@ -159,13 +160,22 @@ run "share/gradient/python/gradient_ctypes.py knows the libdir" \
     grep -qxF "_INSTALLED_LIBDIR = \"$lib\"" "$share/python/gradient_ctypes.py"
 run "share/gradient/julia/Gradient.jl knows the libdir" \
     grep -qxF "const INSTALLED_LIBDIR = \"$lib\"" "$share/julia/Gradient.jl"
+run "lib/cmake/gradient/gradientConfig.cmake and gradientConfigVersion.cmake" \
+    test -f "$lib/cmake/gradient/gradientConfig.cmake" -a -f "$lib/cmake/gradient/gradientConfigVersion.cmake"
+docs_installed() {
+    local f
+    for f in README.md CHANGELOG.md LICENSE-MIT LICENSE-APACHE docs/*.md; do
+        cmp "$f" "$prefix/share/doc/gradient/$f" || return 1
+    done
+}
+run "share/doc/gradient: README, CHANGELOG, licences and docs/*.md" docs_installed
 
 soname_of() { readelf -d "$1" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p'; }
 run "SONAME of $shlib is $soname (readelf -d)" test "$(soname_of "$lib/$shlib")" = "$soname"
 
 exported() { nm -D --defined-only "$lib/$shlib" | awk 'NF == 3 { print $3 }' | sort; }
 # the functions gradient.h declares: "grad_name(" outside comments
-declared() { grep -v '^ *//' include/gradient.h | grep -oE '\bgrad_[a-z0-9_]+\(' | tr -d '(' | sort -u; }
+declared() { grep -vE '^ *(//|/\*|\*)' include/gradient.h | grep -oE '\bgrad_[a-z0-9_]+\(' | tr -d '(' | sort -u; }
 only_grad() {
     local others
     others="$(exported | grep -v '^grad_')"
@@ -250,6 +260,23 @@ run "gfortran examples/example.f90" \
     gfortran "${fflags[@]}" examples/example.f90 "$fb/gradient.o" $(pkg-config --libs gradient) "$rpath" \
     -o "$fb/example_f90"
 run "the Fortran example runs" "$fb/example_f90"
+# array sections without copies: the compiler reports every argument
+# temporary (-Warray-temporaries) and the run every one created (-fcheck=array-temps)
+no_copies_build() {
+    gfortran "${fflags[@]}" -Warray-temporaries -fcheck=array-temps fortran/test_no_copies.f90 \
+        "$fb/gradient.o" $(pkg-config --libs gradient) "$rpath" -o "$fb/test_no_copies" \
+        2>"$fb/no_copies.warnings"
+    cat "$fb/no_copies.warnings"
+    ! grep -i "temporary" "$fb/no_copies.warnings"
+}
+run "gfortran -Warray-temporaries fortran/test_no_copies.f90: no argument temporary" no_copies_build
+no_copies_run() {
+    "$fb/test_no_copies" 2>"$fb/no_copies.stderr"
+    local rc=$?
+    cat "$fb/no_copies.stderr"
+    ! grep -i "array temporary" "$fb/no_copies.stderr" && return $rc
+}
+suite "Fortran sections without copies, component-first layout (-fcheck=array-temps)" no_copies_run
 
 # ---------------------------------------------------------------- Python
 step "Python"
@@ -274,15 +301,47 @@ else
 fi
 
 # ---------------------------------------------------------------- CMake
-if command -v cmake >/dev/null; then
-    step "CMake (pkg_check_modules)"
-    run "cmake configure with pkg_check_modules(GRADIENT IMPORTED_TARGET gradient)" \
-        cmake -S examples -B "$tmp/cmake" -DCMAKE_PREFIX_PATH="$prefix"
-    run "cmake --build" cmake --build "$tmp/cmake"
-    run "the CMake-built demo and C++ example run" bash -c '"$1/demo" && "$1/example_cpp"' _ "$tmp/cmake"
-else
-    echo "(cmake is not installed: CMake example not built; GRADIENT_TEST_CMAKE=1 installs it)"
-fi
+step "CMake package (find_package(gradient CONFIG))"
+run "cmake configure examples/ with find_package(gradient 0.1 CONFIG REQUIRED)" \
+    cmake -S examples -B "$tmp/cmake" -DCMAKE_PREFIX_PATH="$prefix"
+run "cmake --build" cmake --build "$tmp/cmake"
+run "the CMake-built demo (gradient::gradient), demo_static and C++ example run" \
+    bash -c '"$1/demo" && "$1/demo_static" && "$1/example_cpp"' _ "$tmp/cmake"
+run "demo links $soname (gradient::gradient is the shared library)" \
+    bash -c 'readelf -d "$1/demo" | grep -q "NEEDED.*\[$2\]"' _ "$tmp/cmake" "$soname"
+run "demo_static needs no libgradient.so (gradient::gradient_static)" \
+    bash -c '! readelf -d "$1/demo_static" | grep -q "NEEDED.*libgradient"' _ "$tmp/cmake"
+# the version file: this ABI series only (0.M.x satisfies 0.M; 0.M+1 does not)
+cmake_find() {
+    local dir="$tmp/cmake-find-$1" want="$2"
+    mkdir -p "$dir"
+    printf 'cmake_minimum_required(VERSION 3.16)\nproject(v C)\nfind_package(gradient %s CONFIG REQUIRED)\nmessage(STATUS "found gradient ${gradient_VERSION}")\n' \
+        "$want" >"$dir/CMakeLists.txt"
+    cmake -S "$dir" -B "$dir/build" -DCMAKE_PREFIX_PATH="$prefix"
+}
+run "find_package(gradient $major.$minor) succeeds" cmake_find same "$major.$minor"
+cmake_find_fails() { ! cmake_find "$@"; }
+run "find_package(gradient $major.$((minor + 1))) fails (another ABI series)" \
+    cmake_find_fails next "$major.$((minor + 1))"
+run "the installed tree can move: the package finds itself relative to its location" bash -c '
+    cp -a "$1" "$2/moved" &&
+    cmake -S examples -B "$2/cmake-moved" -DCMAKE_PREFIX_PATH="$2/moved" &&
+    grep -q "gradient_DIR:PATH=$2/moved/lib/cmake/gradient" "$2/cmake-moved/CMakeCache.txt" &&
+    cmake --build "$2/cmake-moved" && "$2/cmake-moved/demo_static"' _ "$prefix" "$tmp"
+step "CMake through pkg-config (pkg_check_modules)"
+cmake_pkgconfig() {
+    local dir="$tmp/cmake-pc"
+    mkdir -p "$dir"
+    cp examples/demo.c "$dir/"
+    printf '%s\n' 'cmake_minimum_required(VERSION 3.16)' 'project(pc C)' \
+        'find_package(PkgConfig REQUIRED)' \
+        'pkg_check_modules(GRADIENT REQUIRED IMPORTED_TARGET gradient)' \
+        'add_executable(demo demo.c)' 'target_link_libraries(demo PRIVATE PkgConfig::GRADIENT)' \
+        >"$dir/CMakeLists.txt"
+    cmake -S "$dir" -B "$dir/build" -DCMAKE_PREFIX_PATH="$prefix" && cmake --build "$dir/build" &&
+        "$dir/build/demo"
+}
+run "pkg_check_modules(GRADIENT IMPORTED_TARGET gradient) builds and runs the demo" cmake_pkgconfig
 
 # ---------------------------------------------------------------- staging, uninstall, make targets
 step "DESTDIR, uninstall, make targets"

@@ -29,6 +29,9 @@ step "numpy differential suite (release library, via ctypes)"
 cargo build --release --quiet
 GRADIENT_LIB="$PWD/target/release/libgradient.so" python3 tests/python/run.py
 
+step "Python package ndgradient: wheel built into a fresh venv, drop-in, dask and LocalCluster tests"
+./scripts/test-python.sh
+
 step "reliability: valgrind, ASan+UBSan, panic boundary, fuzzing (bounded: GRADIENT_FUZZ_SECONDS, default 45 s a target)"
 ./scripts/test-reliability.sh
 

@@ -552,7 +552,7 @@ const MIN_PARALLEL_LEN: usize = 1 << 18;
 /// * `edge_order`: 1 or 2.
 ///
 /// Integer inputs give `f64` outputs; other types keep their type. Results
-/// are bit-identical to numpy >= 2.0 (SPEC A3).
+/// are bit-identical to numpy >= 2.0 (docs/numerics.md, working precision).
 ///
 /// ```
 /// use gradient::{gradient, Spacing};
@@ -642,7 +642,7 @@ where
 }
 
 // ---------------------------------------------------------------------------
-// Validation, one function per stage of the C ABI's order (SPEC Part B).
+// Validation, one function per stage of the C ABI's order (docs/reference.md).
 
 pub(crate) fn check_ndim(ndim: usize) -> Result<()> {
     if ndim == 0 || ndim > MAX_NDIM {

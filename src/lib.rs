@@ -28,8 +28,12 @@
 //! numpy's own precision rules: a step is a Python float (float32 data
 //! computes in float32), coordinates are a float64 array (float32 data
 //! computes in double and rounds once), integers are converted to f64 as
-//! they are read, complex numbers follow numpy's complex arithmetic. See
-//! `SPEC.md` for the formulas.
+//! they are read, complex numbers follow numpy's complex arithmetic.
+//! `docs/numerics.md` in the repository (and in `share/doc/gradient/docs/` after
+//! `make install`) gives the formulas, their order of operations and the
+//! precision rules; `docs/reference.md` is the C API reference (every symbol
+//! of `gradient.h`, the order arguments are checked in, ownership, thread
+//! safety and the stability policy).
 //!
 //! ## Where it differs from numpy
 //!

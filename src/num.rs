@@ -1,7 +1,7 @@
 //! Element types and numpy's exact scalar arithmetic.
 //!
 //! Every operation here is one IEEE rounding in the type it names, in the
-//! order numpy performs it (SPEC A1/A3). Nothing is fused or reassociated:
+//! order numpy performs it (docs/numerics.md). Nothing is fused or reassociated:
 //! Rust never contracts `a * b + c` into a fused multiply-add on its own, and
 //! these functions keep numpy's operand order even where IEEE arithmetic is
 //! commutative, so the code reads like the numpy expression it mirrors.

@@ -1,5 +1,6 @@
 //! The C ABI from C and C++: compiles `ctests/test_gradient.c` (C11,
-//! `-Wall -Wextra -Werror -pedantic`) and `ctests/header_cxx.cpp` (C++17,
+//! `-Wall -Wextra -Werror -pedantic`), `ctests/test_c89.c` (the header and
+//! its version macros under `-std=c89 -pedantic`) and `ctests/header_cxx.cpp` (C++17,
 //! `-Wall -Wextra -Werror`) against `include/gradient.h` and the shared
 //! library that this same `cargo test` built (`libgradient.so` in
 //! `target/<profile>/deps/`, see `library_dir`), runs them, echoes their
@@ -67,6 +68,11 @@ fn show(output: &Output) -> String {
 /// Compiles `source` (relative to the crate root) into an executable linked
 /// against libgradient, runs it and checks its "N passed, N failed" line.
 fn build_and_run(source: &str, cpp: bool) {
+    build_and_run_std(source, cpp, if cpp { "-std=c++17" } else { "-std=c11" });
+}
+
+/// As `build_and_run`, with the language standard `std` (`-std=c89`, ...).
+fn build_and_run_std(source: &str, cpp: bool, std: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let include = root.join("include");
     assert!(
@@ -108,10 +114,10 @@ fn build_and_run(source: &str, cpp: bool) {
 
     let mut cmd = compiler.to_command();
     if cpp {
-        cmd.args(["-std=c++17", "-Wall", "-Wextra", "-Werror"]);
+        cmd.args([std, "-Wall", "-Wextra", "-Werror"]);
     } else {
-        cmd.args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic"]);
-        // the C reference of SPEC A1 must round every operation: no FMA
+        cmd.args([std, "-Wall", "-Wextra", "-Werror", "-pedantic"]);
+        // the C reference of numpy's formulas (docs/numerics.md) must round every operation: no FMA
         // contraction even if $CFLAGS asks for -march=native (clang contracts
         // by default)
         cmd.arg("-ffp-contract=off");
@@ -184,6 +190,11 @@ fn build_and_run(source: &str, cpp: bool) {
 #[test]
 fn c_test_program() {
     build_and_run("ctests/test_gradient.c", false);
+}
+
+#[test]
+fn c89_header_and_version_macros() {
+    build_and_run_std("ctests/test_c89.c", false, "-std=c89");
 }
 
 #[test]

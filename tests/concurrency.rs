@@ -3,7 +3,7 @@
 //! identical to serial calls; and callers that use `threads = 2` (the
 //! library's own worker threads) from inside each of several threads.
 //!
-//! SPEC Part B: no global state, every function thread-safe and reentrant,
+//! docs/reference.md: no global state, every function thread-safe and reentrant,
 //! results independent of `threads`. The number of calls made is printed;
 //! scale with `GRADIENT_PROP_CASES`.
 

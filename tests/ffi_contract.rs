@@ -1,4 +1,4 @@
-//! The C ABI's contract on random calls (SPEC Part B), through the real
+//! The C ABI's contract on random calls (docs/reference.md), through the real
 //! `extern "C"` entry points with memory the test owns
 //! (tests/common/ffi_case.rs):
 //!

@@ -220,7 +220,7 @@ fn element_counts_that_overflow_are_invalid_shape() {
 #[test]
 fn more_than_2_31_elements_pass_validation_on_paper() {
     // Nothing is read before every argument is valid, so these shapes can be
-    // validated against small buffers: a NULL output (checked last, SPEC
+    // validated against small buffers: a NULL output (checked last, docs/reference.md
     // Part B) is the only error, which proves that the shape, strides, axes,
     // spacing, options and axis-length checks all accepted them.
     let b = Bufs::new(16, 1);
@@ -671,7 +671,7 @@ fn two_to_the_31_plus_3_float32_elements() {
     let took = t.elapsed();
     assert_eq!(s, GRAD_STATUS_OK, "{msg}");
     eprintln!("grad_gradient(GRAD_DTYPE_F32, shape [{n}], h = 0.5, edge_order 2): {took:.2?}");
-    // SPEC A1/A3 for f32 data and a step: float32 arithmetic, coefficients
+    // docs/numerics.md for f32 data and a step: float32 arithmetic, coefficients
     // from double.
     let h = 0.5f64;
     let two_h = (2.0 * h) as f32;

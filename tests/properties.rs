@@ -1,5 +1,5 @@
 //! Property tests of the safe API against the plain reference in
-//! tests/common/reference.rs (SPEC A1 evaluated element by element).
+//! tests/common/reference.rs (numpy's formulas (docs/numerics.md) evaluated element by element).
 //!
 //! A seeded generator (tests/common/gen.rs, splitmix64, no dependency)
 //! makes random shapes, strided layouts (permuted, reversed, with gaps,
@@ -9,7 +9,7 @@
 //!
 //! What is checked:
 //! * f64 results are bit-identical to the reference; f32 and integer inputs
-//!   follow SPEC A3 exactly; a call the reference refuses is refused with
+//!   follow docs/numerics.md's precision rules exactly; a call the reference refuses is refused with
 //!   the same status, and a call it accepts is accepted;
 //! * caller-owned outputs of any layout get exactly the reference values,
 //!   and nothing else is touched; a failed call leaves every output byte as
@@ -17,7 +17,7 @@
 //! * layout metamorphics: transposed and permuted views give permuted
 //!   results, reversal along a dimension that is not differentiated gives
 //!   reversed results, all bit for bit; reversal along the differentiated
-//!   axis negates the result exactly where SPEC A1's arithmetic allows it
+//!   axis negates the result exactly where the arithmetic of docs/numerics.md allows it
 //!   (see `reversal_along_the_differentiated_axis`);
 //! * results do not depend on `threads`.
 
@@ -73,7 +73,7 @@ fn as_f64<T: Copy>(v: Vec<ArrayD<T>>, conv: impl Fn(T) -> f64 + Copy) -> Vec<Arr
 
 #[test]
 fn reference_matches_spec_goldens() {
-    // SPEC A5 (numpy 2.4.6): the reference itself is checked against numpy.
+    // docs/numerics.md, golden values (numpy 2.4.6): the reference itself is checked against numpy.
     let run = |f: &[f64], sp: Vec<RSpacing>, e: i64, prec: Prec| -> Vec<f64> {
         let a = ArrayD::from_shape_vec(IxDyn(&[f.len()]), f.to_vec()).unwrap();
         let call = RCall {
@@ -217,7 +217,7 @@ fn reference_matches_spec_goldens() {
         ]
     );
     assert_eq!(run(&[5., 4., 3., 2., 1.], vec![], 1, Prec::F64), [-1.0; 5]);
-    // 2-d, SPEC A5
+    // 2-d, docs/numerics.md, golden values
     let a = ArrayD::from_shape_vec(IxDyn(&[2, 3]), vec![1., 2., 6., 3., 4., 5.]).unwrap();
     let call = RCall {
         spacing: vec![RSpacing::Uniform(2.0), RSpacing::Coords(vec![1., 1.5, 3.5])],
@@ -622,7 +622,7 @@ fn reversal_along_a_dimension_that_is_not_differentiated() {
 
 /// Reversal along the differentiated axis, on one axis of well-scaled data.
 ///
-/// What SPEC A1's arithmetic makes exact (IEEE negation, `a - b == -(b - a)`
+/// What the arithmetic of docs/numerics.md makes exact (IEEE negation, `a - b == -(b - a)`
 /// and products of negated factors are exact; sums keep their order):
 /// * negating the step, or every coordinate, negates every output value;
 /// * reversing `f` negates and reverses the result of a uniform step (up
@@ -700,7 +700,7 @@ fn reversal_along_the_differentiated_axis() {
             RSpacing::Coords(x) => {
                 let mut d: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
                 if let [RBoundary::Periodic(Some(p))] = call.boundaries[..] {
-                    // the padded coordinates decide (SPEC Part B, PERIODIC)
+                    // the padded coordinates decide (docs/numerics.md, boundaries: PERIODIC)
                     let p = if x[1] < x[0] { -p } else { p };
                     d.insert(0, x[0] - (x[n - 1] - p));
                     d.push((x[0] + p) - x[n - 1]);

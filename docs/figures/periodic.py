@@ -14,7 +14,7 @@ CARGO_TARGET_DIR is honoured). matplotlib is installed with pip if missing.
 
 Before drawing, the script checks that the library's PERIODIC result is
 bit-identical to numpy.gradient on the array padded by one wrapped point per
-side (np.pad(mode="wrap")) with the pad removed (SPEC, Part B), and that it
+side (np.pad(mode="wrap")) with the pad removed (docs/numerics.md, boundaries), and that it
 equals numpy.gradient at every interior point.
 """
 import ctypes

@@ -37,9 +37,9 @@
  *             same blocks with COORDINATES must differ from the whole field
  *             along x (the evenly spaced block takes the uniform formulas)
  * plus, on rank 0, PERIODIC against ONE_SIDED on the field padded by w
- * wrapped points per side (the definition of PERIODIC), and a check that
- * every block's coordinates are non-uniform where COORDINATES is passed (the
- * uniform detection runs per block).
+ * wrapped points per side (docs/numerics.md, docs/accuracy.md), and a check
+ * that every block's coordinates are non-uniform where COORDINATES is passed
+ * (docs/numerics.md: the evenly spaced detection runs per block).
  *
  * Halo "corners" (points outside the owned range on two or more axes) are
  * never exchanged and hold NaN: a gradient along one axis must not read them.
@@ -413,7 +413,7 @@ static grad_status global_gradient(const Case *cs, const double *f, double *out[
                              &o, err);
 }
 
-/* PERIODIC == ONE_SIDED on the array padded by w wrapped points per side
+/* docs/numerics.md: PERIODIC == ONE_SIDED on the array padded by w wrapped points per side
  * along the periodic axis p (w = 1 for numpy's formulas, accuracy / 2 above),
  * pad removed. */
 static void check_periodic_definition(const Case *cs, int p, const double *f,

@@ -1,4 +1,4 @@
-//! Fuzz target: the safe API against the plain SPEC A1 reference.
+//! Fuzz target: the safe API against the plain reference of numpy's formulas (docs/numerics.md).
 //! The harness is `gradient_fuzz::safe_reference` (fuzz/src/safe_reference.rs).
 #![no_main]
 

@@ -7,7 +7,7 @@
 //! (NULLs, ndim, shape, strides, alignment, axes, spacing count and
 //! entries, edge_order, options, axis lengths, output NULLs, strides,
 //! alignment, overlap): the call must return the status of the earliest
-//! broken argument in SPEC Part B's order and leave every byte unchanged.
+//! broken argument in the order of docs/reference.md and leave every byte unchanged.
 
 use crate::common::ffi_case::{check_refused, check_valid, mutations, pick_mutations, FfiCase};
 use crate::common::gen::Bytes;

@@ -1,5 +1,5 @@
 //! Fuzz the safe API against the plain reference (tests/common/reference.rs,
-//! SPEC A1 evaluated element by element): the fuzzer's bytes drive the
+//! numpy's formulas (docs/numerics.md) evaluated element by element): the fuzzer's bytes drive the
 //! generator of random small arrays, strided layouts, spacings, axes, edge
 //! orders, boundaries and threads (tests/common/mod.rs, the one
 //! tests/properties.rs runs from a seeded PRNG). f64, f32 and integer

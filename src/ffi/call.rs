@@ -1,6 +1,6 @@
 //! The checked pipeline from raw C arguments to ndarray views.
 //!
-//! Checks run in SPEC Part B's order and the first failure is returned:
+//! Checks run in the order of docs/reference.md and the first failure is returned:
 //! NULL pointers, ndim, shape, strides, data alignment, axes, spacing count,
 //! each spacing entry, edge_order, options, axis lengths, outputs (NULLs,
 //! strides, alignment, overlap). The dtype is checked by the caller. Only

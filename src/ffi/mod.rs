@@ -1,7 +1,7 @@
-//! Layer 3: the C ABI (SPEC Part B), the crate's only `unsafe` surface.
+//! Layer 3: the C ABI (docs/reference.md), the crate's only `unsafe` surface.
 //!
 //! Every entry point runs the same pipeline: check every argument in the
-//! order SPEC Part B fixes, turning raw pointers, shapes and strides into
+//! order docs/reference.md gives, turning raw pointers, shapes and strides into
 //! checked ndarray views; only then write. Errors become status codes and a
 //! filled `grad_error`; panics are caught at the boundary and reported as
 //! `GRAD_STATUS_INTERNAL`.

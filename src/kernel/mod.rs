@@ -92,7 +92,7 @@ impl Ends {
     }
 }
 
-/// Coefficients of the non-uniform formulas (SPEC A1), from the coordinate
+/// Coefficients of the non-uniform formulas (docs/numerics.md), from the coordinate
 /// differences of one axis.
 ///
 /// The per-point tables (`3n` doubles, twice) are built once per call for

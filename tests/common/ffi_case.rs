@@ -8,7 +8,7 @@
 //! stride it passes stays inside the buffers it owns.
 //!
 //! A [`Mutation`] breaks one argument so that the library must refuse the
-//! call with a known status at a known stage of SPEC Part B's check order;
+//! call with a known status at a known stage of the check order of docs/reference.md;
 //! with several mutations the earliest stage must be the one reported.
 //! Mutations never make the library read beyond what the test owns: a
 //! broken count or pointer is always one the library must stop at before
@@ -731,7 +731,7 @@ pub fn check_outcome(o: &Outcome) -> Result<(), String> {
 // ---------------------------------------------------------------------------
 // Mutations
 
-/// One broken argument: the stage of SPEC Part B's order at which the
+/// One broken argument: the stage of the checking order (docs/reference.md) at which the
 /// library must notice (lower = earlier), the status it must report, and
 /// the field it touches (at most one mutation per field).
 #[derive(Clone, Debug)]

@@ -1,21 +1,21 @@
-//! A plain reference for numpy.gradient: SPEC A1 evaluated one output
+//! A plain reference for numpy.gradient: numpy's formulas (docs/numerics.md) evaluated one output
 //! element at a time, straight from the formulas, with none of the
 //! library's machinery (no plans, no lanes or rows, no views, no threads).
 //!
 //! * f64 data (and integer data converted to f64) compute in f64: every
-//!   operator below is one IEEE rounding, in the order SPEC A1 writes it, so
+//!   operator below is one IEEE rounding, in the order docs/numerics.md writes it, so
 //!   the library must match bit for bit.
-//! * f32 data follow SPEC A3: with a step (`Unit`/`Uniform`) every operation
+//! * f32 data follow docs/numerics.md's precision rules: with a step (`Unit`/`Uniform`) every operation
 //!   is a float32 operation (evaluated here in f64 and rounded to f32 after
 //!   each operator, which gives the float32 result exactly: double rounding
 //!   through binary64 is innocuous for +, -, *, / of binary32 operands);
 //!   with coordinates the differences of `f` are float32, everything else
 //!   f64, rounded once to f32.
-//! * Boundaries by their definitions in SPEC Part B: PERIODIC = numpy on the
+//! * Boundaries by their definitions in docs/numerics.md: PERIODIC = numpy on the
 //!   array padded with one wrapped point per side, pad removed; GHOST =
 //!   numpy on the whole array, restricted to the owned region.
 //!
-//! Validation mirrors SPEC A2/A4 and Part B's order and answers with the C
+//! Validation mirrors docs/numerics.md and the checking order of docs/reference.md and answers with the C
 //! ABI's status codes, so a test can check that the library refuses exactly
 //! what the reference refuses, with the same status.
 
@@ -84,7 +84,7 @@ fn ghosts(b: &RBoundary) -> (usize, usize) {
     }
 }
 
-/// SPEC A2/A4 and the boundary rules, in Part B's order; Err(status).
+/// docs/numerics.md and the boundary rules, in the checking order of docs/reference.md; Err(status).
 pub fn validate(shape: &[usize], call: &RCall) -> Result<Resolved, i32> {
     let ndim = shape.len();
     if ndim == 0 || ndim > 64 {
@@ -266,7 +266,7 @@ fn rule1(s: &RSpacing) -> Rule1 {
     }
 }
 
-/// numpy.gradient of the 1-d array `f` at point `i`, SPEC A1, rounded to
+/// numpy.gradient of the 1-d array `f` at point `i`, docs/numerics.md, rounded to
 /// the output precision (returned as f64).
 fn point(f: &[f64], i: usize, rule: &Rule1, edge2: bool, prec: Prec) -> f64 {
     let n = f.len();

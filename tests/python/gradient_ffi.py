@@ -1,4 +1,4 @@
-"""Low-level ctypes binding of the `gradient` C ABI (include/gradient.h).
+"""Low-level ctypes binding of the `gradient` C ABI (docs/reference.md).
 
 Everything here mirrors include/gradient.h exactly: the structs, the
 constants and the 13-argument entry points.  All pointer arguments are
@@ -258,7 +258,7 @@ class Spacing:
         self.coords = None if coords is None else np.ascontiguousarray(coords, dtype=np.float64)
 
     def numpy_arg(self):
-        """The argument numpy.gradient gets for this entry (SPEC A3)."""
+        """The argument numpy.gradient gets for this entry (docs/numerics.md, working precision)."""
         if self.kind == GRAD_SPACING_UNIT:
             return 1.0
         if self.kind == GRAD_SPACING_UNIFORM:
@@ -521,7 +521,7 @@ def call(f, spacing=(), axes=None, edge_order=1, outs=None, out_layout="C",
 
 
 def numpy_reference(f, spacing=(), axes=None, edge_order=1):
-    """numpy.gradient called exactly as SPEC A3 prescribes; always a list."""
+    """numpy.gradient called exactly as docs/numerics.md, working precision prescribes; always a list."""
     varargs = [as_spacing(s).numpy_arg() for s in spacing]
     r = np.gradient(f, *varargs, axis=None if axes is None else tuple(axes),
                     edge_order=edge_order)

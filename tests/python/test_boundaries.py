@@ -8,7 +8,7 @@
   every side that has a neighbour, equals numpy on the whole global array
   restricted to the block's owned region.
 * Every boundary error gives GRAD_STATUS_INVALID_OPTIONS (or the status the
-  SPEC orders first) and leaves every output byte untouched.
+  checking order of docs/reference.md puts first) and leaves every output byte untouched.
 
   python3 tests/python/test_boundaries.py [--cases N] [--seed S]
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Error contract of the `gradient` C ABI (SPEC Part B and A4).
+"""Error contract of the `gradient` C ABI (docs/reference.md and docs/numerics.md).
 
 Plain script (not pytest).  For each error case it checks:
   * the returned status code,
@@ -647,7 +647,7 @@ def _overlap_int8():
 
 
 def order_cases(R):
-    """Two errors at once: the one earlier in SPEC Part B's order wins."""
+    """Two errors at once: the one earlier in the order of docs/reference.md wins."""
     I = S
     R.error("order: dtype before NULL f", lambda: Call(dtype=12, f_ptr=None),
             I.GRAD_STATUS_INVALID_DTYPE, r"dtype", entries=["generic"])

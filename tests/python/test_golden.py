@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""SPEC A5 golden vectors, checked exactly (bit for bit) against the library
+"""Golden values of docs/numerics.md, checked exactly (bit for bit) against the library
 through the generic entry point and, for float dtypes, the typed one.  Each
 vector is also checked against the installed numpy, so a disagreement
-between the SPEC text and numpy is reported as such.
+between the documented values and numpy is reported as such.
 
 Usage: test_golden.py [--mutate]     Last line: "N passed, N failed".
 """
@@ -93,11 +93,11 @@ def main(argv=None):
         for e in exp:
             if hexes(e.astype(odt)) != hexes(e):
                 problems.append("golden value not representable in %s" % odt)
-        # numpy itself (sanity check of the SPEC text)
+        # numpy itself (sanity check of the documented values)
         ref = G.numpy_reference(f, spacing, axes, edge)
         for k, (r, e) in enumerate(zip(ref, exp)):
             if hexes(r) != hexes(e):
-                problems.append("numpy %s disagrees with SPEC A5 for output %d: numpy %s vs spec %s"
+                problems.append("numpy %s disagrees with the golden values of docs/numerics.md for output %d: numpy %s vs documented %s"
                                 % (np.__version__, k, hexes(r), hexes(e)))
         entries = ["generic"] + (["typed"] if G.DTYPES[code][2] else [])
         for entry in entries:
