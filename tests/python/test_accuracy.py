@@ -598,6 +598,12 @@ def bad_inputs():
         x = np.cumsum(rng.uniform(0.1, 1, p))
         yield expect("accuracy %d, %d points, NONUNIFORM" % (p, p), rng.standard_normal(p), 1,
                      G.GRAD_STATUS_SHAPE_TOO_SMALL, None, accuracy=p, spacing=[G.nonuniform(x)])
+    # the order of checks: edge_order (judged with the accuracy) comes before
+    # the other options errors
+    for q, acc in ((3, 0), (5, 4), (7, 6), (9, 8)):
+        yield expect("edge_order %d at accuracy %d beats a bad boundary code" % (q, acc), f, q,
+                     G.GRAD_STATUS_INVALID_EDGE_ORDER, r"edge_order",
+                     options=dict(accuracy=acc, boundaries=[PER, ONE, ONE, ONE]))
     for acc in (1, 3, 5, 7, 9, 10, -2, -1, 2 ** 31 - 1, -2 ** 31):
         yield expect("accuracy %d" % acc, f, 1, IO, r"accuracy", accuracy=acc)
     for res in (1, -1, 0x100):
