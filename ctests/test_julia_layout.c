@@ -12,7 +12,7 @@
  *    passed with their own strides;
  *  - views are passed without a copy: view(A, n:-1:1, :) has pointer(A[n,1])
  *    and strides (-1, n); view(A, 1:2:n, 2:3) has strides (2, n);
- *  - a grad_options is always passed (size 24, threads, boundaries or NULL,
+ *  - a grad_options is always passed (size 32, threads, boundaries or NULL,
  *    periods or NULL) and a grad_error whose axis is reported 1-based;
  *  - the struct layouts Gradient.jl asserts (offsets and sizes).
  *
@@ -98,8 +98,9 @@ static void test_layouts(void)
     expect(sizeof(grad_error) == 264 && offsetof(grad_error, axis) == 4 &&
                offsetof(grad_error, message) == 8,
            "grad_error layout = Julia struct GradError");
-    expect(sizeof(grad_options) == 24 && offsetof(grad_options, threads) == 4 &&
-               offsetof(grad_options, boundaries) == 8 && offsetof(grad_options, periods) == 16,
+    expect(sizeof(grad_options) == 32 && offsetof(grad_options, threads) == 4 &&
+               offsetof(grad_options, boundaries) == 8 && offsetof(grad_options, periods) == 16 &&
+               offsetof(grad_options, accuracy) == 24 && offsetof(grad_options, reserved) == 28,
            "grad_options layout = Julia struct GradOptions");
     expect(sizeof(grad_complex128) == 16 && sizeof(grad_complex64) == 8,
            "ComplexF64/ComplexF32 = grad_complex128/grad_complex64");

@@ -83,18 +83,20 @@ struct GradError             # grad_error: 264 bytes
     message::NTuple{256,UInt8}
 end
 
-struct GradOptions           # grad_options: 24 bytes
+struct GradOptions           # grad_options: 32 bytes (24 before 0.2)
     size::UInt32
     threads::Int32
     boundaries::Ptr{Int32}
     periods::Ptr{Float64}
+    accuracy::Int32           # since 0.2: 0 or 2 (numpy), 4, 6 or 8
+    reserved::Int32           # since 0.2: must be 0
 end
 
 @assert sizeof(GradSpacing) == 32 && fieldoffset(GradSpacing, 2) == 8 &&
         fieldoffset(GradSpacing, 3) == 16 && fieldoffset(GradSpacing, 4) == 24
 @assert sizeof(GradError) == 264 && fieldoffset(GradError, 3) == 8
-@assert sizeof(GradOptions) == 24 && fieldoffset(GradOptions, 3) == 8 &&
-        fieldoffset(GradOptions, 4) == 16
+@assert sizeof(GradOptions) == 32 && fieldoffset(GradOptions, 3) == 8 &&
+        fieldoffset(GradOptions, 4) == 16 && fieldoffset(GradOptions, 5) == 24
 
 # GRAD_DTYPE_* code and output element type of each supported input type
 dtype_code(::Type{Float64}) = Int32(0)
@@ -238,12 +240,13 @@ function spacing_entries(spacing, f, dims)
     return entries, keep
 end
 
-# the outputs' size: f's minus one per ghost side
-function output_size(f, dims, codes)
+# the outputs' size: f's minus the halo width (1, or accuracy ÷ 2) per ghost side
+function output_size(f, dims, codes, accuracy=2)
     sz = collect(size(f))
+    halo = max(1, accuracy ÷ 2)
     if codes !== nothing
         for (k, d) in enumerate(dims)
-            sz[d] -= (codes[2k-1] == GRAD_BOUNDARY_GHOST) + (codes[2k] == GRAD_BOUNDARY_GHOST)
+            sz[d] -= halo * ((codes[2k-1] == GRAD_BOUNDARY_GHOST) + (codes[2k] == GRAD_BOUNDARY_GHOST))
             sz[d] = max(sz[d], 0)
         end
     end
@@ -266,23 +269,26 @@ end
 
 """
     gradient(f, spacing...; dims=1:ndims(f), edge_order=1, boundaries=nothing,
-             periods=nothing, threads=0)
+             periods=nothing, threads=0, accuracy=2)
 
-numpy.gradient of `f`, bit for bit (see the module documentation).
+numpy.gradient of `f`, bit for bit (see the module documentation). `accuracy`
+4, 6 or 8 selects the higher-order stencils (edge_order 1 to accuracy; ghost
+sides hold accuracy ÷ 2 halo points), see docs/accuracy.md.
 """
 function gradient(f::AbstractArray{T,N}, spacing...; dims=1:ndims(f), edge_order::Integer=1,
-                  boundaries=nothing, periods=nothing, threads::Integer=0) where {T,N}
+                  boundaries=nothing, periods=nothing, threads::Integer=0,
+                  accuracy::Integer=2) where {T,N}
     ds = normalize_dims(dims, N)
     codes = boundary_codes(boundaries, length(ds))
-    osize = output_size(f, ds, codes)
+    osize = output_size(f, ds, codes, accuracy)
     outs = [Array{output_type(T)}(undef, osize) for _ in ds]
     gradient!(outs, f, spacing...; dims=ds, edge_order=edge_order, boundaries=boundaries,
-              periods=periods, threads=threads)
+              periods=periods, threads=threads, accuracy=accuracy)
     return length(ds) == 1 ? outs[1] : Tuple(outs)
 end
 
 """
-    gradient!(outs, f, spacing...; dims, edge_order, boundaries, periods, threads)
+    gradient!(outs, f, spacing...; dims, edge_order, boundaries, periods, threads, accuracy)
 
 `gradient` into the strided arrays `outs` (one per differentiated dimension,
 of the output element type and size); returns `outs`. Nothing is written
@@ -290,7 +296,7 @@ when the library refuses the call.
 """
 function gradient!(outs::AbstractVector, f::AbstractArray{T,N}, spacing...; dims=1:ndims(f),
                    edge_order::Integer=1, boundaries=nothing, periods=nothing,
-                   threads::Integer=0) where {T,N}
+                   threads::Integer=0, accuracy::Integer=2) where {T,N}
     f isa StridedArray || (f = collect(f))
     code = dtype_code(T)
     OT = output_type(T)
@@ -299,7 +305,7 @@ function gradient!(outs::AbstractVector, f::AbstractArray{T,N}, spacing...; dims
     entries, keep = spacing_entries(spacing, f, ds)
     codes = boundary_codes(boundaries, naxes)
     pvals = period_values(periods, naxes)
-    osize = output_size(f, ds, codes)
+    osize = output_size(f, ds, codes, accuracy)
     length(outs) == naxes || throw(ArgumentError("outs has $(length(outs)) arrays for $naxes dimensions"))
     for (k, o) in enumerate(outs)
         (o isa StridedArray && eltype(o) == OT && size(o) == osize) || throw(ArgumentError(
@@ -312,7 +318,8 @@ function gradient!(outs::AbstractVector, f::AbstractArray{T,N}, spacing...; dims
     ostrides = Int64[s for o in outs for s in strides(o)]
     bptr = codes === nothing ? Ptr{Int32}(C_NULL) : pointer(codes)
     pptr = pvals === nothing ? Ptr{Float64}(C_NULL) : pointer(pvals)
-    options = Ref(GradOptions(UInt32(sizeof(GradOptions)), Int32(threads), bptr, pptr))
+    options = Ref(GradOptions(UInt32(sizeof(GradOptions)), Int32(threads), bptr, pptr,
+                              Int32(accuracy), Int32(0)))
     err = Ref(GradError(Int32(0), Int32(-1), ntuple(_ -> 0x00, 256)))
     status = GC.@preserve f outs keep codes pvals entries outptrs begin
         ccall(GRAD_GRADIENT[], Int32,

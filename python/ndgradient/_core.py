@@ -162,7 +162,7 @@ def _loose_coords(d, n, k, axis):
     return np.ascontiguousarray(d, dtype=_F64)
 
 
-def _spacing(varargs, shape, axes, single, strict):
+def _spacing(varargs, shape, axes, single, strict, coord_kind=2):
     """numpy's varargs rules -> (packed grad_spacing entries, count, arrays to
     keep alive, index into varargs per entry)."""
     n = len(varargs)
@@ -193,7 +193,7 @@ def _spacing(varargs, shape, axes, single, strict):
         if x is None:
             raise _NumpyComputes("coordinate type")
         keep.append(x)
-        parts.append(_lib.SPACING.pack(2, 0.0, x.ctypes.data, m))
+        parts.append(_lib.SPACING.pack(coord_kind, 0.0, x.ctypes.data, m))
     return b"".join(parts), naxes, keep
 
 
@@ -300,7 +300,7 @@ def _translate(status, k, msg, axes, varargs, periods):
 
 # ---------------------------------------------------------------- the call
 def gradient(f: ArrayLike, *varargs: Any, axis: Union[None, int, Sequence[int]] = None,
-             edge_order: int = 1, accuracy: int = 2,
+             edge_order: int = 1, accuracy: int = 2, nonuniform: bool = False,
              boundaries: Union[None, str, Sequence[Any]] = None,
              periods: Union[None, float, Sequence[Optional[float]]] = None,
              threads: Union[None, int, str] = None,
@@ -333,6 +333,10 @@ def gradient(f: ArrayLike, *varargs: Any, axis: Union[None, int, Sequence[int]] 
 
     * ``accuracy``: 2 (numpy's formulas) or, with libgradient 0.2, 4, 6, 8:
       the order of the interior stencil; ``edge_order`` is then 1..accuracy.
+    * ``nonuniform``: True takes coordinates as they are, never reduced to
+      a step where they happen to be evenly spaced (numpy reduces them):
+      the non-uniform formulas at every point. For a block of an axis whose
+      whole is unevenly spaced, so that every block decides as the whole.
     * ``boundaries``: a string for every axis, or one entry per
       differentiated axis (a string or a (lo, hi) pair) among 'one_sided'
       (numpy's), 'periodic' (both sides) and 'ghost' (the input holds halo
@@ -351,18 +355,23 @@ def gradient(f: ArrayLike, *varargs: Any, axis: Union[None, int, Sequence[int]] 
     data must have one of the library's dtypes, and a refused argument raises
     GradientError (a ValueError) worded with the arguments as given.
     """
-    extras = accuracy != 2 or boundaries is not None or periods is not None
+    extras = (accuracy != 2 or bool(nonuniform) or boundaries is not None
+              or periods is not None)
     if type(f) is not _ndarray:
         if _is_dask(f):
             from . import dask as _dask
             if out is not None:
                 raise TypeError("out is not supported for dask arrays (results are lazy)")
+            if nonuniform:
+                raise TypeError("nonuniform is decided by ndgradient.dask.gradient itself, "
+                                "once for each whole axis")
             return _dask.gradient(f, *varargs, axis=axis, edge_order=edge_order,
                                   accuracy=accuracy, boundaries=boundaries, periods=periods)
         a = np.asanyarray(f)
         if type(a) is not _ndarray:
             if extras:
-                raise TypeError("accuracy, boundaries and periods are not supported for %s "
+                raise TypeError("accuracy, nonuniform, boundaries and periods are not "
+                                "supported for %s "
                                 "(numpy.gradient computes subclasses of ndarray)"
                                 % type(a).__name__)
             return _numpy(a, varargs, axis, edge_order, out)
@@ -371,7 +380,7 @@ def gradient(f: ArrayLike, *varargs: Any, axis: Union[None, int, Sequence[int]] 
     nthreads = resolve_threads(threads) if threads is not None else 1
     try:
         return _library(a, varargs, axis, edge_order, accuracy, boundaries, periods, nthreads,
-                        out, extras)
+                        out, extras, 3 if nonuniform else 2)
     except _NumpyComputes as why:
         if extras:
             raise TypeError("ndgradient.gradient: accuracy, boundaries and periods need data of "
@@ -427,7 +436,7 @@ def _elem_strides(a, isz):
 
 
 def _library(a, varargs, axis, edge_order, accuracy, boundaries, periods, nthreads, out,
-             extras):
+             extras, coord_kind=2):
     info = _DTYPES.get(a.dtype)
     if info is None:
         dt = a.dtype
@@ -464,7 +473,7 @@ def _library(a, varargs, axis, edge_order, accuracy, boundaries, periods, nthrea
     if fn is None:
         _lib.load()
         fn = _lib.fn
-    sp, nsp, keep = _spacing(varargs, shape, axes, single, not extras)
+    sp, nsp, keep = _spacing(varargs, shape, axes, single, not extras, coord_kind)
 
     # output shape: minus the halo on each ghost side
     codes = None

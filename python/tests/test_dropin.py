@@ -286,3 +286,44 @@ def test_package():
     assert os.path.dirname(path) == os.path.dirname(ndgradient.__file__) or \
         os.environ.get("GRADIENT_LIB")
     assert os.path.exists(os.path.join(os.path.dirname(ndgradient.__file__), "py.typed"))
+
+
+def _numpy_nonuniform_1d(f, x, edge_order):
+    """numpy.gradient's non-uniform formulas (its code, on float64 arrays),
+    applied even where the coordinates are evenly spaced."""
+    dx = np.diff(x)
+    out = np.empty_like(f)
+    dx1, dx2 = dx[:-1], dx[1:]
+    a = -(dx2) / (dx1 * (dx1 + dx2))
+    b = (dx2 - dx1) / (dx1 * dx2)
+    c = dx1 / (dx2 * (dx1 + dx2))
+    out[1:-1] = a * f[:-2] + b * f[1:-1] + c * f[2:]
+    if edge_order == 1:
+        out[0] = (f[1] - f[0]) / dx[0]
+        out[-1] = (f[-1] - f[-2]) / dx[-1]
+    else:
+        d1, d2 = dx[0], dx[1]
+        a, b, c = -(2. * d1 + d2) / (d1 * (d1 + d2)), (d1 + d2) / (d1 * d2), \
+            -d1 / (d2 * (d1 + d2))
+        out[0] = a * f[0] + b * f[1] + c * f[2]
+        d1, d2 = dx[-2], dx[-1]
+        a, b, c = d2 / (d1 * (d1 + d2)), -(d2 + d1) / (d1 * d2), (2. * d2 + d1) / (d2 * (d1 + d2))
+        out[-1] = a * f[-3] + b * f[-2] + c * f[-1]
+    return out
+
+
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_nonuniform_keyword_never_reduces_to_a_step(edge_order):
+    if not ndgradient.features()["nonuniform"]:
+        pytest.skip("the loaded library has no GRAD_SPACING_NONUNIFORM")
+    rng = np.random.default_rng(7)
+    f = rng.normal(size=40)
+    x = np.arange(40) * 0.1 + 3.0          # not exactly even: numpy's own path
+    xe = np.arange(40) * 0.5               # exactly even: numpy reduces it
+    for xs in (x, xe):
+        got = ndgradient.gradient(f, xs, edge_order=edge_order, nonuniform=True)
+        want = _numpy_nonuniform_1d(f, xs, edge_order)
+        assert same_bits(got, want) is None
+    # without the keyword, evenly spaced coordinates are numpy's step path
+    assert same_bits(ndgradient.gradient(f, xe, edge_order=edge_order),
+                     np.gradient(f, xe, edge_order=edge_order)) is None
