@@ -2096,6 +2096,183 @@ static void test_status_codes(void)
 
 /* ------------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------------ */
+/* Accuracy orders 4, 6, 8, options growth, GRAD_SPACING_NONUNIFORM (0.2)   */
+/* ------------------------------------------------------------------------ */
+
+/* Expected values computed exactly with Python's fractions: for f = x^d with
+ * d <= edge_order every window's integer-weighted sum is exact, so the result
+ * is that sum times r = RN(1 / (D*h)), rounded once (e.g. p = 8: D = 840,
+ * 5880 i^6 * RN(1/840) is 7 i^6 plus one ulp for most i). */
+static const double G_P4_CUBE[] = {0.0, 3.0, 12.0, 27.0, 48.0, 75.0, 108.0, 147.0, 192.0};
+static const double G_P8_SEVENTH[] = {0.0, 7.000000000000001, 448.00000000000006, 5103.000000000001,
+                                      28672.000000000004, 109375.00000000001, 326592.00000000006,
+                                      823543.0000000001, 1835008.0000000002, 3720087.0000000005,
+                                      7000000.000000001, 12400927.000000002};
+/* F7, h = 0.7, accuracy 4, edge_order 2: points 1 and 5 use the centred
+ * 3-point window with r = RN(1/(2h)) (numpy divides by 2h: 0.25256285714285703) */
+static const double G_F7_P4_Q2[] = {5.002262857142858, 0.252562857142857, -6.606835833333335,
+                                    -6.693369166666668, 3.0744202380952386, 4.830323571428571,
+                                    1.9767164285714285};
+/* F7 on x = 0.75 i (evenly spaced), edge_order 2: NONUNIFORM keeps numpy's
+ * non-uniform formulas; COORDINATES reduces to the step (numpy) */
+static const double G_F7_X075_NONUNI[] = {4.668778666666666, 0.23572533333333334, -5.230199333333333,
+                                          -5.079039333333332, 2.080752, 4.508302, 1.8449353333333338};
+static const double G_F7_X075_COORDS[] = {4.668778666666666, 0.2357253333333332, -5.230199333333334,
+                                          -5.079039333333333, 2.080752, 4.508302, 1.8449353333333338};
+
+/* An options struct as a caller that compiled `size` bytes of it lays it
+ * out, in a buffer whose bytes after the known 32 are `tail` (or 0). */
+typedef union {
+    grad_options o;
+    unsigned char bytes[64];
+    double align_;
+} options_buf;
+
+static void test_accuracy_orders(void)
+{
+    grad_error e = fresh_err();
+    grad_options opt;
+    grad_spacing sp[1];
+    double cube[9], seventh[12], o[12], x075[7];
+    double *outs[1] = {o};
+    int64_t n9[1] = {9}, n12[1] = {12}, n7[1] = {7};
+    int i;
+    g_section = "accuracy";
+
+    for (i = 0; i < 9; i++) cube[i] = (double)(i * i * i);
+    for (i = 0; i < 12; i++) seventh[i] = pow((double)i, 7.0);
+    for (i = 0; i < 7; i++) x075[i] = 0.75 * i;
+
+    CHECK(GRAD_SPACING_NONUNIFORM == 3);
+    CHECK(sizeof(grad_options) == 32 || sizeof(void *) != 8);
+    CHECK(offsetof(grad_options, periods) < offsetof(grad_options, accuracy) &&
+          offsetof(grad_options, accuracy) < offsetof(grad_options, reserved));
+    CHECK(offsetof(grad_options, reserved) + sizeof(int32_t) == sizeof(grad_options));
+
+    memset(&opt, 0, sizeof opt);
+    opt.size = (uint32_t)sizeof(grad_options);
+    opt.accuracy = 4;
+    sp[0] = sp_unit();
+    CHECK_OK(grad_gradient_f64(cube, 1, n9, NULL, 1, NULL, 1, sp, 4, outs, NULL, &opt, &e), &e);
+    CHECK_F64("accuracy 4, edge_order 4, i^3", o, G_P4_CUBE, 9);
+    CHECK_OK(grad_gradient_f64(cube, 1, n9, NULL, 1, NULL, 1, sp, 3, outs, NULL, &opt, &e), &e);
+    CHECK_F64("accuracy 4, edge_order 3, i^3", o, G_P4_CUBE, 9);
+    opt.accuracy = 8;
+    CHECK_OK(grad_gradient_f64(seventh, 1, n12, NULL, 1, NULL, 1, sp, 8, outs, NULL, &opt, &e), &e);
+    CHECK_F64("accuracy 8, edge_order 8, i^7", o, G_P8_SEVENTH, 12);
+    opt.accuracy = 4;
+    sp[0] = sp_uniform(0.7);
+    CHECK_OK(grad_gradient_f64(F7, 1, n7, NULL, 1, NULL, 1, sp, 2, outs, NULL, &opt, &e), &e);
+    CHECK_F64("accuracy 4, edge_order 2, f7 h=0.7", o, G_F7_P4_Q2, 7);
+
+    /* NONUNIFORM on evenly spaced coordinates: numpy's non-uniform formulas */
+    opt.accuracy = 0;
+    sp[0] = sp_coords(x075, 7);
+    sp[0].kind = GRAD_SPACING_NONUNIFORM;
+    CHECK_OK(grad_gradient_f64(F7, 1, n7, NULL, 1, NULL, 1, sp, 2, outs, NULL, &opt, &e), &e);
+    CHECK_F64("NONUNIFORM x=0.75i e2", o, G_F7_X075_NONUNI, 7);
+    sp[0].kind = GRAD_SPACING_COORDINATES;
+    CHECK_OK(grad_gradient_f64(F7, 1, n7, NULL, 1, NULL, 1, sp, 2, outs, NULL, &opt, &e), &e);
+    CHECK_F64("COORDINATES x=0.75i e2 (a step)", o, G_F7_X075_COORDS, 7);
+
+    /* new bad inputs */
+    opt.accuracy = 4;
+    sp[0] = sp_unit();
+    e = fresh_err();
+    CHECK(grad_gradient_f64(cube, 1, n9, NULL, 1, NULL, 1, sp, 5, outs, NULL, &opt, &e) ==
+          GRAD_STATUS_INVALID_EDGE_ORDER);
+    CHECK(grad_gradient_f64(cube, 1, (const int64_t[]){4}, NULL, 1, NULL, 1, sp, 1, outs, NULL, &opt,
+                            &e) == GRAD_STATUS_SHAPE_TOO_SMALL);
+    opt.accuracy = 3;
+    CHECK(grad_gradient_f64(cube, 1, n9, NULL, 1, NULL, 1, sp, 1, outs, NULL, &opt, &e) ==
+          GRAD_STATUS_INVALID_OPTIONS);
+    opt.accuracy = 10;
+    CHECK(grad_gradient_f64(cube, 1, n9, NULL, 1, NULL, 1, sp, 1, outs, NULL, &opt, &e) ==
+          GRAD_STATUS_INVALID_OPTIONS);
+    opt.accuracy = -2;
+    CHECK(grad_gradient_f64(cube, 1, n9, NULL, 1, NULL, 1, sp, 1, outs, NULL, &opt, &e) ==
+          GRAD_STATUS_INVALID_OPTIONS);
+    opt.accuracy = 4;
+    opt.reserved = 1;
+    CHECK(grad_gradient_f64(cube, 1, n9, NULL, 1, NULL, 1, sp, 1, outs, NULL, &opt, &e) ==
+          GRAD_STATUS_INVALID_OPTIONS);
+}
+
+/* The size rule of grad_options (C1): a caller that compiled an older or
+ * newer struct keeps working, and nothing is written on a refusal. */
+static void test_options_sizes(void)
+{
+    static const struct {
+        uint32_t size;
+        int tail_offset; /* a nonzero byte at this offset, or -1 */
+        int expect_ok;
+        int expect_accuracy4; /* accuracy 4 in force (else numpy) */
+    } cases[] = {
+        {24, -1, 1, 0}, /* the 0.1 layout: accuracy and reserved are garbage */
+        {28, -1, 1, 1}, /* accuracy inside, reserved cut off (garbage) */
+        {32, -1, 1, 1},
+        {40, -1, 1, 1},  /* a newer caller that uses no newer field */
+        {40, 35, 0, 0},  /* a newer caller that does */
+        {64, 63, 0, 0},
+        {4097, -1, 0, 0},
+        {16, -1, 0, 0},
+        {23, -1, 0, 0},
+    };
+    static const double CUBE_E2[] = {-2.0, 4.0, 13.0, 28.0, 49.0, 76.0, 109.0, 148.0, 190.0}; /* numpy */
+    double cube[9], o[9], pattern[9];
+    double *outs[1] = {o};
+    int64_t n9[1] = {9};
+    size_t c;
+    int i;
+    g_section = "options size";
+    for (i = 0; i < 9; i++) cube[i] = (double)(i * i * i);
+    memset(pattern, 0xA7, sizeof pattern);
+    for (c = 0; c < COUNT(cases); c++) {
+        options_buf *buf;
+        grad_error e = fresh_err();
+        grad_status s;
+        size_t alloc = cases[c].size > 64 ? cases[c].size : 64;
+        buf = calloc(1, alloc + 8);
+        if (buf == NULL) {
+            CHECKF(0, "out of memory");
+            return;
+        }
+        buf->o.size = cases[c].size;
+        buf->o.threads = 1;
+        buf->o.accuracy = 4;
+        if (cases[c].size < sizeof(grad_options)) {
+            /* the bytes this caller does not know about hold garbage */
+            memset(buf->bytes + cases[c].size, 0xEE, sizeof(grad_options) - cases[c].size);
+        }
+        if (cases[c].tail_offset >= 0) buf->bytes[cases[c].tail_offset] = 0x01;
+        memcpy(o, pattern, sizeof o);
+        s = grad_gradient_f64(cube, 1, n9, NULL, 1, NULL, 0, NULL, cases[c].expect_accuracy4 ? 4 : 2,
+                              outs, NULL, &buf->o, &e);
+        if (cases[c].expect_ok) {
+            CHECKF(s == GRAD_STATUS_OK, "size %u: status %d: %s", (unsigned)cases[c].size, (int)s,
+                   e.message);
+            if (cases[c].expect_accuracy4) {
+                CHECK_F64("options size, accuracy 4", o, G_P4_CUBE, 9);
+            } else {
+                CHECK_F64("options size 24 = numpy", o, CUBE_E2, 9);
+            }
+        } else {
+            CHECKF(s == GRAD_STATUS_INVALID_OPTIONS, "size %u tail %d: status %d, want INVALID_OPTIONS",
+                   (unsigned)cases[c].size, cases[c].tail_offset, (int)s);
+            CHECKF(memcmp(o, pattern, sizeof o) == 0, "size %u: output written on failure",
+                   (unsigned)cases[c].size);
+            if (cases[c].tail_offset >= 0) {
+                char want[16];
+                snprintf(want, sizeof want, "%d", cases[c].tail_offset);
+                CHECKF(strstr(e.message, want) != NULL, "size %u: message \"%s\" does not name offset %s",
+                       (unsigned)cases[c].size, e.message, want);
+            }
+        }
+        free(buf);
+    }
+}
+
 int main(void)
 {
     const char *v = getenv("GRAD_TEST_VERBOSE");
@@ -2113,6 +2290,8 @@ int main(void)
     test_valid_edge_cases();
     test_options();
     test_status_codes();
+    test_accuracy_orders();
+    test_options_sizes();
 
     printf("%ld passed, %ld failed\n", g_passed, g_failed);
     return g_failed == 0 ? 0 : 1;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Compiles and runs every C snippet of Markdown files (default:
-# docs/boundaries.md, docs/reference.md and docs/numerics.md) against
+# docs/boundaries.md, docs/reference.md, docs/numerics.md and
+# docs/accuracy.md) against
 # include/gradient.h and the release library, with -std=c11 -Wall -Wextra
 # -Werror.
 #
@@ -22,7 +23,7 @@ case "$target_dir" in
     *) target_dir="$root/$target_dir" ;;
 esac
 lib_dir="$target_dir/release"
-[[ $# -gt 0 ]] || set -- docs/boundaries.md docs/reference.md docs/numerics.md
+[[ $# -gt 0 ]] || set -- docs/boundaries.md docs/reference.md docs/numerics.md docs/accuracy.md
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -9,7 +9,8 @@
 # Installs Debian's OpenMPI (apt-get) if mpicc or mpirun is missing, builds
 # the library in release (cargo does nothing when it is up to date), builds
 # the program with mpicc and runs it with `mpirun -n 4`, then compiles and
-# runs the C snippets of docs/boundaries.md, reference.md and numerics.md (docs/check-snippets.sh).
+# runs the C snippets of docs/boundaries.md, reference.md, numerics.md and
+# accuracy.md (docs/check-snippets.sh).
 # Ends with one line "N passed, M failed" (every check of both) and exits
 # nonzero on any failure. Works from any directory; honours CARGO_TARGET_DIR
 # and MPI_RANKS (default 4).
@@ -104,7 +105,7 @@ fi
 ms=$(((end - start) / 1000000))
 printf 'test-mpi.sh: %d ranks, mpirun took %d.%03d s\n' "$ranks" $((ms / 1000)) $((ms % 1000))
 
-# The C snippets of docs/boundaries.md, reference.md and numerics.md (one
+# The C snippets of docs/boundaries.md, reference.md, numerics.md and accuracy.md (one
 # of them is an MPI program):
 # each must compile with -Wall -Wextra -Werror and run.
 snippets_log="$out_dir/snippets.log"

@@ -4,8 +4,9 @@
  *
  * A 25 x 19 x 16 field on NON-uniform coordinates on every axis (not evenly
  * spaced anywhere) is split over a Cartesian grid of ranks (MPI_Dims_create,
- * MPI_Cart_create). Every rank owns a block and keeps one halo point on each
- * side that has a neighbour; the halos are filled with MPI_Sendrecv (faces
+ * MPI_Cart_create). Every rank owns a block and keeps w halo points on each
+ * side that has a neighbour (w = 1 for numpy's formulas, accuracy / 2 for
+ * options.accuracy 4); the halos are filled with MPI_Sendrecv (faces
  * described by MPI subarray datatypes). Each rank then calls
  * grad_gradient_f64 once on its block (owned + halos) with GHOST at the cuts
  * and ONE_SIDED at the physical edges (PERIODIC for a wrapped axis kept on one
@@ -23,11 +24,22 @@
  *             GHOST on both sides of x on every rank; compared with one
  *             PERIODIC call on the whole field
  *   control   the same blocks WITHOUT their halos (ONE_SIDED at the cuts):
- *             must differ from the global result exactly at the points next
- *             to a cut, which shows the comparison can fail
- * plus, on rank 0, PERIODIC against ONE_SIDED on the field padded by one
- * wrapped point per side (docs/numerics.md), and a check that every block's
- * coordinates are non-uniform (docs/numerics.md: the evenly spaced detection runs per block).
+ *             must differ from the global result exactly at the w points
+ *             next to a cut, which shows the comparison can fail
+ *   accuracy 4  cuts, uniform steps, periodic and wrapped x, control, with
+ *             options.accuracy = 4 and 2-point halos
+ *   evenly spaced x block  x is exactly evenly spaced on its first 15 points
+ *             and uneven after, so a block's x slice can be evenly spaced
+ *             while the axis is not. The spacing kind is decided once for
+ *             the whole axis (each rank tests its slice, one MPI_Allreduce):
+ *             not evenly spaced, so every rank passes GRAD_SPACING_NONUNIFORM
+ *             and no block reduces its slice to a step; as a control, the
+ *             same blocks with COORDINATES must differ from the whole field
+ *             along x (the evenly spaced block takes the uniform formulas)
+ * plus, on rank 0, PERIODIC against ONE_SIDED on the field padded by w
+ * wrapped points per side (docs/numerics.md, docs/accuracy.md), and a check
+ * that every block's coordinates are non-uniform where COORDINATES is passed
+ * (docs/numerics.md: the evenly spaced detection runs per block).
  *
  * Halo "corners" (points outside the owned range on two or more axes) are
  * never exchanged and hold NaN: a gradient along one axis must not read them.
@@ -65,8 +77,12 @@ static const char AXIS_NAME[NDIM] = {'x', 'y', 'z'};
 
 static const double TWO_PI = 6.283185307179586;
 
-/* Global coordinates: computed on rank 0, broadcast to every rank. */
-static double *g_coords[NDIM];
+/* Global coordinates: computed on rank 0, broadcast to every rank. Set 0 is
+ * not evenly spaced anywhere; set 1 has the same y and z, and an x axis whose
+ * first 15 points are exactly evenly spaced (x = 0.75 i) and the rest uneven.
+ * g_coords points to the set of the running case. */
+static double *g_sets[2][NDIM];
+static double **g_coords = g_sets[0];
 
 typedef struct {
     const char *name;
@@ -76,6 +92,10 @@ typedef struct {
     int threads;
     int uniform;         /* 1: uniform steps instead of coordinates */
     int control;         /* 1: blocks without their halos (must differ) */
+    int accuracy;        /* options.accuracy: 0 (numpy) or 4; halos are max(1, accuracy/2) wide */
+    int coords_set;      /* 0 or 1 (x evenly spaced on [0, 14]) */
+    int decide;          /* 1: spacing kind decided once per axis (MPI_Allreduce);
+                          * 2: control, COORDINATES on every block (must differ) */
 } Case;
 
 /* One rank's block of the decomposition. */
@@ -83,8 +103,9 @@ typedef struct {
     int dims[NDIM], cc[NDIM]; /* grid and this rank's grid coordinates */
     int64_t lo[NDIM];         /* first owned global index */
     int64_t own[NDIM];        /* owned points */
-    int64_t glo[NDIM];        /* halo points below (0 or 1) */
-    int64_t ghi[NDIM];        /* halo points above (0 or 1) */
+    int64_t glo[NDIM];        /* halo points below (0 or w) */
+    int64_t ghi[NDIM];        /* halo points above (0 or w) */
+    int64_t w;                /* halo width: max(1, accuracy / 2) */
     int64_t n[NDIM];          /* input extent: own + glo + ghi */
     int nb_lo[NDIM], nb_hi[NDIM];
     int32_t bnd[2 * NDIM];    /* options.boundaries */
@@ -157,10 +178,16 @@ static double field(double x, double y, double z)
 
 static void make_coords(void)
 {
+    g_coords = g_sets[0];
     for (int d = 0; d < NDIM; d++) {
-        g_coords[d] = xmalloc((size_t)GN[d] * sizeof(double));
+        g_sets[0][d] = xmalloc((size_t)GN[d] * sizeof(double));
+        g_sets[1][d] = d == 0 ? xmalloc((size_t)GN[d] * sizeof(double)) : g_sets[0][d];
     }
     if (g_rank == 0) {
+        for (int64_t i = 0; i < GN[0]; i++) {
+            g_sets[1][0][i] = i <= 14 ? 0.75 * (double)i
+                                      : 10.5 + (double)(i - 14) + 0.3 * sin((double)i);
+        }
         for (int64_t i = 0; i < GN[0]; i++) {
             g_coords[0][i] = (double)i + 0.3 * sin((double)i);
         }
@@ -174,6 +201,7 @@ static void make_coords(void)
     for (int d = 0; d < NDIM; d++) {
         MPI_Bcast(g_coords[d], (int)GN[d], MPI_DOUBLE, 0, MPI_COMM_WORLD);
     }
+    MPI_Bcast(g_sets[1][0], (int)GN[0], MPI_DOUBLE, 0, MPI_COMM_WORLD);
 }
 
 /* Block distribution: part c of p of n points. */
@@ -190,6 +218,7 @@ static MPI_Comm make_block(const Case *cs, Block *b)
     MPI_Comm cart;
 
     memset(b, 0, sizeof *b);
+    b->w = cs->accuracy > 2 ? cs->accuracy / 2 : 1;
     for (int d = 0; d < NDIM; d++) {
         b->dims[d] = cs->dims_hint[d];
     }
@@ -205,8 +234,8 @@ static MPI_Comm make_block(const Case *cs, Block *b)
     for (int d = 0; d < NDIM; d++) {
         block_range(GN[d], b->dims[d], b->cc[d], &b->lo[d], &b->own[d]);
         MPI_Cart_shift(cart, d, 1, &b->nb_lo[d], &b->nb_hi[d]);
-        b->glo[d] = b->nb_lo[d] != MPI_PROC_NULL;
-        b->ghi[d] = b->nb_hi[d] != MPI_PROC_NULL;
+        b->glo[d] = b->nb_lo[d] != MPI_PROC_NULL ? b->w : 0;
+        b->ghi[d] = b->nb_hi[d] != MPI_PROC_NULL ? b->w : 0;
         b->n[d] = b->own[d] + b->glo[d] + b->ghi[d];
         if (cs->wraps[d] && b->dims[d] == 1) {
             b->bnd[2 * d] = b->bnd[2 * d + 1] = GRAD_BOUNDARY_PERIODIC;
@@ -218,15 +247,15 @@ static MPI_Comm make_block(const Case *cs, Block *b)
     return cart;
 }
 
-/* A face of the local input array: one layer at index `at` along axis d,
- * the owned range along the other axes. */
-static MPI_Datatype face_type(const Block *b, int d, int64_t at)
+/* A face of the local input array: `width` layers from index `at` along
+ * axis d, the owned range along the other axes. */
+static MPI_Datatype face_type(const Block *b, int d, int64_t at, int64_t width)
 {
     int sizes[NDIM], sub[NDIM], starts[NDIM];
     MPI_Datatype t;
     for (int e = 0; e < NDIM; e++) {
         sizes[e] = (int)b->n[e];
-        sub[e] = e == d ? 1 : (int)b->own[e];
+        sub[e] = e == d ? (int)width : (int)b->own[e];
         starts[e] = e == d ? (int)at : (int)b->glo[e];
     }
     MPI_Type_create_subarray(NDIM, sizes, sub, starts, MPI_ORDER_C, MPI_DOUBLE, &t);
@@ -238,10 +267,11 @@ static MPI_Datatype face_type(const Block *b, int d, int64_t at)
 static void exchange_halos(MPI_Comm cart, const Block *b, double *a)
 {
     for (int d = 0; d < NDIM; d++) {
-        int64_t first = b->glo[d], last = b->glo[d] + b->own[d] - 1;
-        MPI_Datatype send_lo = face_type(b, d, first), send_hi = face_type(b, d, last);
-        MPI_Datatype recv_lo = face_type(b, d, 0), recv_hi = face_type(b, d, b->n[d] - 1);
-        /* Downward: my first owned layer to the lower neighbour, my upper
+        /* w layers each way (w = 1 for numpy's formulas, accuracy / 2 above) */
+        int64_t w = b->w, first = b->glo[d], last = b->glo[d] + b->own[d] - w;
+        MPI_Datatype send_lo = face_type(b, d, first, w), send_hi = face_type(b, d, last, w);
+        MPI_Datatype recv_lo = face_type(b, d, 0, w), recv_hi = face_type(b, d, b->n[d] - w, w);
+        /* Downward: my first w owned layers to the lower neighbour, my upper
          * halo from the upper neighbour. Then upward. MPI_PROC_NULL sides
          * transfer nothing. */
         MPI_Sendrecv(a, 1, send_lo, b->nb_lo[d], 10 + d, a, 1, recv_hi, b->nb_hi[d], 10 + d, cart,
@@ -326,15 +356,45 @@ static int same_bits(const double *want, const double *got, char *why, size_t wh
     return 0;
 }
 
+/* kinds: NULL (COORDINATES on every axis) or the coordinate kind per axis
+ * (COORDINATES or NONUNIFORM). */
 static void fill_spacing(grad_spacing sp[NDIM], double *const coords[NDIM], const int64_t n[NDIM],
-                         int uniform)
+                         int uniform, const int32_t *kinds)
 {
     for (int d = 0; d < NDIM; d++) {
         if (uniform) {
             sp[d] = (grad_spacing){GRAD_SPACING_UNIFORM, STEP[d], NULL, 0};
         } else {
-            sp[d] = (grad_spacing){GRAD_SPACING_COORDINATES, 0.0, coords[d], n[d]};
+            sp[d] = (grad_spacing){kinds ? kinds[d] : GRAD_SPACING_COORDINATES, 0.0, coords[d], n[d]};
         }
+    }
+}
+
+/* The spacing kind of every axis, decided once for the whole axis although
+ * each rank sees only its slice: the axis is evenly spaced iff every block's
+ * slice is (the slices overlap by their halos, so they share differences)
+ * with one and the same step. Then COORDINATES (the library reduces it to the
+ * step, as numpy does); otherwise NONUNIFORM, so that a block whose own
+ * slice happens to be evenly spaced still uses the non-uniform formulas like
+ * the rest of the axis. One MPI_Allreduce for all axes. any_even[d] reports
+ * whether some block's slice along d is evenly spaced. */
+static void decide_kinds(MPI_Comm cart, double *const lc[NDIM], const int64_t n[NDIM],
+                         int32_t kinds[NDIM], int any_even[NDIM])
+{
+    double v[4 * NDIM];
+    for (int d = 0; d < NDIM; d++) {
+        int even = !non_uniform(lc[d], n[d]);
+        double step = lc[d][1] - lc[d][0];
+        v[d] = even;                /* min: every slice even */
+        v[NDIM + d] = -even;        /* min: -(some slice even) */
+        v[2 * NDIM + d] = step;     /* min step */
+        v[3 * NDIM + d] = -step;    /* -(max step) */
+    }
+    MPI_Allreduce(MPI_IN_PLACE, v, 4 * NDIM, MPI_DOUBLE, MPI_MIN, cart);
+    for (int d = 0; d < NDIM; d++) {
+        int whole_even = v[d] == 1.0 && v[2 * NDIM + d] == -v[3 * NDIM + d];
+        kinds[d] = whole_even ? GRAD_SPACING_COORDINATES : GRAD_SPACING_NONUNIFORM;
+        any_even[d] = v[NDIM + d] == -1.0;
     }
 }
 
@@ -347,24 +407,26 @@ static grad_status global_gradient(const Case *cs, const double *f, double *out[
     for (int d = 0; d < NDIM; d++) {
         bnd[2 * d] = bnd[2 * d + 1] = cs->wraps[d] ? GRAD_BOUNDARY_PERIODIC : GRAD_BOUNDARY_ONE_SIDED;
     }
-    fill_spacing(sp, g_coords, GN, cs->uniform);
-    grad_options o = {sizeof(grad_options), 1, bnd, PERIOD};
+    fill_spacing(sp, g_coords, GN, cs->uniform, NULL);
+    grad_options o = {sizeof(grad_options), 1, bnd, PERIOD, cs->accuracy, 0};
     return grad_gradient_f64(f, NDIM, GN, NULL, NDIM, NULL, NDIM, sp, cs->edge_order, out, NULL,
                              &o, err);
 }
 
-/* docs/numerics.md: PERIODIC == numpy (here: ONE_SIDED) on the array padded by one
- * wrapped point per side along the periodic axis p, pad removed. */
+/* docs/numerics.md: PERIODIC == ONE_SIDED on the array padded by w wrapped points per side
+ * along the periodic axis p (w = 1 for numpy's formulas, accuracy / 2 above),
+ * pad removed. */
 static void check_periodic_definition(const Case *cs, int p, const double *f,
                                       double *const ref[NDIM])
 {
+    const int64_t w = cs->accuracy > 2 ? cs->accuracy / 2 : 1;
     int64_t pn[NDIM];
     double *pc[NDIM];
     for (int d = 0; d < NDIM; d++) {
-        pn[d] = GN[d] + (d == p ? 2 : 0);
+        pn[d] = GN[d] + (d == p ? 2 * w : 0);
         pc[d] = xmalloc((size_t)pn[d] * sizeof(double));
         for (int64_t i = 0; i < pn[d]; i++) {
-            pc[d][i] = d == p ? coord_at(d, i - 1) : g_coords[d][i];
+            pc[d][i] = d == p ? coord_at(d, i - w) : g_coords[d][i];
         }
     }
     size_t np = count3(pn), n = count3(GN);
@@ -373,7 +435,7 @@ static void check_periodic_definition(const Case *cs, int p, const double *f,
         for (int64_t j = 0; j < pn[1]; j++) {
             for (int64_t k = 0; k < pn[2]; k++) {
                 int64_t g[NDIM] = {i, j, k};
-                g[p] = (g[p] - 1 + GN[p]) % GN[p]; /* the wrapped source point */
+                g[p] = (g[p] - w + GN[p]) % GN[p]; /* the wrapped source point */
                 pf[(i * pn[1] + j) * pn[2] + k] = f[(g[0] * GN[1] + g[1]) * GN[2] + g[2]];
             }
         }
@@ -385,16 +447,17 @@ static void check_periodic_definition(const Case *cs, int p, const double *f,
         pout[d] = nan_array(np);
         cut[d] = nan_array(n);
     }
-    fill_spacing(sp, pc, pn, cs->uniform);
+    fill_spacing(sp, pc, pn, cs->uniform, NULL);
+    grad_options po = {sizeof(grad_options), 1, NULL, NULL, cs->accuracy, 0};
     grad_status s = grad_gradient_f64(pf, NDIM, pn, NULL, NDIM, NULL, NDIM, sp, cs->edge_order,
-                                      pout, NULL, NULL, &err);
+                                      pout, NULL, &po, &err);
     for (int d = 0; d < NDIM; d++) {
         char why[512] = "";
         for (int64_t i = 0; i < GN[0]; i++) {
             for (int64_t j = 0; j < GN[1]; j++) {
                 for (int64_t k = 0; k < GN[2]; k++) {
                     int64_t g[NDIM] = {i, j, k};
-                    g[p] += 1;
+                    g[p] += w;
                     cut[d][(i * GN[1] + j) * GN[2] + k] =
                         pout[d][(g[0] * pn[1] + g[1]) * pn[2] + g[2]];
                 }
@@ -404,9 +467,9 @@ static void check_periodic_definition(const Case *cs, int p, const double *f,
             snprintf(why, sizeof why, ": padded call failed: %s", err.message);
         }
         check(s == GRAD_STATUS_OK && same_bits(cut[d], ref[d], why, sizeof why),
-              "%s, edge_order=%d: d/d%c of PERIODIC == ONE_SIDED on the %c-padded field, pad "
-              "removed%s",
-              cs->name, cs->edge_order, AXIS_NAME[d], AXIS_NAME[p], why);
+              "%s, accuracy=%d, edge_order=%d: d/d%c of PERIODIC == ONE_SIDED on the field padded "
+              "by %d point(s) per side along %c, pad removed%s",
+              cs->name, cs->accuracy, cs->edge_order, AXIS_NAME[d], (int)w, AXIS_NAME[p], why);
         free(pout[d]);
         free(cut[d]);
     }
@@ -419,6 +482,7 @@ static void check_periodic_definition(const Case *cs, int p, const double *f,
 /* Runs one case on every rank; rank 0 records the checks. */
 static void run_case(const Case *cs)
 {
+    g_coords = g_sets[cs->coords_set];
     Block b;
     MPI_Comm cart = make_block(cs, &b);
     size_t nin = count3(b.n), nown = count3(b.own), nglob = count3(GN);
@@ -455,9 +519,14 @@ static void run_case(const Case *cs)
     grad_spacing sp[NDIM];
     grad_error err;
     grad_status s;
-    grad_options o = {sizeof(grad_options), cs->threads, b.bnd, PERIOD};
+    grad_options o = {sizeof(grad_options), cs->threads, b.bnd, PERIOD, cs->accuracy, 0};
+    int32_t kinds[NDIM];
+    int any_even[NDIM] = {0, 0, 0};
+    if (cs->decide) {
+        decide_kinds(cart, lc, b.n, kinds, any_even);
+    }
     if (!cs->control) {
-        fill_spacing(sp, lc, b.n, cs->uniform);
+        fill_spacing(sp, lc, b.n, cs->uniform, cs->decide == 1 ? kinds : NULL);
         s = grad_gradient_f64(a, NDIM, b.n, NULL, NDIM, NULL, NDIM, sp, cs->edge_order, out,
                               NULL, &o, &err);
     } else {
@@ -468,7 +537,7 @@ static void run_case(const Case *cs)
         for (int d = 0; d < NDIM; d++) {
             oc[d] = lc[d] + b.glo[d];
         }
-        fill_spacing(sp, oc, b.own, cs->uniform);
+        fill_spacing(sp, oc, b.own, cs->uniform, NULL);
         o.boundaries = one_sided;
         const double *f0 = a + (b.glo[0] * b.n[1] + b.glo[1]) * b.n[2] + b.glo[2];
         s = grad_gradient_f64(f0, NDIM, b.own, strides, NDIM, NULL, NDIM, sp, cs->edge_order,
@@ -499,10 +568,16 @@ static void run_case(const Case *cs)
     if (g_rank == 0) {
         char grid[64];
         snprintf(grid, sizeof grid, "%dx%dx%d", b.dims[0], b.dims[1], b.dims[2]);
-        check(worst == GRAD_STATUS_OK, "%s (grid %s, edge_order=%d, threads=%d): the block calls "
-              "return GRAD_STATUS_OK on all %d ranks",
-              cs->name, grid, cs->edge_order, cs->threads, g_size);
-        if (!cs->uniform && !cs->control) {
+        check(worst == GRAD_STATUS_OK, "%s (grid %s, accuracy=%d, edge_order=%d, threads=%d): the "
+              "block calls return GRAD_STATUS_OK on all %d ranks",
+              cs->name, grid, cs->accuracy, cs->edge_order, cs->threads, g_size);
+        if (cs->decide == 2) {
+            check(any_even[0], "%s (grid %s): a block's x slice is evenly spaced", cs->name, grid);
+        } else if (cs->decide) {
+            check(any_even[0] && kinds[0] == GRAD_SPACING_NONUNIFORM,
+                  "%s (grid %s): a block's x slice is evenly spaced, the whole x axis is not, and "
+                  "every rank chose GRAD_SPACING_NONUNIFORM for x", cs->name, grid);
+        } else if (!cs->uniform && !cs->control) {
             check(all_non_uniform, "%s (grid %s): every block's coordinates are non-uniform on "
                   "every axis", cs->name, grid);
         }
@@ -515,13 +590,26 @@ static void run_case(const Case *cs)
         grad_status gs = global_gradient(cs, gf, ref, &gerr);
         if (gs != GRAD_STATUS_OK) {
             check(0, "%s: the call on the whole field failed: %s", cs->name, gerr.message);
+        } else if (cs->decide == 2) {
+            /* Control: with COORDINATES the evenly spaced block reduces its
+             * slice to a step and d/dx differs in the last bit; y and z
+             * (uneven everywhere) still agree. */
+            for (int d = 0; d < NDIM; d++) {
+                char why[512] = "";
+                int same = same_bits(ref[d], got[d], why, sizeof why);
+                check(d == 0 ? !same : same,
+                      "%s (grid %s, accuracy=%d, edge_order=%d): d/d%c of the assembled blocks %s "
+                      "one call on the whole field%s",
+                      cs->name, grid, cs->accuracy, cs->edge_order, AXIS_NAME[d],
+                      d == 0 ? "differs from" : "is bit-identical to", why);
+            }
         } else if (!cs->control) {
             for (int d = 0; d < NDIM; d++) {
                 char why[512] = "";
                 check(same_bits(ref[d], got[d], why, sizeof why),
-                      "%s (grid %s, edge_order=%d, threads=%d): d/d%c of the assembled blocks is "
-                      "bit-identical to one call on the whole field%s",
-                      cs->name, grid, cs->edge_order, cs->threads, AXIS_NAME[d], why);
+                      "%s (grid %s, accuracy=%d, edge_order=%d, threads=%d): d/d%c of the "
+                      "assembled blocks is bit-identical to one call on the whole field%s",
+                      cs->name, grid, cs->accuracy, cs->edge_order, cs->threads, AXIS_NAME[d], why);
             }
             for (int d = 0; d < NDIM; d++) {
                 if (cs->wraps[d] && b.dims[d] == 1 && cs->threads == 1) {
@@ -541,8 +629,10 @@ static void run_case(const Case *cs)
                     for (int c = 0; c < b.dims[d]; c++) {
                         int64_t lo, own;
                         block_range(GN[d], b.dims[d], c, &lo, &own);
-                        near_cut |= (c > 0 && gi[d] == lo) ||
-                                    (c + 1 < b.dims[d] && gi[d] == lo + own - 1);
+                        /* the w owned points next to each cut */
+                        near_cut |= (c > 0 && gi[d] >= lo && gi[d] < lo + b.w) ||
+                                    (c + 1 < b.dims[d] && gi[d] > lo + own - 1 - b.w &&
+                                     gi[d] <= lo + own - 1);
                     }
                     int differs = memcmp(&ref[d][i], &got[d][i], sizeof(double)) != 0;
                     bad += (size_t)differs;
@@ -573,18 +663,32 @@ static void run_case(const Case *cs)
 int main(int argc, char **argv)
 {
     static const Case cases[] = {
-        /* name        wraps      dims hint  edge thr unif ctrl */
-        {"cuts", {0, 0, 0}, {0, 0, 1}, 1, 1, 0, 0},
-        {"cuts", {0, 0, 0}, {0, 0, 1}, 2, 1, 0, 0},
-        {"cuts", {0, 0, 0}, {0, 0, 1}, 2, 2, 0, 0},
-        {"cuts, uniform steps", {0, 0, 0}, {0, 0, 1}, 2, 1, 1, 0},
-        {"periodic x on one rank", {1, 0, 0}, {1, 0, 0}, 1, 1, 0, 0},
-        {"periodic x on one rank", {1, 0, 0}, {1, 0, 0}, 2, 1, 0, 0},
-        {"periodic x on one rank", {1, 0, 0}, {1, 0, 0}, 2, 2, 0, 0},
-        {"wrapped x cut, halos from the other end", {1, 0, 0}, {0, 0, 1}, 1, 1, 0, 0},
-        {"wrapped x cut, halos from the other end", {1, 0, 0}, {0, 0, 1}, 2, 2, 0, 0},
-        {"control, no halos", {0, 0, 0}, {0, 0, 1}, 1, 1, 0, 1},
-        {"control, no halos", {0, 0, 0}, {0, 0, 1}, 2, 1, 0, 1},
+        /* name        wraps      dims hint  edge thr unif ctrl acc set decide */
+        {"cuts", {0, 0, 0}, {0, 0, 1}, 1, 1, 0, 0, 0, 0, 0},
+        {"cuts", {0, 0, 0}, {0, 0, 1}, 2, 1, 0, 0, 0, 0, 0},
+        {"cuts", {0, 0, 0}, {0, 0, 1}, 2, 2, 0, 0, 0, 0, 0},
+        {"cuts, uniform steps", {0, 0, 0}, {0, 0, 1}, 2, 1, 1, 0, 0, 0, 0},
+        {"periodic x on one rank", {1, 0, 0}, {1, 0, 0}, 1, 1, 0, 0, 0, 0, 0},
+        {"periodic x on one rank", {1, 0, 0}, {1, 0, 0}, 2, 1, 0, 0, 0, 0, 0},
+        {"periodic x on one rank", {1, 0, 0}, {1, 0, 0}, 2, 2, 0, 0, 0, 0, 0},
+        {"wrapped x cut, halos from the other end", {1, 0, 0}, {0, 0, 1}, 1, 1, 0, 0, 0, 0, 0},
+        {"wrapped x cut, halos from the other end", {1, 0, 0}, {0, 0, 1}, 2, 2, 0, 0, 0, 0, 0},
+        {"control, no halos", {0, 0, 0}, {0, 0, 1}, 1, 1, 0, 1, 0, 0, 0},
+        {"control, no halos", {0, 0, 0}, {0, 0, 1}, 2, 1, 0, 1, 0, 0, 0},
+        /* accuracy 4: halos of 2 points */
+        {"accuracy 4, cuts", {0, 0, 0}, {0, 0, 1}, 4, 1, 0, 0, 4, 0, 0},
+        {"accuracy 4, cuts", {0, 0, 0}, {0, 0, 1}, 2, 2, 0, 0, 4, 0, 0},
+        {"accuracy 4, cuts, uniform steps", {0, 0, 0}, {0, 0, 1}, 4, 1, 1, 0, 4, 0, 0},
+        {"accuracy 4, periodic x on one rank", {1, 0, 0}, {1, 0, 0}, 4, 1, 0, 0, 4, 0, 0},
+        {"accuracy 4, wrapped x cut", {1, 0, 0}, {0, 0, 1}, 3, 1, 0, 0, 4, 0, 0},
+        {"accuracy 4, control, no halos", {0, 0, 0}, {0, 0, 1}, 4, 1, 0, 1, 4, 0, 0},
+        /* an x block whose slice is evenly spaced inside an uneven axis:
+         * NONUNIFORM decided once for the whole axis */
+        {"evenly spaced x block, NONUNIFORM", {0, 0, 0}, {0, 0, 1}, 1, 1, 0, 0, 0, 1, 1},
+        {"evenly spaced x block, NONUNIFORM", {0, 0, 0}, {0, 0, 1}, 2, 1, 0, 0, 0, 1, 1},
+        {"evenly spaced x block, NONUNIFORM", {0, 0, 0}, {0, 0, 1}, 4, 1, 0, 0, 4, 1, 1},
+        {"control, evenly spaced x block, COORDINATES", {0, 0, 0}, {0, 0, 1}, 2, 1, 0, 0, 0, 1, 2},
+        {"control, evenly spaced x block, COORDINATES", {0, 0, 0}, {0, 0, 1}, 4, 1, 0, 0, 4, 1, 2},
     };
     double t0;
 
@@ -611,8 +715,9 @@ int main(int argc, char **argv)
                g_fail ? "FAIL" : "PASS", g_pass + g_fail, g_pass, g_fail, MPI_Wtime() - t0);
     }
     for (int d = 0; d < NDIM; d++) {
-        free(g_coords[d]);
+        free(g_sets[0][d]);
     }
+    free(g_sets[1][0]);
     MPI_Finalize();
     return failed ? 1 : 0;
 }

@@ -46,6 +46,10 @@ GRAD_MAX_NDIM = 64
 GRAD_SPACING_UNIT = 0
 GRAD_SPACING_UNIFORM = 1
 GRAD_SPACING_COORDINATES = 2
+GRAD_SPACING_NONUNIFORM = 3     # since 0.2: coordinates never reduced to a step
+
+# accuracy orders accepted in grad_options.accuracy (since 0.2)
+ACCURACIES = (0, 2, 4, 6, 8)
 
 GRAD_DTYPE_F64 = 0
 GRAD_DTYPE_F32 = 1
@@ -121,12 +125,21 @@ class grad_error(ctypes.Structure):
 
 
 class grad_options(ctypes.Structure):
+    """The 0.2 layout (32 bytes on LP64).  `size` says how much of it the
+    caller knows: the 0.1 layout ends before `accuracy` (see grad_options_v01)."""
     _fields_ = [
         ("size", ctypes.c_uint32),
         ("threads", ctypes.c_int32),
         ("boundaries", ctypes.c_void_p),  # const int32_t *
         ("periods", ctypes.c_void_p),     # const double *
+        ("accuracy", ctypes.c_int32),     # since 0.2: 0 or 2 numpy, 4/6/8 higher order
+        ("reserved", ctypes.c_int32),     # since 0.2: must be 0
     ]
+
+
+class grad_options_v01(ctypes.Structure):
+    """The 0.1 layout (24 bytes on LP64): what an old caller compiled."""
+    _fields_ = grad_options._fields_[:4]
 
 
 class grad_complex64(ctypes.Structure):
@@ -138,6 +151,10 @@ class grad_complex128(ctypes.Structure):
 
 
 SIZEOF_OPTIONS = ctypes.sizeof(grad_options)
+SIZEOF_OPTIONS_V01 = ctypes.sizeof(grad_options_v01)
+OFFSETOF_ACCURACY = grad_options.accuracy.offset   # == SIZEOF_OPTIONS_V01
+OFFSETOF_RESERVED = grad_options.reserved.offset
+OPTIONS_MAX_SIZE = 4096
 
 # ---------------------------------------------------------------- library
 _VP = ctypes.c_void_p
@@ -253,6 +270,8 @@ class Spacing:
             return "UNIT" if self.delta == 0.0 else "UNIT(delta=%r)" % self.delta
         if self.kind == GRAD_SPACING_UNIFORM:
             return "UNIFORM(%s)" % float(self.delta).hex()
+        if self.kind == GRAD_SPACING_NONUNIFORM:
+            return "NONUNIFORM([%s])" % ", ".join(float(v).hex() for v in self.coords)
         return "COORDS([%s])" % ", ".join(float(v).hex() for v in self.coords)
 
 
@@ -266,6 +285,11 @@ def uniform(h):
 
 def coords(x):
     return Spacing(GRAD_SPACING_COORDINATES, 0.0, x)
+
+
+def nonuniform(x):
+    """GRAD_SPACING_NONUNIFORM: coordinates that are never reduced to a step."""
+    return Spacing(GRAD_SPACING_NONUNIFORM, 0.0, x)
 
 
 def as_spacing(s):
@@ -296,10 +320,27 @@ def spacing_array(entries, keep):
     return arr
 
 
-def make_options(size=None, threads=1, boundaries=None, periods=None, keep=None):
+def make_options(size=None, threads=1, boundaries=None, periods=None, keep=None,
+                 accuracy=0, reserved=0, tail=None, beyond=0xEE):
+    """A grad_options for the library, as a ctypes object to pass by address.
+
+    size: the value of options.size (default sizeof(grad_options) = 32 on LP64).
+    With the default size and no tail this is a plain grad_options.  Otherwise
+    it is a byte buffer laid out as a caller that compiled a struct of `size`
+    bytes would lay it out:
+      * size < 32: the first `size` bytes of the 0.2 struct; the bytes from
+        `size` up to 32 (the fields this caller does not know about) hold the
+        `beyond` pattern, so a library that reads them sees garbage (they must
+        be read as 0);
+      * size > 32: the 0.2 struct, then `tail` (bytes, default all zero) for
+        offsets 32 .. size (padded with zeros or cut to length);
+    and in every case a few `beyond` bytes after `size` (never to be read).
+    """
     o = grad_options()
     o.size = SIZEOF_OPTIONS if size is None else size
     o.threads = threads
+    o.accuracy = accuracy
+    o.reserved = reserved
     if boundaries is not None:
         b = i32_array(boundaries)
         if keep is not None:
@@ -310,9 +351,30 @@ def make_options(size=None, threads=1, boundaries=None, periods=None, keep=None)
         if keep is not None:
             keep.append(p)
         o.periods = ctypes.addressof(p)
+    if (size is None or size == SIZEOF_OPTIONS) and tail is None:
+        if keep is not None:
+            keep.append(o)
+        return o
+    declared = int(o.size)
+    n = min(declared, OPTIONS_MAX_SIZE + 64)
+    raw = bytearray(ctypes.string_at(ctypes.addressof(o), SIZEOF_OPTIONS))
+    if n > SIZEOF_OPTIONS:
+        t = bytes(tail or b"")[: n - SIZEOF_OPTIONS]
+        raw += t + bytes(n - SIZEOF_OPTIONS - len(t))
+    else:
+        raw = raw[:n] + bytes([beyond]) * (SIZEOF_OPTIONS - n)
+    raw += bytes([beyond]) * 16
+    buf = (ctypes.c_uint8 * len(raw)).from_buffer_copy(bytes(raw))
+    # the buffer must be aligned like the struct (pointer members)
+    assert ctypes.addressof(buf) % 8 == 0
     if keep is not None:
-        keep.append(o)
-    return o
+        keep.append(buf)
+    return buf
+
+
+def options_bytes(opt):
+    """The bytes of an options object from make_options (for "unchanged" checks)."""
+    return ctypes.string_at(ctypes.addressof(opt), ctypes.sizeof(opt))
 
 
 # ------------------------------------------------------------ output helpers
@@ -386,16 +448,20 @@ def normalize_axes(axes, ndim):
 
 # --------------------------------------------------------------- high level
 def call(f, spacing=(), axes=None, edge_order=1, outs=None, out_layout="C",
-         options=None, dtype_entry="generic", err=True, dtype=None):
+         options=None, dtype_entry="generic", err=True, dtype=None, accuracy=None):
     """Run the library on ndarray `f`.
 
-    spacing: list of Spacing (or None -> UNIT, scalar -> UNIFORM, array -> COORDINATES).
+    spacing: list of Spacing (or None -> UNIT, scalar -> UNIFORM, array -> COORDINATES;
+      G.nonuniform(x) for NONUNIFORM).
     axes: None (NULL axes, naxes = ndim) or a list of ints (negative allowed).
     outs: list of preallocated output ndarrays (any strides), or None to
       allocate with `out_layout` ('C', 'F', 'strided', 'neg', 'perm', or a list
       of those per output).  out_layout='null' passes NULL out_strides (the
       outputs must then be C-contiguous).
-    options: None, a grad_options, or a dict for make_options().
+    options: None, a grad_options (or any object from make_options()), or a
+      dict for make_options().
+    accuracy: shortcut for options.accuracy (None: leave the options as they
+      are; with options None, a default 32-byte struct is made for it).
     dtype_entry: 'generic' (grad_gradient) or 'typed' (grad_gradient_f64...).
     err: True to pass a grad_error (returned), False to pass NULL.
 
@@ -426,13 +492,20 @@ def call(f, spacing=(), axes=None, edge_order=1, outs=None, out_layout="C",
             flat.extend(elem_strides(o))
         out_strides = i64_array(flat)
 
+    if accuracy is not None:
+        if options is None:
+            options = dict(accuracy=accuracy)
+        elif isinstance(options, dict):
+            options = dict(options, accuracy=accuracy)
+        else:
+            raise ValueError("accuracy= goes with options None or a dict")
     if options is None:
         opt_ptr = None
     else:
         if isinstance(options, dict):
             options = make_options(keep=keep, **options)
         keep.append(options)
-        opt_ptr = ctypes.addressof(options)
+        opt_ptr = options.address if isinstance(options, GuardedBytes) else ctypes.addressof(options)
 
     e = grad_error() if err else None
     status = raw_gradient(
@@ -455,3 +528,45 @@ def numpy_reference(f, spacing=(), axes=None, edge_order=1):
     if isinstance(r, (list, tuple)):
         return list(r)
     return [r]
+
+
+# ------------------------------------------------------- guarded memory
+class GuardedBytes:
+    """`data` placed so that it ENDS exactly at a page that may not be
+    accessed (PROT_NONE): a read of one byte past it kills the process.
+    .address is the first byte.  Linux/macOS only (mmap + mprotect)."""
+
+    def __init__(self, data):
+        import mmap
+        page = mmap.PAGESIZE
+        data = bytes(data)
+        npages = (len(data) + page - 1) // page + 1
+        self._map = mmap.mmap(-1, npages * page, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+        base = ctypes.addressof(ctypes.c_char.from_buffer(self._map))
+        guard = base + (npages - 1) * page
+        self.address = guard - len(data)
+        ctypes.memmove(self.address, data, len(data))
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        if libc.mprotect(guard, page, 0) != 0:
+            raise OSError(ctypes.get_errno(), "mprotect failed")
+        self._base = base
+
+    def bytes(self, n):
+        return ctypes.string_at(self.address, n)
+
+
+def guarded_options(size, readable=None, **fields):
+    """An options struct of declared `size` whose readable bytes end at a
+    guard page after `readable` bytes (default: min(size, 32)): a library
+    that reads beyond what it may read crashes.  Fields as make_options."""
+    o = make_options(size=None, **fields)   # a plain 32-byte struct
+    raw = ctypes.string_at(ctypes.addressof(o), SIZEOF_OPTIONS)
+    keep = fields.get("keep")
+    n = min(size, SIZEOF_OPTIONS) if readable is None else readable
+    raw = bytearray(raw[:n]) + bytes(max(0, n - SIZEOF_OPTIONS))
+    raw[0:4] = int(size).to_bytes(4, "little")
+    g = GuardedBytes(raw)
+    if keep is not None:
+        keep.append(g)
+    return g

@@ -5,8 +5,9 @@
 
 Library: --lib, else env GRADIENT_LIB, else <repo>/target/release/libgradient.so
 (build it first: cargo build --release).  Installs numpy>=2.0 with pip if it
-is missing.  Runs test_golden.py, test_errors.py, test_differential.py and
-test_boundaries.py,
+is missing, and findiff (a reference for test_accuracy.py).  Runs
+test_golden.py, test_errors.py, test_differential.py, test_boundaries.py and
+test_accuracy.py,
 each in its own process (a crash in the library is reported, not fatal), and
 ends with one line "N passed, N failed" (each case counts once).  Exit code
 1 if anything failed, 0 otherwise.  --mutate runs the self-check: every
@@ -35,6 +36,19 @@ def ensure_numpy():
     if rc != 0:
         rc = subprocess.call([sys.executable, "-m", "pip", "install", "--user", "numpy>=2.0"])
     return rc == 0 and subprocess.call([sys.executable, "-c", code]) == 0
+
+
+def ensure_findiff():
+    """findiff from PyPI: test_accuracy.py compares with it."""
+    code = "import findiff"
+    if subprocess.call([sys.executable, "-c", code], stderr=subprocess.DEVNULL) == 0:
+        return True
+    print("findiff not found: installing it with pip", flush=True)
+    base = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    for extra in ([], ["--user"], ["--break-system-packages"]):
+        if subprocess.call(base + extra + ["findiff"]) == 0:
+            break
+    return subprocess.call([sys.executable, "-c", code]) == 0
 
 
 def run_script(name, args, env, timeout):
@@ -104,6 +118,8 @@ def main():
         print("cannot install numpy>=2.0")
         print("0 passed, 1 failed")
         return 1
+    if not ensure_findiff():
+        print("cannot install findiff (test_accuracy.py will report its comparison as failed)")
     if not os.path.exists(lib):
         print("library not found: %s (build it with `cargo build --release`, or set GRADIENT_LIB)" % lib)
         print("0 passed, 1 failed")
@@ -121,6 +137,10 @@ def main():
                ("test_differential.py", diff_args)]
     if not args.mutate:  # test_boundaries.py has no --mutate mode
         scripts.append(("test_boundaries.py", []))
+    acc_args = list(common)
+    if args.seed is not None:
+        acc_args += ["--seed", str(args.seed)]
+    scripts.append(("test_accuracy.py", acc_args))
     for name, extra in scripts:
         print("== %s" % name, flush=True)
         p, f = run_script(name, extra, env, args.timeout)

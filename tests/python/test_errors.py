@@ -497,7 +497,7 @@ def main(argv=None):
 
     # --------------------------------------------------------- options
     OP = r"option|size|thread|bound|period"
-    for sz in (0, 4, 8, 16, G.SIZEOF_OPTIONS - 1):
+    for sz in (0, 4, 8, 16, G.OFFSETOF_ACCURACY - 1):
         R.error("options size %d" % sz, F64(options=dict(size=sz)), S.GRAD_STATUS_INVALID_OPTIONS, OP)
     R.error("options unknown boundary code 7", F64(options=dict(boundaries=[0, 0, 0, 7])),
             S.GRAD_STATUS_INVALID_OPTIONS, OP)
