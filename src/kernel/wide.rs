@@ -307,13 +307,39 @@ impl<I: Element, L: Lift<I::Output>> UniformW<I, L> {
         self.rows_w(lo, hi, o);
     }
 
+    /// Output row from the rows `lo[k] = f[g-1-k]`, `hi[k] = f[g+1+k]`:
+    /// plain zipped iterators (no index arithmetic, so the loops vectorise).
     #[inline(always)]
     fn rows_w<const W: usize>(&self, lo: [&[I]; W], hi: [&[I]; W], o: &mut [I::Output]) {
-        let len = o.len();
-        let lo = lo.map(|s| &s[..len]);
-        let hi = hi.map(|s| &s[..len]);
-        for (j, o) in o.iter_mut().enumerate() {
-            *o = self.central::<W>(lo.map(|s| s[j]), hi.map(|s| s[j]));
+        let (m, r) = (self.m, self.r);
+        let d = |a: I, b: I| L::up(b.load().sub(a.load()));
+        let fin = |acc: <L as Lift<I::Output>>::P| L::down(acc.scale(r));
+        match W {
+            2 => {
+                let it = o.iter_mut().zip(lo[0]).zip(hi[0]).zip(lo[1]).zip(hi[1]);
+                for ((((o, &a1), &b1), &a2), &b2) in it {
+                    *o = fin(d(a1, b1).scale(m[0]).add(d(a2, b2).scale(m[1])));
+                }
+            }
+            3 => {
+                let it = (o.iter_mut().zip(lo[0]).zip(hi[0]).zip(lo[1]).zip(hi[1]))
+                    .zip(lo[2])
+                    .zip(hi[2]);
+                for ((((((o, &a1), &b1), &a2), &b2), &a3), &b3) in it {
+                    let acc = d(a1, b1).scale(m[0]).add(d(a2, b2).scale(m[1]));
+                    *o = fin(acc.add(d(a3, b3).scale(m[2])));
+                }
+            }
+            _ => {
+                let it = (o.iter_mut().zip(lo[0]).zip(hi[0]).zip(lo[1]).zip(hi[1]))
+                    .zip(lo[2].iter().zip(hi[2]))
+                    .zip(lo[3].iter().zip(hi[3]));
+                for ((((((o, &a1), &b1), &a2), &b2), (&a3, &b3)), (&a4, &b4)) in it {
+                    let acc = d(a1, b1).scale(m[0]).add(d(a2, b2).scale(m[1]));
+                    let acc = acc.add(d(a3, b3).scale(m[2]));
+                    *o = fin(acc.add(d(a4, b4).scale(m[3])));
+                }
+            }
         }
     }
 }
