@@ -48,6 +48,7 @@ mod error;
 pub mod ffi;
 mod kernel;
 mod num;
+mod simd;
 mod small;
 mod stencil;
 

@@ -337,6 +337,13 @@ fn edge3<I: Element, L: Lift<I::Output>>(
 /// The formula for one interior point, with its coefficients bound.
 pub(crate) trait Point<I: Element>: Copy {
     fn eval(self, fm: I, f0: I, fp: I) -> I::Output;
+    /// `o[k] = eval(fm[k], f0[k], fp[k])`: a contiguous row or lane.
+    #[inline(always)]
+    fn rows(self, fm: &[I], f0: &[I], fp: &[I], o: &mut [I::Output]) {
+        for (((o, &x), &y), &z) in o.iter_mut().zip(fm).zip(f0).zip(fp) {
+            *o = self.eval(x, y, z);
+        }
+    }
 }
 
 /// A differentiation stencil along one axis of `n` points.
@@ -390,6 +397,12 @@ impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Uniform<I, L, EXACT> {
             op: [UniformOp {
                 two_h: r(2.0 * h),
                 inv: r(2.0 * h).exact_reciprocal().unwrap_or(r(2.0 * h)),
+                // A true division, numpy's, for every point: the SIMD
+                // reciprocal loop gives the same bits (crate::simd).
+                quot: (!EXACT && L::NATIVE)
+                    .then(|| crate::simd::Quot::new(2.0 * h))
+                    .flatten(),
+                stream: false,
                 _m: PhantomData,
             }],
             h: Divisor::new(r(h)),
@@ -408,6 +421,10 @@ impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Uniform<I, L, EXACT> {
 pub(crate) struct UniformOp<I: Element, L: Lift<I::Output>, const EXACT: bool> {
     two_h: <L::P as Num>::Real,
     inv: <L::P as Num>::Real,
+    /// The divisor for the SIMD reciprocal loop, when it runs here.
+    quot: Option<crate::simd::Quot>,
+    /// Write contiguous rows with streaming stores.
+    stream: bool,
     _m: PhantomData<fn() -> (I, L)>,
 }
 
@@ -427,6 +444,17 @@ impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Point<I> for UniformOp<I
         } else {
             x.div_real(self.two_h)
         })
+    }
+    #[inline(always)]
+    fn rows(self, fm: &[I], f0: &[I], fp: &[I], o: &mut [I::Output]) {
+        if let Some(q) = &self.quot {
+            if I::sub_div_rows(q, fm, fp, o, self.stream) {
+                return;
+            }
+        }
+        for (((o, &x), &y), &z) in o.iter_mut().zip(fm).zip(f0).zip(fp) {
+            *o = self.eval(x, y, z);
+        }
     }
 }
 
@@ -448,11 +476,8 @@ impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Stencil<I> for Uniform<I
     }
     #[inline(always)]
     fn lane_interior(&self, _g0: usize, f: [&[I]; 3], o: &mut [I::Output]) {
-        let op = self.op[0];
         let [fa, fb, fc] = f;
-        for (((o, &x), &y), &z) in o.iter_mut().zip(fa).zip(fb).zip(fc) {
-            *o = op.eval(x, y, z);
-        }
+        self.op[0].rows(fa, fb, fc, o);
     }
     #[inline]
     fn left(&self, f0: I, f1: I, f2: I) -> I::Output {
@@ -817,8 +842,7 @@ fn rows<I: Element, S: Stencil<I>>(
             .and(fc.lanes(Axis(inner)))
             .and(coefs)
             .for_each(|o, a, b, c, &k| {
-                let op = st.make(k);
-                row3(o, a, b, c, move |x, y, z| op.eval(x, y, z));
+                row3_op(o, a, b, c, st.make(k));
             });
     }
     let plane = |k: usize| f.index_axis(axis, k);
@@ -848,6 +872,28 @@ fn planes3<I: Copy, O>(
         .and(b.lanes(Axis(jj)))
         .and(c.lanes(Axis(jj)))
         .for_each(|o, a, b, c| row3(o, a, b, c, g));
+}
+
+/// `o[j] = op(a[j], b[j], c[j])`; the point's row loop when everything is
+/// contiguous.
+#[inline(always)]
+fn row3_op<I: Element, P: Point<I>>(
+    mut o: ArrayViewMut1<'_, I::Output>,
+    a: ArrayView1<'_, I>,
+    b: ArrayView1<'_, I>,
+    c: ArrayView1<'_, I>,
+    op: P,
+) {
+    if let (Some(a), Some(b), Some(c)) = (a.as_slice(), b.as_slice(), c.as_slice()) {
+        if let Some(o) = o.as_slice_mut() {
+            return op.rows(a, b, c, o);
+        }
+    }
+    Zip::from(o)
+        .and(a)
+        .and(b)
+        .and(c)
+        .for_each(|o, &a, &b, &c| *o = op.eval(a, b, c));
 }
 
 /// `o[j] = g(a[j], b[j], c[j])`; a slice loop when everything is contiguous.
