@@ -380,7 +380,13 @@ impl<'a> Plan<'a> {
                     outs.into_iter().map(|o| o.split_at(Axis(d), len)).unzip();
                 outs = rest;
                 let f = f.view();
-                let work = move || self.run_tiles(f, mine, d, start, start + len, rows);
+                // Outputs far larger than the cache: streaming stores.
+                let stream = bytes * self.axes.len() >= crate::simd::STREAM_MIN_BYTES;
+                let work = move || {
+                    crate::simd::streaming(stream, || {
+                        self.run_tiles(f, mine, d, start, start + len, rows)
+                    })
+                };
                 if c + 1 == chunks {
                     work();
                 } else if let Err(e) = std::thread::Builder::new().spawn_scoped(s, work) {

@@ -35,6 +35,9 @@ pub(crate) struct Recip<T> {
     y: T,
     lo: T,
     hi: T,
+    /// `y` is the exact reciprocal of `b` (a power of two): `RN(a * y)` is
+    /// `RN(a / b)` for every `a`, no correction needed.
+    exact: bool,
 }
 
 macro_rules! recip {
@@ -61,7 +64,19 @@ macro_rules! recip {
                     y,
                     lo: lo as $t,
                     hi: hi as $t,
+                    exact: false,
                 })
+            }
+
+            /// `b` with its exact reciprocal `y` ([`crate::Real::exact_reciprocal`]).
+            pub(crate) fn exact(b: $t, y: $t) -> Self {
+                Recip {
+                    b,
+                    y,
+                    lo: 0.0,
+                    hi: <$t>::INFINITY,
+                    exact: true,
+                }
             }
 
             #[cfg_attr(not(test), allow(dead_code))]
@@ -107,7 +122,44 @@ impl Quot {
             d32: Recip::<f32>::new(two_h as f32),
         })
     }
+
+    /// A power-of-two `2h` (exact reciprocals): the loop multiplies; worth
+    /// it only for its streaming stores.
+    pub(crate) fn exact(two_h: f64) -> Option<Quot> {
+        use crate::Real;
+        let (b32, b64) = (two_h as f32, two_h);
+        available().then(|| Quot {
+            d64: b64.exact_reciprocal().map(|y| Recip::<f64>::exact(b64, y)),
+            d32: b32.exact_reciprocal().map(|y| Recip::<f32>::exact(b32, y)),
+        })
+    }
 }
+
+thread_local! {
+    static STREAM: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f` with streaming stores on (`on`) for the contiguous rows this
+/// thread writes through the SIMD loop: for outputs too large to stay in
+/// the cache, where write-allocate would read every output line first.
+pub(crate) fn streaming<R>(on: bool, f: impl FnOnce() -> R) -> R {
+    let was = STREAM.with(|s| s.replace(on));
+    let r = f();
+    STREAM.with(|s| s.set(was));
+    r
+}
+
+/// Whether this thread writes with streaming stores now.
+#[inline]
+pub(crate) fn stream_now() -> bool {
+    STREAM.with(|s| s.get())
+}
+
+/// Calls whose outputs together exceed this many bytes stream their
+/// stores (the floor loop of benches/floor.c gains from streaming from a
+/// few times the last-level cache on; 32 MiB of L3 on the machine of the
+/// README's figures).
+pub(crate) const STREAM_MIN_BYTES: usize = 64 << 20;
 
 /// Whether the SIMD fma loop can run here (AVX2 and FMA, detected once).
 pub(crate) fn available() -> bool {
@@ -207,6 +259,16 @@ unsafe fn sub_div_f64_avx2(r: &Recip<f64>, fm: &[f64], fp: &[f64], o: &mut [f64]
         unsafe {
             let a = _mm256_sub_pd(_mm256_loadu_pd(pp.add(i)), _mm256_loadu_pd(pm.add(i)));
             let q = _mm256_mul_pd(a, y);
+            if r.exact {
+                // Exact reciprocal: q is the quotient (Real::exact_reciprocal).
+                if stream {
+                    _mm256_stream_pd(po.add(i), q);
+                } else {
+                    _mm256_storeu_pd(po.add(i), q);
+                }
+                i += 4;
+                continue;
+            }
             let rem = _mm256_fnmadd_pd(q, b, a);
             let q2 = _mm256_fmadd_pd(rem, y, q);
             let z = _mm256_cmp_pd::<_CMP_EQ_OQ>(a, zero);
@@ -276,6 +338,16 @@ unsafe fn sub_div_f32_avx2(r: &Recip<f32>, fm: &[f32], fp: &[f32], o: &mut [f32]
         unsafe {
             let a = _mm256_sub_ps(_mm256_loadu_ps(pp.add(i)), _mm256_loadu_ps(pm.add(i)));
             let q = _mm256_mul_ps(a, y);
+            if r.exact {
+                // Exact reciprocal: q is the quotient (Real::exact_reciprocal).
+                if stream {
+                    _mm256_stream_ps(po.add(i), q);
+                } else {
+                    _mm256_storeu_ps(po.add(i), q);
+                }
+                i += 8;
+                continue;
+            }
             let rem = _mm256_fnmadd_ps(q, b, a);
             let q2 = _mm256_fmadd_ps(rem, y, q);
             let z = _mm256_cmp_ps::<_CMP_EQ_OQ>(a, zero);

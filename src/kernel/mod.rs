@@ -393,16 +393,21 @@ impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Uniform<I, L, EXACT> {
     pub(crate) fn new(h: f64, order2: bool, scalar_edges: bool) -> Self {
         type R<I, L> = <<L as Lift<<I as Element>::Output>>::P as Num>::Real;
         let r = <R<I, L> as Real>::from_f64;
+        let stream = crate::simd::stream_now();
         Uniform {
             op: [UniformOp {
                 two_h: r(2.0 * h),
                 inv: r(2.0 * h).exact_reciprocal().unwrap_or(r(2.0 * h)),
                 // A true division, numpy's, for every point: the SIMD
                 // reciprocal loop gives the same bits (crate::simd).
-                quot: (!EXACT && L::NATIVE)
-                    .then(|| crate::simd::Quot::new(2.0 * h))
-                    .flatten(),
-                stream: false,
+                // With an exact reciprocal the portable loop multiplies at
+                // memory speed; the SIMD loop adds streaming stores.
+                quot: match (L::NATIVE, EXACT, stream) {
+                    (true, false, _) => crate::simd::Quot::new(2.0 * h),
+                    (true, true, true) => crate::simd::Quot::exact(2.0 * h),
+                    _ => None,
+                },
+                stream,
                 _m: PhantomData,
             }],
             h: Divisor::new(r(h)),

@@ -262,3 +262,35 @@ macro_rules! suite {
 
 suite!(f64_, f64, u64, 64, 53, 300);
 suite!(f32_, f32, u32, 32, 24, 40);
+
+#[test]
+fn exact_reciprocal_loop_multiplies_bit_for_bit() {
+    if !available() {
+        return;
+    }
+    let mut rng = Rng(12345);
+    for e in [-20, -1, 0, 1, 3, 30] {
+        let b = 2f64.powi(e);
+        let q = Quot::exact(b).expect("available");
+        let fp: Vec<f64> = (0..1027).map(|_| f64::from_bits(rng.next())).collect();
+        let fm: Vec<f64> = (0..1027).map(|_| f64::from_bits(rng.next() >> 2)).collect();
+        let fp32: Vec<f32> = fp.iter().map(|&x| x as f32).collect();
+        let fm32: Vec<f32> = fm.iter().map(|&x| x as f32).collect();
+        for stream in [false, true] {
+            for s in 0..4 {
+                let mut o = vec![0.0; 1027 - s];
+                assert!(f64::sub_div(&q, &fm[s..], &fp[s..], &mut o, stream));
+                for (k, o) in o.iter().enumerate() {
+                    let y = (fp[s + k] - fm[s + k]) / b;
+                    assert_eq!(o.to_bits(), y.to_bits());
+                }
+                let mut o = vec![0.0f32; 1027 - s];
+                assert!(f32::sub_div(&q, &fm32[s..], &fp32[s..], &mut o, stream));
+                for (k, o) in o.iter().enumerate() {
+                    let y = (fp32[s + k] - fm32[s + k]) / b as f32;
+                    assert_eq!(o.to_bits(), y.to_bits());
+                }
+            }
+        }
+    }
+}
