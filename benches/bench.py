@@ -65,11 +65,16 @@ import gradient_ffi as G  # noqa: E402
 FULL_SHAPES = [(10_000_000,), (4000, 4000), (256, 256, 256)]
 QUICK_SHAPES = [(100_000,), (300, 300), (40, 40, 40)]
 DTYPES = [np.float64, np.float32]
-SPACINGS = ["uniform", "coords"]
+SPACINGS = ["uniform", "pow2", "coords"]
 EDGE_ORDERS = [1, 2]
 THREADS = [1, 2]
 LAYOUTS = ["C", "F", "Fi"]
 STEP = 0.1  # the uniform step (a Python float for numpy)
+STEP_POW2 = 0.5  # "pow2": 2h = 1 has an exact reciprocal
+
+
+def step_of(spacing_kind):
+    return STEP_POW2 if spacing_kind == "pow2" else STEP
 
 # Sweep: float64, uniform step, edge order 1, all axes; element counts from
 # ~1e3 to ~2e7 for 1-D and 3-D (cubes of the nearest side).
@@ -125,8 +130,8 @@ class LibCall:
         code = G.dtype_code(f.dtype)
         ndim = f.ndim
         shape = G.i64_array(f.shape)
-        if spacing_kind == "uniform":
-            entries = [G.uniform(STEP)]
+        if spacing_kind in ("uniform", "pow2"):
+            entries = [G.uniform(step_of(spacing_kind))]
         else:
             entries = [G.coords(x) for x in coords]
         sp = G.spacing_array(entries, keep)
@@ -158,7 +163,8 @@ class LibCall:
 
 
 def numpy_call(f, spacing_kind, coords, edge_order):
-    varargs = (STEP,) if spacing_kind == "uniform" else tuple(coords)
+    varargs = ((step_of(spacing_kind),) if spacing_kind in ("uniform", "pow2")
+               else tuple(coords))
 
     def run():
         return np.gradient(f, *varargs, edge_order=edge_order)
@@ -210,7 +216,7 @@ def floor_call(f, outs, buf, streaming, threads):
     return run
 
 
-def hand_call(f, outs):
+def hand_call(f, outs, step):
     """The hand-written C loop (uniform step, interior only), the contiguous
     dimension innermost."""
     if f.ndim not in (2, 3):
@@ -226,7 +232,7 @@ def hand_call(f, outs):
     ptrs = (ctypes.c_void_p * f.ndim)(*[G.addr(outs[d]) for d in order])
     fn = getattr(lib, "hand%d_%s" % (f.ndim, "f64" if es == 8 else "f32"))
     args = (G.addr(f), ctypes.addressof(n), ctypes.addressof(s), ctypes.addressof(ptrs),
-            ctypes.addressof(os_), STEP)
+            ctypes.addressof(os_), step)
 
     def run():
         fn(*args)
@@ -374,7 +380,7 @@ def run_cases(args, shapes, out_rows):
             methods = [("numpy", np_fn)]
             methods += [("lib_t%d" % t, libs[t]) for t in THREADS]
             methods += floor_methods(f, outs, buf)
-            hand = hand_call(f, outs) if sk == "uniform" else None
+            hand = hand_call(f, outs, step_of(sk)) if sk != "coords" else None
             if hand is not None:
                 methods.append(("hand", hand))
             samples, inner = interleaved(methods, args.reps, args.min_sample)
@@ -482,9 +488,9 @@ def write_markdown(path, meta, cases, sweep):
                  % (m["numpy"], m["python"], m["lib_version"], m["commit"]))
     lines.append("- Command: `%s`%s" % (m["command"], " (run by `%s`)" % m["via"] if m.get("via") else ""))
     lines.append("- Medians of %d interleaved repetitions; all axes; uniform = step %r "
-                 "(a Python float for numpy), coords = one non-uniform float64 array per axis. "
+                 "(a Python float for numpy), pow2 = step %r (2h a power of two), coords = one non-uniform float64 array per axis. "
                  "Library into reused outputs; numpy allocates its outputs in every call."
-                 % (m["reps"], STEP))
+                 % (m["reps"], STEP, STEP_POW2))
     lines.append("- Layouts: C = C order, separate outputs; F = Fortran order, separate "
                  "outputs; Fi = Fortran order, one interleaved output g(3, nx, ny, nz).")
     lines.append("- floor = read the input once and write every output once, no arithmetic "
@@ -570,6 +576,7 @@ def main(argv=None):
         "min_sample_s": args.min_sample,
         "quick": args.quick,
         "step": STEP,
+        "step_pow2": STEP_POW2,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "load_start": loadavg(),
     }
