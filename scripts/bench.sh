@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The benchmarks: numpy.gradient vs this library vs a memory copy (medians of
-# interleaved repetitions, reported as ratios), the size-sweep plot, and the
+# The benchmarks: numpy.gradient vs this library vs the floor (a C loop that
+# reads the input once and writes every output once, benches/floor.c, built
+# by bench.py with $CC) and a hand-written C gradient (medians of interleaved
+# repetitions, reported as ratios), the size-sweep plot, and the
 # C per-call overhead benchmark. Speed is measured here, never asserted in
 # tests. Installs numpy/matplotlib if missing.
 #
@@ -72,7 +74,7 @@ else
     overhead_args=(1000000 11)
 fi
 
-step "numpy vs library vs copy (benches/bench.py)"
+step "numpy vs library vs floor vs hand loop (benches/bench.py)"
 GRADIENT_BENCH_VIA="scripts/bench.sh${quick_flag}${*:+ $*}" \
 python3 benches/bench.py "${bench_args[@]}" --json "$json" --markdown "$md" "$@"
 

@@ -6,7 +6,7 @@ use ndarray::{
 };
 
 use crate::error::GradientError;
-use crate::kernel::{self, Coefs, Diffs, End, Ends, Rule, Slab, Tables, WideCoefs};
+use crate::kernel::{self, Coefs, Diffs, End, Ends, Mode, Rule, Slab, Tables, WideCoefs};
 use crate::num::{Element, Num};
 use crate::small::Small;
 
@@ -363,7 +363,7 @@ impl<'a> Plan<'a> {
             // Untiled (small arrays): each output straight from the
             // caller's iterator, nothing collected.
             for (k, o) in outs.into_iter().enumerate() {
-                self.run_tile(f.view(), o, k, None);
+                self.run_tile(f.view(), o, k, None, false);
             }
             return;
         };
@@ -380,7 +380,9 @@ impl<'a> Plan<'a> {
                     outs.into_iter().map(|o| o.split_at(Axis(d), len)).unzip();
                 outs = rest;
                 let f = f.view();
-                let work = move || self.run_tiles(f, mine, d, start, start + len, rows);
+                // Outputs far larger than the cache: streaming stores.
+                let stream = bytes * self.axes.len() >= crate::simd::STREAM_MIN_BYTES;
+                let work = move || self.run_tiles(f, mine, d, (start, start + len), rows, stream);
                 if c + 1 == chunks {
                     work();
                 } else if let Err(e) = std::thread::Builder::new().spawn_scoped(s, work) {
@@ -425,9 +427,12 @@ impl<'a> Plan<'a> {
             &self.rules[0],
             self.ends[0],
             (self.ghosts[0].0, 0),
-            self.order2,
-            true,
-            self.wide.as_ref(),
+            Mode {
+                order2: self.order2,
+                scalar_edges: true,
+                wide: self.wide.as_ref(),
+                stream: false,
+            },
         );
     }
 
@@ -438,16 +443,16 @@ impl<'a> Plan<'a> {
         f: ArrayViewD<'_, A>,
         mut outs: Vec<ArrayViewMutD<'_, A::Output>>,
         d: usize,
-        a: usize,
-        b: usize,
+        (a, b): (usize, usize),
         rows: usize,
+        stream: bool,
     ) {
         let mut t = a;
         while t < b {
             let e = (t + rows).min(b);
             for (k, o) in outs.iter_mut().enumerate() {
                 let tile = o.slice_axis_mut(Axis(d), (t - a..e - a).into());
-                self.run_tile(f.view(), tile, k, Some((d, t, e)));
+                self.run_tile(f.view(), tile, k, Some((d, t, e)), stream);
             }
             t = e;
         }
@@ -475,6 +480,7 @@ impl<'a> Plan<'a> {
         out: ArrayViewMutD<'_, A::Output>,
         k: usize,
         tile: Option<(usize, usize, usize)>,
+        stream: bool,
     ) {
         let axis = self.axes[k];
         let mut f = f;
@@ -528,9 +534,12 @@ impl<'a> Plan<'a> {
             &self.rules[k],
             ends,
             (off, base),
-            self.order2,
-            scalar_edges,
-            self.wide.as_ref(),
+            Mode {
+                order2: self.order2,
+                scalar_edges,
+                wide: self.wide.as_ref(),
+                stream,
+            },
         );
     }
 }

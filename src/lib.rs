@@ -8,7 +8,10 @@
 //!    innermost whatever the axis, no allocation;
 //! 2. the safe API on ndarray views: [`gradient`], [`gradient_into`] and
 //!    [`Plan`];
-//! 3. the C ABI in [`ffi`] (`include/gradient.h`), the only `unsafe` code.
+//! 3. the C ABI in [`ffi`] (`include/gradient.h`).
+//!
+//! `unsafe` code lives in `ffi` and in one small private module of SIMD
+//! intrinsics (chosen at run time, with the portable loops as fallback).
 //!
 //! ```
 //! use gradient::{gradient, Spacing};
@@ -69,6 +72,7 @@ mod error;
 pub mod ffi;
 mod kernel;
 mod num;
+mod simd;
 mod small;
 mod stencil;
 

@@ -8,6 +8,8 @@
 
 use num_complex::Complex;
 
+use crate::simd::{Quot, SubDiv};
+
 /// A real working precision: `f32` or `f64`.
 pub trait Real: Copy + Send + Sync + 'static + std::fmt::Debug {
     /// Round a double to this precision (how numpy casts a Python float).
@@ -234,6 +236,20 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
     type Output: Num;
     /// Convert one input value to the working type.
     fn load(self) -> Self::Output;
+    /// `o[k] = (fp[k] - fm[k]) / b` through the SIMD reciprocal loop, bit
+    /// for bit as that division; false (nothing written) where there is no
+    /// such loop (this type, divisor or machine).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn sub_div_rows(
+        _q: &Quot,
+        _fm: &[Self],
+        _fp: &[Self],
+        _o: &mut [Self::Output],
+        _stream: bool,
+    ) -> bool {
+        false
+    }
 }
 
 macro_rules! identity_element {
@@ -248,7 +264,25 @@ macro_rules! identity_element {
         }
     )*};
 }
-identity_element!(f32, f64, Complex<f32>, Complex<f64>);
+identity_element!(Complex<f32>, Complex<f64>);
+
+macro_rules! float_element {
+    ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl Element for $t {
+            type Output = $t;
+            #[inline(always)]
+            fn load(self) -> $t {
+                self
+            }
+            #[inline(always)]
+            fn sub_div_rows(q: &Quot, fm: &[$t], fp: &[$t], o: &mut [$t], stream: bool) -> bool {
+                <$t as SubDiv>::sub_div(q, fm, fp, o, stream)
+            }
+        }
+    )*};
+}
+float_element!(f32, f64);
 
 macro_rules! int_element {
     ($($t:ty),*) => {$(
@@ -270,6 +304,8 @@ int_element!(i8, i16, i32, i64, u8, u16, u32, u64);
 /// "strong" and promotes float32/complex64 to double).
 pub(crate) trait Lift<O: Num>: Copy + Send + Sync + 'static {
     type P: Num;
+    /// The stencil computes in the output's own type.
+    const NATIVE: bool;
     fn up(o: O) -> Self::P;
     fn down(p: Self::P) -> O;
 }
@@ -283,6 +319,7 @@ pub(crate) struct Wide;
 
 impl<O: Num> Lift<O> for Native {
     type P = O;
+    const NATIVE: bool = true;
     #[inline(always)]
     fn up(o: O) -> O {
         o
@@ -295,6 +332,7 @@ impl<O: Num> Lift<O> for Native {
 
 impl<O: Num> Lift<O> for Wide {
     type P = O::Wide;
+    const NATIVE: bool = false;
     #[inline(always)]
     fn up(o: O) -> O::Wide {
         o.widen()

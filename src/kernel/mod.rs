@@ -337,6 +337,13 @@ fn edge3<I: Element, L: Lift<I::Output>>(
 /// The formula for one interior point, with its coefficients bound.
 pub(crate) trait Point<I: Element>: Copy {
     fn eval(self, fm: I, f0: I, fp: I) -> I::Output;
+    /// `o[k] = eval(fm[k], f0[k], fp[k])`: a contiguous row or lane.
+    #[inline(always)]
+    fn rows(self, fm: &[I], f0: &[I], fp: &[I], o: &mut [I::Output]) {
+        for (((o, &x), &y), &z) in o.iter_mut().zip(fm).zip(f0).zip(fp) {
+            *o = self.eval(x, y, z);
+        }
+    }
 }
 
 /// A differentiation stencil along one axis of `n` points.
@@ -383,13 +390,23 @@ pub(crate) struct Uniform<I: Element, L: Lift<I::Output>, const EXACT: bool> {
 
 impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Uniform<I, L, EXACT> {
     /// `EXACT` must be `two_h_is_exact::<I, L>(h)`.
-    pub(crate) fn new(h: f64, order2: bool, scalar_edges: bool) -> Self {
+    pub(crate) fn new(h: f64, order2: bool, scalar_edges: bool, stream: bool) -> Self {
         type R<I, L> = <<L as Lift<<I as Element>::Output>>::P as Num>::Real;
         let r = <R<I, L> as Real>::from_f64;
         Uniform {
             op: [UniformOp {
                 two_h: r(2.0 * h),
                 inv: r(2.0 * h).exact_reciprocal().unwrap_or(r(2.0 * h)),
+                // A true division, numpy's, for every point: the SIMD
+                // reciprocal loop gives the same bits (crate::simd).
+                // With an exact reciprocal the portable loop multiplies at
+                // memory speed; the SIMD loop adds streaming stores.
+                quot: match (L::NATIVE, EXACT, stream) {
+                    (true, false, _) => crate::simd::Quot::new(2.0 * h),
+                    (true, true, true) => crate::simd::Quot::exact(2.0 * h),
+                    _ => None,
+                },
+                stream,
                 _m: PhantomData,
             }],
             h: Divisor::new(r(h)),
@@ -408,6 +425,10 @@ impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Uniform<I, L, EXACT> {
 pub(crate) struct UniformOp<I: Element, L: Lift<I::Output>, const EXACT: bool> {
     two_h: <L::P as Num>::Real,
     inv: <L::P as Num>::Real,
+    /// The divisor for the SIMD reciprocal loop, when it runs here.
+    quot: Option<crate::simd::Quot>,
+    /// Write contiguous rows with streaming stores.
+    stream: bool,
     _m: PhantomData<fn() -> (I, L)>,
 }
 
@@ -427,6 +448,17 @@ impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Point<I> for UniformOp<I
         } else {
             x.div_real(self.two_h)
         })
+    }
+    #[inline(always)]
+    fn rows(self, fm: &[I], f0: &[I], fp: &[I], o: &mut [I::Output]) {
+        if let Some(q) = &self.quot {
+            if I::sub_div_rows(q, fm, fp, o, self.stream) {
+                return;
+            }
+        }
+        for (((o, &x), &y), &z) in o.iter_mut().zip(fm).zip(f0).zip(fp) {
+            *o = self.eval(x, y, z);
+        }
     }
 }
 
@@ -448,11 +480,8 @@ impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Stencil<I> for Uniform<I
     }
     #[inline(always)]
     fn lane_interior(&self, _g0: usize, f: [&[I]; 3], o: &mut [I::Output]) {
-        let op = self.op[0];
         let [fa, fb, fc] = f;
-        for (((o, &x), &y), &z) in o.iter_mut().zip(fa).zip(fb).zip(fc) {
-            *o = op.eval(x, y, z);
-        }
+        self.op[0].rows(fa, fb, fc, o);
     }
     #[inline]
     fn left(&self, f0: I, f1: I, f2: I) -> I::Output {
@@ -584,6 +613,21 @@ impl<I: Element> Stencil<I> for NonUniform<'_, '_, I> {
     }
 }
 
+/// How points are computed beyond the axis's rule.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Mode<'t> {
+    /// numpy's edge_order 2 (else 1) at one-sided ends.
+    pub order2: bool,
+    /// numpy's 0-d scalar arithmetic at the edges (a 1-d input).
+    pub scalar_edges: bool,
+    /// The tables of an accuracy order p >= 4 (then `w = p / 2` halo points
+    /// at a `Ghost` end), or None for numpy's formulas.
+    pub wide: Option<&'t Tables>,
+    /// Streaming (non-temporal) stores for outputs far larger than the
+    /// cache, where the SIMD loops run.
+    pub stream: bool,
+}
+
 /// Differentiate `f` along `axis` into `out` by `rule`.
 ///
 /// `f` has `n` points along `axis`; `out` has `m` points (the same extent on
@@ -592,19 +636,21 @@ impl<I: Element> Stencil<I> for NonUniform<'_, '_, I> {
 /// point (nonzero when `f` is a tile of a larger input). The caller
 /// guarantees `off + m <= n`, a neighbour beyond every output point that is
 /// not at an `Edge` or `Wrap` end, and enough points for the edge formulas.
-/// `wide`: the tables of an accuracy order p >= 4 (then `w = p / 2` halo
-/// points at a `Ghost` end), or None for numpy's formulas.
-#[allow(clippy::too_many_arguments)]
+/// `mode`: the formulas and how the stores are made.
 pub(crate) fn differentiate<I: Element>(
     slab: Slab<'_, '_, I>,
     axis: usize,
     rule: &Rule<'_>,
     ends: Ends,
     (off, base): (usize, usize),
-    order2: bool,
-    scalar_edges: bool,
-    wide: Option<&Tables>,
+    mode: Mode<'_>,
 ) {
+    let Mode {
+        order2,
+        scalar_edges,
+        wide,
+        stream,
+    } = mode;
     if let Some(t) = wide {
         let rule = match rule {
             Rule::Step(h) => wide::WideRule::Step(*h),
@@ -625,14 +671,26 @@ pub(crate) fn differentiate<I: Element>(
     };
     let (o2, se) = (order2, scalar_edges);
     match rule {
-        Rule::Step(h) if exact_two_h::<I, Native>(*h) => {
-            run(&Uniform::<I, Native, true>::new(*h, o2, se), slab, job)
-        }
-        Rule::Step(h) => run(&Uniform::<I, Native, false>::new(*h, o2, se), slab, job),
-        Rule::CoordStep(h) if exact_two_h::<I, Wide>(*h) => {
-            run(&Uniform::<I, Wide, true>::new(*h, o2, se), slab, job)
-        }
-        Rule::CoordStep(h) => run(&Uniform::<I, Wide, false>::new(*h, o2, se), slab, job),
+        Rule::Step(h) if exact_two_h::<I, Native>(*h) => run(
+            &Uniform::<I, Native, true>::new(*h, o2, se, stream),
+            slab,
+            job,
+        ),
+        Rule::Step(h) => run(
+            &Uniform::<I, Native, false>::new(*h, o2, se, stream),
+            slab,
+            job,
+        ),
+        Rule::CoordStep(h) if exact_two_h::<I, Wide>(*h) => run(
+            &Uniform::<I, Wide, true>::new(*h, o2, se, stream),
+            slab,
+            job,
+        ),
+        Rule::CoordStep(h) => run(
+            &Uniform::<I, Wide, false>::new(*h, o2, se, stream),
+            slab,
+            job,
+        ),
         Rule::Coords(c) => run(&NonUniform::<I>::new(c, o2, se), slab, job),
         Rule::Wide(_) => unreachable!("a p >= 4 rule needs its tables"),
     }
@@ -817,8 +875,7 @@ fn rows<I: Element, S: Stencil<I>>(
             .and(fc.lanes(Axis(inner)))
             .and(coefs)
             .for_each(|o, a, b, c, &k| {
-                let op = st.make(k);
-                row3(o, a, b, c, move |x, y, z| op.eval(x, y, z));
+                row3_op(o, a, b, c, st.make(k));
             });
     }
     let plane = |k: usize| f.index_axis(axis, k);
@@ -848,6 +905,28 @@ fn planes3<I: Copy, O>(
         .and(b.lanes(Axis(jj)))
         .and(c.lanes(Axis(jj)))
         .for_each(|o, a, b, c| row3(o, a, b, c, g));
+}
+
+/// `o[j] = op(a[j], b[j], c[j])`; the point's row loop when everything is
+/// contiguous.
+#[inline(always)]
+fn row3_op<I: Element, P: Point<I>>(
+    mut o: ArrayViewMut1<'_, I::Output>,
+    a: ArrayView1<'_, I>,
+    b: ArrayView1<'_, I>,
+    c: ArrayView1<'_, I>,
+    op: P,
+) {
+    if let (Some(a), Some(b), Some(c)) = (a.as_slice(), b.as_slice(), c.as_slice()) {
+        if let Some(o) = o.as_slice_mut() {
+            return op.rows(a, b, c, o);
+        }
+    }
+    Zip::from(o)
+        .and(a)
+        .and(b)
+        .and(c)
+        .for_each(|o, &a, &b, &c| *o = op.eval(a, b, c));
 }
 
 /// `o[j] = g(a[j], b[j], c[j])`; a slice loop when everything is contiguous.
@@ -932,9 +1011,11 @@ mod tests {
             rule,
             Ends::ONE_SIDED,
             (0, 0),
-            order2,
-            false,
-            None,
+            Mode {
+                order2,
+                scalar_edges: false,
+                ..Mode::default()
+            },
         );
         out.into_iter().collect()
     }
@@ -1004,9 +1085,11 @@ mod tests {
                     &rule,
                     Ends::ONE_SIDED,
                     (0, 0),
-                    order2,
-                    false,
-                    None,
+                    Mode {
+                        order2,
+                        scalar_edges: false,
+                        ..Mode::default()
+                    },
                 );
                 let ft = f.t().as_standard_layout().into_owned();
                 let mut b = ArrayD::<f64>::zeros(IxDyn(&[37, 40]));
@@ -1016,9 +1099,11 @@ mod tests {
                     &rule,
                     Ends::ONE_SIDED,
                     (0, 0),
-                    order2,
-                    false,
-                    None,
+                    Mode {
+                        order2,
+                        scalar_edges: false,
+                        ..Mode::default()
+                    },
                 );
                 assert_eq!(a, b.t());
             }

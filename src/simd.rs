@@ -1,0 +1,364 @@
+//! Division without the divider, and streaming stores: the one hot loop of
+//! a uniform step that is not a power of two, `o = (fp - fm) / (2h)`, with
+//! SIMD chosen at run time. The only `unsafe` code outside `ffi`.
+//!
+//! numpy divides every difference by the constant `b = 2h`. With
+//! `y = RN(1/b)` computed once, `q = RN(a * y)`, `r = fma(-q, b, a)` (exact)
+//! and `q' = fma(r, y, q)` give `RN(a / b)` bit for bit (Markstein's
+//! theorem), as long as nothing underflows or overflows on the way:
+//! [`Recip`] holds the range of `|a|` where that is so, with margins.
+//! Lanes outside it (zero is handled apart: `q` is already exact there;
+//! subnormal, huge, infinite and NaN differences) are recomputed with a
+//! true division, so every output is `(fp - fm) / b` exactly as numpy
+//! computes it. The tests below check that on 10^8 pairs and on the
+//! adversarial cases.
+//!
+//! The loop needs hardware FMA (a software fma is slower than a division):
+//! on x86-64 with AVX2 and FMA, detected at run time, it runs here;
+//! everywhere else [`sub_div`] returns `false` and the caller runs its
+//! portable loop with a plain division.
+//!
+//! Streaming (non-temporal) stores: when `stream` is set, the aligned body
+//! of the output is written with `vmovntpd`/`vmovntps`, which skips reading
+//! each output line into the cache before overwriting it (write-allocate);
+//! an `sfence` orders them before the function returns. The caller sets it
+//! only for outputs far larger than the cache.
+
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::*;
+
+/// The constant divisor `b`, its reciprocal, and the range of `|a|` for
+/// which the fma quotient is `RN(a / b)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Recip<T> {
+    b: T,
+    y: T,
+    lo: T,
+    hi: T,
+    /// `y` is the exact reciprocal of `b` (a power of two): `RN(a * y)` is
+    /// `RN(a / b)` for every `a`, no correction needed.
+    exact: bool,
+}
+
+macro_rules! recip {
+    ($t:ty, $p:expr, $emin:expr, $emax:expr, $bexp:expr) => {
+        impl Recip<$t> {
+            /// None when `b` is outside `[2^-bexp, 2^bexp]` in magnitude
+            /// (then every quotient takes the divider).
+            pub(crate) fn new(b: $t) -> Option<Self> {
+                let m = b.abs();
+                let lim = 2f64.powi($bexp);
+                if !((m as f64) >= 1.0 / lim && (m as f64) <= lim) {
+                    return None;
+                }
+                let y = 1.0 / b;
+                // r = a - q*b is exact when ulp(q) * ulp(b) is no finer
+                // than the subnormal grid: |a| >= 2^(emin + p) suffices
+                // (2 binades of margin); q and q' normal: |a / b| >=
+                // 2^(emin + 2); no overflow of a * y: |a / b| <= 2^(emax - 3).
+                let mf = m as f64;
+                let lo = f64::max(2f64.powi($emin + $p + 2), 2f64.powi($emin + 2) * mf);
+                let hi = f64::min(<$t>::MAX as f64, 2f64.powi($emax - 3) * mf);
+                Some(Recip {
+                    b,
+                    y,
+                    lo: lo as $t,
+                    hi: hi as $t,
+                    exact: false,
+                })
+            }
+
+            /// `b` with its exact reciprocal `y` ([`crate::Real::exact_reciprocal`]).
+            pub(crate) fn exact(b: $t, y: $t) -> Self {
+                Recip {
+                    b,
+                    y,
+                    lo: 0.0,
+                    hi: <$t>::INFINITY,
+                    exact: true,
+                }
+            }
+
+            #[cfg_attr(not(test), allow(dead_code))]
+            /// `a / b` rounded to nearest, through the reciprocal when `a`
+            /// is in range (the scalar form of the SIMD loop; with a
+            /// software fma it is slow, so the kernels use it only through
+            /// the SIMD path).
+            #[inline(always)]
+            pub(crate) fn div(&self, a: $t) -> $t {
+                let q = a * self.y;
+                if a == 0.0 {
+                    return q;
+                }
+                let m = a.abs();
+                if !(m >= self.lo && m <= self.hi) {
+                    return a / self.b;
+                }
+                let r = (-q).mul_add(self.b, a);
+                r.mul_add(self.y, q)
+            }
+        }
+    };
+}
+recip!(f64, 53, -1022, 1023, 300);
+recip!(f32, 24, -126, 127, 40);
+
+/// The divisor in both precisions, built once per call from `2h` (a
+/// double, as numpy's Python float), or None when the fast path is not
+/// available on this machine.
+///
+/// `pub` (in this private module, so unreachable from outside the crate)
+/// because [`crate::Element`] names it in a hidden method.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Quot {
+    pub(crate) d64: Option<Recip<f64>>,
+    pub(crate) d32: Option<Recip<f32>>,
+}
+
+impl Quot {
+    pub(crate) fn new(two_h: f64) -> Option<Quot> {
+        available().then(|| Quot {
+            d64: Recip::<f64>::new(two_h),
+            d32: Recip::<f32>::new(two_h as f32),
+        })
+    }
+
+    /// A power-of-two `2h` (exact reciprocals): the loop multiplies; worth
+    /// it only for its streaming stores.
+    pub(crate) fn exact(two_h: f64) -> Option<Quot> {
+        use crate::Real;
+        let (b32, b64) = (two_h as f32, two_h);
+        available().then(|| Quot {
+            d64: b64.exact_reciprocal().map(|y| Recip::<f64>::exact(b64, y)),
+            d32: b32.exact_reciprocal().map(|y| Recip::<f32>::exact(b32, y)),
+        })
+    }
+}
+
+/// Calls whose outputs together exceed this many bytes stream their
+/// stores (the floor loop of benches/floor.c gains from streaming from a
+/// few times the last-level cache on; 32 MiB of L3 on the machine of the
+/// README's figures).
+pub(crate) const STREAM_MIN_BYTES: usize = 64 << 20;
+
+/// Whether the SIMD fma loop can run here (AVX2 and FMA, detected once).
+pub(crate) fn available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::sync::OnceLock;
+        static HAVE: OnceLock<bool> = OnceLock::new();
+        *HAVE.get_or_init(|| {
+            std::env::var_os("GRADIENT_NO_SIMD").is_none()
+                && is_x86_feature_detected!("avx2")
+                && is_x86_feature_detected!("fma")
+        })
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Element types with a SIMD quotient loop.
+pub(crate) trait SubDiv: Sized {
+    /// `o[k] = (fp[k] - fm[k]) / b`, bit for bit; false (nothing written)
+    /// when there is no fast path for this divisor or machine.
+    fn sub_div(q: &Quot, fm: &[Self], fp: &[Self], o: &mut [Self], stream: bool) -> bool;
+}
+
+impl SubDiv for f64 {
+    #[inline]
+    fn sub_div(q: &Quot, fm: &[f64], fp: &[f64], o: &mut [f64], stream: bool) -> bool {
+        let Some(r) = q.d64 else { return false };
+        let n = o.len();
+        assert!(fm.len() >= n && fp.len() >= n);
+        #[cfg(target_arch = "x86_64")]
+        if available() {
+            // SAFETY: AVX2 and FMA were detected at run time (available()),
+            // and the slices are at least n long (asserted above).
+            unsafe { sub_div_f64_avx2(&r, fm, fp, o, stream) };
+            return true;
+        }
+        let _ = (r, stream);
+        false
+    }
+}
+
+impl SubDiv for f32 {
+    #[inline]
+    fn sub_div(q: &Quot, fm: &[f32], fp: &[f32], o: &mut [f32], stream: bool) -> bool {
+        let Some(r) = q.d32 else { return false };
+        let n = o.len();
+        assert!(fm.len() >= n && fp.len() >= n);
+        #[cfg(target_arch = "x86_64")]
+        if available() {
+            // SAFETY: AVX2 and FMA were detected at run time (available()),
+            // and the slices are at least n long (asserted above).
+            unsafe { sub_div_f32_avx2(&r, fm, fp, o, stream) };
+            return true;
+        }
+        let _ = (r, stream);
+        false
+    }
+}
+
+/// The 4-lane f64 loop. Caller: AVX2 and FMA present, `fm` and `fp` at
+/// least `o.len()` long.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+// Register-only intrinsics are safe inside this function on newer
+// compilers, unsafe on older ones (rust-version 1.82).
+#[allow(unused_unsafe)]
+unsafe fn sub_div_f64_avx2(r: &Recip<f64>, fm: &[f64], fp: &[f64], o: &mut [f64], stream: bool) {
+    let n = o.len();
+    let (pm, pp, po) = (fm.as_ptr(), fp.as_ptr(), o.as_mut_ptr());
+    let mut i = 0;
+    if stream {
+        // Ordinary stores up to the first 32-byte aligned output element.
+        while i < n && (po as usize + i * 8) % 32 != 0 {
+            o[i] = (fp[i] - fm[i]) / r.b;
+            i += 1;
+        }
+    }
+    // SAFETY: only register operations (AVX is enabled for this function).
+    let (b, y, lo, hi, zero, abs) = unsafe {
+        (
+            _mm256_set1_pd(r.b),
+            _mm256_set1_pd(r.y),
+            _mm256_set1_pd(r.lo),
+            _mm256_set1_pd(r.hi),
+            _mm256_setzero_pd(),
+            _mm256_castsi256_pd(_mm256_set1_epi64x(i64::MAX)),
+        )
+    };
+    while i + 4 <= n {
+        // SAFETY: i + 4 <= n <= fm.len(), fp.len(), o.len(): the unaligned
+        // loads and the store stay inside the slices; with `stream` the
+        // output address is 32-byte aligned (prologue above, then steps of
+        // 32 bytes), as vmovntpd requires.
+        unsafe {
+            let a = _mm256_sub_pd(_mm256_loadu_pd(pp.add(i)), _mm256_loadu_pd(pm.add(i)));
+            let q = _mm256_mul_pd(a, y);
+            if r.exact {
+                // Exact reciprocal: q is the quotient (Real::exact_reciprocal).
+                if stream {
+                    _mm256_stream_pd(po.add(i), q);
+                } else {
+                    _mm256_storeu_pd(po.add(i), q);
+                }
+                i += 4;
+                continue;
+            }
+            let rem = _mm256_fnmadd_pd(q, b, a);
+            let q2 = _mm256_fmadd_pd(rem, y, q);
+            let z = _mm256_cmp_pd::<_CMP_EQ_OQ>(a, zero);
+            let mut res = _mm256_blendv_pd(q2, q, z);
+            let m = _mm256_and_pd(a, abs);
+            let ok = _mm256_and_pd(
+                _mm256_cmp_pd::<_CMP_GE_OQ>(m, lo),
+                _mm256_cmp_pd::<_CMP_LE_OQ>(m, hi),
+            );
+            let ok = _mm256_or_pd(ok, z);
+            if _mm256_movemask_pd(ok) != 0xF {
+                res = _mm256_blendv_pd(_mm256_div_pd(a, b), res, ok);
+            }
+            if stream {
+                _mm256_stream_pd(po.add(i), res);
+            } else {
+                _mm256_storeu_pd(po.add(i), res);
+            }
+        }
+        i += 4;
+    }
+    if stream {
+        // SAFETY: sfence has no memory operands; it orders the streaming
+        // stores above before anything this thread does next.
+        unsafe { _mm_sfence() };
+    }
+    while i < n {
+        o[i] = (fp[i] - fm[i]) / r.b;
+        i += 1;
+    }
+}
+
+/// The 8-lane f32 loop. Caller: AVX2 and FMA present, `fm` and `fp` at
+/// least `o.len()` long.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+// Register-only intrinsics are safe inside this function on newer
+// compilers, unsafe on older ones (rust-version 1.82).
+#[allow(unused_unsafe)]
+unsafe fn sub_div_f32_avx2(r: &Recip<f32>, fm: &[f32], fp: &[f32], o: &mut [f32], stream: bool) {
+    let n = o.len();
+    let (pm, pp, po) = (fm.as_ptr(), fp.as_ptr(), o.as_mut_ptr());
+    let mut i = 0;
+    if stream {
+        // Ordinary stores up to the first 32-byte aligned output element.
+        while i < n && (po as usize + i * 4) % 32 != 0 {
+            o[i] = (fp[i] - fm[i]) / r.b;
+            i += 1;
+        }
+    }
+    // SAFETY: only register operations (AVX is enabled for this function).
+    let (b, y, lo, hi, zero, abs) = unsafe {
+        (
+            _mm256_set1_ps(r.b),
+            _mm256_set1_ps(r.y),
+            _mm256_set1_ps(r.lo),
+            _mm256_set1_ps(r.hi),
+            _mm256_setzero_ps(),
+            _mm256_castsi256_ps(_mm256_set1_epi32(i32::MAX)),
+        )
+    };
+    while i + 8 <= n {
+        // SAFETY: i + 8 <= n <= fm.len(), fp.len(), o.len(): the unaligned
+        // loads and the store stay inside the slices; with `stream` the
+        // output address is 32-byte aligned (prologue above, then steps of
+        // 32 bytes), as vmovntps requires.
+        unsafe {
+            let a = _mm256_sub_ps(_mm256_loadu_ps(pp.add(i)), _mm256_loadu_ps(pm.add(i)));
+            let q = _mm256_mul_ps(a, y);
+            if r.exact {
+                // Exact reciprocal: q is the quotient (Real::exact_reciprocal).
+                if stream {
+                    _mm256_stream_ps(po.add(i), q);
+                } else {
+                    _mm256_storeu_ps(po.add(i), q);
+                }
+                i += 8;
+                continue;
+            }
+            let rem = _mm256_fnmadd_ps(q, b, a);
+            let q2 = _mm256_fmadd_ps(rem, y, q);
+            let z = _mm256_cmp_ps::<_CMP_EQ_OQ>(a, zero);
+            let mut res = _mm256_blendv_ps(q2, q, z);
+            let m = _mm256_and_ps(a, abs);
+            let ok = _mm256_and_ps(
+                _mm256_cmp_ps::<_CMP_GE_OQ>(m, lo),
+                _mm256_cmp_ps::<_CMP_LE_OQ>(m, hi),
+            );
+            let ok = _mm256_or_ps(ok, z);
+            if _mm256_movemask_ps(ok) != 0xFF {
+                res = _mm256_blendv_ps(_mm256_div_ps(a, b), res, ok);
+            }
+            if stream {
+                _mm256_stream_ps(po.add(i), res);
+            } else {
+                _mm256_storeu_ps(po.add(i), res);
+            }
+        }
+        i += 8;
+    }
+    if stream {
+        // SAFETY: sfence has no memory operands; it orders the streaming
+        // stores above before anything this thread does next.
+        unsafe { _mm_sfence() };
+    }
+    while i < n {
+        o[i] = (fp[i] - fm[i]) / r.b;
+        i += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests;

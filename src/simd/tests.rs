@@ -1,0 +1,296 @@
+//! The fma quotient against true division, bit for bit: random pairs and
+//! adversarial ones, in float64 and float32, through the scalar form and
+//! through the SIMD loop (when this machine has it).
+//!
+//! `GRADIENT_DIV_PAIRS` sets the number of random pairs per type for the
+//! SIMD loop (default 10^8, what scripts/test.sh runs); the scalar form
+//! checks a tenth of that with a fresh random divisor for every pair.
+
+use super::*;
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}
+
+fn pairs() -> u64 {
+    std::env::var("GRADIENT_DIV_PAIRS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000_000)
+}
+
+macro_rules! suite {
+    ($modname:ident, $t:ty, $u:ty, $bits:expr, $p:expr, $bexp:expr) => {
+        mod $modname {
+            use super::*;
+            type T = $t;
+            const MANT: u32 = $p - 1;
+            const EXP_BITS: u32 = $bits - 1 - MANT;
+            const BIAS: i64 = (1 << (EXP_BITS - 1)) - 1;
+
+            fn from(u: u64) -> T {
+                <T>::from_bits(u as $u)
+            }
+            fn up(x: T) -> T {
+                if x == 0.0 {
+                    from(1)
+                } else if x > 0.0 {
+                    <T>::from_bits(x.to_bits() + 1)
+                } else {
+                    <T>::from_bits(x.to_bits() - 1)
+                }
+            }
+            fn down(x: T) -> T {
+                -up(-x)
+            }
+            /// A number with a random significand and sign and a biased
+            /// exponent drawn from [e0, e1].
+            fn with_exp(rng: &mut Rng, e0: i64, e1: i64) -> T {
+                let r = rng.next();
+                let e = e0 + (r % (e1 - e0 + 1) as u64) as i64;
+                let m = rng.next() & ((1u64 << MANT) - 1);
+                let s = (rng.next() & 1) << ($bits - 1);
+                from(s | ((e as u64) << MANT) | m)
+            }
+            /// Random a: any bit pattern (a quarter), else within a few
+            /// binades of b (where gradients live), else any normal.
+            fn random_a(rng: &mut Rng, eb: i64) -> T {
+                match rng.next() % 4 {
+                    0 => from(rng.next() >> (64 - $bits)),
+                    1 => with_exp(rng, 1, 2 * BIAS),
+                    _ => with_exp(rng, (eb - 30).max(0), (eb + 30).min(2 * BIAS)),
+                }
+            }
+            fn random_b(rng: &mut Rng) -> T {
+                with_exp(rng, BIAS - $bexp, BIAS + $bexp - 1)
+            }
+            fn biased_exp(b: T) -> i64 {
+                ((b.to_bits() as u64 >> MANT) & ((1 << EXP_BITS) - 1)) as i64
+            }
+            fn same(x: T, y: T) -> bool {
+                x.to_bits() == y.to_bits()
+            }
+
+            fn adversarial_b() -> Vec<T> {
+                let one_minus = down(1.0);
+                let mut v: Vec<T> = vec![
+                    0.2,
+                    (2.0 * 0.1f64) as T,
+                    3.0,
+                    1.0 / 3.0,
+                    0.6,
+                    1.0,
+                    up(1.0),
+                    one_minus,
+                    down(2.0), // all-ones significand
+                    up(2.0),
+                    7.0,
+                    1e-3,
+                    12345.678,
+                ];
+                let lim = 2f64.powi($bexp) as T;
+                v.extend([lim, down(lim), 1.0 / lim, up(1.0 / lim), 1.5 / lim * 0.999]);
+                let n = v.len();
+                for k in 0..n {
+                    let b = v[k];
+                    v.push(-b);
+                }
+                v
+            }
+
+            fn adversarial_a(b: T, r: &Recip<T>, rng: &mut Rng) -> Vec<T> {
+                let mut v: Vec<T> = vec![
+                    0.0,
+                    -0.0,
+                    <T>::INFINITY,
+                    <T>::NEG_INFINITY,
+                    <T>::NAN,
+                    -<T>::NAN,
+                    from(1),
+                    from(3),
+                    <T>::MIN_POSITIVE,
+                    down(<T>::MIN_POSITIVE),
+                    up(<T>::MIN_POSITIVE),
+                    <T>::MAX,
+                    down(<T>::MAX),
+                    <T>::EPSILON,
+                    b,
+                    r.lo,
+                    up(r.lo),
+                    down(r.lo),
+                    r.hi,
+                    up(r.hi),
+                    down(r.hi),
+                    b * <T>::MAX / 4.0,
+                    b * <T>::MIN_POSITIVE * 4.0,
+                ];
+                // k * b and its neighbours
+                for k in (1..=64).chain((0..64).map(|_| (rng.next() % (1 << 20)) as i32)) {
+                    let a = k as T * b;
+                    v.extend([a, up(a), down(a), up(up(a)), down(down(a))]);
+                }
+                // subnormals and the powers of two
+                for _ in 0..64 {
+                    v.push(from(rng.next() % (1u64 << MANT)));
+                }
+                for e in 1..2 * BIAS {
+                    v.push(from((e as u64) << MANT));
+                }
+                let n = v.len();
+                for k in 0..n {
+                    let a = v[k];
+                    v.push(-a);
+                }
+                v
+            }
+
+            #[test]
+            fn scalar_form_is_true_division() {
+                let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ $bits);
+                let n = pairs() / 10;
+                let (mut fast, mut all) = (0u64, 0u64);
+                for _ in 0..n {
+                    let b = random_b(&mut rng);
+                    let r = Recip::<T>::new(b).expect("b in range");
+                    let a = random_a(&mut rng, biased_exp(b));
+                    let (x, y) = (r.div(a), a / b);
+                    assert!(same(x, y), "{a:e} / {b:e}: {x:e} != {y:e}");
+                    let m = a.abs();
+                    fast += (m >= r.lo && m <= r.hi) as u64;
+                    all += 1;
+                }
+                // Most pairs take the reciprocal, not the divider.
+                assert!(fast * 2 > all, "{fast} of {all} on the fast path");
+                for b in adversarial_b() {
+                    let r = Recip::<T>::new(b).expect("b in range");
+                    for a in adversarial_a(b, &r, &mut rng) {
+                        let (x, y) = (r.div(a), a / b);
+                        assert!(same(x, y), "{a:e} / {b:e}: {x:e} != {y:e}");
+                    }
+                }
+            }
+
+            #[test]
+            fn divisors_out_of_range_have_no_fast_path() {
+                let lim = 2f64.powi($bexp) as T;
+                for b in [
+                    0.0,
+                    -0.0,
+                    <T>::INFINITY,
+                    <T>::NAN,
+                    from(1),
+                    up(lim),
+                    down(1.0 / lim),
+                ] {
+                    assert!(Recip::<T>::new(b).is_none(), "{b:e}");
+                }
+            }
+
+            #[test]
+            fn simd_loop_is_true_division() {
+                if !available() {
+                    eprintln!("no AVX2+FMA here: the portable division runs instead");
+                    return;
+                }
+                const LEN: usize = 4099;
+                let mut rng = Rng(0x2545_f491_4f6c_dd1d ^ $bits);
+                let (mut fm, mut fp, mut o) = (
+                    vec![0.0 as T; LEN],
+                    vec![0.0 as T; LEN],
+                    vec![0.0 as T; LEN + 8],
+                );
+                let check = |fm: &[T], fp: &[T], o: &mut [T], q: &Quot, b: T, stream: bool| {
+                    let n = fp.len();
+                    assert!(<T as SubDiv>::sub_div(q, fm, fp, &mut o[..n], stream));
+                    for k in 0..n {
+                        let y = (fp[k] - fm[k]) / b;
+                        assert!(
+                            same(o[k], y),
+                            "({:e} - {:e}) / {b:e}: {:e} != {y:e}",
+                            fp[k],
+                            fm[k],
+                            o[k]
+                        );
+                    }
+                };
+                let quot = |b: T| Quot {
+                    d64: Recip::<f64>::new(b as f64),
+                    d32: Recip::<f32>::new(b as f32),
+                };
+                let mut done = 0u64;
+                let mut round = 0u64;
+                while done < pairs() {
+                    let b = random_b(&mut rng);
+                    let q = quot(b);
+                    let eb = biased_exp(b);
+                    // every other round: a = fp - 0 exactly; else a true difference
+                    let zero_fm = round % 2 == 0;
+                    for k in 0..LEN {
+                        fp[k] = random_a(&mut rng, eb);
+                        fm[k] = if zero_fm { 0.0 } else { random_a(&mut rng, eb) };
+                    }
+                    // shift the output by 0..7 elements: every alignment
+                    let s = (round % 8) as usize;
+                    check(&fm, &fp, &mut o[s..], &q, b, round % 3 == 0);
+                    done += LEN as u64;
+                    round += 1;
+                }
+                for b in adversarial_b() {
+                    let q = quot(b);
+                    let r = Recip::<T>::new(b).expect("b in range");
+                    let a = adversarial_a(b, &r, &mut rng);
+                    let z = vec![0.0 as T; a.len()];
+                    let mut o = vec![0.0 as T; a.len()];
+                    for stream in [false, true] {
+                        check(&z, &a, &mut o, &q, b, stream);
+                        check(&a, &a, &mut o, &q, b, stream);
+                        let neg: Vec<T> = a.iter().map(|x| -x).collect();
+                        check(&neg, &z, &mut o, &q, b, stream);
+                    }
+                }
+            }
+        }
+    };
+}
+
+suite!(f64_, f64, u64, 64, 53, 300);
+suite!(f32_, f32, u32, 32, 24, 40);
+
+#[test]
+fn exact_reciprocal_loop_multiplies_bit_for_bit() {
+    if !available() {
+        return;
+    }
+    let mut rng = Rng(12345);
+    for e in [-20, -1, 0, 1, 3, 30] {
+        let b = 2f64.powi(e);
+        let q = Quot::exact(b).expect("available");
+        let fp: Vec<f64> = (0..1027).map(|_| f64::from_bits(rng.next())).collect();
+        let fm: Vec<f64> = (0..1027).map(|_| f64::from_bits(rng.next() >> 2)).collect();
+        let fp32: Vec<f32> = fp.iter().map(|&x| x as f32).collect();
+        let fm32: Vec<f32> = fm.iter().map(|&x| x as f32).collect();
+        for stream in [false, true] {
+            for s in 0..4 {
+                let mut o = vec![0.0; 1027 - s];
+                assert!(f64::sub_div(&q, &fm[s..], &fp[s..], &mut o, stream));
+                for (k, o) in o.iter().enumerate() {
+                    let y = (fp[s + k] - fm[s + k]) / b;
+                    assert_eq!(o.to_bits(), y.to_bits());
+                }
+                let mut o = vec![0.0f32; 1027 - s];
+                assert!(f32::sub_div(&q, &fm32[s..], &fp32[s..], &mut o, stream));
+                for (k, o) in o.iter().enumerate() {
+                    let y = (fp32[s + k] - fm32[s + k]) / b as f32;
+                    assert_eq!(o.to_bits(), y.to_bits());
+                }
+            }
+        }
+    }
+}
