@@ -271,6 +271,53 @@ impl<'a> Plan<'a> {
         })
     }
 
+    /// The same plan owning everything it keeps (a copy of the coordinates),
+    /// with every coefficient table it could need built now: a
+    /// `Plan<'static>` can be stored, sent and shared across threads, and
+    /// running it allocates nothing (on the calling thread) and changes
+    /// nothing, so any number of threads may run it at once. The results
+    /// are bit for bit those of the borrowing plan.
+    ///
+    /// ```
+    /// use gradient::{Plan, Spacing};
+    /// use ndarray::{array, Array1};
+    ///
+    /// let plan: Plan<'static> = {
+    ///     let x = vec![0.0, 1.0, 1.5, 3.5]; // freed below: the plan keeps a copy
+    ///     Plan::new(&[4], &[Spacing::Coordinates(&x)], None, 1)?.into_owned()
+    /// };
+    /// let mut d = Array1::<f64>::zeros(4);
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| {
+    ///         let mut d = Array1::<f64>::zeros(4);
+    ///         plan.run(&array![1.0, 2.0, 4.0, 7.0], &mut [d.view_mut()]).unwrap();
+    ///     });
+    ///     plan.run(&array![1.0, 2.0, 4.0, 7.0], &mut [d.view_mut()]).unwrap();
+    /// });
+    /// assert_eq!(d.to_vec(), [1.0, 2.9999999999999996, 3.5, 1.5]);
+    /// # Ok::<(), gradient::GradientError>(())
+    /// ```
+    pub fn into_owned(mut self) -> Plan<'static> {
+        let size = self.shape.iter().fold(1usize, |p, &n| p.saturating_mul(n));
+        let rules = (self.rules.iter_mut().zip(&self.axes))
+            .map(|(r, &axis)| {
+                let lanes = size.checked_div(self.shape[axis]).unwrap_or(0);
+                std::mem::take(r).into_owned(lanes)
+            })
+            .collect();
+        Plan {
+            shape: self.shape,
+            out_shape: self.out_shape,
+            ghosts: self.ghosts,
+            axes: self.axes,
+            rules,
+            ends: self.ends,
+            order2: self.order2,
+            wide: self.wide,
+            threads: self.threads,
+        }
+    }
+
     /// The differentiated axes, normalised, in output order.
     pub fn axes(&self) -> &[usize] {
         &self.axes
