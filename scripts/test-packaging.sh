@@ -242,6 +242,10 @@ run "c++ examples/example.cpp" \
     c++ "${cxxflags[@]}" examples/example.cpp $(pkg-config --cflags --libs gradient) "$rpath" \
     -o "$b/example_cpp"
 run "the C++ example runs" "$b/example_cpp"
+run "c++ examples/plan.cpp" \
+    c++ "${cxxflags[@]}" examples/plan.cpp $(pkg-config --cflags --libs gradient) "$rpath" \
+    -o "$b/plan_cpp"
+run "the C++ plan example runs" "$b/plan_cpp"
 
 # ---------------------------------------------------------------- Fortran
 step "Fortran 2008"
@@ -306,7 +310,7 @@ run "cmake configure examples/ with find_package(gradient 0.1 CONFIG REQUIRED)" 
     cmake -S examples -B "$tmp/cmake" -DCMAKE_PREFIX_PATH="$prefix"
 run "cmake --build" cmake --build "$tmp/cmake"
 run "the CMake-built demo (gradient::gradient), demo_static and C++ example run" \
-    bash -c '"$1/demo" && "$1/demo_static" && "$1/example_cpp"' _ "$tmp/cmake"
+    bash -c '"$1/demo" && "$1/demo_static" && "$1/example_cpp" && "$1/plan_cpp"' _ "$tmp/cmake"
 run "demo links $soname (gradient::gradient is the shared library)" \
     bash -c 'readelf -d "$1/demo" | grep -q "NEEDED.*\[$2\]"' _ "$tmp/cmake" "$soname"
 run "demo_static needs no libgradient.so (gradient::gradient_static)" \
