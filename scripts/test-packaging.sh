@@ -260,6 +260,11 @@ run "gfortran fortran/test_gradient.f90" \
     -o "$fb/test_gradient"
 suite "Fortran test against numpy (fortran/check_fortran.py)" python3 fortran/check_fortran.py "$fb/test_gradient"
 # shellcheck disable=SC2046
+run "gfortran fortran/test_plan.f90" \
+    gfortran "${fflags[@]}" fortran/test_plan.f90 "$fb/gradient.o" $(pkg-config --libs gradient) "$rpath" \
+    -o "$fb/test_plan"
+run "the Fortran plan type (fortran/test_plan.f90)" "$fb/test_plan"
+# shellcheck disable=SC2046
 run "gfortran examples/example.f90" \
     gfortran "${fflags[@]}" examples/example.f90 "$fb/gradient.o" $(pkg-config --libs gradient) "$rpath" \
     -o "$fb/example_f90"
