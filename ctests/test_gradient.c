@@ -2188,6 +2188,36 @@ static void test_plans(void)
         grad_plan_destroy(plan);
         (void)f2;
     }
+
+    /* Create / execute / destroy loops, with coordinates, accuracy orders and
+     * failed creates (valgrind and ASan run this harness: no leak). */
+    for (i = 0; i < 200; i++) {
+        grad_options o;
+        double xs[12], fs[12], os[12];
+        void *po[1];
+        const int64_t s12[1] = {12};
+        int j;
+        memset(&o, 0, sizeof o);
+        o.size = (uint32_t)sizeof o;
+        o.accuracy = (i % 3) * 2 + (i % 3 != 0) * 2; /* 0, 4, 6 */
+        for (j = 0; j < 12; j++) {
+            xs[j] = j + 0.1 * j * j;
+            fs[j] = sin(0.5 * j);
+        }
+        memset(sp, 0, sizeof sp);
+        sp[0].kind = i % 2 ? GRAD_SPACING_NONUNIFORM : GRAD_SPACING_COORDINATES;
+        sp[0].coords = xs;
+        sp[0].coords_len = 12;
+        plan = NULL;
+        if (grad_plan_create(&plan, GRAD_DTYPE_F64, 1, s12, NULL, 1, NULL, 1, sp, 1 + i % 5, NULL,
+                             &o, &err) != GRAD_STATUS_OK) {
+            CHECK(plan == NULL);
+            continue;
+        }
+        po[0] = os;
+        CHECK(grad_plan_execute(plan, fs, po, NULL) == GRAD_STATUS_OK);
+        grad_plan_destroy(plan);
+    }
 }
 
 /* ------------------------------------------------------------------------ */

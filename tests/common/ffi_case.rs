@@ -732,14 +732,14 @@ impl Args {
         }
     }
 
-    /// The same arguments through a plan: grad_plan_create on copies of
-    /// every argument array (scribbled over and freed right after create:
-    /// the plan must have copied them), then grad_plan_execute on `f` and
-    /// `out`, then grad_plan_destroy.
+    /// grad_plan_create with these arguments, on copies of every argument
+    /// array that are scribbled over and freed right after create (the plan
+    /// must have copied them). Returns the outcome and the plan (NULL after
+    /// a failure, checked: `null_on_failure`).
     ///
     /// # Safety
     /// As [`Args::invoke`].
-    pub unsafe fn invoke_plan(&self) -> PlanOutcome {
+    pub unsafe fn create_plan(&self) -> (Outcome, *mut grad_plan) {
         let mut copy = self.clone();
         if let Some(sp) = copy.spacing.as_mut() {
             for e in sp.iter_mut() {
@@ -803,7 +803,45 @@ impl Args {
         });
         drop(opts);
         drop(copy);
-        if status != GRAD_STATUS_OK {
+        (create, plan)
+    }
+
+    /// grad_plan_execute of `plan` on these arguments' `f` and `out`.
+    ///
+    /// # Safety
+    /// As [`Args::invoke`]; `plan` from [`Args::create_plan`] of arguments
+    /// with the same layout, not destroyed.
+    pub unsafe fn execute_plan(&self, plan: *const grad_plan) -> Outcome {
+        let mut err = grad_error {
+            status: 0,
+            axis: 0,
+            message: [0; 256],
+        };
+        let mut spare = Buf::new(size_of::<grad_error>() + 8, 0x3c);
+        let err_ptr = self.err_for(&mut err, &mut spare);
+        let status = unsafe {
+            grad_plan_execute(
+                plan,
+                self.f as *const c_void,
+                ptr_or_null(&self.out),
+                err_ptr,
+            )
+        };
+        Outcome {
+            status,
+            err: (self.err == ErrMode::Valid).then_some(err),
+            err_untouched: spare.bytes_mut().iter().all(|&b| b == 0x3c),
+        }
+    }
+
+    /// The same arguments through a plan: [`Args::create_plan`], then
+    /// [`Args::execute_plan`], then grad_plan_destroy.
+    ///
+    /// # Safety
+    /// As [`Args::invoke`].
+    pub unsafe fn invoke_plan(&self) -> PlanOutcome {
+        let (create, plan) = unsafe { self.create_plan() };
+        if create.status != GRAD_STATUS_OK {
             return PlanOutcome {
                 outcome: Outcome {
                     status: create.status,
@@ -815,23 +853,10 @@ impl Args {
                 create,
             };
         }
-        let mut spare = Buf::new(size_of::<grad_error>() + 8, 0x3c);
-        let err_ptr = self.err_for(&mut err, &mut spare);
-        let status = unsafe {
-            grad_plan_execute(
-                plan,
-                self.f as *const c_void,
-                ptr_or_null(&self.out),
-                err_ptr,
-            )
-        };
+        let outcome = unsafe { self.execute_plan(plan) };
         unsafe { grad_plan_destroy(plan) };
         PlanOutcome {
-            outcome: Outcome {
-                status,
-                err: (self.err == ErrMode::Valid).then_some(err),
-                err_untouched: spare.bytes_mut().iter().all(|&b| b == 0x3c),
-            },
+            outcome,
             created: true,
             null_on_failure: true,
             create,
