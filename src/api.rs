@@ -414,10 +414,28 @@ impl<'a> Plan<'a> {
             }
             return;
         };
-        let mut outs: Vec<_> = outs.into_iter().collect();
         let m = self.out_shape[d];
         let plane = bytes / self.shape[d];
         let rows = (tile_bytes / plane.max(1)).clamp(1, m);
+        if threads == 1 && self.axes.len() <= SERIAL_OUTS {
+            // One thread: the tiles of run_tiles, with the outputs held
+            // on the stack (a plan's execute allocates nothing).
+            let mut held: [Option<ArrayViewMutD<'o, A::Output>>; SERIAL_OUTS] = Default::default();
+            for (slot, o) in held.iter_mut().zip(outs) {
+                *slot = Some(o);
+            }
+            let mut t = 0;
+            while t < m {
+                let e = (t + rows).min(m);
+                for (k, o) in held.iter_mut().flatten().enumerate() {
+                    let tile = o.slice_axis_mut(Axis(d), (t..e).into());
+                    self.run_tile(f.view(), tile, k, Some((d, t, e)));
+                }
+                t = e;
+            }
+            return;
+        }
+        let mut outs: Vec<_> = outs.into_iter().collect();
         let chunks = threads.min(m);
         std::thread::scope(|s| {
             let mut start = 0;
@@ -581,6 +599,9 @@ impl<'a> Plan<'a> {
         );
     }
 }
+
+/// Up to this many outputs, a one-thread tiled run holds them on the stack.
+const SERIAL_OUTS: usize = 4;
 
 /// Tiles hold about this much input: small enough to stay in a core's
 /// cache while every output reads it.

@@ -205,6 +205,9 @@ fn plan_execute_allocates_nothing() {
         (vec![16, 16, 16], vec![], 1, 0),
         (vec![16, 16, 16], vec![unif, coords(16), unif], 2, 0),
         (vec![2, 3, 4, 5], vec![], 1, 0),
+        // Larger than two tiles: the one-thread tiled path.
+        (vec![80, 70, 60], vec![], 1, 0),
+        (vec![70, 16, 600], vec![unif, coords(16), unif], 2, 0),
     ];
     for (shape, sp, q, p) in cases {
         let plan = make_plan(&shape, &sp, q, p);
