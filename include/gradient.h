@@ -504,7 +504,9 @@ grad_status grad_plan_create(struct grad_plan **plan,
  * NULL, address range, alignment, and the overlap rules. Nothing is
  * written unless it returns GRAD_STATUS_OK. The plan is not changed: any
  * number of threads may execute one plan at once (with distinct outputs).
- * With threads <= 1 in the plan's options it allocates nothing.
+ * With threads <= 1 in the plan's options it allocates nothing (arrays
+ * of up to 4 dimensions, up to 4 outputs; more keep their lists on the
+ * heap).
  *
  * # Safety
  * `plan` NULL or from grad_plan_create and not destroyed; `f` and the
