@@ -238,3 +238,12 @@ fn create_failures_leave_the_plan_null_and_destroy_takes_null() {
     assert_eq!(s, GRAD_STATUS_NULL_POINTER);
     unsafe { grad_plan_destroy(null_mut()) };
 }
+
+#[test]
+fn random_create_execute_destroy_sequences() {
+    // The fuzz target plan_sequences' harness, from the seeded PRNG.
+    let mut rng = Rng(seed(0x91a0_0004));
+    for _ in 0..cases(300) {
+        common::plan_seq::run(&mut rng);
+    }
+}
