@@ -1,12 +1,13 @@
 /*
  * Per-call overhead of the C ABI on tiny arrays, against hand-written C loops
- * computing the same gradients (numpy's formulas (docs/numerics.md), bit-identical results).
+ * computing the same gradients (numpy's formulas (docs/numerics.md), bit-identical results),
+ * for direct calls and for plans (grad_plan_create once, grad_plan_execute per call).
  *
  * Build and run from the repository root (scripts/bench.sh does this):
  *
  *   cargo build --release
  *   mkdir -p target/bench
- *   cc -O2 -std=c11 -Wall -Wextra -Iinclude benches/overhead.c \
+ *   cc -O3 -std=c11 -Wall -Wextra -Iinclude benches/overhead.c \
  *      -Ltarget/release -lgradient -Wl,-rpath,"$PWD/target/release" \
  *      -lm -o target/bench/overhead
  *   target/bench/overhead [calls_per_batch [batches]]     (default 1000000 11)
@@ -21,6 +22,7 @@
 #define _POSIX_C_SOURCE 199309L
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,12 @@ static double x10[10];
 static double f44[16];
 static double out_lib[2][16];
 static double out_hand[2][16];
+#define B 16
+#define B3 (B * B * B)
+static double f3[B3];
+static double out3_lib[3][B3];
+static double out3_hand[3][B3];
+static grad_plan *plan_unit10_p, *plan_coords10_p, *plan_2d44_p, *plan_b3_p;
 
 /* ------------------------------------------------------ hand-written loops */
 
@@ -78,6 +86,34 @@ __attribute__((noinline)) static void hand_2d44(const double *f, double *o0, dou
     }
 }
 
+/* numpy.gradient(f) for a 16^3 C-contiguous block along all three axes. */
+__attribute__((noinline)) static void hand_b3(const double *f, double *o0, double *o1, double *o2) {
+    const ptrdiff_t s0 = B * B, s1 = B;
+    for (int i = 0; i < B; i++)
+        for (int j = 0; j < B; j++) {
+            const double *r = f + i * s0 + j * s1;
+            ptrdiff_t o = i * s0 + j * s1;
+            /* axis 0 */
+            if (i == 0)
+                for (int k = 0; k < B; k++) o0[o + k] = (r[s0 + k] - r[k]) / 1.0;
+            else if (i == B - 1)
+                for (int k = 0; k < B; k++) o0[o + k] = (r[k] - r[k - s0]) / 1.0;
+            else
+                for (int k = 0; k < B; k++) o0[o + k] = (r[s0 + k] - r[k - s0]) / 2.0;
+            /* axis 1 */
+            if (j == 0)
+                for (int k = 0; k < B; k++) o1[o + k] = (r[s1 + k] - r[k]) / 1.0;
+            else if (j == B - 1)
+                for (int k = 0; k < B; k++) o1[o + k] = (r[k] - r[k - s1]) / 1.0;
+            else
+                for (int k = 0; k < B; k++) o1[o + k] = (r[s1 + k] - r[k - s1]) / 2.0;
+            /* axis 2 */
+            o2[o] = (r[1] - r[0]) / 1.0;
+            for (int k = 1; k < B - 1; k++) o2[o + k] = (r[k + 1] - r[k - 1]) / 2.0;
+            o2[o + B - 1] = (r[B - 1] - r[B - 2]) / 1.0;
+        }
+}
+
 /* ------------------------------------------------------------------ cases */
 
 static const int64_t shape10[1] = {10};
@@ -110,6 +146,54 @@ static grad_status lib_coords10(void) {
 static grad_status lib_2d44(void) {
     double *const outs[2] = {out_lib[0], out_lib[1]};
     return grad_gradient_f64(f44, 2, shape44, NULL, 2, NULL, 0, NULL, 1, outs, NULL, NULL, NULL);
+}
+
+static const int64_t shape_b3[3] = {B, B, B};
+
+static grad_status lib_b3(void) {
+    double *const outs[3] = {out3_lib[0], out3_lib[1], out3_lib[2]};
+    return grad_gradient_f64(f3, 3, shape_b3, NULL, 3, NULL, 0, NULL, 1, outs, NULL, NULL, NULL);
+}
+
+static grad_status plan_unit10(void) {
+    void *const outs[1] = {out_lib[0]};
+    return grad_plan_execute(plan_unit10_p, f10, outs, NULL);
+}
+
+static grad_status plan_coords10(void) {
+    void *const outs[1] = {out_lib[0]};
+    return grad_plan_execute(plan_coords10_p, f10, outs, NULL);
+}
+
+static grad_status plan_2d44(void) {
+    void *const outs[2] = {out_lib[0], out_lib[1]};
+    return grad_plan_execute(plan_2d44_p, f44, outs, NULL);
+}
+
+static grad_status plan_b3(void) {
+    void *const outs[3] = {out3_lib[0], out3_lib[1], out3_lib[2]};
+    return grad_plan_execute(plan_b3_p, f3, outs, NULL);
+}
+
+static grad_status run_hand_b3(void) {
+    hand_b3(f3, out3_hand[0], out3_hand[1], out3_hand[2]);
+    return 0;
+}
+
+static int make_plans(void) {
+    grad_spacing sp;
+    memset(&sp, 0, sizeof sp);
+    sp.kind = GRAD_SPACING_COORDINATES;
+    sp.coords = x10;
+    sp.coords_len = 10;
+    return grad_plan_create(&plan_unit10_p, GRAD_DTYPE_F64, 1, shape10, NULL, 1, NULL, 0, NULL, 1,
+                            NULL, NULL, NULL) == GRAD_STATUS_OK &&
+           grad_plan_create(&plan_coords10_p, GRAD_DTYPE_F64, 1, shape10, NULL, 1, NULL, 1, &sp, 1,
+                            NULL, NULL, NULL) == GRAD_STATUS_OK &&
+           grad_plan_create(&plan_2d44_p, GRAD_DTYPE_F64, 2, shape44, NULL, 2, NULL, 0, NULL, 1,
+                            NULL, NULL, NULL) == GRAD_STATUS_OK &&
+           grad_plan_create(&plan_b3_p, GRAD_DTYPE_F64, 3, shape_b3, NULL, 3, NULL, 0, NULL, 1,
+                            NULL, NULL, NULL) == GRAD_STATUS_OK;
 }
 
 static grad_status run_hand_unit10(void) { hand_unit10(f10, out_hand[0]); return 0; }
@@ -161,6 +245,22 @@ static int check(void) {
     run_hand_2d44();
     ok &= st == GRAD_STATUS_OK && same_bits(out_lib[0], out_hand[0], 16) &&
           same_bits(out_lib[1], out_hand[1], 16);
+    memset(out_lib, 0, sizeof out_lib);
+    ok &= plan_unit10() == GRAD_STATUS_OK;
+    run_hand_unit10();
+    ok &= same_bits(out_lib[0], out_hand[0], 10);
+    ok &= plan_coords10() == GRAD_STATUS_OK;
+    run_hand_coords10();
+    ok &= same_bits(out_lib[0], out_hand[0], 10);
+    ok &= plan_2d44() == GRAD_STATUS_OK;
+    run_hand_2d44();
+    ok &= same_bits(out_lib[0], out_hand[0], 16) && same_bits(out_lib[1], out_hand[1], 16);
+    run_hand_b3();
+    for (int pass = 0; pass < 2; pass++) {
+        memset(out3_lib, 0, sizeof out3_lib);
+        ok &= (pass ? plan_b3() : lib_b3()) == GRAD_STATUS_OK;
+        for (int k = 0; k < 3; k++) ok &= same_bits(out3_lib[k], out3_hand[k], B3);
+    }
     return ok;
 }
 
@@ -177,6 +277,11 @@ int main(int argc, char **argv) {
         x10[i] = 0.5 * i + 0.03 * i * i + 0.01 * sin(3.0 * i); /* strictly increasing, non-uniform */
     }
     for (int i = 0; i < 16; i++) f44[i] = cos(0.37 * i) + 0.1 * i;
+    for (int i = 0; i < B3; i++) f3[i] = sin(0.013 * i) + 0.001 * (i % 97);
+    if (!make_plans()) {
+        fprintf(stderr, "grad_plan_create failed\n");
+        return 1;
+    }
 
     struct bench_case cases[] = {
         {"lib  f64 1-D n=10, unit spacing", lib_unit10, NULL},
@@ -186,6 +291,12 @@ int main(int argc, char **argv) {
         {"lib  f64 2-D 4x4, both axes, unit", lib_2d44, NULL},
         {"hand f64 2-D 4x4, both axes, unit", run_hand_2d44, NULL},
         {"lib  f64 1-D n=10, unit, threads=2", lib_unit10_t2, NULL},
+        {"plan f64 1-D n=10, unit spacing", plan_unit10, NULL},
+        {"plan f64 1-D n=10, 10 coordinates", plan_coords10, NULL},
+        {"plan f64 2-D 4x4, both axes, unit", plan_2d44, NULL},
+        {"lib  f64 3-D 16^3, all axes, unit", lib_b3, NULL},
+        {"plan f64 3-D 16^3, all axes, unit", plan_b3, NULL},
+        {"hand f64 3-D 16^3, all axes, unit", run_hand_b3, NULL},
     };
     const int ncases = (int)(sizeof cases / sizeof cases[0]);
 
@@ -218,7 +329,7 @@ int main(int argc, char **argv) {
     }
 
     printf("%-38s %10s %10s %10s\n", "case", "median ns", "min ns", "max ns");
-    double med[16];
+    double med[32];
     for (int c = 0; c < ncases; c++) {
         med[c] = median(cases[c].samples, batches);
         printf("%-38s %10.1f %10.1f %10.1f\n", cases[c].name, med[c], cases[c].samples[0],
@@ -229,6 +340,23 @@ int main(int argc, char **argv) {
     printf("library overhead over the hand loop (ns): n=10 unit %.1f, n=10 coordinates %.1f, "
            "4x4 %.1f\n",
            med[0] - med[1], med[2] - med[3], med[4] - med[5]);
+    printf("plan execute (ns): n=10 unit %.1f, n=10 coordinates %.1f, 4x4 %.1f; "
+           "16^3 block: direct %.1f, plan %.1f, hand %.1f (plan / hand %.2fx)\n",
+           med[7], med[8], med[9], med[10], med[11], med[12], med[11] / med[12]);
+    printf("\n| case | direct call | plan execute | hand-written C | plan calls per second |\n");
+    printf("|---|---|---|---|---|\n");
+    printf("| 10 doubles, unit step | %.0f ns | %.0f ns | %.0f ns | %.1f M |\n", med[0], med[7],
+           med[1], 1e3 / med[7]);
+    printf("| 10 doubles, 10 coordinates | %.0f ns | %.0f ns | %.0f ns | %.1f M |\n", med[2],
+           med[8], med[3], 1e3 / med[8]);
+    printf("| 4x4, both axes | %.0f ns | %.0f ns | %.0f ns | %.1f M |\n", med[4], med[9], med[5],
+           1e3 / med[9]);
+    printf("| 16^3 block, all 3 axes | %.2f us | %.2f us | %.2f us | %.0f k |\n", med[10] / 1e3,
+           med[11] / 1e3, med[12] / 1e3, 1e6 / med[11]);
+    grad_plan_destroy(plan_unit10_p);
+    grad_plan_destroy(plan_coords10_p);
+    grad_plan_destroy(plan_2d44_p);
+    grad_plan_destroy(plan_b3_p);
     if (failures) {
         fprintf(stderr, "a library call failed during timing\n");
         return 1;

@@ -2095,6 +2095,132 @@ static void test_status_codes(void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Plans: create once, execute on new data; the caller's arrays are copied. */
+
+static void test_plans(void)
+{
+    grad_error err;
+    grad_plan *plan = NULL;
+    grad_spacing sp[2];
+    double *x = (double *)malloc(6 * sizeof(double));
+    int64_t *shape = (int64_t *)malloc(sizeof(int64_t));
+    double out[6], out2[6], g[6];
+    void *outs[1];
+    void *outs2[2];
+    double f2[6], o20[6], o21[6];
+    const int64_t shape23[2] = {2, 3};
+    int i;
+
+    g_section = "plans";
+    memcpy(x, X6, sizeof X6);
+    shape[0] = 6;
+    memset(sp, 0, sizeof sp);
+    sp[0].kind = GRAD_SPACING_COORDINATES;
+    sp[0].coords = x;
+    sp[0].coords_len = 6;
+    CHECK_OK(grad_plan_create(&plan, GRAD_DTYPE_F64, 1, shape, NULL, 1, NULL, 1, sp, 2, NULL, NULL,
+                              &err),
+             &err);
+    CHECK(plan != NULL);
+    /* The plan keeps copies: scribble over and free the arguments. */
+    for (i = 0; i < 6; i++) x[i] = NAN_VALUE;
+    shape[0] = -1;
+    sp[0].kind = 77;
+    free(x);
+    free(shape);
+    outs[0] = out;
+    CHECK_OK(grad_plan_execute(plan, F6, outs, &err), &err);
+    CHECK_F64("plan f6 x e2", out, G_F6_X_E2, 6);
+    /* Many executes, new data each time: the direct call's bits. */
+    for (i = 0; i < 6; i++) g[i] = F6[i] * 3.0 - 1.0;
+    CHECK_OK(grad_plan_execute(plan, g, outs, &err), &err);
+    memset(sp, 0, sizeof sp);
+    sp[0].kind = GRAD_SPACING_COORDINATES;
+    sp[0].coords = X6;
+    sp[0].coords_len = 6;
+    {
+        const int64_t s6[1] = {6};
+        double *o[1];
+        o[0] = out2;
+        CHECK_OK(grad_gradient_f64(g, 1, s6, NULL, 1, NULL, 1, sp, 2, o, NULL, NULL, &err), &err);
+    }
+    CHECK(memcmp(out, out2, sizeof out) == 0);
+
+    /* Execute-time failures write nothing. */
+    for (i = 0; i < 6; i++) out[i] = 42.0;
+    CHECK(grad_plan_execute(plan, NULL, outs, &err) == GRAD_STATUS_NULL_POINTER);
+    CHECK(grad_plan_execute(plan, F6, NULL, &err) == GRAD_STATUS_NULL_POINTER);
+    CHECK(grad_plan_execute(NULL, F6, outs, &err) == GRAD_STATUS_NULL_POINTER);
+    CHECK(grad_plan_execute(plan, (const char *)F6 + 1, outs, &err) == GRAD_STATUS_MISALIGNED);
+    outs[0] = (void *)F6; /* the output is the input */
+    CHECK(grad_plan_execute(plan, F6, outs, &err) == GRAD_STATUS_OVERLAP);
+    CHECK(err.status == GRAD_STATUS_OVERLAP && err.axis == 0);
+    outs[0] = NULL;
+    CHECK(grad_plan_execute(plan, F6, outs, &err) == GRAD_STATUS_NULL_POINTER);
+    CHECK(err.axis == 0);
+    for (i = 0; i < 6; i++) CHECK(out[i] == 42.0);
+    grad_plan_destroy(plan);
+    grad_plan_destroy(NULL);
+
+    /* Create failures: the status of grad_gradient, *plan NULL. */
+    plan = (grad_plan *)&err; /* any non-NULL value */
+    CHECK(grad_plan_create(&plan, 99, 1, shape23, NULL, 1, NULL, 0, NULL, 1, NULL, NULL, &err) ==
+          GRAD_STATUS_INVALID_DTYPE);
+    CHECK(plan == NULL);
+    plan = (grad_plan *)&err;
+    CHECK(grad_plan_create(&plan, GRAD_DTYPE_F64, 2, shape23, NULL, 2, NULL, 0, NULL, 3, NULL, NULL,
+                           &err) == GRAD_STATUS_INVALID_EDGE_ORDER);
+    CHECK(plan == NULL && err.status == GRAD_STATUS_INVALID_EDGE_ORDER);
+    CHECK(grad_plan_create(NULL, GRAD_DTYPE_F64, 2, shape23, NULL, 2, NULL, 0, NULL, 1, NULL, NULL,
+                           &err) == GRAD_STATUS_NULL_POINTER);
+
+    /* 2-d, both axes, an integer dtype (double outputs). */
+    {
+        const int32_t a23[6] = {1, 2, 6, 3, 4, 5};
+        CHECK_OK(grad_plan_create(&plan, GRAD_DTYPE_I32, 2, shape23, NULL, 2, NULL, 0, NULL, 1, NULL,
+                                  NULL, &err),
+                 &err);
+        outs2[0] = o20;
+        outs2[1] = o21;
+        CHECK_OK(grad_plan_execute(plan, a23, outs2, &err), &err);
+        CHECK_F64("plan i32 axis 0", o20, G_A_AX0, 6);
+        CHECK_F64("plan i32 axis 1", o21, G_A_AX1, 6);
+        grad_plan_destroy(plan);
+        (void)f2;
+    }
+
+    /* Create / execute / destroy loops, with coordinates, accuracy orders and
+     * failed creates (valgrind and ASan run this harness: no leak). */
+    for (i = 0; i < 200; i++) {
+        grad_options o;
+        double xs[12], fs[12], os[12];
+        void *po[1];
+        const int64_t s12[1] = {12};
+        int j;
+        memset(&o, 0, sizeof o);
+        o.size = (uint32_t)sizeof o;
+        o.accuracy = (i % 3) * 2 + (i % 3 != 0) * 2; /* 0, 4, 6 */
+        for (j = 0; j < 12; j++) {
+            xs[j] = j + 0.1 * j * j;
+            fs[j] = sin(0.5 * j);
+        }
+        memset(sp, 0, sizeof sp);
+        sp[0].kind = i % 2 ? GRAD_SPACING_NONUNIFORM : GRAD_SPACING_COORDINATES;
+        sp[0].coords = xs;
+        sp[0].coords_len = 12;
+        plan = NULL;
+        if (grad_plan_create(&plan, GRAD_DTYPE_F64, 1, s12, NULL, 1, NULL, 1, sp, 1 + i % 5, NULL,
+                             &o, &err) != GRAD_STATUS_OK) {
+            CHECK(plan == NULL);
+            continue;
+        }
+        po[0] = os;
+        CHECK(grad_plan_execute(plan, fs, po, NULL) == GRAD_STATUS_OK);
+        grad_plan_destroy(plan);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
 
 /* ------------------------------------------------------------------------ */
 /* Accuracy orders 4, 6, 8, options growth, GRAD_SPACING_NONUNIFORM (0.2)   */
@@ -2292,6 +2418,7 @@ int main(void)
     test_status_codes();
     test_accuracy_orders();
     test_options_sizes();
+    test_plans();
 
     printf("%ld passed, %ld failed\n", g_passed, g_failed);
     return g_failed == 0 ? 0 : 1;

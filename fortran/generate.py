@@ -330,6 +330,7 @@ module gradient
   ! ---- the C functions, with their C names
   public :: grad_gradient_f64, grad_gradient_f32, grad_gradient_c64, grad_gradient_c128
   public :: grad_gradient, grad_status_str, grad_version
+  public :: grad_plan_create, grad_plan_execute, grad_plan_destroy
 
   interface""")
     w(raw_interface("grad_gradient_f64", "double data and outputs"))
@@ -366,7 +367,55 @@ module gradient
       import :: c_int32_t
       integer(c_int32_t) :: version
     end function grad_version
+
+    !> Since 0.2: check a call once (no data, no outputs) into a new plan;
+    !> plan is c_null_ptr on failure.
+    function grad_plan_create(plan, dtype, ndim, shape, strides, naxes, axes, nspacing, &
+        spacing, edge_order, out_strides, options, err) &
+        bind(C, name="grad_plan_create") result(status)
+      import :: c_ptr, c_int32_t
+      type(c_ptr), intent(out) :: plan
+      integer(c_int32_t), value :: dtype, ndim
+      type(c_ptr), value :: shape, strides
+      integer(c_int32_t), value :: naxes
+      type(c_ptr), value :: axes
+      integer(c_int32_t), value :: nspacing
+      type(c_ptr), value :: spacing
+      integer(c_int32_t), value :: edge_order
+      type(c_ptr), value :: out_strides, options, err
+      integer(c_int32_t) :: status
+    end function grad_plan_create
+
+    !> Since 0.2: run a plan on data f into the naxes outputs out(1:naxes).
+    function grad_plan_execute(plan, f, out, err) &
+        bind(C, name="grad_plan_execute") result(status)
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: plan, f, out, err
+      integer(c_int32_t) :: status
+    end function grad_plan_execute
+
+    !> Since 0.2: free a plan (c_null_ptr is fine).
+    subroutine grad_plan_destroy(plan) bind(C, name="grad_plan_destroy")
+      import :: c_ptr
+      type(c_ptr), value :: plan
+    end subroutine grad_plan_destroy
   end interface
+
+  !> Since 0.2: a plan for real(c_double) arrays in Fortran order,
+  !> differentiated along every dimension: create once, execute every time
+  !> step, destroy (or let it go out of scope: a final procedure frees it).
+  !> execute(f, g) takes f of the planned shape and g of that shape with
+  !> one more dimension of extent rank: g(..., k) = d f / d x_k.
+  type, public :: gradient_plan
+    type(c_ptr), private :: handle = c_null_ptr
+    integer, private :: rank = 0
+    integer(c_int64_t), private :: n = 0
+  contains
+    procedure :: create => gradient_plan_create
+    procedure :: execute => gradient_plan_execute
+    procedure :: destroy => gradient_plan_destroy
+    final :: gradient_plan_final
+  end type gradient_plan
 """.format(args=RAW_ARGS))
     w("  ! ---- array procedures")
     for suffix, _ftype, _dtype in TYPES:
@@ -652,6 +701,101 @@ contains
       call fail(int(st), gradient_error_message(err), status, errmsg)
     end if
   end subroutine grad_core
+
+  !> A plan for real(c_double) arrays of shape `shp` (Fortran order), every
+  !> dimension, steps `dx` per dimension (default 1), edge_order (1 or 2,
+  !> default 1). status (optional; stops with the message otherwise).
+  subroutine gradient_plan_create(self, shp, dx, edge_order, status, errmsg)
+    class(gradient_plan), intent(inout) :: self
+    integer, intent(in) :: shp(:)
+    real(c_double), intent(in), optional :: dx(:)
+    integer, intent(in), optional :: edge_order
+    integer, intent(out), optional :: status
+    character(len=*), intent(out), optional :: errmsg
+    integer(c_int64_t), target :: shape_c(GRAD_MAX_NDIM), strides_c(GRAD_MAX_NDIM)
+    integer(c_int64_t), target, allocatable :: out_strides(:)
+    type(grad_spacing), target, allocatable :: spacing(:)
+    type(grad_error), target :: err
+    integer(c_int32_t) :: st, eo, nsp
+    integer :: rank, d, k
+    type(c_ptr) :: sp
+    call self%destroy()
+    rank = size(shp)
+    eo = 1
+    if (present(edge_order)) eo = int(edge_order, c_int32_t)
+    do d = 1, rank
+      ! Fortran order: the first dimension is contiguous (strides say so).
+      shape_c(d) = shp(d)
+      if (d == 1) then
+        strides_c(d) = 1
+      else
+        strides_c(d) = strides_c(d - 1) * max(shape_c(d - 1), 1_c_int64_t)
+      end if
+    end do
+    allocate(out_strides(rank * rank))
+    do k = 0, rank - 1
+      out_strides(k * rank + 1:k * rank + rank) = strides_c(1:rank)
+    end do
+    nsp = 0
+    sp = c_null_ptr
+    if (present(dx)) then
+      allocate(spacing(rank))
+      do d = 1, rank
+        spacing(d)%kind = GRAD_SPACING_UNIFORM
+        spacing(d)%delta = dx(d)
+      end do
+      nsp = int(rank, c_int32_t)
+      sp = c_loc(spacing)
+    end if
+    st = grad_plan_create(self%handle, GRAD_DTYPE_F64, int(rank, c_int32_t), c_loc(shape_c), &
+        c_loc(strides_c), int(rank, c_int32_t), c_null_ptr, nsp, sp, eo, &
+        c_loc(out_strides), c_null_ptr, c_loc(err))
+    if (st /= GRAD_STATUS_OK) then
+      self%handle = c_null_ptr
+      call fail(int(st), gradient_error_message(err), status, errmsg)
+      return
+    end if
+    self%rank = rank
+    self%n = product(shape_c(1:rank))
+    if (present(status)) status = 0
+  end subroutine gradient_plan_create
+
+  !> g(..., k) = the derivative of f along dimension k (f and g contiguous:
+  !> f of the planned shape, g of that shape times rank).
+  subroutine gradient_plan_execute(self, f, g, status, errmsg)
+    class(gradient_plan), intent(in) :: self
+    real(c_double), intent(in), target :: f(*)
+    real(c_double), intent(inout), target :: g(*)
+    integer, intent(out), optional :: status
+    character(len=*), intent(out), optional :: errmsg
+    type(c_ptr), target :: out(GRAD_MAX_NDIM)
+    type(grad_error), target :: err
+    integer(c_int32_t) :: st
+    integer :: k
+    do k = 1, self%rank
+      out(k) = c_loc(g((k - 1) * self%n + 1))
+    end do
+    st = grad_plan_execute(self%handle, c_loc(f(1)), c_loc(out), c_loc(err))
+    if (st /= GRAD_STATUS_OK) then
+      call fail(int(st), gradient_error_message(err), status, errmsg)
+      return
+    end if
+    if (present(status)) status = 0
+  end subroutine gradient_plan_execute
+
+  !> Free the plan (again is fine).
+  subroutine gradient_plan_destroy(self)
+    class(gradient_plan), intent(inout) :: self
+    call grad_plan_destroy(self%handle)
+    self%handle = c_null_ptr
+    self%rank = 0
+  end subroutine gradient_plan_destroy
+
+  subroutine gradient_plan_final(self)
+    type(gradient_plan), intent(inout) :: self
+    call grad_plan_destroy(self%handle)
+    self%handle = c_null_ptr
+  end subroutine gradient_plan_final
 
   !> The distance in bytes from a to b.
   function addr_diff(a, b) result(d)

@@ -155,6 +155,13 @@
 #define GRAD_DTYPE_U64 11
 
 /**
+ * A checked gradient call without its data: made by grad_plan_create, run
+ * by grad_plan_execute on any number of arrays, freed by grad_plan_destroy.
+ * Opaque.
+ */
+typedef struct grad_plan grad_plan;
+
+/**
  * A status code: `GRAD_STATUS_OK` (0) on success.
  */
 typedef int32_t grad_status;
@@ -457,6 +464,67 @@ const char *grad_status_str(int32_t status);
  * The library version: (major << 16) | (minor << 8) | patch.
  */
 uint32_t grad_version(void);
+
+/**
+ * Make a plan: check every argument of a grad_gradient call except the
+ * data and output pointers, in the same order, and keep copies of what
+ * the calls need (shape, strides, axes, coordinates, periods, boundary
+ * codes: the caller may free them as soon as this returns), with the
+ * coefficient tables of coordinates and accuracy orders computed once.
+ *
+ * On success `*plan` is a new plan (free it with grad_plan_destroy);
+ * otherwise `*plan` is NULL and the status (and `err`) says why. A NULL
+ * `plan` is GRAD_STATUS_NULL_POINTER.
+ *
+ * # Safety
+ * As grad_gradient, without `f` and `out`; `plan` NULL or writable.
+ */
+grad_status grad_plan_create(struct grad_plan **plan,
+                             int32_t dtype,
+                             int32_t ndim,
+                             const int64_t *shape,
+                             const int64_t *strides,
+                             int32_t naxes,
+                             const int32_t *axes,
+                             int32_t nspacing,
+                             const struct grad_spacing *spacing,
+                             int32_t edge_order,
+                             const int64_t *out_strides,
+                             const struct grad_options *options,
+                             struct grad_error *err);
+
+/**
+ * Run a plan on input `f` (of the plan's dtype, shape and strides) into
+ * the outputs `out[0 .. naxes-1]` (of the plan's output shape and
+ * strides): exactly what grad_gradient with the plan's arguments writes,
+ * bit for bit.
+ *
+ * Checks only what depends on the new pointers, in grad_gradient's order:
+ * `plan`, `f` and `out` NULL, f's address range and alignment, out[k]
+ * NULL, address range, alignment, and the overlap rules. Nothing is
+ * written unless it returns GRAD_STATUS_OK. The plan is not changed: any
+ * number of threads may execute one plan at once (with distinct outputs).
+ * With threads <= 1 in the plan's options it allocates nothing (arrays
+ * of up to 4 dimensions, up to 4 outputs; more keep their lists on the
+ * heap).
+ *
+ * # Safety
+ * `plan` NULL or from grad_plan_create and not destroyed; `f` and the
+ * outputs as for grad_gradient.
+ */
+grad_status grad_plan_execute(const struct grad_plan *plan,
+                              const void *f,
+                              void *const *out,
+                              struct grad_error *err);
+
+/**
+ * Free a plan. NULL is fine. Destroying a plan while an execute on it
+ * runs, or twice, is the caller's bug.
+ *
+ * # Safety
+ * `plan` NULL or from grad_plan_create and not yet destroyed.
+ */
+void grad_plan_destroy(struct grad_plan *plan);
 
 #ifdef __cplusplus
 }  /* extern "C" */

@@ -45,7 +45,7 @@ module Gradient
 
 using Libdl
 
-export gradient, gradient!, GradientError
+export gradient, gradient!, GradientError, plan, execute!, destroy!
 
 # `make install` replaces this with the directory it installed the library in.
 const INSTALLED_LIBDIR = "@LIBDIR@"
@@ -142,6 +142,9 @@ Base.showerror(io::IO, e::GradientError) =
 const LIB = Ref{Ptr{Cvoid}}(C_NULL)
 const GRAD_GRADIENT = Ref{Ptr{Cvoid}}(C_NULL)
 const GRAD_VERSION = Ref{Ptr{Cvoid}}(C_NULL)
+const GRAD_PLAN_CREATE = Ref{Ptr{Cvoid}}(C_NULL)
+const GRAD_PLAN_EXECUTE = Ref{Ptr{Cvoid}}(C_NULL)
+const GRAD_PLAN_DESTROY = Ref{Ptr{Cvoid}}(C_NULL)
 
 """The path `libgradient` is loaded from (see the module documentation)."""
 function library_path()
@@ -161,6 +164,10 @@ function __init__()
     LIB[] = Libdl.dlopen(library_path())
     GRAD_GRADIENT[] = Libdl.dlsym(LIB[], :grad_gradient)
     GRAD_VERSION[] = Libdl.dlsym(LIB[], :grad_version)
+    # since 0.2 (plans); C_NULL with an older library
+    GRAD_PLAN_CREATE[] = Libdl.dlsym(LIB[], :grad_plan_create; throw_error=false)
+    GRAD_PLAN_EXECUTE[] = Libdl.dlsym(LIB[], :grad_plan_execute; throw_error=false)
+    GRAD_PLAN_DESTROY[] = Libdl.dlsym(LIB[], :grad_plan_destroy; throw_error=false)
     return nothing
 end
 
@@ -336,6 +343,122 @@ function gradient!(outs::AbstractVector, f::AbstractArray{T,N}, spacing...; dims
         throw(GradientError(status, msg, e.axis < 0 ? nothing : Int(e.axis) + 1))
     end
     return outs
+end
+
+# ---- plans (libgradient 0.2)
+
+function throw_error(status, err)
+    e = err[]
+    msg = String(UInt8[c for c in Iterators.takewhile(!=(0x00), e.message)])
+    throw(GradientError(status, msg, e.axis < 0 ? nothing : Int(e.axis) + 1))
+end
+
+# An array's size without the array.
+struct SizeOnly{N}
+    dims::NTuple{N,Int}
+end
+Base.size(s::SizeOnly) = s.dims
+Base.size(s::SizeOnly, d::Integer) = s.dims[d]
+
+"""
+    Plan{T,N}
+
+A gradient of dense `Array{T,N}`s of one size, checked once by
+`grad_plan_create` (which copies every argument) and run by `p(f)` or
+`execute!(outs, p, f)`. A finalizer frees it (`destroy!(p)` frees it now).
+One plan may be executed from several threads at once.
+"""
+mutable struct Plan{T,N}
+    handle::Ptr{Cvoid}
+    size::NTuple{N,Int}
+    osize::NTuple{N,Int}
+    naxes::Int
+end
+
+"""
+    plan(T, size, spacing...; dims=1:length(size), edge_order=1, boundaries=nothing,
+         periods=nothing, threads=0)
+
+A [`Plan`](@ref) for `Array{T}`s of `size`; the arguments as for `gradient`.
+"""
+function plan(::Type{T}, sz::NTuple{N,Integer}, spacing...; dims=1:N, edge_order::Integer=1,
+              boundaries=nothing, periods=nothing, threads::Integer=0) where {T,N}
+    GRAD_PLAN_CREATE[] == C_NULL && error("plans need libgradient 0.2 or newer")
+    code = dtype_code(T)
+    ds = normalize_dims(dims, N)
+    naxes = length(ds)
+    dims_f = ntuple(d -> Int(sz[d]), N)
+    like = SizeOnly(dims_f)                       # what spacing_entries and output_size read
+    entries, keep = spacing_entries(spacing, like, ds)
+    codes = boundary_codes(boundaries, naxes)
+    pvals = period_values(periods, naxes)
+    osize = Tuple(output_size(like, ds, codes))
+    shape = Int64[dims_f...]
+    strds = Int64[1; cumprod(Int64[dims_f[1:end-1]...])]
+    ostr1 = Int64[1; cumprod(Int64[osize[1:end-1]...])]
+    ostrides = Int64[s for _ in 1:naxes for s in ostr1]
+    axes = Int32[d - 1 for d in ds]
+    bptr = codes === nothing ? Ptr{Int32}(C_NULL) : pointer(codes)
+    pptr = pvals === nothing ? Ptr{Float64}(C_NULL) : pointer(pvals)
+    options = Ref(GradOptions(UInt32(sizeof(GradOptions)), Int32(threads), bptr, pptr))
+    err = Ref(GradError(Int32(0), Int32(-1), ntuple(_ -> 0x00, 256)))
+    handle = Ref{Ptr{Cvoid}}(C_NULL)
+    status = GC.@preserve keep codes pvals entries begin
+        ccall(GRAD_PLAN_CREATE[], Int32,
+              (Ref{Ptr{Cvoid}}, Int32, Int32, Ptr{Int64}, Ptr{Int64}, Int32, Ptr{Int32},
+               Int32, Ptr{GradSpacing}, Int32, Ptr{Int64}, Ref{GradOptions}, Ref{GradError}),
+              handle, code, Int32(N), shape, strds, Int32(naxes), axes,
+              Int32(length(entries)), isempty(entries) ? Ptr{GradSpacing}(C_NULL) : pointer(entries),
+              Int32(edge_order), ostrides, options, err)
+    end
+    status == GRAD_STATUS_OK || throw_error(status, err)
+    p = Plan{T,N}(handle[], dims_f, osize, naxes)
+    finalizer(destroy!, p)
+    return p
+end
+
+"""
+    destroy!(p::Plan)
+
+Free the plan now (the finalizer does it otherwise); later calls throw.
+"""
+function destroy!(p::Plan)
+    if p.handle != C_NULL
+        ccall(GRAD_PLAN_DESTROY[], Cvoid, (Ptr{Cvoid},), p.handle)
+        p.handle = C_NULL
+    end
+    return nothing
+end
+
+"""
+    execute!(outs, p::Plan{T,N}, f::Array{T,N})
+
+Run the plan into `outs` (one dense `Array` of the output type and size per
+differentiated dimension); returns `outs`. Nothing is written on failure.
+"""
+function execute!(outs::AbstractVector, p::Plan{T,N}, f::Array{T,N}) where {T,N}
+    p.handle == C_NULL && throw(ArgumentError("the plan was destroyed"))
+    size(f) == p.size || throw(DimensionMismatch("f has size $(size(f)), the plan $(p.size)"))
+    length(outs) == p.naxes || throw(ArgumentError("outs has $(length(outs)) arrays for $(p.naxes) dimensions"))
+    OT = output_type(T)
+    for (k, o) in enumerate(outs)
+        (o isa Array && eltype(o) == OT && size(o) == p.osize) || throw(ArgumentError(
+            "outs[$k] must be an Array of $OT with size $(p.osize)"))
+    end
+    outptrs = Ptr{Cvoid}[pointer(o) for o in outs]
+    err = Ref(GradError(Int32(0), Int32(-1), ntuple(_ -> 0x00, 256)))
+    status = GC.@preserve p f outs outptrs begin
+        ccall(GRAD_PLAN_EXECUTE[], Int32, (Ptr{Cvoid}, Ptr{Cvoid}, Ptr{Ptr{Cvoid}}, Ref{GradError}),
+              p.handle, pointer(f), outptrs, err)
+    end
+    status == GRAD_STATUS_OK || throw_error(status, err)
+    return outs
+end
+
+function (p::Plan{T,N})(f::Array{T,N}) where {T,N}
+    outs = [Array{output_type(T)}(undef, p.osize) for _ in 1:p.naxes]
+    execute!(outs, p, f)
+    return p.naxes == 1 ? outs[1] : Tuple(outs)
 end
 
 end # module Gradient

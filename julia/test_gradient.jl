@@ -57,5 +57,19 @@ catch e
     e
 end
 check(err isa GradientError && err.name == "INVALID_EDGE_ORDER", "edge_order 3 throws GradientError")
+
+# plans (libgradient 0.2): the same bits as gradient, a finalizer frees them
+let x = cumsum(range(0.2, 1.0; length=7)), f = [sin(0.3i + 0.7j) for i in 1:5, j in 1:7]
+    p = plan(Float64, (5, 7), 0.5, x; edge_order=2)
+    g = p(f)
+    w = gradient(f, 0.5, x; edge_order=2)
+    check(g[1] == w[1] && g[2] == w[2], "plan == gradient")
+    outs = [zeros(5, 7), zeros(5, 7)]
+    execute!(outs, p, f)
+    check(outs[1] == w[1] && outs[2] == w[2], "execute! == gradient")
+    destroy!(p)
+    destroy!(p)
+    check(p.handle == C_NULL, "destroy! twice")
+end
 println(passed, " passed, ", failed, " failed")
 exit(failed == 0 ? 0 : 1)

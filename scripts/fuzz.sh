@@ -22,7 +22,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../fuzz"
 
 triple="$(rustc -vV | sed -n 's/^host: //p')"
 bin_dir="${CARGO_TARGET_DIR:-target}/$triple/release"
-targets=(ffi_call ffi_mutations safe_reference)
+targets=(ffi_call ffi_mutations safe_reference plan_sequences)
 
 build() {
     local flags=(

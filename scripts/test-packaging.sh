@@ -242,6 +242,10 @@ run "c++ examples/example.cpp" \
     c++ "${cxxflags[@]}" examples/example.cpp $(pkg-config --cflags --libs gradient) "$rpath" \
     -o "$b/example_cpp"
 run "the C++ example runs" "$b/example_cpp"
+run "c++ examples/plan.cpp" \
+    c++ "${cxxflags[@]}" examples/plan.cpp $(pkg-config --cflags --libs gradient) "$rpath" \
+    -o "$b/plan_cpp"
+run "the C++ plan example runs" "$b/plan_cpp"
 
 # ---------------------------------------------------------------- Fortran
 step "Fortran 2008"
@@ -255,6 +259,11 @@ run "gfortran fortran/test_gradient.f90" \
     gfortran "${fflags[@]}" fortran/test_gradient.f90 "$fb/gradient.o" $(pkg-config --libs gradient) "$rpath" \
     -o "$fb/test_gradient"
 suite "Fortran test against numpy (fortran/check_fortran.py)" python3 fortran/check_fortran.py "$fb/test_gradient"
+# shellcheck disable=SC2046
+run "gfortran fortran/test_plan.f90" \
+    gfortran "${fflags[@]}" fortran/test_plan.f90 "$fb/gradient.o" $(pkg-config --libs gradient) "$rpath" \
+    -o "$fb/test_plan"
+run "the Fortran plan type (fortran/test_plan.f90)" "$fb/test_plan"
 # shellcheck disable=SC2046
 run "gfortran examples/example.f90" \
     gfortran "${fflags[@]}" examples/example.f90 "$fb/gradient.o" $(pkg-config --libs gradient) "$rpath" \
@@ -306,7 +315,7 @@ run "cmake configure examples/ with find_package(gradient 0.1 CONFIG REQUIRED)" 
     cmake -S examples -B "$tmp/cmake" -DCMAKE_PREFIX_PATH="$prefix"
 run "cmake --build" cmake --build "$tmp/cmake"
 run "the CMake-built demo (gradient::gradient), demo_static and C++ example run" \
-    bash -c '"$1/demo" && "$1/demo_static" && "$1/example_cpp"' _ "$tmp/cmake"
+    bash -c '"$1/demo" && "$1/demo_static" && "$1/example_cpp" && "$1/plan_cpp"' _ "$tmp/cmake"
 run "demo links $soname (gradient::gradient is the shared library)" \
     bash -c 'readelf -d "$1/demo" | grep -q "NEEDED.*\[$2\]"' _ "$tmp/cmake" "$soname"
 run "demo_static needs no libgradient.so (gradient::gradient_static)" \

@@ -100,11 +100,13 @@ compile_all() {
     "$CC" "${cflags[@]}" ctests/test_gradient.c "${link[@]}" -lm -o "$work/test_gradient" &&
         "$CXX" "${cxxflags[@]}" ctests/header_cxx.cpp "${link[@]}" -o "$work/header_cxx" &&
         "$CC" "${cflags[@]}" examples/demo.c "${link[@]}" -o "$work/demo" &&
+        "$CXX" "${cxxflags[@]}" examples/plan.cpp "${link[@]}" -o "$work/plan_cpp" &&
+        "$CXX" "${cxxflags[@]}" "${san[@]}" examples/plan.cpp "${link[@]}" -o "$work/plan_cpp.san" &&
         "$CC" "${cflags[@]}" "${san[@]}" ctests/test_gradient.c "${link[@]}" -lm -o "$work/test_gradient.san" &&
         "$CXX" "${cxxflags[@]}" "${san[@]}" ctests/header_cxx.cpp "${link[@]}" -o "$work/header_cxx.san" &&
         "$CC" "${cflags[@]}" "${san[@]}" examples/demo.c "${link[@]}" -o "$work/demo.san"
 }
-step "compile C harness, C++ header check, demo" compile_all
+step "compile C harness, C++ header check, demo, C++ plan example" compile_all
 
 # A test program must exit 0 and end with "N passed, 0 failed", N > 0.
 harness_ok() {
@@ -124,6 +126,7 @@ vg() {
 step "valgrind memcheck: C harness" vg test_gradient
 step "valgrind memcheck: C++ header program" vg header_cxx
 step "valgrind memcheck: demo" vg demo
+step "valgrind memcheck: C++ plan example" vg plan_cpp
 
 # gcc ASan + UBSan on the C/C++ side (the Rust library is not instrumented:
 # its own memory errors are the fuzz targets' and valgrind's job; ASan still
@@ -139,6 +142,7 @@ asan() {
 step "ASan+UBSan: C harness" asan test_gradient
 step "ASan+UBSan: C++ header program" asan header_cxx
 step "ASan+UBSan: demo" asan demo
+step "ASan+UBSan: C++ plan example" asan plan_cpp
 
 # ---------------------------------------------------------------------------
 # The panic boundary, with the kernel's test-only panic hook.

@@ -271,6 +271,53 @@ impl<'a> Plan<'a> {
         })
     }
 
+    /// The same plan owning everything it keeps (a copy of the coordinates),
+    /// with every coefficient table it could need built now: a
+    /// `Plan<'static>` can be stored, sent and shared across threads, and
+    /// running it allocates nothing (on the calling thread) and changes
+    /// nothing, so any number of threads may run it at once. The results
+    /// are bit for bit those of the borrowing plan.
+    ///
+    /// ```
+    /// use gradient::{Plan, Spacing};
+    /// use ndarray::{array, Array1};
+    ///
+    /// let plan: Plan<'static> = {
+    ///     let x = vec![0.0, 1.0, 1.5, 3.5]; // freed below: the plan keeps a copy
+    ///     Plan::new(&[4], &[Spacing::Coordinates(&x)], None, 1)?.into_owned()
+    /// };
+    /// let mut d = Array1::<f64>::zeros(4);
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| {
+    ///         let mut d = Array1::<f64>::zeros(4);
+    ///         plan.run(&array![1.0, 2.0, 4.0, 7.0], &mut [d.view_mut()]).unwrap();
+    ///     });
+    ///     plan.run(&array![1.0, 2.0, 4.0, 7.0], &mut [d.view_mut()]).unwrap();
+    /// });
+    /// assert_eq!(d.to_vec(), [1.0, 2.9999999999999996, 3.5, 1.5]);
+    /// # Ok::<(), gradient::GradientError>(())
+    /// ```
+    pub fn into_owned(mut self) -> Plan<'static> {
+        let size = self.shape.iter().fold(1usize, |p, &n| p.saturating_mul(n));
+        let rules = (self.rules.iter_mut().zip(&self.axes))
+            .map(|(r, &axis)| {
+                let lanes = size.checked_div(self.shape[axis]).unwrap_or(0);
+                std::mem::take(r).into_owned(lanes)
+            })
+            .collect();
+        Plan {
+            shape: self.shape,
+            out_shape: self.out_shape,
+            ghosts: self.ghosts,
+            axes: self.axes,
+            rules,
+            ends: self.ends,
+            order2: self.order2,
+            wide: self.wide,
+            threads: self.threads,
+        }
+    }
+
     /// The differentiated axes, normalised, in output order.
     pub fn axes(&self) -> &[usize] {
         &self.axes
@@ -367,10 +414,30 @@ impl<'a> Plan<'a> {
             }
             return;
         };
-        let mut outs: Vec<_> = outs.into_iter().collect();
         let m = self.out_shape[d];
         let plane = bytes / self.shape[d];
         let rows = (tile_bytes / plane.max(1)).clamp(1, m);
+        // Outputs far larger than the cache: streaming stores.
+        let stream = bytes * self.axes.len() >= crate::simd::STREAM_MIN_BYTES;
+        if threads == 1 && self.axes.len() <= SERIAL_OUTS {
+            // One thread: the tiles of run_tiles, with the outputs held
+            // on the stack (a plan's execute allocates nothing).
+            let mut held: [Option<ArrayViewMutD<'o, A::Output>>; SERIAL_OUTS] = Default::default();
+            for (slot, o) in held.iter_mut().zip(outs) {
+                *slot = Some(o);
+            }
+            let mut t = 0;
+            while t < m {
+                let e = (t + rows).min(m);
+                for (k, o) in held.iter_mut().flatten().enumerate() {
+                    let tile = o.slice_axis_mut(Axis(d), (t..e).into());
+                    self.run_tile(f.view(), tile, k, Some((d, t, e)), stream);
+                }
+                t = e;
+            }
+            return;
+        }
+        let mut outs: Vec<_> = outs.into_iter().collect();
         let chunks = threads.min(m);
         std::thread::scope(|s| {
             let mut start = 0;
@@ -380,8 +447,6 @@ impl<'a> Plan<'a> {
                     outs.into_iter().map(|o| o.split_at(Axis(d), len)).unzip();
                 outs = rest;
                 let f = f.view();
-                // Outputs far larger than the cache: streaming stores.
-                let stream = bytes * self.axes.len() >= crate::simd::STREAM_MIN_BYTES;
                 let work = move || self.run_tiles(f, mine, d, (start, start + len), rows, stream);
                 if c + 1 == chunks {
                     work();
@@ -543,6 +608,9 @@ impl<'a> Plan<'a> {
         );
     }
 }
+
+/// Up to this many outputs, a one-thread tiled run holds them on the stack.
+const SERIAL_OUTS: usize = 4;
 
 /// Tiles hold about this much input: small enough to stay in a core's
 /// cache while every output reads it.

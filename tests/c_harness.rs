@@ -201,3 +201,10 @@ fn c89_header_and_version_macros() {
 fn cxx_header_program() {
     build_and_run("ctests/header_cxx.cpp", true);
 }
+
+#[test]
+fn cxx_plan_example() {
+    // examples/plan.cpp: a plan owned by std::unique_ptr (RAII), run every
+    // time step, equal to the direct call.
+    build_and_run("examples/plan.cpp", true);
+}

@@ -132,3 +132,96 @@ fn small_multidimensional_calls_allocate_nothing() {
         assert_eq!(n, 0, "shape {shape:?}: {n} allocations");
     }
 }
+
+/// A plan of `shape` along every axis, with `spacing` and `accuracy`.
+fn make_plan(
+    shape: &[i64],
+    spacing: &[grad_spacing],
+    edge_order: i32,
+    accuracy: i32,
+) -> *mut grad_plan {
+    let opts = grad_options {
+        size: std::mem::size_of::<grad_options>() as u32,
+        threads: 1,
+        boundaries: null(),
+        periods: null(),
+        accuracy,
+        reserved: 0,
+    };
+    let mut plan = null_mut();
+    let ndim = shape.len() as i32;
+    let s = unsafe {
+        grad_plan_create(
+            &mut plan,
+            GRAD_DTYPE_F64,
+            ndim,
+            shape.as_ptr(),
+            null(),
+            ndim,
+            null(),
+            spacing.len() as i32,
+            if spacing.is_empty() {
+                null()
+            } else {
+                spacing.as_ptr()
+            },
+            edge_order,
+            null(),
+            &opts,
+            null_mut(),
+        )
+    };
+    assert_eq!(s, GRAD_STATUS_OK);
+    plan
+}
+
+#[test]
+fn plan_execute_allocates_nothing() {
+    // 1-d with every spacing kind, accuracy orders with coordinates (their
+    // weight tables are built at create), and 2-d to 4-d blocks.
+    let x: Vec<f64> = (0..16).map(|i| (i as f64).powf(1.2)).collect();
+    let coords = |n: usize| grad_spacing {
+        kind: GRAD_SPACING_COORDINATES,
+        delta: 0.0,
+        coords: x.as_ptr(),
+        coords_len: n as i64,
+    };
+    let unif = grad_spacing {
+        kind: GRAD_SPACING_UNIFORM,
+        delta: 0.3,
+        coords: null(),
+        coords_len: 0,
+    };
+    let cases: Vec<(Vec<i64>, Vec<grad_spacing>, i32, i32)> = vec![
+        (vec![10], vec![], 1, 0),
+        (vec![10], vec![unif], 2, 0),
+        (vec![10], vec![coords(10)], 1, 0),
+        (vec![10], vec![coords(10)], 2, 0),
+        (vec![12], vec![coords(12)], 4, 4),
+        (vec![12], vec![coords(12)], 8, 8),
+        (vec![4, 4], vec![], 1, 0),
+        (vec![8, 12], vec![unif, coords(12)], 2, 0),
+        (vec![9, 12], vec![coords(9), coords(12)], 3, 6),
+        (vec![16, 16, 16], vec![], 1, 0),
+        (vec![16, 16, 16], vec![unif, coords(16), unif], 2, 0),
+        (vec![2, 3, 4, 5], vec![], 1, 0),
+        // Larger than two tiles: the one-thread tiled path.
+        (vec![80, 70, 60], vec![], 1, 0),
+        (vec![70, 16, 600], vec![unif, coords(16), unif], 2, 0),
+    ];
+    for (shape, sp, q, p) in cases {
+        let plan = make_plan(&shape, &sp, q, p);
+        let len: i64 = shape.iter().product();
+        let f: Vec<f64> = (0..len).map(|i| ((i * i) % 17) as f64).collect();
+        let mut o = vec![vec![0.0f64; len as usize]; shape.len()];
+        let outs: Vec<*mut std::ffi::c_void> =
+            o.iter_mut().map(|v| v.as_mut_ptr().cast()).collect();
+        let mut s = -1;
+        let n = allocations(|| {
+            s = unsafe { grad_plan_execute(plan, f.as_ptr().cast(), outs.as_ptr(), null_mut()) };
+        });
+        assert_eq!(s, GRAD_STATUS_OK);
+        assert_eq!(n, 0, "shape {shape:?}, accuracy {p}: {n} allocations");
+        unsafe { grad_plan_destroy(plan) };
+    }
+}

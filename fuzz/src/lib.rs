@@ -7,4 +7,5 @@ pub mod common;
 
 pub mod ffi_call;
 pub mod ffi_mutations;
+pub mod plan_sequences;
 pub mod safe_reference;

@@ -19,6 +19,7 @@ variable GRADIENT_LIB (a path) overrides it, for development.
 
 from ._core import GradientError, gradient, resolve_threads
 from ._lib import features, library_path, version
+from ._plan import Plan, plan
 
 try:
     from ._version import __version__
@@ -37,7 +38,7 @@ except ImportError:  # a source checkout: the version is the crate's
 
     __version__ = _crate_version()
 
-__all__ = ["gradient", "GradientError", "resolve_threads", "library_path", "version",
+__all__ = ["gradient", "plan", "Plan", "GradientError", "resolve_threads", "library_path", "version",
            "features", "__version__", "dask"]
 
 

@@ -14,7 +14,7 @@ use ndarray::{
     ShapeBuilder,
 };
 
-use super::region::{byte_range, may_overlap, self_overlaps, Overlap, Region};
+use super::region::{byte_extent, fits_at, may_overlap, self_overlaps, Overlap, Region};
 use super::{
     grad_options, RawArgs, GRAD_BOUNDARY_GHOST, GRAD_BOUNDARY_ONE_SIDED, GRAD_BOUNDARY_PERIODIC,
     GRAD_MAX_NDIM, GRAD_MAX_THREADS, GRAD_SPACING_COORDINATES, GRAD_SPACING_NONUNIFORM,
@@ -29,7 +29,7 @@ type Result<T> = std::result::Result<T, GradientError>;
 
 /// A caller's output pointer, copied (a `Default` for [`Small`]).
 #[derive(Clone, Copy)]
-struct OutPtr(*mut u8);
+pub(crate) struct OutPtr(pub *mut u8);
 
 impl Default for OutPtr {
     fn default() -> Self {
@@ -64,7 +64,7 @@ unsafe fn read_n<'a, T>(p: *const T, n: usize) -> &'a [T] {
     }
 }
 
-fn c_strides(shape: &[usize]) -> Small<i64> {
+pub(crate) fn c_strides(shape: &[usize]) -> Small<i64> {
     let mut s = Small::filled(0i64, shape.len());
     let mut acc = 1i64;
     for (d, &n) in s.iter_mut().zip(shape).rev() {
@@ -74,22 +74,43 @@ fn c_strides(shape: &[usize]) -> Small<i64> {
     s
 }
 
-/// The full pipeline for input element type `I`.
+/// What the checks before the outputs give: everything a call or a plan
+/// needs about the input and the differentiation.
+pub(crate) struct Checked<'a> {
+    /// Borrows the caller's coordinates.
+    pub plan: Plan<'a>,
+    pub shape: Small<usize>,
+    /// The input's element strides (C order when the caller passed NULL).
+    pub in_strides: Small<i64>,
+    /// The input's byte offsets (lowest, highest element) from `f`; (0, 0)
+    /// when the array is empty.
+    pub in_extent: (isize, isize),
+    /// Some extent is 0: nothing to compute.
+    pub empty: bool,
+}
+
+/// The checks of every argument up to the outputs, in the order of
+/// docs/reference.md: shared by [`call`] (`data`: also `f` and `out`
+/// against NULL, `f`'s address range and alignment, each in its place) and
+/// `grad_plan_create` (no data pointers yet). `elem`: the sizes in bytes of
+/// the input and output elements.
 ///
 /// # Safety
 /// The pointers in `a` must honour the C ABI's contract.
-pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
-    let isize_of = size_of::<I>();
-    let osize_of = size_of::<I::Output>();
-
+pub(crate) unsafe fn check_args(
+    a: &RawArgs,
+    data: bool,
+    (isize_of, osize_of): (usize, usize),
+    in_align: usize,
+) -> Result<Checked<'_>> {
     // NULL pointers.
-    if a.f.is_null() {
+    if data && a.f.is_null() {
         return Err(null(None, "f is NULL".into()));
     }
     if a.shape.is_null() {
         return Err(null(None, "shape is NULL".into()));
     }
-    if a.out.is_null() {
+    if data && a.out.is_null() {
         return Err(null(
             None,
             "out is NULL (it must point to naxes output pointers)".into(),
@@ -149,18 +170,19 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
         }
         Small::from(unsafe { read_n(a.strides, ndim) })
     };
-    if !empty && byte_range(a.f as usize, &shape, &in_strides, isize_of).is_none() {
-        return Err(strides_err(
-            None,
-            format!(
-                "strides {in_strides:?} over shape {raw_shape:?}: the address range of f overflows"
-            ),
-        ));
+    let mut in_extent = (0, 0);
+    if !empty {
+        let extent = byte_extent(&shape, &in_strides, isize_of)
+            .filter(|&r| !data || fits_at(a.f as usize, r, isize_of));
+        let Some(extent) = extent else {
+            return Err(in_range_err(&in_strides, raw_shape));
+        };
+        in_extent = extent;
     }
 
     // Data alignment.
-    if a.f.align_offset(align_of::<I>()) != 0 {
-        return Err(misaligned(None, "f", a.f, align_of::<I>()));
+    if data && a.f.align_offset(in_align) != 0 {
+        return Err(misaligned(None, "f", a.f, in_align));
     }
 
     // axes.
@@ -298,105 +320,100 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
         &options,
         false,
     )?;
-    let out_shape: Small<usize> = plan.out_shape().into();
+    Ok(Checked {
+        plan,
+        shape,
+        in_strides,
+        in_extent,
+        empty,
+    })
+}
 
-    // Outputs: NULLs, strides, alignment, overlap.
-    if a.out.align_offset(align_of::<*mut u8>()) != 0 {
-        return Err(misaligned(None, "out", a.out, align_of::<*mut u8>()));
+fn in_range_err(in_strides: &[i64], raw_shape: &[i64]) -> GradientError {
+    strides_err(
+        None,
+        format!(
+            "strides {in_strides:?} over shape {raw_shape:?}: the address range of f overflows"
+        ),
+    )
+}
+
+/// Read the caller's output strides, flat, `naxes` rows of `ndim` (None:
+/// every output C-contiguous, all with the same strides).
+///
+/// # Safety
+/// A non-NULL `p` must be valid for `n` reads.
+pub(crate) unsafe fn read_out_strides(p: *const i64, n: usize) -> Result<Option<Small<i64, 64>>> {
+    if p.is_null() {
+        return Ok(None);
     }
-    // Copied now, with the other argument arrays: the pointer array may lie
-    // inside an output, and nothing of the caller's may be read after the
-    // first store (nor kept as a shared slice while a view writes there).
-    let outs: Small<OutPtr> = unsafe { read_n(a.out, naxes) }
-        .iter()
-        .map(|&p| OutPtr(p.cast()))
-        .collect();
-    if let Some(k) = outs.iter().position(|p| p.0.is_null()) {
-        return Err(null(Some(k), format!("out[{k}] is NULL")));
+    if p.align_offset(align_of::<i64>()) != 0 {
+        return Err(misaligned(None, "out_strides", p, align_of::<i64>()));
     }
-    // The caller's output strides, flat, naxes rows of ndim (None: every
-    // output C-contiguous, all with the same strides).
-    let given_strides: Option<Small<i64, 64>> = if a.out_strides.is_null() {
-        None
-    } else {
-        if a.out_strides.align_offset(align_of::<i64>()) != 0 {
-            return Err(misaligned(
-                None,
-                "out_strides",
-                a.out_strides,
-                align_of::<i64>(),
-            ));
-        }
-        Some(Small::from(unsafe { read_n(a.out_strides, naxes * ndim) }))
-    };
-    let c_out = c_strides(&out_shape);
-    let out_st = |k: usize| match &given_strides {
-        Some(s) => &s[k * ndim..(k + 1) * ndim],
-        None => &c_out[..],
-    };
-    // The byte bounds [first, last) of f and of every output: disjoint
-    // bounds settle most pairs; only the others get the exact test.
-    let bounds = |addr: usize, (lo, hi): (isize, isize), elem: usize| {
-        (
-            addr as i128 + lo as i128,
-            addr as i128 + hi as i128 + elem as i128,
-        )
-    };
-    // f and every output: one more than the axes.
-    let mut spans: Small<(i128, i128), { crate::small::INLINE + 1 }> = Small::new();
-    if !empty {
-        if let Some(r) = byte_range(a.f as usize, &shape, &in_strides, isize_of) {
-            spans.push(bounds(a.f as usize, r, isize_of));
-        }
-        for k in 0..naxes {
-            let st = out_st(k);
-            if let Some(d) = (0..ndim).find(|&d| st[d] == 0 && out_shape[d] > 1) {
-                return Err(strides_err(
-                    Some(k),
-                    format!(
-                        "out_strides[{}] = 0 (out[{k}], dimension {d}) on an output extent of {}: \
-                         every output element needs its own memory",
-                        k * ndim + d,
-                        out_shape[d]
-                    ),
-                ));
-            }
-            let Some(range) = byte_range(outs[k].0 as usize, &out_shape, st, osize_of) else {
-                return Err(strides_err(
-                    Some(k),
-                    format!("out[{k}] strides {st:?} over output shape {out_shape:?}: the address range overflows"),
-                ));
-            };
-            // C-contiguous outputs (out_strides NULL) cannot self-overlap.
-            if !a.out_strides.is_null()
-                && self_overlaps(&Region::new(outs[k].0 as usize, &out_shape, st, osize_of))
-            {
-                return Err(strides_err(
-                    Some(k),
-                    format!("out[{k}] strides {st:?} over output shape {out_shape:?} make distinct elements share memory"),
-                ));
-            }
-            spans.push(bounds(outs[k].0 as usize, range, osize_of));
-        }
+    Ok(Some(Small::from(unsafe { read_n(p, n) })))
+}
+
+/// The checks of output `k`'s strides `st` that do not depend on its
+/// address: no stride 0 on an extent > 1, a byte extent that fits, and
+/// (`given`: strides from the caller) distinct elements in distinct memory.
+/// Returns the byte extent.
+pub(crate) fn check_out_strides(
+    k: usize,
+    st: &[i64],
+    out_shape: &[usize],
+    osize_of: usize,
+    given: bool,
+) -> Result<(isize, isize)> {
+    if let Some(d) = (0..st.len()).find(|&d| st[d] == 0 && out_shape[d] > 1) {
+        return Err(strides_err(
+            Some(k),
+            format!(
+                "out_strides[{}] = 0 (out[{k}], dimension {d}) on an output extent of {}: \
+                 every output element needs its own memory",
+                k * st.len() + d,
+                out_shape[d]
+            ),
+        ));
     }
-    // Array i: f (0) or out[i - 1].
-    let region = |i: usize| {
-        if i == 0 {
-            Region::new(a.f as usize, &shape, &in_strides, isize_of)
-        } else {
-            Region::new(outs[i - 1].0 as usize, &out_shape, out_st(i - 1), osize_of)
-        }
+    let Some(extent) = byte_extent(out_shape, st, osize_of) else {
+        return Err(out_range_err(k, st, out_shape));
     };
-    for (k, &OutPtr(p)) in outs.iter().enumerate() {
-        if p.align_offset(align_of::<I::Output>()) != 0 {
-            return Err(misaligned(
-                Some(k),
-                &format!("out[{k}]"),
-                p,
-                align_of::<I::Output>(),
-            ));
-        }
+    // C-contiguous outputs (out_strides NULL) cannot self-overlap.
+    if given && self_overlaps(&Region::new(0, out_shape, st, osize_of)) {
+        return Err(strides_err(
+            Some(k),
+            format!("out[{k}] strides {st:?} over output shape {out_shape:?} make distinct elements share memory"),
+        ));
     }
+    Ok(extent)
+}
+
+pub(crate) fn out_range_err(k: usize, st: &[i64], out_shape: &[usize]) -> GradientError {
+    strides_err(
+        Some(k),
+        format!(
+            "out[{k}] strides {st:?} over output shape {out_shape:?}: the address range overflows"
+        ),
+    )
+}
+
+/// The byte bounds `[first, last)` of an array at `addr` with byte extent
+/// `(lo, hi)`.
+#[inline]
+pub(crate) fn bounds(addr: usize, (lo, hi): (isize, isize), elem: usize) -> (i128, i128) {
+    (
+        addr as i128 + lo as i128,
+        addr as i128 + hi as i128 + elem as i128,
+    )
+}
+
+/// The overlap rules: `spans[0]` is f's byte bounds, `spans[k + 1]`
+/// out[k]'s; disjoint bounds settle most pairs, only the others get the
+/// exact test on `region(i)` (array i: f for 0, out[i - 1] otherwise).
+pub(crate) fn check_overlap(
+    spans: &[(i128, i128)],
+    region: impl Fn(usize) -> Region,
+) -> Result<()> {
     for k in 1..spans.len() {
         for j in 0..k {
             let ((ka, kb), (ja, jb)) = (spans[k], spans[j]);
@@ -426,27 +443,122 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
             });
         }
     }
+    Ok(())
+}
+
+/// The full pipeline for input element type `I`.
+///
+/// # Safety
+/// The pointers in `a` must honour the C ABI's contract.
+pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
+    let isize_of = size_of::<I>();
+    let osize_of = size_of::<I::Output>();
+    let Checked {
+        plan,
+        shape,
+        in_strides,
+        in_extent,
+        empty,
+    } = unsafe { check_args(a, true, (isize_of, osize_of), align_of::<I>()) }?;
+    let ndim = shape.len();
+    let naxes = plan.axes().len();
+    let out_shape: Small<usize> = plan.out_shape().into();
+
+    // Outputs: NULLs, strides, alignment, overlap.
+    if a.out.align_offset(align_of::<*mut u8>()) != 0 {
+        return Err(misaligned(None, "out", a.out, align_of::<*mut u8>()));
+    }
+    // Copied now, with the other argument arrays: the pointer array may lie
+    // inside an output, and nothing of the caller's may be read after the
+    // first store (nor kept as a shared slice while a view writes there).
+    let outs: Small<OutPtr> = unsafe { read_n(a.out, naxes) }
+        .iter()
+        .map(|&p| OutPtr(p.cast()))
+        .collect();
+    if let Some(k) = outs.iter().position(|p| p.0.is_null()) {
+        return Err(null(Some(k), format!("out[{k}] is NULL")));
+    }
+    let given_strides = unsafe { read_out_strides(a.out_strides, naxes * ndim) }?;
+    let c_out = c_strides(&out_shape);
+    let out_st = |k: usize| match &given_strides {
+        Some(s) => &s[k * ndim..(k + 1) * ndim],
+        None => &c_out[..],
+    };
+    // f and every output: one more than the axes.
+    let mut spans: Small<(i128, i128), { crate::small::INLINE + 1 }> = Small::new();
+    if !empty {
+        spans.push(bounds(a.f as usize, in_extent, isize_of));
+        for (k, p) in outs.iter().enumerate() {
+            let st = out_st(k);
+            let extent = check_out_strides(k, st, &out_shape, osize_of, given_strides.is_some())
+                .and_then(|r| {
+                    if fits_at(p.0 as usize, r, osize_of) {
+                        Ok(r)
+                    } else {
+                        Err(out_range_err(k, st, &out_shape))
+                    }
+                })?;
+            spans.push(bounds(p.0 as usize, extent, osize_of));
+        }
+    }
+    for (k, &OutPtr(p)) in outs.iter().enumerate() {
+        if p.align_offset(align_of::<I::Output>()) != 0 {
+            return Err(misaligned(
+                Some(k),
+                &format!("out[{k}]"),
+                p,
+                align_of::<I::Output>(),
+            ));
+        }
+    }
+    check_overlap(&spans, |i| {
+        if i == 0 {
+            Region::new(a.f as usize, &shape, &in_strides, isize_of)
+        } else {
+            Region::new(outs[i - 1].0 as usize, &out_shape, out_st(i - 1), osize_of)
+        }
+    })?;
 
     // Everything is valid: compute.
     if empty {
         return Ok(());
     }
-    if ndim == 1 {
+    let outs = outs.iter().map(|p| p.0);
+    unsafe { compute::<I>(&plan, a.f.cast(), &shape, &in_strides, outs, out_st) };
+    Ok(())
+}
+
+/// Run a checked `plan` on the input at `f` (of `shape`, `in_strides`) into
+/// the outputs at `outs` (of the plan's output shape, strides `out_st(k)`).
+///
+/// # Safety
+/// Every argument checked, the arrays non-empty.
+#[inline]
+pub(crate) unsafe fn compute<'s, I: Element>(
+    plan: &Plan<'_>,
+    f: *const I,
+    shape: &[usize],
+    in_strides: &[i64],
+    outs: impl Iterator<Item = *mut u8>,
+    out_st: impl Fn(usize) -> &'s [i64],
+) {
+    let out_shape = plan.out_shape();
+    if shape.len() == 1 {
         // One lane: 1-d views, no dynamic-dimension set-up (small calls).
-        let f = unsafe { view1(a.f.cast::<I>(), shape[0], in_strides[0]) };
-        if let Some(p) = outs.first() {
-            let o = unsafe { view1_mut(p.0.cast::<I::Output>(), out_shape[0], out_st(0)[0]) };
+        let f = unsafe { view1(f, shape[0], in_strides[0]) };
+        let mut outs = outs;
+        if let Some(p) = outs.next() {
+            let o = unsafe { view1_mut(p.cast::<I::Output>(), out_shape[0], out_st(0)[0]) };
             plan.execute_lane(f, o);
         }
-        return Ok(());
+        return;
     }
-    let f = unsafe { view(a.f.cast::<I>(), &shape, &in_strides) };
+    let f = unsafe { view(f, shape, in_strides) };
     // Views made one at a time as the plan takes them (from the copies
-    // above, never from the caller's arrays).
-    let outs = (outs.iter().enumerate())
-        .map(|(k, p)| unsafe { view_mut(p.0.cast::<I::Output>(), &out_shape, out_st(k)) });
+    // the caller made, never from the caller's arrays).
+    let outs = (outs.enumerate())
+        .map(|(k, p)| unsafe { view_mut(p.cast::<I::Output>(), out_shape, out_st(k)) });
     plan.execute(f, outs);
-    Ok(())
 }
 
 /// Split strides into the lowest-address pointer offset, absolute strides

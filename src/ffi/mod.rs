@@ -11,7 +11,10 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 mod call;
+mod plan;
 mod region;
+
+pub use plan::{grad_plan, grad_plan_create, grad_plan_destroy, grad_plan_execute};
 
 use std::ffi::{c_char, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -34,25 +34,37 @@ pub(crate) fn offset_range(shape: &[usize], strides: &[i64]) -> Option<(i64, i64
 /// Check that an array of `elem`-byte elements at address `addr` with
 /// element `strides` stays inside the address space and inside `isize`
 /// byte offsets (what a Rust view needs). Returns the byte offsets
-/// `(lo, hi)` of the lowest and highest element.
+/// `(lo, hi)` of the lowest and highest element. (The calls check in two
+/// steps, [`byte_extent`] then [`fits_at`]: a plan knows no address yet.)
+#[cfg(test)]
 pub(crate) fn byte_range(
     addr: usize,
     shape: &[usize],
     strides: &[i64],
     elem: usize,
 ) -> Option<(isize, isize)> {
+    byte_extent(shape, strides, elem).filter(|&r| fits_at(addr, r, elem))
+}
+
+/// The part of `byte_range` that does not depend on the address: the
+/// byte offsets `(lo, hi)` of the lowest and highest element, when the
+/// whole span fits `isize` offsets.
+pub(crate) fn byte_extent(shape: &[usize], strides: &[i64], elem: usize) -> Option<(isize, isize)> {
     let (lo, hi) = offset_range(shape, strides)?;
     let e = isize::try_from(elem).ok()?;
     let lo_b = isize::try_from(lo).ok()?.checked_mul(e)?;
     let hi_b = isize::try_from(hi).ok()?.checked_mul(e)?;
     // The whole span, last element included, must be addressable.
     hi_b.checked_sub(lo_b)?.checked_add(e)?;
-    let a = addr as i128;
-    let (first, last) = (a + lo_b as i128, a + hi_b as i128 + e as i128);
-    if first < 0 || last > usize::MAX as i128 {
-        return None;
-    }
     Some((lo_b, hi_b))
+}
+
+/// The rest of `byte_range`: whether the extent `(lo, hi)` of
+/// [`byte_extent`] at address `addr` stays inside the address space.
+#[inline]
+pub(crate) fn fits_at(addr: usize, (lo, hi): (isize, isize), elem: usize) -> bool {
+    let a = addr as i128;
+    a + lo as i128 >= 0 && a + hi as i128 + elem as i128 <= usize::MAX as i128
 }
 
 impl Region {

@@ -51,6 +51,21 @@ impl Default for Rule<'_> {
     }
 }
 
+impl Rule<'_> {
+    /// The same rule owning everything it reads, with every coefficient
+    /// table a plan's runs could need built now (`lanes`: how many lanes
+    /// run along the axis), so that running it never allocates nor changes
+    /// it. The same bits as the borrowed rule.
+    pub(crate) fn into_owned(self, lanes: usize) -> Rule<'static> {
+        match self {
+            Rule::Step(h) => Rule::Step(h),
+            Rule::CoordStep(h) => Rule::CoordStep(h),
+            Rule::Coords(c) => Rule::Coords(c.into_owned(lanes)),
+            Rule::Wide(c) => Rule::Wide(Box::new(c.into_owned())),
+        }
+    }
+}
+
 /// How one end of an axis is treated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum End {
@@ -249,6 +264,30 @@ impl<'a> Coefs<'a> {
             c.table();
         }
         c
+    }
+
+    /// [`Rule::into_owned`]: the caller's coordinates become their
+    /// differences (`x[k + 1] - x[k]`, the bits [`Steps::get`] computes),
+    /// and the tables are built when a run could need them: for several
+    /// lanes always (row mode builds them on demand otherwise), for a lone
+    /// lane up to [`TABLE_MAX`] points (no division per point).
+    fn into_owned(self, lanes: usize) -> Coefs<'static> {
+        if lanes > 1 || self.d.len() <= TABLE_MAX {
+            self.table();
+        }
+        let d = match self.d {
+            Steps::Diffs(d) => d,
+            Steps::Coords(x) => x.windows(2).map(|w| w[1] - w[0]).collect(),
+        };
+        Coefs {
+            d: Steps::Diffs(d),
+            first: self.first,
+            table: self.table,
+            d0: self.d0,
+            dn: self.dn,
+            lo: self.lo,
+            hi: self.hi,
+        }
     }
 
     fn table(&self) -> &Table {

@@ -174,6 +174,24 @@ impl<'a> WideCoefs<'a> {
         c
     }
 
+    /// [`Rule::into_owned`](super::Rule::into_owned): the coordinates
+    /// copied, the weight table built (up to [`TABLE_MAX`] points; longer
+    /// axes compute weights as they go, changing nothing).
+    pub(crate) fn into_owned(self) -> WideCoefs<'static> {
+        if self.table.get().is_none() && self.n <= TABLE_MAX {
+            let rows: Box<[[f64; MAX_POINTS]]> = (0..self.n).map(|g| self.compute(g)).collect();
+            let _ = self.table.set(rows);
+        }
+        WideCoefs {
+            x: Cow::Owned(self.x.into_owned()),
+            pad: self.pad,
+            n: self.n,
+            ends: self.ends,
+            t: self.t,
+            table: self.table,
+        }
+    }
+
     /// Where point `g` of the whole axis sits.
     fn at(&self, g: usize) -> At {
         at(g, self.n, self.ends, self.t.w())

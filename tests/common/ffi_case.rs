@@ -274,6 +274,11 @@ pub struct FfiCase {
     pub options_null: bool,
     pub threads: i32,
     pub err: ErrMode,
+    /// `grad_options.accuracy` (0 from [`FfiCase::random`]).
+    pub accuracy: i32,
+    /// COORDINATES entries passed as NONUNIFORM (false from
+    /// [`FfiCase::random`]).
+    pub nonuniform: bool,
 }
 
 impl FfiCase {
@@ -339,6 +344,8 @@ impl FfiCase {
                 options_null,
                 threads,
                 err,
+                accuracy: 0,
+                nonuniform: false,
             };
             case.fill_input(src);
             return case;
@@ -416,7 +423,11 @@ impl FfiCase {
                     coords_len: 0,
                 },
                 RSpacing::Coords(_) => grad_spacing {
-                    kind: GRAD_SPACING_COORDINATES,
+                    kind: if self.nonuniform {
+                        GRAD_SPACING_NONUNIFORM
+                    } else {
+                        GRAD_SPACING_COORDINATES
+                    },
                     delta: 0.0,
                     coords: x.as_ptr(),
                     coords_len: x.len() as i64,
@@ -480,7 +491,7 @@ impl FfiCase {
                 threads: self.threads,
                 boundaries,
                 periods,
-                accuracy: 0,
+                accuracy: self.accuracy,
                 reserved: 0,
                 tail: None,
             }),
@@ -546,15 +557,10 @@ pub struct Outcome {
 }
 
 impl Args {
-    /// Call the library.
-    ///
-    /// # Safety
-    /// Every pointer must be valid for what the library reads and writes
-    /// with these arguments (FfiCase and the mutations guarantee it).
-    pub unsafe fn invoke(&self) -> Outcome {
-        // The options in a zeroed buffer as long as their `size` says (a
-        // size over 4096 is refused unread).
-        let opts: Option<Vec<u64>> = self.options.as_ref().map(|o| {
+    /// The options in a zeroed buffer as long as their `size` says (a
+    /// size over 4096 is refused unread).
+    fn options_buf(&self) -> Option<Vec<u64>> {
+        self.options.as_ref().map(|o| {
             let full = size_of::<grad_options>();
             let len = if o.size as usize <= 4096 {
                 (o.size as usize).max(full)
@@ -577,7 +583,16 @@ impl Args {
                 unsafe { *(buf.as_mut_ptr() as *mut u8).add(t) = 0x5a };
             }
             buf
-        });
+        })
+    }
+
+    /// Call the library.
+    ///
+    /// # Safety
+    /// Every pointer must be valid for what the library reads and writes
+    /// with these arguments (FfiCase and the mutations guarantee it).
+    pub unsafe fn invoke(&self) -> Outcome {
+        let opts = self.options_buf();
         let opts_ptr = opts
             .as_ref()
             .map_or(null(), |o| o.as_ptr() as *const grad_options);
@@ -691,6 +706,251 @@ impl Args {
     }
 }
 
+/// The outcome of a plan made and run with the same arguments as a call.
+pub struct PlanOutcome {
+    /// The create's, or the execute's when create succeeded.
+    pub outcome: Outcome,
+    /// grad_plan_create succeeded.
+    pub created: bool,
+    /// A failed create left `*plan` NULL.
+    pub null_on_failure: bool,
+    /// The create's own outcome (checked like every call's).
+    pub create: Outcome,
+}
+
+impl Args {
+    fn err_for(&self, err: &mut grad_error, spare: &mut Buf) -> *mut grad_error {
+        *err = grad_error {
+            status: -12345,
+            axis: -12345,
+            message: [0x5a; 256],
+        };
+        match self.err {
+            ErrMode::Null => null_mut(),
+            ErrMode::Valid => err,
+            ErrMode::Misaligned => spare.ptr().wrapping_add(1) as *mut grad_error,
+        }
+    }
+
+    /// grad_plan_create with these arguments, on copies of every argument
+    /// array that are scribbled over and freed right after create (the plan
+    /// must have copied them). Returns the outcome and the plan (NULL after
+    /// a failure, checked: `null_on_failure`).
+    ///
+    /// # Safety
+    /// As [`Args::invoke`].
+    pub unsafe fn create_plan(&self) -> (Outcome, *mut grad_plan) {
+        let mut copy = self.clone();
+        if let Some(sp) = copy.spacing.as_mut() {
+            for e in sp.iter_mut() {
+                let j = self.coords.iter().position(|x| x.as_ptr() == e.coords);
+                if let (false, Some(j)) = (e.coords.is_null(), j) {
+                    e.coords = copy.coords[j].as_ptr();
+                }
+            }
+        }
+        let mut opts = copy.options_buf();
+        let opts_ptr = opts
+            .as_ref()
+            .map_or(null(), |o| o.as_ptr() as *const grad_options);
+        let mut err = grad_error {
+            status: 0,
+            axis: 0,
+            message: [0; 256],
+        };
+        let mut spare = Buf::new(size_of::<grad_error>() + 8, 0x3c);
+        let err_ptr = self.err_for(&mut err, &mut spare);
+        let mut plan: *mut grad_plan = 1usize as *mut grad_plan;
+        let status = unsafe {
+            grad_plan_create(
+                &mut plan,
+                copy.dtype,
+                copy.ndim,
+                ptr_or_null(&copy.shape),
+                ptr_or_null(&copy.strides),
+                copy.naxes,
+                ptr_or_null(&copy.axes),
+                copy.nspacing,
+                ptr_or_null(&copy.spacing),
+                copy.edge_order,
+                ptr_or_null(&copy.out_strides),
+                opts_ptr,
+                err_ptr,
+            )
+        };
+        let create = Outcome {
+            status,
+            err: (self.err == ErrMode::Valid).then_some(err),
+            err_untouched: spare.bytes_mut().iter().all(|&b| b == 0x3c),
+        };
+        // Scribble over every argument array, then free them.
+        copy.shape.iter_mut().flatten().for_each(|v| *v = -7);
+        copy.strides
+            .iter_mut()
+            .flatten()
+            .for_each(|v| *v = i64::MIN);
+        copy.axes.iter_mut().flatten().for_each(|v| *v = 99);
+        copy.coords.iter_mut().flatten().for_each(|v| *v = f64::NAN);
+        copy.out_strides.iter_mut().flatten().for_each(|v| *v = 0);
+        if let Some(o) = copy.options.as_mut() {
+            o.boundaries.iter_mut().flatten().for_each(|v| *v = 77);
+            o.periods.iter_mut().flatten().for_each(|v| *v = f64::NAN);
+        }
+        opts.iter_mut().flatten().for_each(|v| *v = u64::MAX);
+        copy.spacing.iter_mut().flatten().for_each(|e| {
+            e.kind = 55;
+            e.coords_len = -1;
+        });
+        drop(opts);
+        drop(copy);
+        (create, plan)
+    }
+
+    /// grad_plan_execute of `plan` on these arguments' `f` and `out`.
+    ///
+    /// # Safety
+    /// As [`Args::invoke`]; `plan` from [`Args::create_plan`] of arguments
+    /// with the same layout, not destroyed.
+    pub unsafe fn execute_plan(&self, plan: *const grad_plan) -> Outcome {
+        let mut err = grad_error {
+            status: 0,
+            axis: 0,
+            message: [0; 256],
+        };
+        let mut spare = Buf::new(size_of::<grad_error>() + 8, 0x3c);
+        let err_ptr = self.err_for(&mut err, &mut spare);
+        let status = unsafe {
+            grad_plan_execute(
+                plan,
+                self.f as *const c_void,
+                ptr_or_null(&self.out),
+                err_ptr,
+            )
+        };
+        Outcome {
+            status,
+            err: (self.err == ErrMode::Valid).then_some(err),
+            err_untouched: spare.bytes_mut().iter().all(|&b| b == 0x3c),
+        }
+    }
+
+    /// The same arguments through a plan: [`Args::create_plan`], then
+    /// [`Args::execute_plan`], then grad_plan_destroy.
+    ///
+    /// # Safety
+    /// As [`Args::invoke`].
+    pub unsafe fn invoke_plan(&self) -> PlanOutcome {
+        let (create, plan) = unsafe { self.create_plan() };
+        if create.status != GRAD_STATUS_OK {
+            return PlanOutcome {
+                outcome: Outcome {
+                    status: create.status,
+                    err: create.err,
+                    err_untouched: create.err_untouched,
+                },
+                created: false,
+                null_on_failure: plan.is_null(),
+                create,
+            };
+        }
+        let outcome = unsafe { self.execute_plan(plan) };
+        unsafe { grad_plan_destroy(plan) };
+        PlanOutcome {
+            outcome,
+            created: true,
+            null_on_failure: true,
+            create,
+        }
+    }
+}
+
+/// Run a case directly and through a plan: the same status, and the plan
+/// writes every output byte exactly as the direct call (NaN for NaN),
+/// touching nothing else (both write nothing when they refuse it).
+pub fn check_plan_valid(case: &FfiCase) -> Result<(), String> {
+    let before = case.snapshot();
+    let direct = unsafe { case.args().invoke() };
+    check_outcome(&direct)?;
+    let after_direct = case.snapshot();
+    // Back to the bytes before, so that untouched bytes compare too.
+    let mut case = case.clone();
+    for (s, b) in std::iter::once(&mut case.input)
+        .chain(case.outs.iter_mut())
+        .zip(&before)
+    {
+        s.buf.bytes_mut().copy_from_slice(b);
+    }
+    let p = unsafe { case.args().invoke_plan() };
+    check_outcome(&p.create)?;
+    check_outcome(&p.outcome)?;
+    if !p.created && direct.status == GRAD_STATUS_OK {
+        return Err(format!(
+            "create failed with status {} ({}) on a valid call",
+            p.outcome.status,
+            p.outcome.err.as_ref().and_then(message).unwrap_or_default()
+        ));
+    }
+    if p.outcome.status != direct.status {
+        return Err(format!(
+            "plan status {} != direct status {}",
+            p.outcome.status, direct.status
+        ));
+    }
+    for (k, (a, b)) in case.snapshot().iter().zip(&after_direct).enumerate() {
+        if !same_value(case.dtype, a, b) {
+            return Err(format!(
+                "buffer {k} (0 = input) differs from the direct call's"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A case with `chosen` applied, through a plan: refused with the status
+/// of the earliest mutation create sees (or, when create sees none, of the
+/// earliest execute sees), `*plan` NULL after a failed create, and no byte
+/// of any buffer written.
+pub fn check_plan_refused(case: &FfiCase, chosen: &[Mutation]) -> Result<(), String> {
+    let before = case.snapshot();
+    let mut args = case.args();
+    for m in chosen {
+        m.apply_to(&mut args);
+    }
+    let at_create: Vec<&Mutation> = chosen.iter().filter(|m| !m.at_execute()).collect();
+    let want = if at_create.is_empty() {
+        chosen.iter().min_by_key(|m| m.stage).unwrap().status
+    } else {
+        at_create.iter().min_by_key(|m| m.stage).unwrap().status
+    };
+    let p = unsafe { args.invoke_plan() };
+    check_outcome(&p.create)?;
+    check_outcome(&p.outcome)?;
+    let names: Vec<&str> = chosen.iter().map(|m| m.what.as_str()).collect();
+    if p.outcome.status != want {
+        let m = p.outcome.err.as_ref().and_then(message).unwrap_or_default();
+        return Err(format!(
+            "plan, mutations {names:?}: status {} ({m}), expected {want}",
+            p.outcome.status
+        ));
+    }
+    if p.created != at_create.is_empty() {
+        return Err(format!(
+            "plan, mutations {names:?}: created {} but {} create-time mutations",
+            p.created,
+            at_create.len()
+        ));
+    }
+    if !p.null_on_failure {
+        return Err(format!(
+            "plan, mutations {names:?}: *plan not NULL after a failed create"
+        ));
+    }
+    if case.snapshot() != before {
+        return Err(format!("plan, mutations {names:?}: a buffer was written"));
+    }
+    Ok(())
+}
+
 /// The message of a grad_error, if NUL-terminated.
 pub fn message(e: &grad_error) -> Option<String> {
     let n = e.message.iter().position(|&c| c == 0)?;
@@ -781,6 +1041,15 @@ pub const STAGE_OUT_ALIGN: u32 = 122;
 pub const STAGE_OUT_OVERLAP: u32 = 123;
 
 impl Mutation {
+    /// Whether the mutation is of a data or output pointer, which a plan
+    /// sees only at execute.
+    pub fn at_execute(&self) -> bool {
+        matches!(
+            self.apply,
+            Apply::FNull | Apply::FMisalign(_) | Apply::OutNull | Apply::OutPtr(..)
+        )
+    }
+
     fn new(
         what: impl Into<String>,
         stage: u32,

@@ -4,6 +4,7 @@
 
 pub mod ffi_case;
 pub mod gen;
+pub mod plan_seq;
 pub mod reference;
 
 use gen::Source;
