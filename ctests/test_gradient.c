@@ -2101,6 +2101,7 @@ static void test_plans(void)
 {
     grad_error err;
     grad_plan *plan = NULL;
+    memset(&err, 0, sizeof err);
     grad_spacing sp[2];
     double *x = (double *)malloc(6 * sizeof(double));
     int64_t *shape = (int64_t *)malloc(sizeof(int64_t));
