@@ -67,6 +67,8 @@ static grad_status julia_call(int32_t dtype, const void *f, int32_t ndim, const 
     options.threads = threads;
     options.boundaries = boundaries;
     options.periods = periods;
+    options.accuracy = 0; /* Julia's GradOptions passes every field */
+    options.reserved = 0;
     err->status = 0;
     err->axis = -1;
     memset(err->message, 0, sizeof err->message);
