@@ -426,16 +426,7 @@ impl<'a> Plan<'a> {
             for (slot, o) in held.iter_mut().zip(outs) {
                 *slot = Some(o);
             }
-            let mut t = 0;
-            while t < m {
-                let e = (t + rows).min(m);
-                for (k, o) in held.iter_mut().flatten().enumerate() {
-                    let tile = o.slice_axis_mut(Axis(d), (t..e).into());
-                    self.run_tile(f.view(), tile, k, Some((d, t, e)), stream);
-                }
-                t = e;
-            }
-            return;
+            return self.run_tiles(f, &mut held, d, (0, m), rows, stream);
         }
         let mut outs: Vec<_> = outs.into_iter().collect();
         let chunks = threads.min(m);
@@ -447,7 +438,9 @@ impl<'a> Plan<'a> {
                     outs.into_iter().map(|o| o.split_at(Axis(d), len)).unzip();
                 outs = rest;
                 let f = f.view();
-                let work = move || self.run_tiles(f, mine, d, (start, start + len), rows, stream);
+                let mut mine: Vec<_> = mine.into_iter().map(Some).collect();
+                let work =
+                    move || self.run_tiles(f, &mut mine, d, (start, start + len), rows, stream);
                 if c + 1 == chunks {
                     work();
                 } else if let Err(e) = std::thread::Builder::new().spawn_scoped(s, work) {
@@ -502,11 +495,12 @@ impl<'a> Plan<'a> {
     }
 
     /// Tiles `[a, b)` of `rows` output rows along `d`, for outputs that
-    /// hold rows `[a, b)` (views starting at row `a`).
+    /// hold rows `[a, b)` (views starting at row `a`; `None` slots are
+    /// skipped, so a caller can hold them on the stack).
     fn run_tiles<A: Element>(
         &self,
         f: ArrayViewD<'_, A>,
-        mut outs: Vec<ArrayViewMutD<'_, A::Output>>,
+        outs: &mut [Option<ArrayViewMutD<'_, A::Output>>],
         d: usize,
         (a, b): (usize, usize),
         rows: usize,
@@ -515,7 +509,7 @@ impl<'a> Plan<'a> {
         let mut t = a;
         while t < b {
             let e = (t + rows).min(b);
-            for (k, o) in outs.iter_mut().enumerate() {
+            for (k, o) in outs.iter_mut().flatten().enumerate() {
                 let tile = o.slice_axis_mut(Axis(d), (t - a..e - a).into());
                 self.run_tile(f.view(), tile, k, Some((d, t, e)), stream);
             }
