@@ -6,7 +6,7 @@ use ndarray::{
 };
 
 use crate::error::GradientError;
-use crate::kernel::{self, Coefs, Diffs, End, Ends, Mode, Rule, Slab, Tables, WideCoefs};
+use crate::kernel::{self, Coefs, Diffs, End, Ends, Mode, Rule, Slab, Step, Tables, WideCoefs};
 use crate::num::{Element, Num};
 use crate::small::Small;
 
@@ -370,9 +370,40 @@ impl<'a> Plan<'a> {
                 )));
             }
         }
+        if let Some((order, fs)) = self.dense_input(f).filter(|_| out.len() <= DENSE_OUTS) {
+            let mut held: [&mut [A::Output]; DENSE_OUTS] = Default::default();
+            let slots = held.iter_mut().zip(out.iter_mut());
+            if slots
+                .map(|(h, o)| dense_of(o, order).map(|s| *h = s))
+                .all(|s| s.is_some())
+            {
+                self.execute_dense(fs, order, &mut held[..self.axes.len()]);
+                return Ok(());
+            }
+        }
         let outs = out.iter_mut().map(|o| o.view_mut().into_dyn());
         self.execute(f.view().into_dyn(), outs);
         Ok(())
+    }
+
+    /// `f`'s memory as a slice and its order, when it is contiguous and the
+    /// plan can take dense arrays.
+    fn dense_input<'f, A, S, D>(&self, f: &'f ArrayBase<S, D>) -> Option<(Order, &'f [A])>
+    where
+        S: Data<Elem = A>,
+        D: Dimension,
+    {
+        if !self.dense_ok() {
+            return None;
+        }
+        let order = if f.is_standard_layout() {
+            Order::C
+        } else if f.t().is_standard_layout() {
+            Order::F
+        } else {
+            return None;
+        };
+        f.as_slice_memory_order().map(|s| (order, s))
     }
 
     /// Compute every output from validated views of [`Plan::shape`] and
@@ -452,6 +483,179 @@ impl<'a> Plan<'a> {
                 start += len;
             }
         });
+    }
+
+    /// Whether dense arrays may take [`Plan::execute_dense`]: numpy's
+    /// formulas (accuracy 2) and outputs of the input's own shape.
+    pub(crate) fn dense_ok(&self) -> bool {
+        self.wide.is_none() && self.out_shape == self.shape
+    }
+
+    /// [`Plan::execute`] for contiguous memory: `f` is the whole input in
+    /// `order`, each of `outs` (one per axis, at most [`DENSE_OUTS`]) a
+    /// whole output in the same order. Slice loops only: no views to set
+    /// up, so small and repeated calls cost little, and large ones tile and
+    /// thread as [`Plan::execute`] does. Requires [`Plan::dense_ok`].
+    pub(crate) fn execute_dense<A: Element>(
+        &self,
+        f: &[A],
+        order: Order,
+        outs: &mut [&mut [A::Output]],
+    ) {
+        self.execute_dense_tuned(f, order, outs, TILE_BYTES, MIN_PARALLEL_LEN)
+    }
+
+    fn execute_dense_tuned<A: Element>(
+        &self,
+        f: &[A],
+        order: Order,
+        outs: &mut [&mut [A::Output]],
+        tile_bytes: usize,
+        min_parallel: usize,
+    ) {
+        debug_assert!(self.dense_ok() && outs.len() == self.axes.len());
+        if self.axes.is_empty() || f.is_empty() {
+            return;
+        }
+        let (threads, worth_tiling) = self.tiling::<A>(f.len(), tile_bytes, min_parallel);
+        if let ([out], false, 1) = (&mut *outs, worth_tiling, self.shape.len()) {
+            // One small lane: straight to the kernel.
+            let n = f.len();
+            let slab = kernel::Dense {
+                f,
+                out,
+                outer: 1,
+                n,
+                inner: 1,
+                rows: (0, n),
+                merge: true,
+            };
+            let mode = Mode {
+                order2: self.order2,
+                scalar_edges: true,
+                wide: None,
+                stream: false,
+            };
+            let (rule, ends) = (&self.rules[0], self.ends[0]);
+            return kernel::differentiate(Slab::Dense(slab), 0, rule, ends, (0, 0), mode);
+        }
+        // The extents in memory order, outermost first.
+        let dims: Small<usize> = match order {
+            Order::C => self.shape.clone(),
+            Order::F => self.shape.iter().rev().copied().collect(),
+        };
+        let plane: usize = dims[1..].iter().product();
+        let rows = if worth_tiling {
+            let bytes = plane.saturating_mul(std::mem::size_of::<A>()).max(1);
+            (tile_bytes / bytes).clamp(1, dims[0])
+        } else {
+            dims[0]
+        };
+        let bytes = std::mem::size_of_val(f);
+        let stream = bytes * self.axes.len() >= crate::simd::STREAM_MIN_BYTES;
+        let chunks = threads.min(dims[0]);
+        if chunks <= 1 {
+            return self.dense_tiles(f, &dims, order, outs, (0, dims[0]), rows, stream);
+        }
+        // Each thread a run of outermost rows of every output.
+        let mut rest: Vec<&mut [A::Output]> = outs.iter_mut().map(|o| &mut **o).collect();
+        std::thread::scope(|s| {
+            let mut start = 0;
+            for c in 0..chunks {
+                let len = (dims[0] - start) / (chunks - c);
+                let (mut mine, others): (Vec<_>, Vec<_>) = std::mem::take(&mut rest)
+                    .into_iter()
+                    .map(|o| o.split_at_mut(len * plane))
+                    .unzip();
+                rest = others;
+                let dims = &dims;
+                let mut work = move || {
+                    self.dense_tiles(
+                        f,
+                        dims,
+                        order,
+                        &mut mine,
+                        (start, start + len),
+                        rows,
+                        stream,
+                    )
+                };
+                if c + 1 == chunks {
+                    work();
+                } else if let Err(e) = std::thread::Builder::new().spawn_scoped(s, work) {
+                    // As in execute: reported at the C boundary.
+                    panic!("could not start a worker thread: {e}");
+                }
+                start += len;
+            }
+        });
+    }
+
+    /// Outermost rows `[a, b)` of every output (`outs` hold just those),
+    /// `rows` at a time: each tile computes all outputs while its input is
+    /// in cache. An axis that is the outermost dimension reads its
+    /// neighbours from the whole of `f`; the others only the tile's rows.
+    #[allow(clippy::too_many_arguments)]
+    fn dense_tiles<A: Element>(
+        &self,
+        f: &[A],
+        dims: &[usize],
+        order: Order,
+        outs: &mut [&mut [A::Output]],
+        (a, b): (usize, usize),
+        rows: usize,
+        stream: bool,
+    ) {
+        let nd = dims.len();
+        let plane: usize = dims[1..].iter().product();
+        let mut t = a;
+        while t < b {
+            let e = (t + rows).min(b);
+            for (k, o) in outs.iter_mut().enumerate() {
+                let axis = self.axes[k];
+                let d = match order {
+                    Order::C => axis,
+                    Order::F => nd - 1 - axis,
+                };
+                let out = &mut o[(t - a) * plane..(e - a) * plane];
+                let slab = if d == 0 {
+                    kernel::Dense {
+                        f,
+                        out,
+                        outer: 1,
+                        n: dims[0],
+                        inner: plane,
+                        rows: (t, e),
+                        merge: !stream,
+                    }
+                } else {
+                    let (n, inner) = (dims[d], dims[d + 1..].iter().product::<usize>());
+                    kernel::Dense {
+                        f: &f[t * plane..e * plane],
+                        out,
+                        outer: (e - t) * dims[1..d].iter().product::<usize>(),
+                        n,
+                        inner,
+                        rows: (0, n),
+                        merge: !stream,
+                    }
+                };
+                kernel::differentiate(
+                    Slab::Dense(slab),
+                    axis,
+                    &self.rules[k],
+                    self.ends[k],
+                    (0, 0),
+                    Mode {
+                        order2: self.order2,
+                        scalar_edges: nd == 1,
+                        wide: None,
+                        stream,
+                    },
+                );
+            }
+            t = e;
+        }
     }
 
     /// Threads to use on `len` elements, and whether tiling is worth it.
@@ -601,6 +805,29 @@ impl<'a> Plan<'a> {
             },
         );
     }
+}
+
+/// The memory order of a contiguous array: C (last index fastest) or
+/// Fortran (first index fastest).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Order {
+    C,
+    F,
+}
+
+/// The most outputs the dense path takes (held on the stack).
+pub(crate) const DENSE_OUTS: usize = 8;
+
+/// An output's memory as a slice, when it is contiguous in `order`.
+fn dense_of<'s, O, D: Dimension>(
+    o: &'s mut ArrayViewMut<'_, O, D>,
+    order: Order,
+) -> Option<&'s mut [O]> {
+    let ok = match order {
+        Order::C => o.is_standard_layout(),
+        Order::F => o.t().is_standard_layout(),
+    };
+    ok.then(|| o.as_slice_memory_order_mut()).flatten()
 }
 
 /// Up to this many outputs, a one-thread tiled run holds them on the stack.
@@ -1080,21 +1307,21 @@ fn rule<'a>(
 ) -> Rule<'a> {
     let table = lanes > 1;
     match (*s, *b) {
-        (Spacing::Unit, _) => Rule::Step(1.0),
-        (Spacing::Uniform(h), _) => Rule::Step(h),
+        (Spacing::Unit, _) => Rule::Step(Step::new(1.0)),
+        (Spacing::Uniform(h), _) => Rule::Step(Step::new(h)),
         (Spacing::NonUniform(x), Boundary::Periodic { period: Some(p) }) => match wide {
             Some(t) => Rule::Wide(Box::new(WideCoefs::periodic(x, p, *t, table))),
             None => Rule::Coords(Coefs::periodic(periodic_diffs(x, p), table)),
         },
         (Spacing::NonUniform(x), _) => match wide {
             Some(t) => Rule::Wide(Box::new(WideCoefs::coords(x, ends, *t, table))),
-            None if x.len() < 2 => Rule::Step(1.0),
+            None if x.len() < 2 => Rule::Step(Step::new(1.0)),
             None => Rule::Coords(Coefs::coords(x, table)),
         },
         (Spacing::Coordinates(x), Boundary::Periodic { period: Some(p) }) => {
             let dp = periodic_diffs(x, p);
             match (dp.iter().all(|&v| v == dp[0]), wide) {
-                (true, _) => Rule::CoordStep(dp[0]),
+                (true, _) => Rule::CoordStep(Step::new(dp[0])),
                 (false, Some(t)) => Rule::Wide(Box::new(WideCoefs::periodic(x, p, *t, table))),
                 (false, None) => Rule::Coords(Coefs::periodic(dp, table)),
             }
@@ -1103,10 +1330,10 @@ fn rule<'a>(
             // numpy: `if (diffx == diffx[0]).all(): diffx = diffx[0]`, a float64
             // scalar. Fewer than two points never reach a kernel.
             let Some(d0) = x.get(..2).map(|w| w[1] - w[0]) else {
-                return Rule::Step(1.0);
+                return Rule::Step(Step::new(1.0));
             };
             match (x.windows(2).all(|w| w[1] - w[0] == d0), wide) {
-                (true, _) => Rule::CoordStep(d0),
+                (true, _) => Rule::CoordStep(Step::new(d0)),
                 (false, Some(t)) => Rule::Wide(Box::new(WideCoefs::coords(x, ends, *t, table))),
                 (false, None) => Rule::Coords(Coefs::coords(x, table)),
             }
@@ -1350,6 +1577,36 @@ mod tests {
                         same,
                         "case {case}: shape {shape:?} threads {threads}\n{a}\n{b}"
                     );
+                }
+            }
+            if !plan.dense_ok() {
+                continue;
+            }
+            // The slice loops, in both memory orders, whole and tiled.
+            let c = f.as_standard_layout().into_owned();
+            let fo = f.t().as_standard_layout().into_owned();
+            let size = f.len();
+            for (order, fs) in [(Order::C, c.as_slice()), (Order::F, fo.as_slice())] {
+                let fs = fs.expect("contiguous");
+                for (tile, threads) in [(usize::MAX, 1), (1, 1), (1, 2), (1, 3), (64, 4)] {
+                    let mut p = plan.clone();
+                    p.threads = threads;
+                    let mut outs = vec![vec![f64::NAN; size]; ndim];
+                    let mut held: Vec<&mut [f64]> = outs.iter_mut().map(|o| &mut o[..]).collect();
+                    p.execute_dense_tuned(fs, order, &mut held, tile, 0);
+                    for (a, b) in whole.iter().zip(&outs) {
+                        let a = match order {
+                            Order::C => a.as_standard_layout().into_owned(),
+                            Order::F => a.t().as_standard_layout().into_owned(),
+                        };
+                        let a = a.as_slice().expect("contiguous");
+                        let same = a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+                        assert!(
+                            same,
+                            "case {case}: dense {order:?} shape {shape:?} tile {tile} \
+                             threads {threads}\n{a:?}\n{b:?}"
+                        );
+                    }
                 }
             }
         }

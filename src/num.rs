@@ -19,11 +19,14 @@ pub trait Real: Copy + Send + Sync + 'static + std::fmt::Debug {
     /// `x / self` and `x * (1 / self)` are the exact scaling of `x` rounded
     /// once, bit for bit the same for every `x`.
     fn exact_reciprocal(self) -> Option<Self>;
+    /// 0 for `f64`, 1 for `f32`: where per-precision constants are kept.
+    const INDEX: usize;
 }
 
 macro_rules! real {
-    ($t:ty, $mantissa:expr) => {
+    ($t:ty, $mantissa:expr, $index:expr) => {
         impl Real for $t {
+            const INDEX: usize = $index;
             #[inline(always)]
             fn from_f64(x: f64) -> Self {
                 x as $t
@@ -35,8 +38,8 @@ macro_rules! real {
         }
     };
 }
-real!(f32, 0x007f_ffffu32);
-real!(f64, 0x000f_ffff_ffff_ffffu64);
+real!(f32, 0x007f_ffffu32, 1);
+real!(f64, 0x000f_ffff_ffff_ffffu64, 0);
 
 /// A value type the kernels compute and store in: `f32`, `f64`,
 /// `Complex<f32>`, `Complex<f64>`.

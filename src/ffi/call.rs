@@ -20,7 +20,7 @@ use super::{
     GRAD_MAX_NDIM, GRAD_MAX_THREADS, GRAD_SPACING_COORDINATES, GRAD_SPACING_NONUNIFORM,
     GRAD_SPACING_UNIFORM, GRAD_SPACING_UNIT,
 };
-use crate::api::{self, Boundary, Options, Plan, Side, Spacing};
+use crate::api::{self, Boundary, Options, Order, Plan, Side, Spacing, DENSE_OUTS};
 use crate::error::GradientError;
 use crate::num::Element;
 use crate::small::Small;
@@ -523,9 +523,77 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     if empty {
         return Ok(());
     }
-    let outs = outs.iter().map(|p| p.0);
-    unsafe { compute::<I>(&plan, a.f.cast(), &shape, &in_strides, outs, out_st) };
+    let ptrs = outs.iter().map(|p| p.0);
+    let order = dense_layout(&plan, &in_strides, out_st).filter(|_| disjoint(&spans));
+    match order {
+        Some(order) => unsafe { compute_dense::<I>(&plan, a.f.cast(), order, ptrs) },
+        None => unsafe { compute::<I>(&plan, a.f.cast(), &shape, &in_strides, ptrs, out_st) },
+    }
     Ok(())
+}
+
+/// Whether `strides` are those of a contiguous array of `shape` in `order`
+/// (an extent of 1 may have any stride).
+fn is_dense(shape: &[usize], strides: &[i64], order: Order) -> bool {
+    let mut want = 1i64;
+    let mut check = |(&n, &s): (&usize, &i64)| {
+        let ok = n == 1 || s == want;
+        want = want.saturating_mul(n as i64);
+        ok
+    };
+    let mut dims = shape.iter().zip(strides);
+    match order {
+        Order::C => dims.rev().all(&mut check),
+        Order::F => dims.all(&mut check),
+    }
+}
+
+/// The memory order in which the input (`in_strides`) and every output
+/// (`out_st(k)`) are contiguous, when they all are in one order and the
+/// plan can take contiguous arrays ([`Plan::dense_ok`]).
+pub(crate) fn dense_layout<'s>(
+    plan: &Plan<'_>,
+    in_strides: &[i64],
+    out_st: impl Fn(usize) -> &'s [i64],
+) -> Option<Order> {
+    let naxes = plan.axes().len();
+    if !plan.dense_ok() || naxes > DENSE_OUTS {
+        return None;
+    }
+    let shape = plan.shape();
+    [Order::C, Order::F].into_iter().find(|&order| {
+        is_dense(shape, in_strides, order) && (0..naxes).all(|k| is_dense(shape, out_st(k), order))
+    })
+}
+
+/// Whether the byte bounds `spans` (of f and every output) are pairwise
+/// disjoint: then each array can be a slice of its own.
+pub(crate) fn disjoint(spans: &[(i128, i128)]) -> bool {
+    (1..spans.len()).all(|k| (0..k).all(|j| spans[k].1 <= spans[j].0 || spans[j].1 <= spans[k].0))
+}
+
+/// [`compute`] for arrays that are contiguous in `order` with disjoint
+/// memory: plain slices.
+///
+/// # Safety
+/// Every argument checked, the arrays non-empty, the layout from
+/// [`dense_layout`] and the memory [`disjoint`].
+pub(crate) unsafe fn compute_dense<I: Element>(
+    plan: &Plan<'_>,
+    f: *const I,
+    order: Order,
+    outs: impl Iterator<Item = *mut u8>,
+) {
+    let size: usize = plan.shape().iter().product();
+    // SAFETY: a contiguous array of `size` elements starts at `f` (its
+    // lowest address: every stride of an extent above 1 is positive).
+    let f = unsafe { slice::from_raw_parts(f, size) };
+    let mut held: [&mut [I::Output]; DENSE_OUTS] = Default::default();
+    for (slot, p) in held.iter_mut().zip(outs) {
+        // SAFETY: as f, in memory no other slice here touches.
+        *slot = unsafe { slice::from_raw_parts_mut(p.cast::<I::Output>(), size) };
+    }
+    plan.execute_dense(f, order, &mut held[..plan.axes().len()]);
 }
 
 /// Run a checked `plan` on the input at `f` (of `shape`, `in_strides`) into

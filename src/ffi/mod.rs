@@ -229,6 +229,16 @@ fn boundary(err: *mut grad_error, body: impl FnOnce() -> Result<(), GradientErro
     });
     let status = result.as_ref().map_or_else(status_of, |_| GRAD_STATUS_OK);
     if !err.is_null() && err.align_offset(std::mem::align_of::<grad_error>()) == 0 {
+        if result.is_ok() {
+            // SAFETY: err is non-NULL and aligned, and the caller promises
+            // a writable grad_error: status 0, axis -1, an empty message.
+            unsafe {
+                (*err).status = status;
+                (*err).axis = -1;
+                (*err).message[0] = 0;
+            }
+            return status;
+        }
         let mut e = grad_error {
             status,
             axis: -1,

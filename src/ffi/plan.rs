@@ -9,8 +9,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use num_complex::Complex;
 
 use super::call::{
-    bounds, c_strides, check_args, check_out_strides, check_overlap, compute, out_range_err,
-    read_out_strides, Checked, OutPtr,
+    bounds, c_strides, check_args, check_out_strides, check_overlap, compute, compute_dense,
+    dense_layout, disjoint, out_range_err, read_out_strides, Checked, OutPtr,
 };
 use super::region::{fits_at, Region};
 use super::{
@@ -18,7 +18,7 @@ use super::{
     GRAD_DTYPE_C64, GRAD_DTYPE_F32, GRAD_DTYPE_F64, GRAD_DTYPE_I16, GRAD_DTYPE_I32, GRAD_DTYPE_I64,
     GRAD_DTYPE_I8, GRAD_DTYPE_U16, GRAD_DTYPE_U32, GRAD_DTYPE_U64, GRAD_DTYPE_U8,
 };
-use crate::api::Plan;
+use crate::api::{Order, Plan, DENSE_OUTS};
 use crate::error::GradientError;
 use crate::num::Element;
 use crate::small::Small;
@@ -42,6 +42,9 @@ pub struct grad_plan {
     /// Byte offsets of every output's lowest and highest element.
     out_extents: Small<(isize, isize)>,
     empty: bool,
+    /// The memory order when every array is contiguous in one order (then
+    /// outputs in memory of their own take the slice loops).
+    dense: Option<Order>,
 }
 
 impl grad_plan {
@@ -92,7 +95,13 @@ unsafe fn create<I: Element>(dtype: i32, a: &RawArgs) -> Result<Box<grad_plan>> 
             out_extents.push(check_out_strides(k, st, out_shape, osize_of, given)?);
         }
     }
+    let out_st = |k: usize| match &out_strides {
+        Some(s) => &s[k * ndim..(k + 1) * ndim],
+        None => &c_out[..],
+    };
+    let dense = dense_layout(&plan, &in_strides, out_st);
     Ok(Box::new(grad_plan {
+        dense,
         dtype,
         plan: plan.into_owned(),
         shape,
@@ -110,6 +119,14 @@ unsafe fn create<I: Element>(dtype: i32, a: &RawArgs) -> Result<Box<grad_plan>> 
 /// # Safety
 /// As grad_plan_execute.
 unsafe fn execute<I: Element>(p: &grad_plan, f: *const I, out: *const *mut u8) -> Result<()> {
+    if let Some(order) = p.dense {
+        // SAFETY: as this function's.
+        if let Some(outs) = unsafe { dense_ready::<I>(p, f, out) } {
+            let naxes = p.plan.axes().len();
+            unsafe { compute_dense::<I>(&p.plan, f, order, outs[..naxes].iter().copied()) };
+            return Ok(());
+        }
+    }
     let (isize_of, osize_of) = (size_of::<I>(), size_of::<I::Output>());
     if f.is_null() {
         return Err(null("f is NULL"));
@@ -190,8 +207,63 @@ unsafe fn execute<I: Element>(p: &grad_plan, f: *const I, out: *const *mut u8) -
         return Ok(());
     }
     let ptrs = outs.iter().map(|o| o.0);
-    unsafe { compute::<I>(&p.plan, f, &p.shape, &p.in_strides, ptrs, |k| p.out_st(k)) };
+    match p.dense.filter(|_| disjoint(&spans)) {
+        Some(order) => unsafe { compute_dense::<I>(&p.plan, f, order, ptrs) },
+        None => unsafe { compute::<I>(&p.plan, f, &p.shape, &p.in_strides, ptrs, |k| p.out_st(k)) },
+    }
     Ok(())
+}
+
+/// The output pointers of a contiguous plan's execute, when every check
+/// passes and every array has memory of its own (then the slice loops
+/// run); None sends the call down the general path, which reports the
+/// first failure in grad_gradient's order (or runs strided arrays).
+///
+/// # Safety
+/// As grad_plan_execute.
+#[inline]
+unsafe fn dense_ready<I: Element>(
+    p: &grad_plan,
+    f: *const I,
+    out: *const *mut u8,
+) -> Option<[*mut u8; DENSE_OUTS]> {
+    let (isize_of, osize_of) = (size_of::<I>(), size_of::<I::Output>());
+    if p.empty
+        || f.is_null()
+        || out.is_null()
+        || f.align_offset(align_of::<I>()) != 0
+        || out.align_offset(align_of::<*mut u8>()) != 0
+        || !fits_at(f as usize, p.in_extent, isize_of)
+    {
+        return None;
+    }
+    let naxes = p.plan.axes().len();
+    let fb = bounds(f as usize, p.in_extent, isize_of);
+    let mut outs = [std::ptr::null_mut(); DENSE_OUTS];
+    for k in 0..naxes {
+        // SAFETY: `out` is non-NULL and aligned; the caller promises naxes
+        // pointers there.
+        let o = unsafe { out.add(k).read() };
+        let extent = p.out_extents[k];
+        if o.is_null()
+            || o.align_offset(align_of::<I::Output>()) != 0
+            || !fits_at(o as usize, extent, osize_of)
+        {
+            return None;
+        }
+        let ob = bounds(o as usize, extent, osize_of);
+        let apart = |(a, b): (i128, i128)| ob.1 <= a || b <= ob.0;
+        if !apart(fb) {
+            return None;
+        }
+        for (j, &q) in outs[..k].iter().enumerate() {
+            if !apart(bounds(q as usize, p.out_extents[j], osize_of)) {
+                return None;
+            }
+        }
+        outs[k] = o;
+    }
+    Some(outs)
 }
 
 /// Make a plan: check every argument of a grad_gradient call except the

@@ -34,10 +34,10 @@ pub(crate) use wide::{Tables, WideCoefs};
 pub(crate) enum Rule<'a> {
     /// A uniform step passed as a number (numpy: a Python float, which takes
     /// the array's precision).
-    Step(f64),
+    Step(Step),
     /// Evenly spaced coordinates (numpy reduces them to a float64 scalar,
     /// which promotes float32 data to double).
-    CoordStep(f64),
+    CoordStep(Step),
     /// Unevenly spaced coordinates (inline: a plan for a small array
     /// allocates nothing).
     Coords(Coefs<'a>),
@@ -47,7 +47,56 @@ pub(crate) enum Rule<'a> {
 
 impl Default for Rule<'_> {
     fn default() -> Self {
-        Rule::Step(1.0)
+        Rule::Step(Step::new(1.0))
+    }
+}
+
+/// A uniform step `h` with the constants its formulas use, computed once
+/// (a plan's runs do no division to set up).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Step {
+    pub h: f64,
+    /// The exact reciprocals of `2h` and of `h`, rounded to each
+    /// precision ([`Real::INDEX`]; an `f32` value kept as the double equal
+    /// to it), when they exist.
+    inv_two_h: [Option<f64>; 2],
+    inv_h: [Option<f64>; 2],
+    /// numpy's second-order edge coefficients, in double.
+    lo: [f64; 3],
+    hi: [f64; 3],
+    /// The SIMD divisor of `2h`, and that of a power-of-two `2h`.
+    quot: Option<crate::simd::Quot>,
+    quot_exact: Option<crate::simd::Quot>,
+}
+
+impl PartialEq for Step {
+    fn eq(&self, o: &Self) -> bool {
+        self.h.to_bits() == o.h.to_bits()
+    }
+}
+
+impl Step {
+    pub(crate) fn new(h: f64) -> Step {
+        let recips = |x: f64| {
+            [
+                x.exact_reciprocal(),
+                (x as f32).exact_reciprocal().map(f64::from),
+            ]
+        };
+        Step {
+            h,
+            inv_two_h: recips(2.0 * h),
+            inv_h: recips(h),
+            lo: [-1.5 / h, 2.0 / h, -0.5 / h],
+            hi: [0.5 / h, -2.0 / h, 1.5 / h],
+            quot: crate::simd::Quot::new(2.0 * h),
+            quot_exact: crate::simd::Quot::exact(2.0 * h),
+        }
+    }
+
+    /// Whether `2h`, in precision `R`, has an exact reciprocal.
+    fn exact<R: Real>(&self) -> bool {
+        self.inv_two_h[R::INDEX].is_some()
     }
 }
 
@@ -429,28 +478,33 @@ pub(crate) struct Uniform<I: Element, L: Lift<I::Output>, const EXACT: bool> {
 
 impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Uniform<I, L, EXACT> {
     /// `EXACT` must be `two_h_is_exact::<I, L>(h)`.
-    pub(crate) fn new(h: f64, order2: bool, scalar_edges: bool, stream: bool) -> Self {
+    pub(crate) fn new(s: &Step, order2: bool, scalar_edges: bool, stream: bool) -> Self {
         type R<I, L> = <<L as Lift<<I as Element>::Output>>::P as Num>::Real;
         let r = <R<I, L> as Real>::from_f64;
+        let i = <R<I, L> as Real>::INDEX;
+        let h = s.h;
         Uniform {
             op: [UniformOp {
                 two_h: r(2.0 * h),
-                inv: r(2.0 * h).exact_reciprocal().unwrap_or(r(2.0 * h)),
+                inv: r(s.inv_two_h[i].unwrap_or(2.0 * h)),
                 // A true division, numpy's, for every point: the SIMD
                 // reciprocal loop gives the same bits (crate::simd).
                 // With an exact reciprocal the portable loop multiplies at
                 // memory speed; the SIMD loop adds streaming stores.
                 quot: match (L::NATIVE, EXACT, stream) {
-                    (true, false, _) => crate::simd::Quot::new(2.0 * h),
-                    (true, true, true) => crate::simd::Quot::exact(2.0 * h),
+                    (true, false, _) => s.quot,
+                    (true, true, true) => s.quot_exact,
                     _ => None,
                 },
                 stream,
                 _m: PhantomData,
             }],
-            h: Divisor::new(r(h)),
-            lo: [r(-1.5 / h), r(2.0 / h), r(-0.5 / h)],
-            hi: [r(0.5 / h), r(-2.0 / h), r(1.5 / h)],
+            h: Divisor {
+                d: r(h),
+                r: s.inv_h[i].map(r),
+            },
+            lo: s.lo.map(r),
+            hi: s.hi.map(r),
             order2,
             scalar_edges,
             _m: PhantomData,
@@ -692,8 +746,8 @@ pub(crate) fn differentiate<I: Element>(
     } = mode;
     if let Some(t) = wide {
         let rule = match rule {
-            Rule::Step(h) => wide::WideRule::Step(*h),
-            Rule::CoordStep(h) => wide::WideRule::CoordStep(*h),
+            Rule::Step(s) => wide::WideRule::Step(s.h),
+            Rule::CoordStep(s) => wide::WideRule::CoordStep(s.h),
             Rule::Wide(c) => wide::WideRule::Coords(c),
             Rule::Coords(_) => unreachable!("accuracy p >= 4 never builds 3-point coefficients"),
         };
@@ -710,23 +764,21 @@ pub(crate) fn differentiate<I: Element>(
     };
     let (o2, se) = (order2, scalar_edges);
     match rule {
-        Rule::Step(h) if exact_two_h::<I, Native>(*h) => run(
-            &Uniform::<I, Native, true>::new(*h, o2, se, stream),
+        Rule::Step(h) if h.exact::<RealOf<I, Native>>() => run(
+            &Uniform::<I, Native, true>::new(h, o2, se, stream),
             slab,
             job,
         ),
         Rule::Step(h) => run(
-            &Uniform::<I, Native, false>::new(*h, o2, se, stream),
+            &Uniform::<I, Native, false>::new(h, o2, se, stream),
             slab,
             job,
         ),
-        Rule::CoordStep(h) if exact_two_h::<I, Wide>(*h) => run(
-            &Uniform::<I, Wide, true>::new(*h, o2, se, stream),
-            slab,
-            job,
-        ),
+        Rule::CoordStep(h) if h.exact::<RealOf<I, Wide>>() => {
+            run(&Uniform::<I, Wide, true>::new(h, o2, se, stream), slab, job)
+        }
         Rule::CoordStep(h) => run(
-            &Uniform::<I, Wide, false>::new(*h, o2, se, stream),
+            &Uniform::<I, Wide, false>::new(h, o2, se, stream),
             slab,
             job,
         ),
@@ -741,6 +793,24 @@ pub(crate) fn differentiate<I: Element>(
 pub(crate) enum Slab<'f, 'o, I: Element> {
     Dyn(ArrayViewD<'f, I>, ArrayViewMutD<'o, I::Output>),
     Lane(ArrayView1<'f, I>, ArrayViewMut1<'o, I::Output>),
+    /// Contiguous memory (no views to set up: small and repeated calls).
+    Dense(Dense<'f, 'o, I>),
+}
+
+/// A contiguous input seen as `outer` blocks of `n` rows (the axis) of
+/// `inner` contiguous elements, and an output holding rows `rows.0 ..
+/// rows.1` of every block (all of them, or a tile of an outermost axis).
+/// `f` is the whole axis: the rows' neighbours and both ends are in it.
+pub(crate) struct Dense<'f, 'o, I: Element> {
+    pub f: &'f [I],
+    pub out: &'o mut [I::Output],
+    pub outer: usize,
+    pub n: usize,
+    pub inner: usize,
+    pub rows: (usize, usize),
+    /// The lanes may be computed as one loop, the lane ends written twice
+    /// (not with streaming stores).
+    pub merge: bool,
 }
 
 fn run<I: Element, S: Stencil<I>>(st: &S, slab: Slab<'_, '_, I>, job: Job) {
@@ -754,26 +824,28 @@ fn run<I: Element, S: Stencil<I>>(st: &S, slab: Slab<'_, '_, I>, job: Job) {
         Slab::Dyn(f, out) => apply(st, f, out, job),
         Slab::Lane(f, out) if !out.is_empty() => lane(st, f, out, job),
         Slab::Lane(..) => {}
+        Slab::Dense(d) => dense(st, d, job.ends),
     }
 }
 
 #[cfg(feature = "test-panic-hook")]
 fn panic_hook<I: Element>(slab: &Slab<'_, '_, I>) {
+    let dense;
     let shape = match slab {
         Slab::Dyn(f, _) => f.shape(),
         Slab::Lane(f, _) => f.shape(),
+        Slab::Dense(d) => {
+            dense = [d.outer, d.n, d.inner];
+            &dense[..]
+        }
     };
     if shape.contains(&12345) {
         panic!("test-panic-hook: an input slab of shape {shape:?}");
     }
 }
 
-/// Whether `2h`, in the stencil's precision, has an exact reciprocal.
-fn exact_two_h<I: Element, L: Lift<I::Output>>(h: f64) -> bool {
-    <<L::P as Num>::Real as Real>::from_f64(2.0 * h)
-        .exact_reciprocal()
-        .is_some()
-}
+/// The real type of input `I`'s stencil in precision `L`.
+type RealOf<I, L> = <<L as Lift<<I as Element>::Output>>::P as Num>::Real;
 
 /// The axis, its ends, the input point of output point 0, and the rule
 /// index of the view's first point.
@@ -1036,6 +1108,100 @@ fn lane_slice<I: Element, S: Stencil<I>>(st: &S, f: &[I], o: &mut [I::Output], j
     }
 }
 
+/// Dense mode: plain slice loops over contiguous memory. A lane (`inner
+/// == 1`) is the contiguous lane loop; otherwise each interior output row is
+/// the row loop over the three input rows around it, and the end rows take
+/// their formulas element by element. The same formulas as lane and row
+/// mode, so the same bits.
+///
+/// A uniform step has one interior formula, so the interior rows of a
+/// block are one contiguous loop; and with `merge`, the lanes of all
+/// blocks are one loop too, whose points at the lane ends are then
+/// overwritten by their end formulas (short lanes cost no per-lane set-up).
+fn dense<I: Element, S: Stencil<I>>(st: &S, d: Dense<'_, '_, I>, ends: Ends) {
+    let Dense {
+        f,
+        out,
+        outer,
+        n,
+        inner,
+        rows: (r0, r1),
+        merge,
+    } = d;
+    if r0 >= r1 || inner == 0 || outer == 0 {
+        return;
+    }
+    let (fb, ob) = (n * inner, (r1 - r0) * inner);
+    let (f, out) = (&f[..outer * fb], &mut out[..outer * ob]);
+    // Rows with both neighbours inside the axis.
+    let (lo, hi) = (r0.max(1), r1.min(n - 1));
+    if S::STEP == 0 && inner == 1 && merge && (r0, r1) == (0, n) && outer > 1 && n > 2 {
+        let len = f.len();
+        let f3 = [&f[..len - 2], &f[1..len - 1], &f[2..]];
+        st.lane_interior(1, f3, &mut out[1..len - 1]);
+        // (Index loops: chunk iterators divide, which costs more than
+        // these tiny lanes.)
+        for k in 0..outer {
+            let (f, o) = (&f[k * n..(k + 1) * n], &mut out[k * n..(k + 1) * n]);
+            for g in [0, n - 1] {
+                let (fm, [a, b, c]) = end_point(g, n, ends);
+                o[g] = eval(st, fm, 0, f[a], f[b], f[c]);
+            }
+        }
+        return;
+    }
+    for k in 0..outer {
+        let (f, o) = (&f[k * fb..(k + 1) * fb], &mut out[k * ob..(k + 1) * ob]);
+        let row = |g: usize| &f[g * inner..(g + 1) * inner];
+        if lo < hi {
+            if inner == 1 || S::STEP == 0 {
+                // One loop: a lane, or every interior row of a uniform step.
+                let (a, b) = (lo * inner, hi * inner);
+                let f3 = [&f[a - inner..b - inner], &f[a..b], &f[a + inner..b + inner]];
+                let o = &mut o[a - r0 * inner..b - r0 * inner];
+                if inner == 1 {
+                    st.lane_interior(lo, f3, o);
+                } else {
+                    st.op(lo).rows(f3[0], f3[1], f3[2], o);
+                }
+            } else {
+                let interior = o[(lo - r0) * inner..(hi - r0) * inner].chunks_exact_mut(inner);
+                for (g, o) in (lo..hi).zip(interior) {
+                    st.op(g).rows(row(g - 1), row(g), row(g + 1), o);
+                }
+            }
+        }
+        for g in end_positions(n).filter(|g| (r0..r1).contains(g)) {
+            let (fm, [a, b, c]) = end_point(g, n, ends);
+            if inner == 1 {
+                o[g - r0] = eval(st, fm, 0, f[a], f[b], f[c]);
+                continue;
+            }
+            let o = &mut o[(g - r0) * inner..(g - r0 + 1) * inner];
+            let points = o.iter_mut().zip(row(a)).zip(row(b)).zip(row(c));
+            // One formula per row: keep the per-element loop branch-free.
+            match fm {
+                Formula::Left => {
+                    for (((o, &a), &b), &c) in points {
+                        *o = st.left(a, b, c);
+                    }
+                }
+                Formula::Right => {
+                    for (((o, &a), &b), &c) in points {
+                        *o = st.right(a, b, c);
+                    }
+                }
+                Formula::Op(g) => {
+                    let op = st.op(g);
+                    for (((o, &a), &b), &c) in points {
+                        *o = op.eval(a, b, c);
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1063,11 +1229,11 @@ mod tests {
     fn golden_unit_and_step() {
         let f = [1.0, 2.0, 4.0, 7.0, 11.0, 16.0];
         assert_eq!(
-            grad1(&f, &Rule::Step(1.0), false),
+            grad1(&f, &Rule::Step(Step::new(1.0)), false),
             [1.0, 1.5, 2.5, 3.5, 4.5, 5.0]
         );
         assert_eq!(
-            grad1(&f, &Rule::Step(2.0), false),
+            grad1(&f, &Rule::Step(Step::new(2.0)), false),
             [0.5, 0.75, 1.25, 1.75, 2.25, 2.5]
         );
     }
@@ -1104,7 +1270,10 @@ mod tests {
 
     #[test]
     fn two_points_edge_order_one() {
-        assert_eq!(grad1(&[3.0, 5.0], &Rule::Step(0.5), false), [4.0, 4.0]);
+        assert_eq!(
+            grad1(&[3.0, 5.0], &Rule::Step(Step::new(0.5)), false),
+            [4.0, 4.0]
+        );
         let rule = Rule::Coords(Coefs::new(vec![2.0], true));
         assert_eq!(grad1(&[3.0, 5.0], &rule, false), [1.0, 1.0]);
     }
@@ -1115,7 +1284,10 @@ mod tests {
         // lane mode with strided lanes; both must give the same numbers.
         let f = Array2::from_shape_fn((40, 37), |(i, j)| ((i * 37 + j) as f64).sin());
         let d: Vec<f64> = (0..39).map(|k| 0.5 + (k as f64) * 0.01).collect();
-        for rule in [Rule::Step(0.3), Rule::Coords(Coefs::new(d.clone(), true))] {
+        for rule in [
+            Rule::Step(Step::new(0.3)),
+            Rule::Coords(Coefs::new(d.clone(), true)),
+        ] {
             for order2 in [false, true] {
                 let mut a = ArrayD::<f64>::zeros(IxDyn(&[40, 37]));
                 differentiate(
