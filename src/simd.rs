@@ -103,7 +103,7 @@ macro_rules! recip {
 recip!(f64, 53, -1022, 1023, 300);
 recip!(f32, 24, -126, 127, 40);
 
-/// The divisor in both precisions, built once per call from `2h` (a
+/// The divisor in both precisions, built once per plan from `2h` (a
 /// double, as numpy's Python float), or None when the fast path is not
 /// available on this machine.
 ///
@@ -116,21 +116,22 @@ pub struct Quot {
 }
 
 impl Quot {
-    pub(crate) fn new(two_h: f64) -> Option<Quot> {
-        available().then(|| Quot {
-            d64: Recip::<f64>::new(two_h),
-            d32: Recip::<f32>::new(two_h as f32),
-        })
-    }
-
-    /// A power-of-two `2h` (exact reciprocals): the loop multiplies; worth
-    /// it only for its streaming stores.
-    pub(crate) fn exact(two_h: f64) -> Option<Quot> {
+    /// The divisor `2h` in both precisions: in a precision where `2h` is a
+    /// power of two, its exact reciprocal (the loop multiplies; the kernel
+    /// takes it only for its streaming stores), otherwise the Markstein
+    /// correction.
+    pub(crate) fn for_step(two_h: f64) -> Option<Quot> {
         use crate::Real;
         let (b32, b64) = (two_h as f32, two_h);
         available().then(|| Quot {
-            d64: b64.exact_reciprocal().map(|y| Recip::<f64>::exact(b64, y)),
-            d32: b32.exact_reciprocal().map(|y| Recip::<f32>::exact(b32, y)),
+            d64: match b64.exact_reciprocal() {
+                Some(y) => Some(Recip::<f64>::exact(b64, y)),
+                None => Recip::<f64>::new(b64),
+            },
+            d32: match b32.exact_reciprocal() {
+                Some(y) => Some(Recip::<f32>::exact(b32, y)),
+                None => Recip::<f32>::new(b32),
+            },
         })
     }
 }

@@ -46,8 +46,11 @@ pub(crate) enum Rule<'a> {
 }
 
 impl Default for Rule<'_> {
+    /// A filler (of inline lists, and of `mem::take`): a unit step without
+    /// its SIMD divisor, built without arithmetic. Plans build their rules
+    /// with [`Step::new`].
     fn default() -> Self {
-        Rule::Step(Step::new(1.0))
+        Rule::Step(Step::UNIT_FILLER)
     }
 }
 
@@ -64,9 +67,8 @@ pub(crate) struct Step {
     /// numpy's second-order edge coefficients, in double.
     lo: [f64; 3],
     hi: [f64; 3],
-    /// The SIMD divisor of `2h`, and that of a power-of-two `2h`.
+    /// The SIMD divisor of `2h` ([`crate::simd::Quot::for_step`]).
     quot: Option<crate::simd::Quot>,
-    quot_exact: Option<crate::simd::Quot>,
 }
 
 impl PartialEq for Step {
@@ -76,6 +78,17 @@ impl PartialEq for Step {
 }
 
 impl Step {
+    /// `Step::new(1.0)` but for the SIMD divisor (None: the portable loops,
+    /// the same bits).
+    const UNIT_FILLER: Step = Step {
+        h: 1.0,
+        inv_two_h: [Some(0.5), Some(0.5)],
+        inv_h: [Some(1.0), Some(1.0)],
+        lo: [-1.5, 2.0, -0.5],
+        hi: [0.5, -2.0, 1.5],
+        quot: None,
+    };
+
     pub(crate) fn new(h: f64) -> Step {
         let recips = |x: f64| {
             [
@@ -89,8 +102,7 @@ impl Step {
             inv_h: recips(h),
             lo: [-1.5 / h, 2.0 / h, -0.5 / h],
             hi: [0.5 / h, -2.0 / h, 1.5 / h],
-            quot: crate::simd::Quot::new(2.0 * h),
-            quot_exact: crate::simd::Quot::exact(2.0 * h),
+            quot: crate::simd::Quot::for_step(2.0 * h),
         }
     }
 
@@ -492,8 +504,7 @@ impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Uniform<I, L, EXACT> {
                 // With an exact reciprocal the portable loop multiplies at
                 // memory speed; the SIMD loop adds streaming stores.
                 quot: match (L::NATIVE, EXACT, stream) {
-                    (true, false, _) => s.quot,
-                    (true, true, true) => s.quot_exact,
+                    (true, false, _) | (true, true, true) => s.quot,
                     _ => None,
                 },
                 stream,
@@ -1223,6 +1234,16 @@ mod tests {
             },
         );
         out.into_iter().collect()
+    }
+
+    #[test]
+    fn the_filler_step_is_the_unit_step() {
+        let (a, b) = (Step::UNIT_FILLER, Step::new(1.0));
+        assert_eq!(
+            (a.h, a.inv_two_h, a.inv_h, a.lo, a.hi),
+            (b.h, b.inv_two_h, b.inv_h, b.lo, b.hi)
+        );
+        assert_eq!(a.quot, None);
     }
 
     #[test]

@@ -271,7 +271,7 @@ fn exact_reciprocal_loop_multiplies_bit_for_bit() {
     let mut rng = Rng(12345);
     for e in [-20, -1, 0, 1, 3, 30] {
         let b = 2f64.powi(e);
-        let q = Quot::exact(b).expect("available");
+        let q = Quot::for_step(b).expect("available");
         let fp: Vec<f64> = (0..1027).map(|_| f64::from_bits(rng.next())).collect();
         let fm: Vec<f64> = (0..1027).map(|_| f64::from_bits(rng.next() >> 2)).collect();
         let fp32: Vec<f32> = fp.iter().map(|&x| x as f32).collect();
