@@ -591,6 +591,63 @@ impl<'a> Plan<'a> {
         });
     }
 
+    /// What [`Plan::run_prepared`] needs to run this plan on contiguous
+    /// arrays of `A` in `order`: each output's geometry and stencil, built
+    /// once. None when the dense path would tile or thread (large arrays),
+    /// or cannot run ([`Plan::dense_ok`]).
+    pub(crate) fn prepare_dense<A: Element>(&self, order: Order) -> Option<PreparedDense<A>> {
+        let size: usize = self.shape.iter().product();
+        if !self.dense_ok() || self.axes.is_empty() || size == 0 {
+            return None;
+        }
+        let (threads, worth_tiling) = self.tiling::<A>(size, TILE_BYTES, MIN_PARALLEL_LEN);
+        if threads > 1 || worth_tiling {
+            return None;
+        }
+        let nd = self.shape.len();
+        let dims: Small<usize> = match order {
+            Order::C => self.shape.clone(),
+            Order::F => self.shape.iter().rev().copied().collect(),
+        };
+        let mut outs = Vec::with_capacity(self.axes.len());
+        for (k, &axis) in self.axes.iter().enumerate() {
+            let d = match order {
+                Order::C => axis,
+                Order::F => nd - 1 - axis,
+            };
+            let geometry = (
+                dims[..d].iter().product(),
+                dims[d],
+                dims[d + 1..].iter().product(),
+            );
+            let st = kernel::Prepared::new(&self.rules[k], self.order2, nd == 1)?;
+            outs.push((geometry, st));
+        }
+        Some(PreparedDense { outs })
+    }
+
+    /// [`Plan::execute_dense`] by stencils from [`Plan::prepare_dense`]
+    /// (for this plan and `A`): the same bits, without the per-call set-up.
+    pub(crate) fn run_prepared<A: Element>(
+        &self,
+        p: &PreparedDense<A>,
+        f: &[A],
+        outs: &mut [&mut [A::Output]],
+    ) {
+        for (k, (o, ((outer, n, inner), st))) in outs.iter_mut().zip(&p.outs).enumerate() {
+            let slab = kernel::Dense {
+                f,
+                out: o,
+                outer: *outer,
+                n: *n,
+                inner: *inner,
+                rows: (0, *n),
+                merge: true,
+            };
+            st.run(&self.rules[k], slab, self.ends[k]);
+        }
+    }
+
     /// Outermost rows `[a, b)` of every output (`outs` hold just those),
     /// `rows` at a time: each tile computes all outputs while its input is
     /// in cache. An axis that is the outermost dimension reads its
@@ -817,6 +874,12 @@ pub(crate) enum Order {
 
 /// The most outputs the dense path takes (held on the stack).
 pub(crate) const DENSE_OUTS: usize = 8;
+
+/// A plan's stencils built for element type `A` ([`Plan::prepare_dense`]).
+pub(crate) struct PreparedDense<A: Element> {
+    /// Per output: (outer, n, inner) in memory and the axis's stencil.
+    outs: Vec<((usize, usize, usize), kernel::Prepared<A>)>,
+}
 
 /// An output's memory as a slice, when it is contiguous in `order`.
 fn dense_of<'s, O, D: Dimension>(
@@ -1588,6 +1651,20 @@ mod tests {
             let size = f.len();
             for (order, fs) in [(Order::C, c.as_slice()), (Order::F, fo.as_slice())] {
                 let fs = fs.expect("contiguous");
+                // The stencils a plan prepares once (small arrays: all here).
+                let prepared = plan.prepare_dense::<f64>(order).expect("small and dense");
+                let mut outs = vec![vec![f64::NAN; size]; ndim];
+                let mut held: Vec<&mut [f64]> = outs.iter_mut().map(|o| &mut o[..]).collect();
+                plan.run_prepared(&prepared, fs, &mut held);
+                for (a, b) in whole.iter().zip(&outs) {
+                    let a = match order {
+                        Order::C => a.as_standard_layout().into_owned(),
+                        Order::F => a.t().as_standard_layout().into_owned(),
+                    };
+                    let a = a.as_slice().expect("contiguous");
+                    let same = a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+                    assert!(same, "case {case}: prepared {order:?} shape {shape:?}");
+                }
                 for (tile, threads) in [(usize::MAX, 1), (1, 1), (1, 2), (1, 3), (64, 4)] {
                     let mut p = plan.clone();
                     p.threads = threads;

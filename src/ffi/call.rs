@@ -20,7 +20,7 @@ use super::{
     GRAD_MAX_NDIM, GRAD_MAX_THREADS, GRAD_SPACING_COORDINATES, GRAD_SPACING_NONUNIFORM,
     GRAD_SPACING_UNIFORM, GRAD_SPACING_UNIT,
 };
-use crate::api::{self, Boundary, Options, Order, Plan, Side, Spacing, DENSE_OUTS};
+use crate::api::{self, Boundary, Options, Order, Plan, PreparedDense, Side, Spacing, DENSE_OUTS};
 use crate::error::GradientError;
 use crate::num::Element;
 use crate::small::Small;
@@ -584,6 +584,33 @@ pub(crate) unsafe fn compute_dense<I: Element>(
     order: Order,
     outs: impl Iterator<Item = *mut u8>,
 ) {
+    unsafe { with_slices(plan, f, outs, |f, o| plan.execute_dense(f, order, o)) }
+}
+
+/// [`compute_dense`] with the stencils of [`Plan::prepare_dense`].
+///
+/// # Safety
+/// As [`compute_dense`].
+pub(crate) unsafe fn compute_prepared<I: Element>(
+    plan: &Plan<'_>,
+    prepared: &PreparedDense<I>,
+    f: *const I,
+    outs: impl Iterator<Item = *mut u8>,
+) {
+    unsafe { with_slices(plan, f, outs, |f, o| plan.run_prepared(prepared, f, o)) }
+}
+
+/// The input and the outputs of a dense call as slices.
+///
+/// # Safety
+/// As [`compute_dense`].
+#[inline(always)]
+unsafe fn with_slices<I: Element>(
+    plan: &Plan<'_>,
+    f: *const I,
+    outs: impl Iterator<Item = *mut u8>,
+    run: impl FnOnce(&[I], &mut [&mut [I::Output]]),
+) {
     let size: usize = plan.shape().iter().product();
     // SAFETY: a contiguous array of `size` elements starts at `f` (its
     // lowest address: every stride of an extent above 1 is positive).
@@ -593,7 +620,7 @@ pub(crate) unsafe fn compute_dense<I: Element>(
         // SAFETY: as f, in memory no other slice here touches.
         *slot = unsafe { slice::from_raw_parts_mut(p.cast::<I::Output>(), size) };
     }
-    plan.execute_dense(f, order, &mut held[..plan.axes().len()]);
+    run(f, &mut held[..plan.axes().len()]);
 }
 
 /// Run a checked `plan` on the input at `f` (of `shape`, `in_strides`) into

@@ -3,6 +3,7 @@
 //! keeps owned copies of what it needs; `grad_plan_execute` checks only the
 //! new pointers and runs.
 
+use std::any::Any;
 use std::mem::{align_of, size_of};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -10,7 +11,7 @@ use num_complex::Complex;
 
 use super::call::{
     bounds, c_strides, check_args, check_out_strides, check_overlap, compute, compute_dense,
-    dense_layout, disjoint, out_range_err, read_out_strides, Checked, OutPtr,
+    compute_prepared, dense_layout, disjoint, out_range_err, read_out_strides, Checked, OutPtr,
 };
 use super::region::{fits_at, Region};
 use super::{
@@ -18,7 +19,7 @@ use super::{
     GRAD_DTYPE_C64, GRAD_DTYPE_F32, GRAD_DTYPE_F64, GRAD_DTYPE_I16, GRAD_DTYPE_I32, GRAD_DTYPE_I64,
     GRAD_DTYPE_I8, GRAD_DTYPE_U16, GRAD_DTYPE_U32, GRAD_DTYPE_U64, GRAD_DTYPE_U8,
 };
-use crate::api::{Order, Plan, DENSE_OUTS};
+use crate::api::{Order, Plan, PreparedDense, DENSE_OUTS};
 use crate::error::GradientError;
 use crate::num::Element;
 use crate::small::Small;
@@ -45,6 +46,9 @@ pub struct grad_plan {
     /// The memory order when every array is contiguous in one order (then
     /// outputs in memory of their own take the slice loops).
     dense: Option<Order>,
+    /// For small dense plans: the stencils built for the plan's dtype (a
+    /// `PreparedDense<I>`).
+    prepared: Option<Box<dyn Any + Send + Sync>>,
 }
 
 impl grad_plan {
@@ -100,10 +104,15 @@ unsafe fn create<I: Element>(dtype: i32, a: &RawArgs) -> Result<Box<grad_plan>> 
         None => &c_out[..],
     };
     let dense = dense_layout(&plan, &in_strides, out_st);
+    let plan = plan.into_owned();
+    let prepared = dense
+        .and_then(|order| plan.prepare_dense::<I>(order))
+        .map(|p| Box::new(p) as Box<dyn Any + Send + Sync>);
     Ok(Box::new(grad_plan {
         dense,
+        prepared,
         dtype,
-        plan: plan.into_owned(),
+        plan,
         shape,
         in_strides,
         in_extent,
@@ -123,7 +132,12 @@ unsafe fn execute<I: Element>(p: &grad_plan, f: *const I, out: *const *mut u8) -
         // SAFETY: as this function's.
         if let Some(outs) = unsafe { dense_ready::<I>(p, f, out) } {
             let naxes = p.plan.axes().len();
-            unsafe { compute_dense::<I>(&p.plan, f, order, outs[..naxes].iter().copied()) };
+            let ptrs = outs[..naxes].iter().copied();
+            let prepared = p.prepared.as_deref();
+            match prepared.and_then(|b| b.downcast_ref::<PreparedDense<I>>()) {
+                Some(pd) => unsafe { compute_prepared::<I>(&p.plan, pd, f, ptrs) },
+                None => unsafe { compute_dense::<I>(&p.plan, f, order, ptrs) },
+            }
             return Ok(());
         }
     }

@@ -798,6 +798,67 @@ pub(crate) fn differentiate<I: Element>(
     }
 }
 
+/// The stencil of one axis built once for element type `I` (a plan's
+/// small dense runs: no dispatch on the rule nor set-up per call). Steps
+/// keep their stencil; coordinates build theirs (a reference) per run from
+/// the rule.
+pub(crate) enum Prepared<I: Element> {
+    NativeExact(Uniform<I, Native, true>),
+    Native(Uniform<I, Native, false>),
+    WideExact(Uniform<I, Wide, true>),
+    Wide(Uniform<I, Wide, false>),
+    Coords { order2: bool, scalar_edges: bool },
+}
+
+impl<I: Element> Prepared<I> {
+    /// numpy's formulas (accuracy 2) for `rule`, as [`differentiate`] picks
+    /// them; None for the wide rules of accuracy orders.
+    pub(crate) fn new(rule: &Rule<'_>, order2: bool, scalar_edges: bool) -> Option<Self> {
+        let (o2, se) = (order2, scalar_edges);
+        Some(match rule {
+            Rule::Step(h) if h.exact::<RealOf<I, Native>>() => {
+                Prepared::NativeExact(Uniform::new(h, o2, se, false))
+            }
+            Rule::Step(h) => Prepared::Native(Uniform::new(h, o2, se, false)),
+            Rule::CoordStep(h) if h.exact::<RealOf<I, Wide>>() => {
+                Prepared::WideExact(Uniform::new(h, o2, se, false))
+            }
+            Rule::CoordStep(h) => Prepared::Wide(Uniform::new(h, o2, se, false)),
+            Rule::Coords(_) => Prepared::Coords {
+                order2,
+                scalar_edges,
+            },
+            Rule::Wide(_) => return None,
+        })
+    }
+
+    /// [`differentiate`] of a dense slab by this stencil (`rule`: the one
+    /// it was prepared from), without streaming stores.
+    #[inline]
+    pub(crate) fn run(&self, rule: &Rule<'_>, d: Dense<'_, '_, I>, ends: Ends) {
+        #[cfg(feature = "test-panic-hook")]
+        panic_hook(&Slab::Dense(Dense {
+            f: d.f,
+            out: &mut [],
+            ..d
+        }));
+        match (self, rule) {
+            (Prepared::NativeExact(st), _) => dense(st, d, ends),
+            (Prepared::Native(st), _) => dense(st, d, ends),
+            (Prepared::WideExact(st), _) => dense(st, d, ends),
+            (Prepared::Wide(st), _) => dense(st, d, ends),
+            (
+                Prepared::Coords {
+                    order2,
+                    scalar_edges,
+                },
+                Rule::Coords(c),
+            ) => dense(&NonUniform::new(c, *order2, *scalar_edges), d, ends),
+            (Prepared::Coords { .. }, _) => unreachable!("prepared from another rule"),
+        }
+    }
+}
+
 /// An input and one output of the same shape but for the axis: any number
 /// of dimensions, or a single lane (a 1-d call, which skips the dynamic
 /// dimension handling).
@@ -1129,7 +1190,32 @@ fn lane_slice<I: Element, S: Stencil<I>>(st: &S, f: &[I], o: &mut [I::Output], j
 /// block are one contiguous loop; and with `merge`, the lanes of all
 /// blocks are one loop too, whose points at the lane ends are then
 /// overwritten by their end formulas (short lanes cost no per-lane set-up).
+#[inline(always)]
 fn dense<I: Element, S: Stencil<I>>(st: &S, d: Dense<'_, '_, I>, ends: Ends) {
+    // A whole lane (small 1-d calls) in a function of its own: the set-up
+    // of the general loops costs more than such a lane.
+    if (d.outer, d.inner, d.rows) == (1, 1, (0, d.n)) && d.n >= 2 {
+        return dense_lane(st, d.f, d.out, ends);
+    }
+    dense_blocks(st, d, ends)
+}
+
+/// [`dense`] of one whole lane of `n >= 2` points.
+#[inline(never)]
+fn dense_lane<I: Element, S: Stencil<I>>(st: &S, f: &[I], o: &mut [I::Output], ends: Ends) {
+    let n = f.len();
+    let o = &mut o[..n];
+    if n > 2 {
+        st.lane_interior(1, [&f[..n - 2], &f[1..n - 1], &f[2..]], &mut o[1..n - 1]);
+    }
+    for g in [0, n - 1] {
+        let (fm, [a, b, c]) = end_point(g, n, ends);
+        o[g] = eval(st, fm, 0, f[a], f[b], f[c]);
+    }
+}
+
+#[inline(never)]
+fn dense_blocks<I: Element, S: Stencil<I>>(st: &S, d: Dense<'_, '_, I>, ends: Ends) {
     let Dense {
         f,
         out,
