@@ -149,26 +149,27 @@ fn a_panic_on_the_calling_thread_is_internal() {
     still_works();
 }
 
-// Which thread meets a slab of extent 12345 follows from how a call is cut:
-// threads start only for arrays of 2^18 elements or more (MIN_PARALLEL_LEN
-// in src/api.rs); with threads = 2 the worker takes the first floor(m / 2)
+// Which thread meets a slab of extent 12345 follows from how a call is cut.
+// These calls are C-contiguous, so they take the dense path (execute_dense in
+// src/api.rs): threads start only for arrays of 2^18 elements or more
+// (MIN_PARALLEL_LEN); with threads = 2 the worker takes the first floor(m / 2)
 // rows of the outermost dimension and the calling thread the rest; each
-// thread walks its rows in tiles of 256 KiB of input (TILE_BYTES: 32768
-// rows of a 1-d f64 array, 16384 of an (m, 2) one), and a tile's input slab
-// is its rows plus one neighbour at each cut (plus one more at an edge).
-// So, for 1-d arrays of n points:
-//   n = 286830: worker run 143415 = 4 x 32768 + 12343, its last tile 12343
-//     + 2 = 12345 points (worker only; the caller's last tile is 12344);
-//   n = 286832: the caller's last tile 12344 + 1 = 12345 (caller only);
-//   n = 286831: both.
+// thread walks its rows in tiles of 256 KiB of input (TILE_BYTES: 32768 rows
+// of a 1-d f64 array, 16384 of an (m, 2) one), and the hook looks at a
+// tile's row count. So, for 1-d arrays of n points:
+//   n = 286835: worker run 143417 = 4 x 32768 + 12345 (worker only; the
+//     caller's run 143418 ends in a tile of 12346);
+//   n = 286833: the caller's run 143417 ends in 12345 (caller only; the
+//     worker's 143416 in 12344);
+//   n = 286834: both.
 // Each shape is also run with threads = 1 (tiles of 32768 from row 0, none
-// of 12345 points), which must succeed: if the constants change, these
+// of 12345 rows), which must succeed: if the constants change, these
 // tests fail rather than pass without a panic on the intended thread.
-const WORKER_ONLY: [i64; 1] = [286830];
-const CALLER_ONLY: [i64; 1] = [286832];
-const BOTH: [i64; 1] = [286831];
-/// (m, 2) along axis 0: the worker's run 77879 = 4 x 16384 + 12343.
-const WORKER_ONLY_2D: [i64; 2] = [155758, 2];
+const WORKER_ONLY: [i64; 1] = [286835];
+const CALLER_ONLY: [i64; 1] = [286833];
+const BOTH: [i64; 1] = [286834];
+/// (m, 2) along axis 0: the worker's run 77881 = 4 x 16384 + 12345.
+const WORKER_ONLY_2D: [i64; 2] = [155763, 2];
 
 fn assert_ok_with_one_thread(shape: &[i64], axis: i32) {
     let (s, err) = call_f64(shape, axis, 1);

@@ -907,7 +907,8 @@ fn panic_hook<I: Element>(slab: &Slab<'_, '_, I>) {
         Slab::Dyn(f, _) => f.shape(),
         Slab::Lane(f, _) => f.shape(),
         Slab::Dense(d) => {
-            dense = [d.outer, d.n, d.inner];
+            // A tile of an outermost axis: its rows count too.
+            dense = [d.outer, d.n, d.inner, d.rows.1 - d.rows.0];
             &dense[..]
         }
     };
