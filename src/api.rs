@@ -1651,39 +1651,32 @@ mod tests {
             let size = f.len();
             for (order, fs) in [(Order::C, c.as_slice()), (Order::F, fo.as_slice())] {
                 let fs = fs.expect("contiguous");
+                // Every output in memory order, as the dense runs write them.
+                let want: Vec<Vec<f64>> = (whole.iter())
+                    .map(|a| match order {
+                        Order::C => a.as_standard_layout().iter().copied().collect(),
+                        Order::F => a.t().as_standard_layout().iter().copied().collect(),
+                    })
+                    .collect();
+                let check = |outs: &[Vec<f64>], what: &str| {
+                    for (a, b) in want.iter().zip(outs) {
+                        let same = a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+                        assert!(same, "case {case}: {what} {order:?} shape {shape:?}");
+                    }
+                };
                 // The stencils a plan prepares once (small arrays: all here).
                 let prepared = plan.prepare_dense::<f64>(order).expect("small and dense");
                 let mut outs = vec![vec![f64::NAN; size]; ndim];
                 let mut held: Vec<&mut [f64]> = outs.iter_mut().map(|o| &mut o[..]).collect();
                 plan.run_prepared(&prepared, fs, &mut held);
-                for (a, b) in whole.iter().zip(&outs) {
-                    let a = match order {
-                        Order::C => a.as_standard_layout().into_owned(),
-                        Order::F => a.t().as_standard_layout().into_owned(),
-                    };
-                    let a = a.as_slice().expect("contiguous");
-                    let same = a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
-                    assert!(same, "case {case}: prepared {order:?} shape {shape:?}");
-                }
+                check(&outs, "prepared");
                 for (tile, threads) in [(usize::MAX, 1), (1, 1), (1, 2), (1, 3), (64, 4)] {
                     let mut p = plan.clone();
                     p.threads = threads;
                     let mut outs = vec![vec![f64::NAN; size]; ndim];
                     let mut held: Vec<&mut [f64]> = outs.iter_mut().map(|o| &mut o[..]).collect();
                     p.execute_dense_tuned(fs, order, &mut held, tile, 0);
-                    for (a, b) in whole.iter().zip(&outs) {
-                        let a = match order {
-                            Order::C => a.as_standard_layout().into_owned(),
-                            Order::F => a.t().as_standard_layout().into_owned(),
-                        };
-                        let a = a.as_slice().expect("contiguous");
-                        let same = a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
-                        assert!(
-                            same,
-                            "case {case}: dense {order:?} shape {shape:?} tile {tile} \
-                             threads {threads}\n{a:?}\n{b:?}"
-                        );
-                    }
+                    check(&outs, &format!("dense, tile {tile}, threads {threads}"));
                 }
             }
         }
