@@ -591,6 +591,123 @@ impl<'a> Plan<'a> {
         });
     }
 
+    /// Whether [`Plan::execute_interleaved`] can run this plan: the dense
+    /// path's formulas and at least two (at most eight) axes.
+    pub(crate) fn interleaved_ok(&self) -> bool {
+        self.dense_ok() && (2..=kernel::fused::MAX_AXES).contains(&self.axes.len())
+    }
+
+    /// [`Plan::execute`] for a contiguous input `f` in `order` and ONE
+    /// interleaved output: the values of a point side by side, the value of
+    /// axis `k` (axes order) at place `slots[k]` (a permutation), the points
+    /// in `order` (Fortran's `g(3, nx, ny, nz)`, C's `g[nx][ny][nz][3]`).
+    /// All axes in one sweep. Requires [`Plan::interleaved_ok`].
+    pub(crate) fn execute_interleaved<A: Element>(
+        &self,
+        f: &[A],
+        order: Order,
+        out: &mut [A::Output],
+        slots: &[usize],
+    ) {
+        let stream_min = crate::simd::STREAM_MIN_BYTES;
+        self.execute_interleaved_tuned(f, order, out, slots, MIN_PARALLEL_LEN, stream_min)
+    }
+
+    fn execute_interleaved_tuned<A: Element>(
+        &self,
+        f: &[A],
+        order: Order,
+        out: &mut [A::Output],
+        slots: &[usize],
+        min_parallel: usize,
+        stream_min: usize,
+    ) {
+        let m = self.axes.len();
+        debug_assert!(self.interleaved_ok() && slots.len() == m);
+        if f.is_empty() {
+            return;
+        }
+        let nd = self.shape.len();
+        // Memory dimension of each input dimension (0 = outermost), with
+        // the extents of 1 left out (no axis runs along them).
+        let mem = |axis: usize| match order {
+            Order::C => axis,
+            Order::F => nd - 1 - axis,
+        };
+        let mut dims: Small<usize> = Small::new();
+        let mut place: Small<usize> = Small::filled(0, nd);
+        for d in 0..nd {
+            let axis = match order {
+                Order::C => d,
+                Order::F => nd - 1 - d,
+            };
+            if self.shape[axis] != 1 {
+                place[d] = dims.len();
+                dims.push(self.shape[axis]);
+            }
+        }
+        let prepared: [Option<kernel::Prepared<A>>; kernel::fused::MAX_AXES] =
+            std::array::from_fn(|k| {
+                let rule = self.rules.get(k)?;
+                kernel::Prepared::new(rule, self.order2, false)
+            });
+        let axes: [Option<kernel::fused::Axis<'_, '_, A>>; kernel::fused::MAX_AXES] =
+            std::array::from_fn(|k| {
+                let &axis = self.axes.get(k)?;
+                Some(kernel::fused::Axis {
+                    st: prepared[k].as_ref()?,
+                    rule: &self.rules[k],
+                    ends: self.ends[k],
+                    dim: place[mem(axis)],
+                    slot: slots[k],
+                })
+            });
+        assert!(axes[..m].iter().all(Option::is_some), "interleaved_ok: numpy's formulas");
+        let plane: usize = dims[1..].iter().product();
+        let stream = std::mem::size_of_val(f) * m >= stream_min;
+        let threads = if f.len() >= min_parallel {
+            self.threads.max(1)
+        } else {
+            1
+        };
+        let chunks = threads.min(dims[0]);
+        let run = |out: &mut [A::Output], rows| {
+            let x = kernel::fused::Interleaved {
+                f,
+                dims: &dims,
+                out,
+                rows,
+                stream,
+            };
+            kernel::fused::interleaved(&axes, x)
+        };
+        if chunks <= 1 {
+            return run(out, (0, dims[0]));
+        }
+        // Each thread a run of outermost rows.
+        let mut rest = out;
+        std::thread::scope(|s| {
+            let mut start = 0;
+            for c in 0..chunks {
+                let len = (dims[0] - start) / (chunks - c);
+                let (mine, others) = std::mem::take(&mut rest).split_at_mut(len * plane * m);
+                rest = others;
+                let run = &run;
+                let work = move || {
+                    let mine = mine;
+                    run(mine, (start, start + len))
+                };
+                if c + 1 == chunks {
+                    work();
+                } else if let Err(e) = std::thread::Builder::new().spawn_scoped(s, work) {
+                    // As in execute: reported at the C boundary.
+                    panic!("could not start a worker thread: {e}");
+                }
+                start += len;
+            }
+        });
+    }
+
     /// What [`Plan::run_prepared`] needs to run this plan on contiguous
     /// arrays of `A` in `order`: each output's geometry and stencil, built
     /// once. None when the dense path would tile or thread (large arrays),
@@ -1658,6 +1775,11 @@ mod tests {
                         Order::F => a.t().as_standard_layout().iter().copied().collect(),
                     })
                     .collect();
+                let check_one = |a: &[f64], b: &[f64], what: &str| {
+                    let same = a.len() == b.len()
+                        && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+                    assert!(same, "case {case}: {what} {order:?} shape {shape:?}");
+                };
                 let check = |outs: &[Vec<f64>], what: &str| {
                     for (a, b) in want.iter().zip(outs) {
                         let same = a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
@@ -1677,6 +1799,26 @@ mod tests {
                     let mut held: Vec<&mut [f64]> = outs.iter_mut().map(|o| &mut o[..]).collect();
                     p.execute_dense_tuned(fs, order, &mut held, tile, 0);
                     check(&outs, &format!("dense, tile {tile}, threads {threads}"));
+                }
+                if !plan.interleaved_ok() {
+                    continue;
+                }
+                // One interleaved output, the axes' places rotated, with
+                // and without streaming stores, from a shifted start (the
+                // streaming loops' aligned and unaligned heads).
+                let m = ndim;
+                let slots: Vec<usize> = (0..m).map(|k| (k + case) % m).collect();
+                for (threads, stream_min, shift) in [(1, usize::MAX, 0), (1, 0, 1), (3, 0, 0)] {
+                    let mut p = plan.clone();
+                    p.threads = threads;
+                    let mut buf = vec![f64::NAN; m * size + 1];
+                    let out = &mut buf[shift..shift + m * size];
+                    p.execute_interleaved_tuned(fs, order, out, &slots, 0, stream_min);
+                    let what = format!("interleaved, threads {threads}, stream_min {stream_min}");
+                    for (k, &slot) in slots.iter().enumerate() {
+                        let got: Vec<f64> = out.iter().skip(slot).step_by(m).copied().collect();
+                        check_one(&want[k], &got, &format!("{what}, axis {k}"));
+                    }
                 }
             }
         }

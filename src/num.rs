@@ -71,6 +71,14 @@ pub trait Num: Copy + Send + Sync + 'static + std::fmt::Debug {
     fn widen(self) -> Self::Wide;
     /// Rounding conversion from the wide type (numpy's store into the output).
     fn narrow(w: Self::Wide) -> Self;
+    /// `out[m * i + k] = parts[k][i]` (`m = parts.len()`) through a SIMD
+    /// loop; false (nothing written) where there is none for this type,
+    /// `m` or machine.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn interleave(_parts: &[&[Self]], _out: &mut [Self], _stream: bool) -> bool {
+        false
+    }
 }
 
 macro_rules! real_num {
@@ -116,6 +124,10 @@ macro_rules! real_num {
             #[inline(always)]
             fn narrow(w: f64) -> Self {
                 w as $t
+            }
+            #[inline(always)]
+            fn interleave(parts: &[&[$t]], out: &mut [$t], stream: bool) -> bool {
+                <$t as crate::simd::Interleave>::interleave(parts, out, stream)
             }
         }
     };

@@ -361,5 +361,227 @@ unsafe fn sub_div_f32_avx2(r: &Recip<f32>, fm: &[f32], fp: &[f32], o: &mut [f32]
     }
 }
 
+/// Orders this thread's streaming stores before what it does next (the
+/// interleaving loops leave the fence to their caller: once per run, not
+/// once per row).
+#[inline]
+pub(crate) fn fence() {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: sfence has no memory operands; SSE is part of x86-64.
+    unsafe {
+        _mm_sfence()
+    };
+}
+
+/// Element types with SIMD interleaving loops.
+pub(crate) trait Interleave: Sized {
+    /// `out[m * i + k] = parts[k][i]` for `m = parts.len()` and every
+    /// point `i < out.len() / m`; false (nothing written) when there is no
+    /// SIMD loop for `m` here. With `stream`, the aligned body goes through
+    /// non-temporal stores, not fenced (see [`fence`]).
+    fn interleave(parts: &[&[Self]], out: &mut [Self], stream: bool) -> bool;
+}
+
+/// The scalar interleaving of points `[a, b)` (the loops' ends).
+#[inline(always)]
+fn ilv_scalar<T: Copy>(parts: &[&[T]], out: &mut [T], (a, b): (usize, usize)) {
+    let m = parts.len();
+    for i in a..b {
+        for (k, p) in parts.iter().enumerate() {
+            out[m * i + k] = p[i];
+        }
+    }
+}
+
+/// The first point `i <= max` at which `out + m * i` is 16-byte aligned,
+/// when streaming (ordinary stores before it); None: no streaming.
+#[inline(always)]
+fn ilv_start<T>(out: *const T, m: usize, max: usize) -> Option<usize> {
+    let step = m * std::mem::size_of::<T>();
+    (0..=max).find(|&i| (out as usize + i * step) % 16 == 0)
+}
+
+macro_rules! interleave_impl {
+    ($t:ty, $two:ident, $three:ident) => {
+        impl Interleave for $t {
+            #[inline]
+            fn interleave(parts: &[&[$t]], out: &mut [$t], stream: bool) -> bool {
+                let m = parts.len();
+                if !(2..=3).contains(&m) {
+                    return false;
+                }
+                let n = out.len() / m;
+                assert!(out.len() == m * n && parts.iter().all(|p| p.len() >= n));
+                #[cfg(target_arch = "x86_64")]
+                {
+                    // SAFETY: SSE2 is part of x86-64; every part holds at
+                    // least n points and out exactly m * n (asserted).
+                    unsafe {
+                        if m == 2 {
+                            $two(parts[0], parts[1], out, stream)
+                        } else {
+                            $three(parts[0], parts[1], parts[2], out, stream)
+                        }
+                    };
+                    return true;
+                }
+                #[allow(unreachable_code)]
+                {
+                    let _ = stream;
+                    false
+                }
+            }
+        }
+    };
+}
+interleave_impl!(f64, ilv2_f64, ilv3_f64);
+interleave_impl!(f32, ilv2_f32, ilv3_f32);
+
+/// Two f64 parts: `(a0 b0) (a1 b1)`. Caller: `out.len() == 2n`, the parts
+/// at least `n` long.
+#[cfg(target_arch = "x86_64")]
+#[allow(unused_unsafe)]
+unsafe fn ilv2_f64(a: &[f64], b: &[f64], out: &mut [f64], stream: bool) {
+    let n = out.len() / 2;
+    let po = out.as_mut_ptr();
+    // Every pair sits at the same offset mod 16: aligned everywhere or
+    // nowhere (then ordinary stores).
+    let stream = stream && ilv_start(po, 2, 0) == Some(0);
+    let mut i = 0;
+    while i + 2 <= n {
+        // SAFETY: i + 2 <= n: the loads stay inside a and b, the stores
+        // (4 values from 2i) inside out; streamed addresses are 16-byte
+        // aligned (checked above, steps of 32 bytes).
+        unsafe {
+            let (x, y) = (_mm_loadu_pd(a.as_ptr().add(i)), _mm_loadu_pd(b.as_ptr().add(i)));
+            let (s0, s1) = (_mm_unpacklo_pd(x, y), _mm_unpackhi_pd(x, y));
+            let p = po.add(2 * i);
+            if stream {
+                _mm_stream_pd(p, s0);
+                _mm_stream_pd(p.add(2), s1);
+            } else {
+                _mm_storeu_pd(p, s0);
+                _mm_storeu_pd(p.add(2), s1);
+            }
+        }
+        i += 2;
+    }
+    ilv_scalar(&[a, b], out, (i, n));
+}
+
+/// Three f64 parts: `(a0 b0) (c0 a1) (b1 c1)` per two points. Caller:
+/// `out.len() == 3n`, the parts at least `n` long.
+#[cfg(target_arch = "x86_64")]
+#[allow(unused_unsafe)]
+unsafe fn ilv3_f64(a: &[f64], b: &[f64], c: &[f64], out: &mut [f64], stream: bool) {
+    let n = out.len() / 3;
+    let po = out.as_mut_ptr();
+    let start = if stream { ilv_start(po, 3, 1) } else { None };
+    let mut i = start.unwrap_or(0).min(n);
+    ilv_scalar(&[a, b, c], out, (0, i));
+    let stream = start.is_some();
+    while i + 2 <= n {
+        // SAFETY: i + 2 <= n: loads inside the parts, stores (6 values from
+        // 3i) inside out; streamed addresses 16-byte aligned (ilv_start,
+        // then steps of 48 bytes).
+        unsafe {
+            let x = _mm_loadu_pd(a.as_ptr().add(i));
+            let y = _mm_loadu_pd(b.as_ptr().add(i));
+            let z = _mm_loadu_pd(c.as_ptr().add(i));
+            let s0 = _mm_unpacklo_pd(x, y); // a0 b0
+            let s1 = _mm_shuffle_pd::<0b10>(z, x); // c0 a1
+            let s2 = _mm_unpackhi_pd(y, z); // b1 c1
+            let p = po.add(3 * i);
+            if stream {
+                _mm_stream_pd(p, s0);
+                _mm_stream_pd(p.add(2), s1);
+                _mm_stream_pd(p.add(4), s2);
+            } else {
+                _mm_storeu_pd(p, s0);
+                _mm_storeu_pd(p.add(2), s1);
+                _mm_storeu_pd(p.add(4), s2);
+            }
+        }
+        i += 2;
+    }
+    ilv_scalar(&[a, b, c], out, (i, n));
+}
+
+/// Two f32 parts: `(a0 b0 a1 b1) (a2 b2 a3 b3)` per four points. Caller:
+/// as [`ilv2_f64`].
+#[cfg(target_arch = "x86_64")]
+#[allow(unused_unsafe)]
+unsafe fn ilv2_f32(a: &[f32], b: &[f32], out: &mut [f32], stream: bool) {
+    let n = out.len() / 2;
+    let po = out.as_mut_ptr();
+    let start = if stream { ilv_start(po, 2, 1) } else { None };
+    let mut i = start.unwrap_or(0).min(n);
+    ilv_scalar(&[a, b], out, (0, i));
+    let stream = start.is_some();
+    while i + 4 <= n {
+        // SAFETY: i + 4 <= n: loads inside the parts, stores (8 values from
+        // 2i) inside out; streamed addresses 16-byte aligned (ilv_start,
+        // then steps of 32 bytes).
+        unsafe {
+            let (x, y) = (_mm_loadu_ps(a.as_ptr().add(i)), _mm_loadu_ps(b.as_ptr().add(i)));
+            let (s0, s1) = (_mm_unpacklo_ps(x, y), _mm_unpackhi_ps(x, y));
+            let p = po.add(2 * i);
+            if stream {
+                _mm_stream_ps(p, s0);
+                _mm_stream_ps(p.add(4), s1);
+            } else {
+                _mm_storeu_ps(p, s0);
+                _mm_storeu_ps(p.add(4), s1);
+            }
+        }
+        i += 4;
+    }
+    ilv_scalar(&[a, b], out, (i, n));
+}
+
+/// Three f32 parts: `(a0 b0 c0 a1) (b1 c1 a2 b2) (c2 a3 b3 c3)` per four
+/// points. Caller: as [`ilv3_f64`].
+#[cfg(target_arch = "x86_64")]
+#[allow(unused_unsafe)]
+unsafe fn ilv3_f32(a: &[f32], b: &[f32], c: &[f32], out: &mut [f32], stream: bool) {
+    let n = out.len() / 3;
+    let po = out.as_mut_ptr();
+    let start = if stream { ilv_start(po, 3, 3) } else { None };
+    let mut i = start.unwrap_or(0).min(n);
+    ilv_scalar(&[a, b, c], out, (0, i));
+    let stream = start.is_some();
+    while i + 4 <= n {
+        // SAFETY: i + 4 <= n: loads inside the parts, stores (12 values
+        // from 3i) inside out; streamed addresses 16-byte aligned
+        // (ilv_start, then steps of 48 bytes).
+        unsafe {
+            let x = _mm_loadu_ps(a.as_ptr().add(i));
+            let y = _mm_loadu_ps(b.as_ptr().add(i));
+            let z = _mm_loadu_ps(c.as_ptr().add(i));
+            let t0 = _mm_unpacklo_ps(x, y); // a0 b0 a1 b1
+            let t1 = _mm_unpackhi_ps(x, y); // a2 b2 a3 b3
+            let u0 = _mm_shuffle_ps::<0b10_10_00_00>(z, t0); // c0 c0 a1 a1
+            let s0 = _mm_shuffle_ps::<0b10_00_01_00>(t0, u0); // a0 b0 c0 a1
+            let u1 = _mm_shuffle_ps::<0b01_01_11_11>(t0, z); // b1 b1 c1 c1
+            let s1 = _mm_shuffle_ps::<0b01_00_10_00>(u1, t1); // b1 c1 a2 b2
+            let u2 = _mm_shuffle_ps::<0b10_10_10_10>(z, t1); // c2 c2 a3 a3
+            let u3 = _mm_shuffle_ps::<0b11_11_11_11>(t1, z); // b3 b3 c3 c3
+            let s2 = _mm_shuffle_ps::<0b10_00_10_00>(u2, u3); // c2 a3 b3 c3
+            let p = po.add(3 * i);
+            if stream {
+                _mm_stream_ps(p, s0);
+                _mm_stream_ps(p.add(4), s1);
+                _mm_stream_ps(p.add(8), s2);
+            } else {
+                _mm_storeu_ps(p, s0);
+                _mm_storeu_ps(p.add(4), s1);
+                _mm_storeu_ps(p.add(8), s2);
+            }
+        }
+        i += 4;
+    }
+    ilv_scalar(&[a, b, c], out, (i, n));
+}
+
 #[cfg(test)]
 mod tests;

@@ -525,11 +525,108 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     }
     let ptrs = outs.iter().map(|p| p.0);
     let order = dense_layout(&plan, &in_strides, out_st).filter(|_| disjoint(&spans));
+    if order.is_none() {
+        let ilv = interleaved_layout(&plan, &in_strides, out_st)
+            .and_then(|order| interleaved_at(&plan, &outs, osize_of, spans[0]).map(|o| (order, o)));
+        if let Some((order, (base, slots))) = ilv {
+            unsafe { compute_interleaved::<I>(&plan, a.f.cast(), order, base, &slots) };
+            return Ok(());
+        }
+    }
     match order {
         Some(order) => unsafe { compute_dense::<I>(&plan, a.f.cast(), order, ptrs) },
         None => unsafe { compute::<I>(&plan, a.f.cast(), &shape, &in_strides, ptrs, out_st) },
     }
     Ok(())
+}
+
+/// Whether `strides` are `m` times those of a contiguous array of `shape`
+/// in `order` (an extent of 1 may have any stride).
+fn is_dense_times(shape: &[usize], strides: &[i64], order: Order, m: i64) -> bool {
+    let mut want = m;
+    let mut check = |(&n, &s): (&usize, &i64)| {
+        let ok = n == 1 || s == want;
+        want = want.saturating_mul(n as i64);
+        ok
+    };
+    let mut dims = shape.iter().zip(strides);
+    match order {
+        Order::C => dims.rev().all(&mut check),
+        Order::F => dims.all(&mut check),
+    }
+}
+
+/// The memory order in which the input is contiguous and the outputs are
+/// the columns of one interleaved array (each output's strides `naxes`
+/// times the input's: Fortran's `g(3, nx, ny, nz)`, C's `g[nx][ny][nz][3]`),
+/// when the plan can take that layout ([`Plan::interleaved_ok`]). The
+/// pointers decide the rest ([`interleaved_at`]).
+pub(crate) fn interleaved_layout<'s>(
+    plan: &Plan<'_>,
+    in_strides: &[i64],
+    out_st: impl Fn(usize) -> &'s [i64],
+) -> Option<Order> {
+    if !plan.interleaved_ok() {
+        return None;
+    }
+    let (shape, m) = (plan.shape(), plan.axes().len() as i64);
+    [Order::C, Order::F].into_iter().find(|&order| {
+        is_dense(shape, in_strides, order)
+            && (0..plan.axes().len()).all(|k| is_dense_times(shape, out_st(k), order, m))
+    })
+}
+
+/// For outputs laid out as [`interleaved_layout`] says: the address of the
+/// interleaved array and each output's place in a point (`slots[k]`), when
+/// the outputs start at consecutive elements in some order (a permutation
+/// of `0..naxes`) and the whole array is disjoint from the input's bytes
+/// `f_span`.
+pub(crate) fn interleaved_at(
+    plan: &Plan<'_>,
+    outs: &[OutPtr],
+    osize: usize,
+    f_span: (i128, i128),
+) -> Option<(usize, [usize; DENSE_OUTS])> {
+    let m = plan.axes().len();
+    let base = outs.iter().map(|p| p.0 as usize).min()?;
+    let mut slots = [0usize; DENSE_OUTS];
+    let mut seen = [false; DENSE_OUTS];
+    for (slot, p) in slots.iter_mut().zip(outs) {
+        let off = p.0 as usize - base;
+        let k = off / osize;
+        if off % osize != 0 || k >= m || seen[k] {
+            return None;
+        }
+        (*slot, seen[k]) = (k, true);
+    }
+    let size: usize = plan.shape().iter().product();
+    let end = (base as i128) + (size as i128) * (m as i128) * (osize as i128);
+    (end <= f_span.0 || f_span.1 <= base as i128).then_some((base, slots))
+}
+
+/// [`compute`] for a contiguous input and outputs interleaved in one array
+/// at `base` (`slots` from [`interleaved_at`]).
+///
+/// # Safety
+/// Every argument checked, the arrays non-empty, the layout from
+/// [`interleaved_layout`] and [`interleaved_at`].
+pub(crate) unsafe fn compute_interleaved<I: Element>(
+    plan: &Plan<'_>,
+    f: *const I,
+    order: Order,
+    base: usize,
+    slots: &[usize; DENSE_OUTS],
+) {
+    let size: usize = plan.shape().iter().product();
+    let m = plan.axes().len();
+    // SAFETY: a contiguous array of `size` elements starts at `f`.
+    let f = unsafe { slice::from_raw_parts(f, size) };
+    // SAFETY: output k holds every m-th element from base + slots[k]; the
+    // slots are a permutation of 0..m, so together the outputs are exactly
+    // the m * size elements from base (each checked to lie in the address
+    // space), and that memory is disjoint from f (interleaved_at).
+    let out = unsafe { slice::from_raw_parts_mut(base as *mut I::Output, m * size) };
+    plan.execute_interleaved(f, order, out, &slots[..m]);
 }
 
 /// Whether `strides` are those of a contiguous array of `shape` in `order`

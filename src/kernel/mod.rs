@@ -25,6 +25,7 @@ use ndarray::{
 use crate::num::{Element, Lift, Native, Num, Real, Wide};
 use crate::small::Small;
 
+pub(crate) mod fused;
 pub(crate) mod wide;
 
 pub(crate) use wide::{Tables, WideCoefs};

@@ -1,0 +1,229 @@
+//! Every axis at once into one interleaved output: the layout of Fortran's
+//! `g(3, nx, ny, nz)` and of numpy's `np.stack(grads, axis=-1)`, where the
+//! derivatives of a point sit side by side.
+//!
+//! Separate passes per axis would write each output line once per axis
+//! (and read it from memory before each write); here each input row is
+//! differentiated along every axis into small buffers, which are then
+//! interleaved into the output in one sequential sweep (streaming stores
+//! for outputs far larger than the cache). Each point takes the same
+//! formula from the same inputs as in [`super::dense`], so the same bits.
+
+use super::{end_point, end_positions, eval, Formula, NonUniform, Prepared, Rule, Stencil};
+use super::{Ends, Point};
+use crate::num::{Element, Num};
+
+/// Points per buffer: a row longer than this is done in pieces.
+const CHUNK: usize = 256;
+
+/// The most axes one interleaved output holds.
+pub(crate) const MAX_AXES: usize = 8;
+
+/// One differentiated axis: its stencil (prepared from `rule`), its ends,
+/// the memory dimension it runs along (0 = outermost) and its place among
+/// a point's values.
+pub(crate) struct Axis<'p, 'r, I: Element> {
+    pub st: &'p Prepared<I>,
+    pub rule: &'p Rule<'r>,
+    pub ends: Ends,
+    pub dim: usize,
+    pub slot: usize,
+}
+
+/// A contiguous input with extents `dims` in memory order (outermost
+/// first, at least two), and an interleaved output holding rows `rows.0 ..
+/// rows.1` of the outermost dimension: `m` values per point, value `slot`
+/// of each point from the axis with that slot.
+pub(crate) struct Interleaved<'f, 'o, 'd, I: Element> {
+    pub f: &'f [I],
+    pub dims: &'d [usize],
+    pub out: &'o mut [I::Output],
+    pub rows: (usize, usize),
+    pub stream: bool,
+}
+
+/// Fill `x.out` from the axes (the `Some` ones; each slot `0..m` taken
+/// once by the `m` axes).
+pub(crate) fn interleaved<I: Element>(
+    axes: &[Option<Axis<'_, '_, I>>],
+    x: Interleaved<'_, '_, '_, I>,
+) {
+    let Interleaved {
+        f,
+        dims,
+        out,
+        rows: (r0, r1),
+        stream,
+    } = x;
+    let (nd, m) = (dims.len(), axes.iter().flatten().count());
+    assert!(nd >= 2 && (1..=MAX_AXES).contains(&m));
+    let n0 = dims[nd - 1];
+    let plane: usize = dims[1..].iter().product();
+    if r0 >= r1 || n0 == 0 || plane == 0 {
+        return;
+    }
+    let size = dims[0] * plane;
+    let (f, out) = (&f[..size], &mut out[..(r1 - r0) * plane * m]);
+    // Elements between neighbours along each axis.
+    let strides: [usize; MAX_AXES] = std::array::from_fn(|k| match axes.get(k) {
+        Some(Some(a)) => dims[a.dim + 1..].iter().product(),
+        _ => 0,
+    });
+    let zero = <I::Output as Num>::zero();
+    let mut bufs = [[zero; CHUNK]; MAX_AXES];
+    for row in r0 * (plane / n0)..r1 * (plane / n0) {
+        let at = row * n0;
+        let o_row = &mut out[(at - r0 * plane) * m..(at - r0 * plane + n0) * m];
+        let mut c0 = 0;
+        while c0 < n0 {
+            let c1 = (c0 + CHUNK).min(n0);
+            for (a, &s) in axes.iter().zip(&strides) {
+                let Some(a) = a else { continue };
+                let buf = &mut bufs[a.slot][..c1 - c0];
+                let n = dims[a.dim];
+                if a.dim == nd - 1 {
+                    a.st.fused(a.rule, |st| lane_piece(st, &f[at..at + n], (c0, c1), a.ends, buf));
+                } else {
+                    let g = (at / s) % n;
+                    let first = at - g * s + c0;
+                    a.st.fused(a.rule, |st| {
+                        row_piece(st, &f[first..], (g, n, s), c1 - c0, a.ends, buf)
+                    });
+                }
+            }
+            let parts: [&[I::Output]; MAX_AXES] = std::array::from_fn(|k| &bufs[k][..c1 - c0]);
+            let o = &mut o_row[c0 * m..c1 * m];
+            if !<I::Output as Num>::interleave(&parts[..m], o, stream) {
+                for (i, o) in o.chunks_exact_mut(m).enumerate() {
+                    for (o, p) in o.iter_mut().zip(&parts[..m]) {
+                        *o = p[i];
+                    }
+                }
+            }
+            c0 = c1;
+        }
+    }
+    if stream {
+        crate::simd::fence();
+    }
+}
+
+impl<I: Element> Prepared<I> {
+    /// `run(stencil)` with this axis's stencil (`rule`: the one it was
+    /// prepared from).
+    #[inline(always)]
+    fn fused(&self, rule: &Rule<'_>, run: impl FnOnce(&dyn Piece<I>)) {
+        match (self, rule) {
+            (Prepared::NativeExact(st), _) => run(st),
+            (Prepared::Native(st), _) => run(st),
+            (Prepared::WideExact(st), _) => run(st),
+            (Prepared::Wide(st), _) => run(st),
+            (
+                Prepared::Coords {
+                    order2,
+                    scalar_edges,
+                },
+                Rule::Coords(c),
+            ) => run(&NonUniform::new(c, *order2, *scalar_edges)),
+            (Prepared::Coords { .. }, _) => unreachable!("prepared from another rule"),
+        }
+    }
+}
+
+/// A stencil seen through the two pieces of work of the fused loop.
+trait Piece<I: Element> {
+    fn lane(&self, f: &[I], span: (usize, usize), ends: Ends, o: &mut [I::Output]);
+    fn row(&self, f: &[I], at: (usize, usize, usize), len: usize, ends: Ends, o: &mut [I::Output]);
+}
+
+impl<I: Element, S: Stencil<I>> Piece<I> for S {
+    fn lane(&self, f: &[I], span: (usize, usize), ends: Ends, o: &mut [I::Output]) {
+        lane_span(self, f, span, ends, o)
+    }
+    fn row(&self, f: &[I], at: (usize, usize, usize), len: usize, ends: Ends, o: &mut [I::Output]) {
+        row_span(self, f, at, len, ends, o)
+    }
+}
+
+#[inline(always)]
+fn lane_piece<I: Element>(
+    st: &dyn Piece<I>,
+    f: &[I],
+    span: (usize, usize),
+    ends: Ends,
+    o: &mut [I::Output],
+) {
+    st.lane(f, span, ends, o)
+}
+
+#[inline(always)]
+fn row_piece<I: Element>(
+    st: &dyn Piece<I>,
+    f: &[I],
+    at: (usize, usize, usize),
+    len: usize,
+    ends: Ends,
+    o: &mut [I::Output],
+) {
+    st.row(f, at, len, ends, o)
+}
+
+/// Points `[c0, c1)` of the lane `f` (the whole lane: its ends are in it)
+/// into `o`, as [`super::dense_lane`] computes them.
+fn lane_span<I: Element, S: Stencil<I>>(
+    st: &S,
+    f: &[I],
+    (c0, c1): (usize, usize),
+    ends: Ends,
+    o: &mut [I::Output],
+) {
+    let n = f.len();
+    let (lo, hi) = (c0.max(1), c1.min(n - 1));
+    if lo < hi {
+        let f3 = [&f[lo - 1..hi - 1], &f[lo..hi], &f[lo + 1..hi + 1]];
+        st.lane_interior(lo, f3, &mut o[lo - c0..hi - c0]);
+    }
+    for g in end_positions(n).filter(|g| (c0..c1).contains(g)) {
+        let (fm, [a, b, c]) = end_point(g, n, ends);
+        o[g - c0] = eval(st, fm, 0, f[a], f[b], f[c]);
+    }
+}
+
+/// `len` points of the row at index `g` of an axis of `n` rows `s`
+/// elements apart into `o`, as [`super::dense_blocks`] computes them; `f`
+/// starts at the first of those points in row 0.
+fn row_span<I: Element, S: Stencil<I>>(
+    st: &S,
+    f: &[I],
+    (g, n, s): (usize, usize, usize),
+    len: usize,
+    ends: Ends,
+    o: &mut [I::Output],
+) {
+    let row = |h: usize| &f[h * s..h * s + len];
+    let o = &mut o[..len];
+    if g > 0 && g + 1 < n {
+        return st.op(g).rows(row(g - 1), row(g), row(g + 1), o);
+    }
+    let (fm, [a, b, c]) = end_point(g, n, ends);
+    let points = o.iter_mut().zip(row(a)).zip(row(b)).zip(row(c));
+    // One formula per row: keep the per-element loop branch-free.
+    match fm {
+        Formula::Left => {
+            for (((o, &a), &b), &c) in points {
+                *o = st.left(a, b, c);
+            }
+        }
+        Formula::Right => {
+            for (((o, &a), &b), &c) in points {
+                *o = st.right(a, b, c);
+            }
+        }
+        Formula::Op(g) => {
+            let op = st.op(g);
+            for (((o, &a), &b), &c) in points {
+                *o = op.eval(a, b, c);
+            }
+        }
+    }
+}
