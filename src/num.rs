@@ -8,7 +8,7 @@
 
 use num_complex::Complex;
 
-use crate::simd::{Quot, SubDiv};
+use crate::simd::{Quot, Quots, SubDiv, SubDivInterleave};
 
 /// A real working precision: `f32` or `f64`.
 pub trait Real: Copy + Send + Sync + 'static + std::fmt::Debug {
@@ -265,6 +265,19 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
     ) -> bool {
         false
     }
+    /// `out[m * i + k] = (fp[k][i] - fm[k][i]) / b_k` through the SIMD
+    /// loop that also interleaves, bit for bit as those divisions; false
+    /// (nothing written) where there is no such loop.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn sub_div_interleave(
+        _q: &Quots,
+        _fm: &[&[Self]],
+        _fp: &[&[Self]],
+        _out: &mut [Self::Output],
+    ) -> bool {
+        false
+    }
 }
 
 macro_rules! identity_element {
@@ -293,6 +306,10 @@ macro_rules! float_element {
             #[inline(always)]
             fn sub_div_rows(q: &Quot, fm: &[$t], fp: &[$t], o: &mut [$t], stream: bool) -> bool {
                 <$t as SubDiv>::sub_div(q, fm, fp, o, stream)
+            }
+            #[inline(always)]
+            fn sub_div_interleave(q: &Quots, fm: &[&[$t]], fp: &[&[$t]], out: &mut [$t]) -> bool {
+                <$t as SubDivInterleave>::sub_div_interleave(q, fm, fp, out)
             }
         }
     )*};

@@ -116,6 +116,12 @@ pub struct Quot {
 }
 
 impl Quot {
+    /// No SIMD divisor (a filler).
+    pub(crate) const NONE: Quot = Quot {
+        d64: None,
+        d32: None,
+    };
+
     /// The divisor `2h` in both precisions: in a precision where `2h` is a
     /// power of two, its exact reciprocal (the loop multiplies; the kernel
     /// takes it only for its streaming stores), otherwise the Markstein
@@ -373,6 +379,231 @@ pub(crate) fn fence() {
     };
 }
 
+/// The divisors of [`SubDivInterleave`], one per place in a point, built
+/// once per call (`pub` for the reason [`Quot`] is).
+#[derive(Clone, Copy, Debug)]
+pub struct Quots {
+    m: usize,
+    d64: Option<[Recip<f64>; 3]>,
+}
+
+impl Quots {
+    /// The divisors `qs` (2 or 3 of them for a loop to exist).
+    pub(crate) fn new(qs: &[Quot]) -> Quots {
+        let d64 = match qs {
+            [a, b] => a.d64.zip(b.d64).map(|(a, b)| [a, b, b]),
+            [a, b, c] => a.d64.zip(b.d64).zip(c.d64).map(|((a, b), c)| [a, b, c]),
+            _ => None,
+        };
+        Quots { m: qs.len(), d64 }
+    }
+}
+
+/// Element types with a SIMD loop that divides and interleaves at once.
+pub(crate) trait SubDivInterleave: Sized {
+    /// `out[m * i + k] = (fp[k][i] - fm[k][i]) / b_k` bit for bit, for the
+    /// `m` divisors `b_k` of `q` and every point `i < out.len() / m`; false
+    /// (nothing written) where there is no such loop (this type, `m`,
+    /// divisor or machine).
+    fn sub_div_interleave(q: &Quots, fm: &[&[Self]], fp: &[&[Self]], out: &mut [Self]) -> bool;
+}
+
+impl SubDivInterleave for f32 {
+    #[inline]
+    fn sub_div_interleave(_: &Quots, _: &[&[f32]], _: &[&[f32]], _: &mut [f32]) -> bool {
+        false
+    }
+}
+
+impl SubDivInterleave for f64 {
+    #[inline]
+    fn sub_div_interleave(q: &Quots, fm: &[&[f64]], fp: &[&[f64]], out: &mut [f64]) -> bool {
+        let m = q.m;
+        let Some(rs) = &q.d64 else { return false };
+        if fm.len() != m || fp.len() != m || !available() {
+            return false;
+        }
+        let n = out.len() / m;
+        assert!(out.len() == m * n);
+        assert!(fm.iter().chain(fp).all(|s| s.len() >= n));
+        #[cfg(target_arch = "x86_64")]
+        {
+            // SAFETY: AVX2 and FMA were detected at run time (available());
+            // every slice holds at least n points and out exactly m * n
+            // (asserted above); m is 2 or 3 (Quots::new).
+            unsafe {
+                if m == 3 {
+                    sub_div_ilv_f64::<3>(rs, fm, fp, out)
+                } else {
+                    sub_div_ilv_f64::<2>(rs, fm, fp, out)
+                }
+            };
+            true
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = rs;
+            false
+        }
+    }
+}
+
+/// A [`Recip<f64>`] in registers.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+struct RecipV {
+    b: __m256d,
+    y: __m256d,
+    lo: __m256d,
+    hi: __m256d,
+    exact: bool,
+}
+
+/// `RN(a / b)` in each of 4 lanes (the loop of [`sub_div_f64_avx2`]).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn quot4(r: &RecipV, a: __m256d) -> __m256d {
+    // SAFETY: register operations only (AVX2 and FMA enabled here).
+    unsafe {
+        let q = _mm256_mul_pd(a, r.y);
+        if r.exact {
+            return q;
+        }
+        let rem = _mm256_fnmadd_pd(q, r.b, a);
+        let q2 = _mm256_fmadd_pd(rem, r.y, q);
+        let z = _mm256_cmp_pd::<_CMP_EQ_OQ>(a, _mm256_setzero_pd());
+        let res = _mm256_blendv_pd(q2, q, z);
+        let abs = _mm256_castsi256_pd(_mm256_set1_epi64x(i64::MAX));
+        let m = _mm256_and_pd(a, abs);
+        let ok = _mm256_and_pd(
+            _mm256_cmp_pd::<_CMP_GE_OQ>(m, r.lo),
+            _mm256_cmp_pd::<_CMP_LE_OQ>(m, r.hi),
+        );
+        let ok = _mm256_or_pd(ok, z);
+        if _mm256_movemask_pd(ok) != 0xF {
+            return _mm256_blendv_pd(_mm256_div_pd(a, r.b), res, ok);
+        }
+        res
+    }
+}
+
+/// The loop of [`SubDivInterleave`] for `M` (2 or 3) f64 divisors.
+/// Caller: AVX2 and FMA present, `out.len() == M * n`, every `fm[k]` and
+/// `fp[k]` at least `n` long.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(unused_unsafe)]
+unsafe fn sub_div_ilv_f64<const M: usize>(
+    rs: &[Recip<f64>; 3],
+    fm: &[&[f64]],
+    fp: &[&[f64]],
+    out: &mut [f64],
+) {
+    let n = out.len() / M;
+    let po = out.as_mut_ptr();
+    let scalar = |out: &mut [f64], i: usize| {
+        for k in 0..M {
+            out[M * i + k] = (fp[k][i] - fm[k][i]) / rs[k].b;
+        }
+    };
+    let mut i = 0;
+    // SAFETY: register operations only.
+    let rv: [RecipV; M] = std::array::from_fn(|k| unsafe {
+        RecipV {
+            b: _mm256_set1_pd(rs[k].b),
+            y: _mm256_set1_pd(rs[k].y),
+            lo: _mm256_set1_pd(rs[k].lo),
+            hi: _mm256_set1_pd(rs[k].hi),
+            exact: rs[k].exact,
+        }
+    });
+    let (pm, pp): ([*const f64; M], [*const f64; M]) = (
+        std::array::from_fn(|k| fm[k].as_ptr()),
+        std::array::from_fn(|k| fp[k].as_ptr()),
+    );
+    while i + 4 <= n {
+        // SAFETY: i + 4 <= n: the loads stay inside fm[k] and fp[k], the
+        // stores (4M values from M i) inside out.
+        unsafe {
+            let v: [__m256d; M] = std::array::from_fn(|k| {
+                let a = _mm256_sub_pd(_mm256_loadu_pd(pp[k].add(i)), _mm256_loadu_pd(pm[k].add(i)));
+                quot4(&rv[k], a)
+            });
+            let p = po.add(M * i);
+            let y: [__m256d; 3] = if M == 3 {
+                let x = _mm256_unpacklo_pd(v[0], v[1]); // a0 b0 a2 b2
+                let w = _mm256_shuffle_pd::<0b1010>(v[2], v[0]); // c0 a1 c2 a3
+                let z = _mm256_unpackhi_pd(v[1], v[2]); // b1 c1 b3 c3
+                [
+                    _mm256_permute2f128_pd::<0x20>(x, w), // a0 b0 c0 a1
+                    _mm256_permute2f128_pd::<0x30>(z, x), // b1 c1 a2 b2
+                    _mm256_permute2f128_pd::<0x31>(w, z), // c2 a3 b3 c3
+                ]
+            } else {
+                let x = _mm256_unpacklo_pd(v[0], v[1]); // a0 b0 a2 b2
+                let w = _mm256_unpackhi_pd(v[0], v[1]); // a1 b1 a3 b3
+                [
+                    _mm256_permute2f128_pd::<0x20>(x, w), // a0 b0 a1 b1
+                    _mm256_permute2f128_pd::<0x31>(x, w), // a2 b2 a3 b3
+                    x,
+                ]
+            };
+            for (k, &y) in y.iter().enumerate().take(M) {
+                _mm256_storeu_pd(p.add(4 * k), y);
+            }
+        }
+        i += 4;
+    }
+    while i < n {
+        scalar(out, i);
+        i += 1;
+    }
+}
+
+/// `dst.copy_from_slice(src)` with non-temporal stores for the 16-byte
+/// aligned blocks of `dst` (ordinary stores for the partial blocks at its
+/// ends), not fenced (see [`fence`]). `T`: a plain number type (every byte
+/// of it a value byte).
+#[inline]
+pub(crate) fn stream_copy<T: crate::num::Num>(src: &[T], dst: &mut [T]) {
+    assert_eq!(src.len(), dst.len());
+    #[cfg(target_arch = "x86_64")]
+    {
+        let size = std::mem::size_of::<T>();
+        let pd = dst.as_mut_ptr() as usize;
+        // Elements before the first 16-byte boundary; none when no element
+        // starts on one (then every store is ordinary).
+        let Some(head) = (0..16usize.div_ceil(size).max(1)).find(|&i| (pd + i * size) % 16 == 0)
+        else {
+            return dst.copy_from_slice(src);
+        };
+        let head = head.min(dst.len());
+        let blocks = (dst.len() - head) * size / 16;
+        let body = blocks * 16 / size;
+        dst[..head].copy_from_slice(&src[..head]);
+        let (ps, pdst) = (
+            src[head..].as_ptr().cast::<u8>(),
+            dst[head..].as_mut_ptr().cast::<u8>(),
+        );
+        for b in 0..blocks {
+            // SAFETY: blocks * 16 bytes from element `head` lie inside both
+            // slices (body elements, body <= len - head); the destination
+            // block is 16-byte aligned (head above); SSE2 is part of x86-64;
+            // `T` has no padding, so its bytes may be read as integers.
+            unsafe {
+                let v = _mm_loadu_si128(ps.add(16 * b).cast::<__m128i>());
+                _mm_stream_si128(pdst.add(16 * b).cast::<__m128i>(), v);
+            }
+        }
+        let done = head + body;
+        dst[done..].copy_from_slice(&src[done..]);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    dst.copy_from_slice(src);
+}
+
 /// Element types with SIMD interleaving loops.
 pub(crate) trait Interleave: Sized {
     /// `out[m * i + k] = parts[k][i]` for `m = parts.len()` and every
@@ -453,7 +684,10 @@ unsafe fn ilv2_f64(a: &[f64], b: &[f64], out: &mut [f64], stream: bool) {
         // (4 values from 2i) inside out; streamed addresses are 16-byte
         // aligned (checked above, steps of 32 bytes).
         unsafe {
-            let (x, y) = (_mm_loadu_pd(a.as_ptr().add(i)), _mm_loadu_pd(b.as_ptr().add(i)));
+            let (x, y) = (
+                _mm_loadu_pd(a.as_ptr().add(i)),
+                _mm_loadu_pd(b.as_ptr().add(i)),
+            );
             let (s0, s1) = (_mm_unpacklo_pd(x, y), _mm_unpackhi_pd(x, y));
             let p = po.add(2 * i);
             if stream {
@@ -523,7 +757,10 @@ unsafe fn ilv2_f32(a: &[f32], b: &[f32], out: &mut [f32], stream: bool) {
         // 2i) inside out; streamed addresses 16-byte aligned (ilv_start,
         // then steps of 32 bytes).
         unsafe {
-            let (x, y) = (_mm_loadu_ps(a.as_ptr().add(i)), _mm_loadu_ps(b.as_ptr().add(i)));
+            let (x, y) = (
+                _mm_loadu_ps(a.as_ptr().add(i)),
+                _mm_loadu_ps(b.as_ptr().add(i)),
+            );
             let (s0, s1) = (_mm_unpacklo_ps(x, y), _mm_unpackhi_ps(x, y));
             let p = po.add(2 * i);
             if stream {

@@ -11,7 +11,8 @@ use num_complex::Complex;
 
 use super::call::{
     bounds, c_strides, check_args, check_out_strides, check_overlap, compute, compute_dense,
-    compute_prepared, dense_layout, disjoint, out_range_err, read_out_strides, Checked, OutPtr,
+    compute_interleaved, compute_prepared, dense_layout, disjoint, interleaved_at,
+    interleaved_layout, out_range_err, read_out_strides, Checked, OutPtr,
 };
 use super::region::{fits_at, Region};
 use super::{
@@ -49,6 +50,10 @@ pub struct grad_plan {
     /// For small dense plans: the stencils built for the plan's dtype (a
     /// `PreparedDense<I>`).
     prepared: Option<Box<dyn Any + Send + Sync>>,
+    /// The memory order when the input is contiguous and the output
+    /// strides are those of one interleaved array (the pointers decide at
+    /// each execute).
+    interleaved: Option<Order>,
 }
 
 impl grad_plan {
@@ -104,6 +109,7 @@ unsafe fn create<I: Element>(dtype: i32, a: &RawArgs) -> Result<Box<grad_plan>> 
         None => &c_out[..],
     };
     let dense = dense_layout(&plan, &in_strides, out_st);
+    let interleaved = interleaved_layout(&plan, &in_strides, out_st);
     let plan = plan.into_owned();
     let prepared = dense
         .and_then(|order| plan.prepare_dense::<I>(order))
@@ -111,6 +117,7 @@ unsafe fn create<I: Element>(dtype: i32, a: &RawArgs) -> Result<Box<grad_plan>> 
     Ok(Box::new(grad_plan {
         dense,
         prepared,
+        interleaved,
         dtype,
         plan,
         shape,
@@ -221,6 +228,12 @@ unsafe fn execute<I: Element>(p: &grad_plan, f: *const I, out: *const *mut u8) -
         return Ok(());
     }
     let ptrs = outs.iter().map(|o| o.0);
+    if let (None, Some(order)) = (p.dense, p.interleaved) {
+        if let Some((base, slots)) = interleaved_at(&p.plan, &outs, osize_of, spans[0]) {
+            unsafe { compute_interleaved::<I>(&p.plan, f, order, base, &slots) };
+            return Ok(());
+        }
+    }
     match p.dense.filter(|_| disjoint(&spans)) {
         Some(order) => unsafe { compute_dense::<I>(&p.plan, f, order, ptrs) },
         None => unsafe { compute::<I>(&p.plan, f, &p.shape, &p.in_strides, ptrs, |k| p.out_st(k)) },

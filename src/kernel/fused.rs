@@ -69,36 +69,110 @@ pub(crate) fn interleaved<I: Element>(
         Some(Some(a)) => dims[a.dim + 1..].iter().product(),
         _ => 0,
     });
+    // A uniform step on every axis (numpy's division, in the input's
+    // precision): the interior of an interior row in one SIMD loop that
+    // divides and interleaves, the divisors in slot order.
+    let mut quots = [None; MAX_AXES];
+    for a in axes.iter().flatten() {
+        if let Rule::Step(st) = a.rule {
+            quots[a.slot] = st.quot;
+        }
+    }
+    let mut fast = m <= 3 && quots[..m].iter().all(Option::is_some);
+    let quots: [crate::simd::Quot; MAX_AXES] =
+        std::array::from_fn(|k| quots[k].unwrap_or(crate::simd::Quot::NONE));
+    let quots = crate::simd::Quots::new(&quots[..m]);
     let zero = <I::Output as Num>::zero();
     let mut bufs = [[zero; CHUNK]; MAX_AXES];
+    // With streaming stores, each piece is assembled here first and then
+    // streamed: an ordinary store into a line being streamed would cost a
+    // read of that line from memory.
+    let mut stage = [zero; CHUNK * MAX_AXES];
     for row in r0 * (plane / n0)..r1 * (plane / n0) {
         let at = row * n0;
         let o_row = &mut out[(at - r0 * plane) * m..(at - r0 * plane + n0) * m];
+        // Every outer axis at an interior row: one formula for every point
+        // but the inner axis's ends.
+        let interior = fast
+            && axes.iter().zip(&strides).all(|(a, &s)| match a {
+                Some(a) if a.dim < nd - 1 => {
+                    let g = (at / s) % dims[a.dim];
+                    g > 0 && g + 1 < dims[a.dim]
+                }
+                _ => true,
+            });
         let mut c0 = 0;
         while c0 < n0 {
             let c1 = (c0 + CHUNK).min(n0);
-            for (a, &s) in axes.iter().zip(&strides) {
-                let Some(a) = a else { continue };
-                let buf = &mut bufs[a.slot][..c1 - c0];
-                let n = dims[a.dim];
-                if a.dim == nd - 1 {
-                    a.st.fused(a.rule, |st| lane_piece(st, &f[at..at + n], (c0, c1), a.ends, buf));
-                } else {
-                    let g = (at / s) % n;
-                    let first = at - g * s + c0;
-                    a.st.fused(a.rule, |st| {
-                        row_piece(st, &f[first..], (g, n, s), c1 - c0, a.ends, buf)
-                    });
+            let piece = if stream {
+                &mut stage[..(c1 - c0) * m]
+            } else {
+                &mut o_row[c0 * m..c1 * m]
+            };
+            // An interior row takes the SIMD loop for the whole piece: the
+            // inner axis's two end points, computed there from neighbours in
+            // the rows around (an interior row has rows on both sides),
+            // are then overwritten by their own formulas.
+            let mut simd = interior;
+            if simd {
+                let (mut fm, mut fp): ([&[I]; MAX_AXES], [&[I]; MAX_AXES]) = Default::default();
+                let mut inner_slot = None;
+                for (ax, &s) in axes.iter().zip(&strides) {
+                    let Some(ax) = ax else { continue };
+                    let s = if ax.dim == nd - 1 {
+                        inner_slot = Some(ax);
+                        1
+                    } else {
+                        s
+                    };
+                    fm[ax.slot] = &f[at + c0 - s..at + c1 - s];
+                    fp[ax.slot] = &f[at + c0 + s..at + c1 + s];
                 }
-            }
-            let parts: [&[I::Output]; MAX_AXES] = std::array::from_fn(|k| &bufs[k][..c1 - c0]);
-            let o = &mut o_row[c0 * m..c1 * m];
-            if !<I::Output as Num>::interleave(&parts[..m], o, stream) {
-                for (i, o) in o.chunks_exact_mut(m).enumerate() {
-                    for (o, p) in o.iter_mut().zip(&parts[..m]) {
-                        *o = p[i];
+                simd = I::sub_div_interleave(&quots, &fm[..m], &fp[..m], piece);
+                // No such loop here (type, divisor or machine): not again.
+                fast &= simd;
+                if let (true, Some(ax)) = (simd, inner_slot) {
+                    let lane = &f[at..at + n0];
+                    for g in [0, n0 - 1].into_iter().filter(|g| (c0..c1).contains(g)) {
+                        let one = &mut bufs[0][..1];
+                        ax.st
+                            .fused(ax.rule, |st| lane_piece(st, lane, (g, g + 1), ax.ends, one));
+                        piece[(g - c0) * m + ax.slot] = one[0];
                     }
                 }
+            }
+            // Otherwise each axis into its buffer, then interleaved.
+            if !simd {
+                let (p0, p1) = (c0, c1);
+                let len = p1 - p0;
+                for (ax, &s) in axes.iter().zip(&strides) {
+                    let Some(ax) = ax else { continue };
+                    let buf = &mut bufs[ax.slot][..len];
+                    let n = dims[ax.dim];
+                    if ax.dim == nd - 1 {
+                        let lane = &f[at..at + n];
+                        ax.st
+                            .fused(ax.rule, |st| lane_piece(st, lane, (p0, p1), ax.ends, buf));
+                    } else {
+                        let g = (at / s) % n;
+                        let first = at - g * s + p0;
+                        ax.st.fused(ax.rule, |st| {
+                            row_piece(st, &f[first..], (g, n, s), len, ax.ends, buf)
+                        });
+                    }
+                }
+                let parts: [&[I::Output]; MAX_AXES] = std::array::from_fn(|k| &bufs[k][..len]);
+                let o = &mut piece[(p0 - c0) * m..(p1 - c0) * m];
+                if !<I::Output as Num>::interleave(&parts[..m], o, false) {
+                    for (i, o) in o.chunks_exact_mut(m).enumerate() {
+                        for (o, p) in o.iter_mut().zip(&parts[..m]) {
+                            *o = p[i];
+                        }
+                    }
+                }
+            }
+            if stream {
+                crate::simd::stream_copy(&stage[..(c1 - c0) * m], &mut o_row[c0 * m..c1 * m]);
             }
             c0 = c1;
         }
