@@ -502,7 +502,8 @@ impl<'a> Plan<'a> {
         order: Order,
         outs: &mut [&mut [A::Output]],
     ) {
-        self.execute_dense_tuned(f, order, outs, TILE_BYTES, MIN_PARALLEL_LEN)
+        let stream_min = crate::simd::STREAM_MIN_BYTES;
+        self.execute_dense_tuned(f, order, outs, (TILE_BYTES, MIN_PARALLEL_LEN, stream_min))
     }
 
     fn execute_dense_tuned<A: Element>(
@@ -510,8 +511,7 @@ impl<'a> Plan<'a> {
         f: &[A],
         order: Order,
         outs: &mut [&mut [A::Output]],
-        tile_bytes: usize,
-        min_parallel: usize,
+        (tile_bytes, min_parallel, stream_min): (usize, usize, usize),
     ) {
         debug_assert!(self.dense_ok() && outs.len() == self.axes.len());
         if self.axes.is_empty() || f.is_empty() {
@@ -552,7 +552,7 @@ impl<'a> Plan<'a> {
             dims[0]
         };
         let bytes = std::mem::size_of_val(f);
-        let stream = bytes * self.axes.len() >= crate::simd::STREAM_MIN_BYTES;
+        let stream = bytes * self.axes.len() >= stream_min;
         let chunks = threads.min(dims[0]);
         if chunks <= 1 {
             return self.dense_tiles(f, &dims, order, outs, (0, dims[0]), rows, stream);
@@ -833,6 +833,10 @@ impl<'a> Plan<'a> {
             }
             t = e;
         }
+        if stream {
+            // The streaming stores of this thread's run, once.
+            crate::simd::fence();
+        }
     }
 
     /// Threads to use on `len` elements, and whether tiling is worth it.
@@ -895,6 +899,10 @@ impl<'a> Plan<'a> {
                 self.run_tile(f.view(), tile, k, Some((d, t, e)), stream);
             }
             t = e;
+        }
+        if stream {
+            // The streaming stores of this thread's run, once.
+            crate::simd::fence();
         }
     }
 
@@ -1795,13 +1803,25 @@ mod tests {
                 let mut held: Vec<&mut [f64]> = outs.iter_mut().map(|o| &mut o[..]).collect();
                 plan.run_prepared(&prepared, fs, &mut held);
                 check(&outs, "prepared");
-                for (tile, threads) in [(usize::MAX, 1), (1, 1), (1, 2), (1, 3), (64, 4)] {
+                let tunings = [
+                    (usize::MAX, 1, usize::MAX),
+                    (1, 1, usize::MAX),
+                    (1, 2, usize::MAX),
+                    (1, 3, usize::MAX),
+                    (64, 4, usize::MAX),
+                    // Streaming stores (the staged lanes), whole and tiled.
+                    (usize::MAX, 1, 0),
+                    (64, 2, 0),
+                ];
+                for (tile, threads, stream_min) in tunings {
                     let mut p = plan.clone();
                     p.threads = threads;
                     let mut outs = vec![vec![f64::NAN; size]; ndim];
                     let mut held: Vec<&mut [f64]> = outs.iter_mut().map(|o| &mut o[..]).collect();
-                    p.execute_dense_tuned(fs, order, &mut held, tile, 0);
-                    check(&outs, &format!("dense, tile {tile}, threads {threads}"));
+                    p.execute_dense_tuned(fs, order, &mut held, (tile, 0, stream_min));
+                    let what =
+                        format!("dense, tile {tile}, threads {threads}, stream {stream_min}");
+                    check(&outs, &what);
                 }
                 if !plan.interleaved_ok() {
                     continue;

@@ -243,8 +243,8 @@ fn row_piece<I: Element>(
 }
 
 /// Points `[c0, c1)` of the lane `f` (the whole lane: its ends are in it)
-/// into `o`, as [`super::dense_lane`] computes them.
-fn lane_span<I: Element, S: Stencil<I>>(
+/// into `o`, as [`super::dense_lane`] computes them, with ordinary stores.
+pub(super) fn lane_span<I: Element, S: Stencil<I>>(
     st: &S,
     f: &[I],
     (c0, c1): (usize, usize),
@@ -255,7 +255,7 @@ fn lane_span<I: Element, S: Stencil<I>>(
     let (lo, hi) = (c0.max(1), c1.min(n - 1));
     if lo < hi {
         let f3 = [&f[lo - 1..hi - 1], &f[lo..hi], &f[lo + 1..hi + 1]];
-        st.lane_interior(lo, f3, &mut o[lo - c0..hi - c0]);
+        st.lane_interior_cached(lo, f3, &mut o[lo - c0..hi - c0]);
     }
     for g in end_positions(n).filter(|g| (c0..c1).contains(g)) {
         let (fm, [a, b, c]) = end_point(g, n, ends);

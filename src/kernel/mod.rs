@@ -476,6 +476,19 @@ pub(crate) trait Stencil<I: Element>: Sync {
     /// `o[k]` for interior points `g0 + k`, from `f[0][k], f[1][k], f[2][k]`
     /// (the points before, at and after): the contiguous lane loop.
     fn lane_interior(&self, g0: usize, f: [&[I]; 3], o: &mut [I::Output]);
+
+    /// Whether the loops write with streaming stores.
+    #[inline(always)]
+    fn streams(&self) -> bool {
+        false
+    }
+
+    /// [`Stencil::lane_interior`] with ordinary stores (into a buffer
+    /// that is read back at once).
+    #[inline(always)]
+    fn lane_interior_cached(&self, g0: usize, f: [&[I]; 3], o: &mut [I::Output]) {
+        self.lane_interior(g0, f, o)
+    }
 }
 
 /// A uniform step `h`, computed in precision `L`.
@@ -587,6 +600,19 @@ impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Stencil<I> for Uniform<I
     fn lane_interior(&self, _g0: usize, f: [&[I]; 3], o: &mut [I::Output]) {
         let [fa, fb, fc] = f;
         self.op[0].rows(fa, fb, fc, o);
+    }
+    #[inline(always)]
+    fn streams(&self) -> bool {
+        self.op[0].stream
+    }
+    #[inline(always)]
+    fn lane_interior_cached(&self, _g0: usize, f: [&[I]; 3], o: &mut [I::Output]) {
+        let [fa, fb, fc] = f;
+        let op = UniformOp {
+            stream: false,
+            ..self.op[0]
+        };
+        op.rows(fa, fb, fc, o);
     }
     #[inline]
     fn left(&self, f0: I, f1: I, f2: I) -> I::Output {
@@ -1241,6 +1267,34 @@ fn dense_merged<I: Element, S: Stencil<I>>(
     }
 }
 
+/// [`dense`] of whole lanes with streaming stores: each piece of a lane is
+/// computed into a buffer, then streamed whole. Writing the lanes in place
+/// would mix ordinary stores (each lane's ends, the unaligned starts) into
+/// lines being streamed, and every such line is then read from memory
+/// first (on Intel cores that cost a third of the run).
+#[inline(never)]
+fn dense_lanes_staged<I: Element, S: Stencil<I>>(
+    st: &S,
+    f: &[I],
+    out: &mut [I::Output],
+    (outer, n): (usize, usize),
+    ends: Ends,
+) {
+    const PIECE: usize = 512;
+    let mut buf = [<I::Output as Num>::zero(); PIECE];
+    for k in 0..outer {
+        let (f, o) = (&f[k * n..(k + 1) * n], &mut out[k * n..(k + 1) * n]);
+        let mut c0 = 0;
+        while c0 < n {
+            let c1 = (c0 + PIECE).min(n);
+            let b = &mut buf[..c1 - c0];
+            fused::lane_span(st, f, (c0, c1), ends, b);
+            crate::simd::stream_copy(b, &mut o[c0..c1]);
+            c0 = c1;
+        }
+    }
+}
+
 #[inline(never)]
 fn dense_blocks<I: Element, S: Stencil<I>>(st: &S, d: Dense<'_, '_, I>, ends: Ends) {
     let Dense {
@@ -1261,6 +1315,9 @@ fn dense_blocks<I: Element, S: Stencil<I>>(st: &S, d: Dense<'_, '_, I>, ends: En
     let (lo, hi) = (r0.max(1), r1.min(n - 1));
     if S::STEP == 0 && inner == 1 && merge && (r0, r1) == (0, n) && outer > 1 && n > 2 {
         return dense_merged(st, f, out, (outer, n), ends);
+    }
+    if inner == 1 && outer > 1 && st.streams() && (r0, r1) == (0, n) {
+        return dense_lanes_staged(st, f, out, (outer, n), ends);
     }
     for k in 0..outer {
         let (f, o) = (&f[k * fb..(k + 1) * fb], &mut out[k * ob..(k + 1) * ob]);
