@@ -76,7 +76,7 @@ pub trait Num: Copy + Send + Sync + 'static + std::fmt::Debug {
     /// `m` or machine.
     #[doc(hidden)]
     #[inline(always)]
-    fn interleave(_parts: &[&[Self]], _out: &mut [Self], _stream: bool) -> bool {
+    fn interleave(_parts: &[&[Self]], _out: &mut [Self]) -> bool {
         false
     }
 }
@@ -126,8 +126,8 @@ macro_rules! real_num {
                 w as $t
             }
             #[inline(always)]
-            fn interleave(parts: &[&[$t]], out: &mut [$t], stream: bool) -> bool {
-                <$t as crate::simd::Interleave>::interleave(parts, out, stream)
+            fn interleave(parts: &[&[$t]], out: &mut [$t]) -> bool {
+                <$t as crate::simd::Interleave>::interleave(parts, out)
             }
         }
     };

@@ -118,12 +118,6 @@ pub struct Quot {
 }
 
 impl Quot {
-    /// No SIMD divisor (a filler).
-    pub(crate) const NONE: Quot = Quot {
-        d64: None,
-        d32: None,
-    };
-
     /// The divisor `2h` in both precisions: in a precision where `2h` is a
     /// power of two, its exact reciprocal (the loop multiplies; the kernel
     /// takes it only for its streaming stores), otherwise the Markstein
@@ -380,14 +374,20 @@ pub struct Quots {
 }
 
 impl Quots {
-    /// The divisors `qs` (2 or 3 of them for a loop to exist).
-    pub(crate) fn new(qs: &[Quot]) -> Quots {
+    /// The divisors `qs` (2 or 3 of them, all known, for a loop to exist).
+    pub(crate) fn new(qs: &[Option<Quot>]) -> Quots {
+        let d = |q: &Option<Quot>| q.and_then(|q| q.d64);
         let d64 = match qs {
-            [a, b] => a.d64.zip(b.d64).map(|(a, b)| [a, b, b]),
-            [a, b, c] => a.d64.zip(b.d64).zip(c.d64).map(|((a, b), c)| [a, b, c]),
+            [a, b] => d(a).zip(d(b)).map(|(a, b)| [a, b, b]),
+            [a, b, c] => d(a).zip(d(b)).zip(d(c)).map(|((a, b), c)| [a, b, c]),
             _ => None,
         };
         Quots { m: qs.len(), d64 }
+    }
+
+    /// Whether some element type may have a loop for these divisors.
+    pub(crate) fn any(&self) -> bool {
+        self.d64.is_some()
     }
 }
 
@@ -600,12 +600,11 @@ pub(crate) fn stream_copy<T: crate::num::Num>(src: &[T], dst: &mut [T]) {
 pub(crate) trait Interleave: Sized {
     /// `out[m * i + k] = parts[k][i]` for `m = parts.len()` and every
     /// point `i < out.len() / m`; false (nothing written) when there is no
-    /// SIMD loop for `m` here. With `stream`, the aligned body goes through
-    /// non-temporal stores, not fenced (see [`fence`]).
-    fn interleave(parts: &[&[Self]], out: &mut [Self], stream: bool) -> bool;
+    /// SIMD loop for `m` here.
+    fn interleave(parts: &[&[Self]], out: &mut [Self]) -> bool;
 }
 
-/// The scalar interleaving of points `[a, b)` (the loops' ends).
+/// The scalar interleaving of points `[a, b)` (the loops' tails).
 #[inline(always)]
 fn ilv_scalar<T: Copy>(parts: &[&[T]], out: &mut [T], (a, b): (usize, usize)) {
     let m = parts.len();
@@ -616,19 +615,11 @@ fn ilv_scalar<T: Copy>(parts: &[&[T]], out: &mut [T], (a, b): (usize, usize)) {
     }
 }
 
-/// The first point `i <= max` at which `out + m * i` is 16-byte aligned,
-/// when streaming (ordinary stores before it); None: no streaming.
-#[inline(always)]
-fn ilv_start<T>(out: *const T, m: usize, max: usize) -> Option<usize> {
-    let step = m * std::mem::size_of::<T>();
-    (0..=max).find(|&i| (out as usize + i * step) % 16 == 0)
-}
-
 macro_rules! interleave_impl {
     ($t:ty, $two:ident, $three:ident) => {
         impl Interleave for $t {
             #[inline]
-            fn interleave(parts: &[&[$t]], out: &mut [$t], stream: bool) -> bool {
+            fn interleave(parts: &[&[$t]], out: &mut [$t]) -> bool {
                 let m = parts.len();
                 if !(2..=3).contains(&m) {
                     return false;
@@ -641,18 +632,15 @@ macro_rules! interleave_impl {
                     // least n points and out exactly m * n (asserted).
                     unsafe {
                         if m == 2 {
-                            $two(parts[0], parts[1], out, stream)
+                            $two(parts[0], parts[1], out)
                         } else {
-                            $three(parts[0], parts[1], parts[2], out, stream)
+                            $three(parts[0], parts[1], parts[2], out)
                         }
                     };
-                    return true;
+                    true
                 }
-                #[allow(unreachable_code)]
-                {
-                    let _ = stream;
-                    false
-                }
+                #[cfg(not(target_arch = "x86_64"))]
+                false
             }
         }
     };
@@ -664,31 +652,21 @@ interleave_impl!(f32, ilv2_f32, ilv3_f32);
 /// at least `n` long.
 #[cfg(target_arch = "x86_64")]
 #[allow(unused_unsafe)]
-unsafe fn ilv2_f64(a: &[f64], b: &[f64], out: &mut [f64], stream: bool) {
+unsafe fn ilv2_f64(a: &[f64], b: &[f64], out: &mut [f64]) {
     let n = out.len() / 2;
     let po = out.as_mut_ptr();
-    // Every pair sits at the same offset mod 16: aligned everywhere or
-    // nowhere (then ordinary stores).
-    let stream = stream && ilv_start(po, 2, 0) == Some(0);
     let mut i = 0;
     while i + 2 <= n {
         // SAFETY: i + 2 <= n: the loads stay inside a and b, the stores
-        // (4 values from 2i) inside out; streamed addresses are 16-byte
-        // aligned (checked above, steps of 32 bytes).
+        // (4 values from 2i) inside out.
         unsafe {
             let (x, y) = (
                 _mm_loadu_pd(a.as_ptr().add(i)),
                 _mm_loadu_pd(b.as_ptr().add(i)),
             );
-            let (s0, s1) = (_mm_unpacklo_pd(x, y), _mm_unpackhi_pd(x, y));
             let p = po.add(2 * i);
-            if stream {
-                _mm_stream_pd(p, s0);
-                _mm_stream_pd(p.add(2), s1);
-            } else {
-                _mm_storeu_pd(p, s0);
-                _mm_storeu_pd(p.add(2), s1);
-            }
+            _mm_storeu_pd(p, _mm_unpacklo_pd(x, y));
+            _mm_storeu_pd(p.add(2), _mm_unpackhi_pd(x, y));
         }
         i += 2;
     }
@@ -699,34 +677,21 @@ unsafe fn ilv2_f64(a: &[f64], b: &[f64], out: &mut [f64], stream: bool) {
 /// `out.len() == 3n`, the parts at least `n` long.
 #[cfg(target_arch = "x86_64")]
 #[allow(unused_unsafe)]
-unsafe fn ilv3_f64(a: &[f64], b: &[f64], c: &[f64], out: &mut [f64], stream: bool) {
+unsafe fn ilv3_f64(a: &[f64], b: &[f64], c: &[f64], out: &mut [f64]) {
     let n = out.len() / 3;
     let po = out.as_mut_ptr();
-    let start = if stream { ilv_start(po, 3, 1) } else { None };
-    let mut i = start.unwrap_or(0).min(n);
-    ilv_scalar(&[a, b, c], out, (0, i));
-    let stream = start.is_some();
+    let mut i = 0;
     while i + 2 <= n {
         // SAFETY: i + 2 <= n: loads inside the parts, stores (6 values from
-        // 3i) inside out; streamed addresses 16-byte aligned (ilv_start,
-        // then steps of 48 bytes).
+        // 3i) inside out.
         unsafe {
             let x = _mm_loadu_pd(a.as_ptr().add(i));
             let y = _mm_loadu_pd(b.as_ptr().add(i));
             let z = _mm_loadu_pd(c.as_ptr().add(i));
-            let s0 = _mm_unpacklo_pd(x, y); // a0 b0
-            let s1 = _mm_shuffle_pd::<0b10>(z, x); // c0 a1
-            let s2 = _mm_unpackhi_pd(y, z); // b1 c1
             let p = po.add(3 * i);
-            if stream {
-                _mm_stream_pd(p, s0);
-                _mm_stream_pd(p.add(2), s1);
-                _mm_stream_pd(p.add(4), s2);
-            } else {
-                _mm_storeu_pd(p, s0);
-                _mm_storeu_pd(p.add(2), s1);
-                _mm_storeu_pd(p.add(4), s2);
-            }
+            _mm_storeu_pd(p, _mm_unpacklo_pd(x, y)); // a0 b0
+            _mm_storeu_pd(p.add(2), _mm_shuffle_pd::<0b10>(z, x)); // c0 a1
+            _mm_storeu_pd(p.add(4), _mm_unpackhi_pd(y, z)); // b1 c1
         }
         i += 2;
     }
@@ -737,31 +702,21 @@ unsafe fn ilv3_f64(a: &[f64], b: &[f64], c: &[f64], out: &mut [f64], stream: boo
 /// as [`ilv2_f64`].
 #[cfg(target_arch = "x86_64")]
 #[allow(unused_unsafe)]
-unsafe fn ilv2_f32(a: &[f32], b: &[f32], out: &mut [f32], stream: bool) {
+unsafe fn ilv2_f32(a: &[f32], b: &[f32], out: &mut [f32]) {
     let n = out.len() / 2;
     let po = out.as_mut_ptr();
-    let start = if stream { ilv_start(po, 2, 1) } else { None };
-    let mut i = start.unwrap_or(0).min(n);
-    ilv_scalar(&[a, b], out, (0, i));
-    let stream = start.is_some();
+    let mut i = 0;
     while i + 4 <= n {
         // SAFETY: i + 4 <= n: loads inside the parts, stores (8 values from
-        // 2i) inside out; streamed addresses 16-byte aligned (ilv_start,
-        // then steps of 32 bytes).
+        // 2i) inside out.
         unsafe {
             let (x, y) = (
                 _mm_loadu_ps(a.as_ptr().add(i)),
                 _mm_loadu_ps(b.as_ptr().add(i)),
             );
-            let (s0, s1) = (_mm_unpacklo_ps(x, y), _mm_unpackhi_ps(x, y));
             let p = po.add(2 * i);
-            if stream {
-                _mm_stream_ps(p, s0);
-                _mm_stream_ps(p.add(4), s1);
-            } else {
-                _mm_storeu_ps(p, s0);
-                _mm_storeu_ps(p.add(4), s1);
-            }
+            _mm_storeu_ps(p, _mm_unpacklo_ps(x, y));
+            _mm_storeu_ps(p.add(4), _mm_unpackhi_ps(x, y));
         }
         i += 4;
     }
@@ -772,17 +727,13 @@ unsafe fn ilv2_f32(a: &[f32], b: &[f32], out: &mut [f32], stream: bool) {
 /// points. Caller: as [`ilv3_f64`].
 #[cfg(target_arch = "x86_64")]
 #[allow(unused_unsafe)]
-unsafe fn ilv3_f32(a: &[f32], b: &[f32], c: &[f32], out: &mut [f32], stream: bool) {
+unsafe fn ilv3_f32(a: &[f32], b: &[f32], c: &[f32], out: &mut [f32]) {
     let n = out.len() / 3;
     let po = out.as_mut_ptr();
-    let start = if stream { ilv_start(po, 3, 3) } else { None };
-    let mut i = start.unwrap_or(0).min(n);
-    ilv_scalar(&[a, b, c], out, (0, i));
-    let stream = start.is_some();
+    let mut i = 0;
     while i + 4 <= n {
         // SAFETY: i + 4 <= n: loads inside the parts, stores (12 values
-        // from 3i) inside out; streamed addresses 16-byte aligned
-        // (ilv_start, then steps of 48 bytes).
+        // from 3i) inside out.
         unsafe {
             let x = _mm_loadu_ps(a.as_ptr().add(i));
             let y = _mm_loadu_ps(b.as_ptr().add(i));
@@ -797,15 +748,9 @@ unsafe fn ilv3_f32(a: &[f32], b: &[f32], c: &[f32], out: &mut [f32], stream: boo
             let u3 = _mm_shuffle_ps::<0b11_11_11_11>(t1, z); // b3 b3 c3 c3
             let s2 = _mm_shuffle_ps::<0b10_00_10_00>(u2, u3); // c2 a3 b3 c3
             let p = po.add(3 * i);
-            if stream {
-                _mm_stream_ps(p, s0);
-                _mm_stream_ps(p.add(4), s1);
-                _mm_stream_ps(p.add(8), s2);
-            } else {
-                _mm_storeu_ps(p, s0);
-                _mm_storeu_ps(p.add(4), s1);
-                _mm_storeu_ps(p.add(8), s2);
-            }
+            _mm_storeu_ps(p, s0);
+            _mm_storeu_ps(p.add(4), s1);
+            _mm_storeu_ps(p.add(8), s2);
         }
         i += 4;
     }

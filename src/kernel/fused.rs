@@ -78,10 +78,8 @@ pub(crate) fn interleaved<I: Element>(
             quots[a.slot] = st.quot;
         }
     }
-    let mut fast = m <= 3 && quots[..m].iter().all(Option::is_some);
-    let quots: [crate::simd::Quot; MAX_AXES] =
-        std::array::from_fn(|k| quots[k].unwrap_or(crate::simd::Quot::NONE));
     let quots = crate::simd::Quots::new(&quots[..m]);
+    let mut fast = quots.any();
     let zero = <I::Output as Num>::zero();
     let mut bufs = [[zero; CHUNK]; MAX_AXES];
     // With streaming stores, each piece is assembled here first and then
@@ -136,15 +134,14 @@ pub(crate) fn interleaved<I: Element>(
                     for g in [0, n0 - 1].into_iter().filter(|g| (c0..c1).contains(g)) {
                         let one = &mut bufs[0][..1];
                         ax.st
-                            .fused(ax.rule, |st| lane_piece(st, lane, (g, g + 1), ax.ends, one));
+                            .fused(ax.rule, |st| st.lane(lane, (g, g + 1), ax.ends, one));
                         piece[(g - c0) * m + ax.slot] = one[0];
                     }
                 }
             }
             // Otherwise each axis into its buffer, then interleaved.
             if !simd {
-                let (p0, p1) = (c0, c1);
-                let len = p1 - p0;
+                let len = c1 - c0;
                 for (ax, &s) in axes.iter().zip(&strides) {
                     let Some(ax) = ax else { continue };
                     let buf = &mut bufs[ax.slot][..len];
@@ -152,19 +149,18 @@ pub(crate) fn interleaved<I: Element>(
                     if ax.dim == nd - 1 {
                         let lane = &f[at..at + n];
                         ax.st
-                            .fused(ax.rule, |st| lane_piece(st, lane, (p0, p1), ax.ends, buf));
+                            .fused(ax.rule, |st| st.lane(lane, (c0, c1), ax.ends, buf));
                     } else {
                         let g = (at / s) % n;
-                        let first = at - g * s + p0;
-                        ax.st.fused(ax.rule, |st| {
-                            row_piece(st, &f[first..], (g, n, s), len, ax.ends, buf)
-                        });
+                        let first = at - g * s + c0;
+                        let f = &f[first..];
+                        ax.st
+                            .fused(ax.rule, |st| st.row(f, (g, n, s), len, ax.ends, buf));
                     }
                 }
                 let parts: [&[I::Output]; MAX_AXES] = std::array::from_fn(|k| &bufs[k][..len]);
-                let o = &mut piece[(p0 - c0) * m..(p1 - c0) * m];
-                if !<I::Output as Num>::interleave(&parts[..m], o, false) {
-                    for (i, o) in o.chunks_exact_mut(m).enumerate() {
+                if !<I::Output as Num>::interleave(&parts[..m], piece) {
+                    for (i, o) in piece.chunks_exact_mut(m).enumerate() {
                         for (o, p) in o.iter_mut().zip(&parts[..m]) {
                             *o = p[i];
                         }
@@ -217,29 +213,6 @@ impl<I: Element, S: Stencil<I>> Piece<I> for S {
     fn row(&self, f: &[I], at: (usize, usize, usize), len: usize, ends: Ends, o: &mut [I::Output]) {
         row_span(self, f, at, len, ends, o)
     }
-}
-
-#[inline(always)]
-fn lane_piece<I: Element>(
-    st: &dyn Piece<I>,
-    f: &[I],
-    span: (usize, usize),
-    ends: Ends,
-    o: &mut [I::Output],
-) {
-    st.lane(f, span, ends, o)
-}
-
-#[inline(always)]
-fn row_piece<I: Element>(
-    st: &dyn Piece<I>,
-    f: &[I],
-    at: (usize, usize, usize),
-    len: usize,
-    ends: Ends,
-    o: &mut [I::Output],
-) {
-    st.row(f, at, len, ends, o)
 }
 
 /// Points `[c0, c1)` of the lane `f` (the whole lane: its ends are in it)
