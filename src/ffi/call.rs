@@ -632,17 +632,7 @@ pub(crate) unsafe fn compute_interleaved<I: Element>(
 /// Whether `strides` are those of a contiguous array of `shape` in `order`
 /// (an extent of 1 may have any stride).
 fn is_dense(shape: &[usize], strides: &[i64], order: Order) -> bool {
-    let mut want = 1i64;
-    let mut check = |(&n, &s): (&usize, &i64)| {
-        let ok = n == 1 || s == want;
-        want = want.saturating_mul(n as i64);
-        ok
-    };
-    let mut dims = shape.iter().zip(strides);
-    match order {
-        Order::C => dims.rev().all(&mut check),
-        Order::F => dims.all(&mut check),
-    }
+    is_dense_times(shape, strides, order, 1)
 }
 
 /// The memory order in which the input (`in_strides`) and every output

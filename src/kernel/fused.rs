@@ -9,7 +9,7 @@
 //! for outputs far larger than the cache). Each point takes the same
 //! formula from the same inputs as in [`super::dense`], so the same bits.
 
-use super::{end_point, end_positions, eval, Formula, NonUniform, Prepared, Rule, Stencil};
+use super::{end_point, end_positions, end_row, eval, NonUniform, Prepared, Rule, Stencil};
 use super::{Ends, Point};
 use crate::num::{Element, Num};
 
@@ -253,24 +253,5 @@ fn row_span<I: Element, S: Stencil<I>>(
         return st.op(g).rows(row(g - 1), row(g), row(g + 1), o);
     }
     let (fm, [a, b, c]) = end_point(g, n, ends);
-    let points = o.iter_mut().zip(row(a)).zip(row(b)).zip(row(c));
-    // One formula per row: keep the per-element loop branch-free.
-    match fm {
-        Formula::Left => {
-            for (((o, &a), &b), &c) in points {
-                *o = st.left(a, b, c);
-            }
-        }
-        Formula::Right => {
-            for (((o, &a), &b), &c) in points {
-                *o = st.right(a, b, c);
-            }
-        }
-        Formula::Op(g) => {
-            let op = st.op(g);
-            for (((o, &a), &b), &c) in points {
-                *o = op.eval(a, b, c);
-            }
-        }
-    }
+    end_row(st, fm, [row(a), row(b), row(c)], o);
 }

@@ -1267,6 +1267,32 @@ fn dense_merged<I: Element, S: Stencil<I>>(
     }
 }
 
+/// `o[j]` by formula `fm` from the rows `r[0][j], r[1][j], r[2][j]`: an
+/// end row of a dense axis. One formula per row keeps the per-element loop
+/// branch-free.
+#[inline(always)]
+fn end_row<I: Element, S: Stencil<I>>(st: &S, fm: Formula, r: [&[I]; 3], o: &mut [I::Output]) {
+    let points = o.iter_mut().zip(r[0]).zip(r[1]).zip(r[2]);
+    match fm {
+        Formula::Left => {
+            for (((o, &a), &b), &c) in points {
+                *o = st.left(a, b, c);
+            }
+        }
+        Formula::Right => {
+            for (((o, &a), &b), &c) in points {
+                *o = st.right(a, b, c);
+            }
+        }
+        Formula::Op(g) => {
+            let op = st.op(g);
+            for (((o, &a), &b), &c) in points {
+                *o = op.eval(a, b, c);
+            }
+        }
+    }
+}
+
 /// [`dense`] of whole lanes with streaming stores: each piece of a lane is
 /// computed into a buffer, then streamed whole. Writing the lanes in place
 /// would mix ordinary stores (each lane's ends, the unaligned starts) into
@@ -1347,26 +1373,7 @@ fn dense_blocks<I: Element, S: Stencil<I>>(st: &S, d: Dense<'_, '_, I>, ends: En
                 continue;
             }
             let o = &mut o[(g - r0) * inner..(g - r0 + 1) * inner];
-            let points = o.iter_mut().zip(row(a)).zip(row(b)).zip(row(c));
-            // One formula per row: keep the per-element loop branch-free.
-            match fm {
-                Formula::Left => {
-                    for (((o, &a), &b), &c) in points {
-                        *o = st.left(a, b, c);
-                    }
-                }
-                Formula::Right => {
-                    for (((o, &a), &b), &c) in points {
-                        *o = st.right(a, b, c);
-                    }
-                }
-                Formula::Op(g) => {
-                    let op = st.op(g);
-                    for (((o, &a), &b), &c) in points {
-                        *o = op.eval(a, b, c);
-                    }
-                }
-            }
+            end_row(st, fm, [row(a), row(b), row(c)], o);
         }
     }
 }
