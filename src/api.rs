@@ -637,10 +637,8 @@ impl<'a> Plan<'a> {
         let mut dims: Small<usize> = Small::new();
         let mut place: Small<usize> = Small::filled(0, nd);
         for d in 0..nd {
-            let axis = match order {
-                Order::C => d,
-                Order::F => nd - 1 - d,
-            };
+            // (`mem` is its own inverse: the input dimension at `d`.)
+            let axis = mem(d);
             if self.shape[axis] != 1 {
                 place[d] = dims.len();
                 dims.push(self.shape[axis]);
@@ -668,11 +666,7 @@ impl<'a> Plan<'a> {
         );
         let plane: usize = dims[1..].iter().product();
         let stream = std::mem::size_of_val(f) * m >= stream_min;
-        let threads = if f.len() >= min_parallel {
-            self.threads.max(1)
-        } else {
-            1
-        };
+        let (threads, _) = self.tiling::<A>(f.len(), TILE_BYTES, min_parallel);
         let chunks = threads.min(dims[0]);
         let run = |out: &mut [A::Output], rows| {
             let x = kernel::fused::Interleaved {
