@@ -735,30 +735,32 @@ impl<'a> Plan<'a> {
                 dims[d + 1..].iter().product(),
             );
             let st = kernel::Prepared::new(&self.rules[k], self.order2, nd == 1)?;
-            outs.push((geometry, st));
+            outs.push((geometry, st, self.ends[k]));
         }
-        Some(PreparedDense { outs })
+        Some(PreparedDense { outs, size })
     }
 
     /// [`Plan::execute_dense`] by stencils from [`Plan::prepare_dense`]
     /// (for this plan and `A`): the same bits, without the per-call set-up.
-    pub(crate) fn run_prepared<A: Element>(
+    pub(crate) fn run_prepared<'o, A: Element>(
         &self,
         p: &PreparedDense<A>,
         f: &[A],
-        outs: &mut [&mut [A::Output]],
+        outs: impl IntoIterator<Item = &'o mut [A::Output]>,
     ) {
-        for (k, (o, ((outer, n, inner), st))) in outs.iter_mut().zip(&p.outs).enumerate() {
+        for (k, (o, &((outer, n, inner), ref st, ends))) in
+            outs.into_iter().zip(&p.outs).enumerate()
+        {
             let slab = kernel::Dense {
                 f,
                 out: o,
-                outer: *outer,
-                n: *n,
-                inner: *inner,
-                rows: (0, *n),
+                outer,
+                n,
+                inner,
+                rows: (0, n),
                 merge: true,
             };
-            st.run(&self.rules[k], slab, self.ends[k]);
+            st.run(|| &self.rules[k], slab, ends);
         }
     }
 
@@ -997,10 +999,16 @@ pub(crate) enum Order {
 /// The most outputs the dense path takes (held on the stack).
 pub(crate) const DENSE_OUTS: usize = 8;
 
+/// (outer, n, inner) of an output in memory, its stencil, its ends.
+type PreparedAxis<A> = ((usize, usize, usize), kernel::Prepared<A>, kernel::Ends);
+
 /// A plan's stencils built for element type `A` ([`Plan::prepare_dense`]).
 pub(crate) struct PreparedDense<A: Element> {
-    /// Per output: (outer, n, inner) in memory and the axis's stencil.
-    outs: Vec<((usize, usize, usize), kernel::Prepared<A>)>,
+    /// Per output: (outer, n, inner) in memory, the axis's stencil and its
+    /// ends.
+    outs: Vec<PreparedAxis<A>>,
+    /// The number of elements of the input (and of each output).
+    pub(crate) size: usize,
 }
 
 /// An output's memory as a slice, when it is contiguous in `order`.
@@ -1794,8 +1802,7 @@ mod tests {
                 // The stencils a plan prepares once (small arrays: all here).
                 let prepared = plan.prepare_dense::<f64>(order).expect("small and dense");
                 let mut outs = vec![vec![f64::NAN; size]; ndim];
-                let mut held: Vec<&mut [f64]> = outs.iter_mut().map(|o| &mut o[..]).collect();
-                plan.run_prepared(&prepared, fs, &mut held);
+                plan.run_prepared(&prepared, fs, outs.iter_mut().map(|o| &mut o[..]));
                 check(&outs, "prepared");
                 let tunings = [
                     (usize::MAX, 1, usize::MAX),

@@ -684,7 +684,12 @@ pub(crate) unsafe fn compute_prepared<I: Element>(
     f: *const I,
     outs: impl Iterator<Item = *mut u8>,
 ) {
-    unsafe { with_slices(plan, f, outs, |f, o| plan.run_prepared(prepared, f, o)) }
+    let size = prepared.size;
+    // SAFETY: as with_slices'.
+    let f = unsafe { slice::from_raw_parts(f, size) };
+    // SAFETY: as with_slices'.
+    let outs = outs.map(|p| unsafe { slice::from_raw_parts_mut(p.cast::<I::Output>(), size) });
+    plan.run_prepared(prepared, f, outs);
 }
 
 /// The input and the outputs of a dense call as slices.

@@ -54,6 +54,10 @@ pub struct grad_plan {
     /// strides are those of one interleaved array (the pointers decide at
     /// each execute).
     interleaved: Option<Order>,
+    /// For dense non-empty plans of up to `DENSE_OUTS` outputs: the byte
+    /// lengths of the input and of each output ((0, 0) otherwise).
+    dense_bytes: (usize, usize),
+    naxes: usize,
 }
 
 impl grad_plan {
@@ -114,7 +118,17 @@ unsafe fn create<I: Element>(dtype: i32, a: &RawArgs) -> Result<Box<grad_plan>> 
     let prepared = dense
         .and_then(|order| plan.prepare_dense::<I>(order))
         .map(|p| Box::new(p) as Box<dyn Any + Send + Sync>);
+    let dense_bytes = match (dense, empty, in_extent, out_extents.first()) {
+        (Some(_), false, (0, i), Some(&(0, o)))
+            if naxes <= DENSE_OUTS && out_extents.iter().all(|&e| e == (0, o)) =>
+        {
+            (i as usize + sizes.0, o as usize + osize_of)
+        }
+        _ => (0, 0),
+    };
     Ok(Box::new(grad_plan {
+        dense_bytes,
+        naxes,
         dense,
         prepared,
         interleaved,
@@ -138,8 +152,7 @@ unsafe fn execute<I: Element>(p: &grad_plan, f: *const I, out: *const *mut u8) -
     if let Some(order) = p.dense {
         // SAFETY: as this function's.
         if let Some(outs) = unsafe { dense_ready::<I>(p, f, out) } {
-            let naxes = p.plan.axes().len();
-            let ptrs = outs[..naxes].iter().copied();
+            let ptrs = outs[..p.naxes].iter().copied();
             let prepared = p.prepared.as_deref();
             match prepared.and_then(|b| b.downcast_ref::<PreparedDense<I>>()) {
                 Some(pd) => unsafe { compute_prepared::<I>(&p.plan, pd, f, ptrs) },
@@ -254,41 +267,34 @@ unsafe fn dense_ready<I: Element>(
     f: *const I,
     out: *const *mut u8,
 ) -> Option<[*mut u8; DENSE_OUTS]> {
-    let (isize_of, osize_of) = (size_of::<I>(), size_of::<I::Output>());
-    if p.empty
+    let (in_bytes, out_bytes) = p.dense_bytes;
+    if in_bytes == 0
         || f.is_null()
         || out.is_null()
         || f.align_offset(align_of::<I>()) != 0
         || out.align_offset(align_of::<*mut u8>()) != 0
-        || !fits_at(f as usize, p.in_extent, isize_of)
     {
         return None;
     }
-    let naxes = p.plan.axes().len();
-    let fb = bounds(f as usize, p.in_extent, isize_of);
+    // Byte ranges [start, end): inside the address space, and apart.
+    let fs = f as usize;
+    let fe = fs.checked_add(in_bytes)?;
     let mut outs = [std::ptr::null_mut(); DENSE_OUTS];
-    for k in 0..naxes {
+    let mut ends = [0usize; DENSE_OUTS];
+    for k in 0..p.naxes.min(DENSE_OUTS) {
         // SAFETY: `out` is non-NULL and aligned; the caller promises naxes
         // pointers there.
         let o = unsafe { out.add(k).read() };
-        let extent = p.out_extents[k];
-        if o.is_null()
-            || o.align_offset(align_of::<I::Output>()) != 0
-            || !fits_at(o as usize, extent, osize_of)
-        {
+        if o.is_null() || o.align_offset(align_of::<I::Output>()) != 0 {
             return None;
         }
-        let ob = bounds(o as usize, extent, osize_of);
-        let apart = |(a, b): (i128, i128)| ob.1 <= a || b <= ob.0;
-        if !apart(fb) {
+        let os = o as usize;
+        let oe = os.checked_add(out_bytes)?;
+        let apart = |s: usize, e: usize| oe <= s || e <= os;
+        if !apart(fs, fe) || !(0..k).all(|j| apart(outs[j] as usize, ends[j])) {
             return None;
         }
-        for (j, &q) in outs[..k].iter().enumerate() {
-            if !apart(bounds(q as usize, p.out_extents[j], osize_of)) {
-                return None;
-            }
-        }
-        outs[k] = o;
+        (outs[k], ends[k]) = (o, oe);
     }
     Some(outs)
 }

@@ -862,26 +862,30 @@ impl<I: Element> Prepared<I> {
     /// [`differentiate`] of a dense slab by this stencil (`rule`: the one
     /// it was prepared from), without streaming stores.
     #[inline]
-    pub(crate) fn run(&self, rule: &Rule<'_>, d: Dense<'_, '_, I>, ends: Ends) {
+    pub(crate) fn run<'r, 'x: 'r>(
+        &self,
+        rule: impl FnOnce() -> &'r Rule<'x>,
+        d: Dense<'_, '_, I>,
+        ends: Ends,
+    ) {
         #[cfg(feature = "test-panic-hook")]
         panic_hook(&Slab::Dense(Dense {
             f: d.f,
             out: &mut [],
             ..d
         }));
-        match (self, rule) {
-            (Prepared::NativeExact(st), _) => dense(st, d, ends),
-            (Prepared::Native(st), _) => dense(st, d, ends),
-            (Prepared::WideExact(st), _) => dense(st, d, ends),
-            (Prepared::Wide(st), _) => dense(st, d, ends),
-            (
-                Prepared::Coords {
-                    order2,
-                    scalar_edges,
-                },
-                Rule::Coords(c),
-            ) => dense(&NonUniform::new(c, *order2, *scalar_edges), d, ends),
-            (Prepared::Coords { .. }, _) => unreachable!("prepared from another rule"),
+        match self {
+            Prepared::NativeExact(st) => dense(st, d, ends),
+            Prepared::Native(st) => dense(st, d, ends),
+            Prepared::WideExact(st) => dense(st, d, ends),
+            Prepared::Wide(st) => dense(st, d, ends),
+            Prepared::Coords {
+                order2,
+                scalar_edges,
+            } => match rule() {
+                Rule::Coords(c) => dense(&NonUniform::new(c, *order2, *scalar_edges), d, ends),
+                _ => unreachable!("prepared from another rule"),
+            },
         }
     }
 }
@@ -1225,7 +1229,86 @@ fn dense<I: Element, S: Stencil<I>>(st: &S, d: Dense<'_, '_, I>, ends: Ends) {
     if (d.outer, d.inner, d.rows) == (1, 1, (0, d.n)) && d.n >= 2 {
         return dense_lane(st, d.f, d.out, ends);
     }
+    // Small slabs (small plans: AMR blocks, tiny arrays) in one of their
+    // own too.
+    let len = d.outer.saturating_mul(d.n).saturating_mul(d.inner);
+    if d.merge && d.rows == (0, d.n) && d.n >= 2 && len <= SMALL_LEN && !st.streams() {
+        return dense_small(st, d.f, d.out, (d.outer, d.n, d.inner), ends);
+    }
     dense_blocks(st, d, ends)
+}
+
+/// Slabs of up to this many points take [`dense_small`].
+const SMALL_LEN: usize = 4096;
+
+/// [`dense`] of a whole slab of `outer` blocks of `n >= 2` rows of `inner`
+/// points, by plain loops: the interior (with a uniform step, one loop per
+/// block, or one loop over all lanes whose ends are then overwritten), then
+/// every block's two end rows, each formula chosen once for all blocks.
+#[inline(never)]
+fn dense_small<I: Element, S: Stencil<I>>(
+    st: &S,
+    f: &[I],
+    out: &mut [I::Output],
+    (outer, n, inner): (usize, usize, usize),
+    ends: Ends,
+) {
+    let b = n * inner;
+    let len = outer * b;
+    let (f, out) = (&f[..len], &mut out[..len]);
+    if n > 2 {
+        if S::STEP == 0 && inner == 1 {
+            st.lane_interior(
+                1,
+                [&f[..len - 2], &f[1..len - 1], &f[2..]],
+                &mut out[1..len - 1],
+            );
+        } else {
+            for k in 0..outer {
+                let (f, o) = (&f[k * b..(k + 1) * b], &mut out[k * b..(k + 1) * b]);
+                if inner == 1 {
+                    st.lane_interior(1, [&f[..n - 2], &f[1..n - 1], &f[2..]], &mut o[1..n - 1]);
+                } else if S::STEP == 0 {
+                    let (fm, f0, fp) = (&f[..b - 2 * inner], &f[inner..b - inner], &f[2 * inner..]);
+                    st.op(1).rows(fm, f0, fp, &mut o[inner..b - inner]);
+                } else {
+                    for g in 1..n - 1 {
+                        let row = |g: usize| &f[g * inner..(g + 1) * inner];
+                        let o = &mut o[g * inner..(g + 1) * inner];
+                        st.op(g).rows(row(g - 1), row(g), row(g + 1), o);
+                    }
+                }
+            }
+        }
+    }
+    for g in [0, n - 1] {
+        let (fm, [x, y, z]) = end_point(g, n, ends);
+        if inner == 1 {
+            // The lane ends: a column of stride n.
+            let (f, o) = (f.chunks_exact(n), out.chunks_exact_mut(n));
+            match fm {
+                Formula::Left => f.zip(o).for_each(|(f, o)| o[g] = st.left(f[x], f[y], f[z])),
+                Formula::Right => f
+                    .zip(o)
+                    .for_each(|(f, o)| o[g] = st.right(f[x], f[y], f[z])),
+                Formula::Op(h) => {
+                    let op = st.op(h);
+                    f.zip(o).for_each(|(f, o)| o[g] = op.eval(f[x], f[y], f[z]));
+                }
+            }
+            continue;
+        }
+        for k in 0..outer {
+            let (f, o) = (&f[k * b..(k + 1) * b], &mut out[k * b..(k + 1) * b]);
+            let row = |g: usize| &f[g * inner..(g + 1) * inner];
+            end_row(
+                st,
+                fm,
+                [row(x), row(y), row(z)],
+                &mut o[g * inner..(g + 1) * inner],
+            );
+        }
+    }
 }
 
 /// [`dense`] of one whole lane of `n >= 2` points.
