@@ -1706,8 +1706,18 @@ mod tests {
         };
         for case in 0..400 {
             let ndim = 1 + rnd(3);
-            let shape: Vec<usize> = (0..ndim).map(|_| 3 + rnd(10)).collect();
-            let accuracy = [2, 2, 4, 6, 8][rnd(5)];
+            let mut shape: Vec<usize> = (0..ndim).map(|_| 3 + rnd(10)).collect();
+            // Some lanes and rows longer than the pieces of the streaming
+            // loops, on a dense plan with coordinates.
+            let long = (case % 16 == 0).then(|| rnd(ndim));
+            if let Some(d) = long {
+                shape[d] = 1000 + rnd(200);
+            }
+            let accuracy = if long.is_some() {
+                2
+            } else {
+                [2, 2, 4, 6, 8][rnd(5)]
+            };
             let order = 1 + rnd(accuracy);
             let f = ndarray::ArrayD::from_shape_fn(shape.clone(), |i| {
                 let s: usize = i
@@ -1732,11 +1742,18 @@ mod tests {
             let mut bounds = Vec::new();
             for d in 0..ndim {
                 spacing.push(match rnd(3) {
+                    _ if long.is_some() => Spacing::Coordinates(&coords[d]),
                     0 => Spacing::Uniform(0.3 + rnd(4) as f64),
                     1 => Spacing::Coordinates(&coords[d]),
                     _ => Spacing::Unit,
                 });
-                let side = |r: usize| if r == 0 { Side::Ghost } else { Side::OneSided };
+                let side = |r: usize| {
+                    if r == 0 && long.is_none() {
+                        Side::Ghost
+                    } else {
+                        Side::OneSided
+                    }
+                };
                 bounds.push(match rnd(4) {
                     0 => Boundary::Periodic {
                         period: Some(coords[d][shape[d] - 1] + 1.0),
@@ -1799,11 +1816,18 @@ mod tests {
                         assert!(same, "case {case}: {what} {order:?} shape {shape:?}");
                     }
                 };
-                // The stencils a plan prepares once (small arrays: all here).
-                let prepared = plan.prepare_dense::<f64>(order).expect("small and dense");
-                let mut outs = vec![vec![f64::NAN; size]; ndim];
-                plan.run_prepared(&prepared, fs, outs.iter_mut().map(|o| &mut o[..]));
-                check(&outs, "prepared");
+                // The stencils a plan prepares once (small arrays: all but
+                // the long ones, which may tile).
+                let prepared = plan.prepare_dense::<f64>(order);
+                assert!(
+                    prepared.is_some() || long.is_some(),
+                    "case {case}: not prepared"
+                );
+                if let Some(prepared) = prepared {
+                    let mut outs = vec![vec![f64::NAN; size]; ndim];
+                    plan.run_prepared(&prepared, fs, outs.iter_mut().map(|o| &mut o[..]));
+                    check(&outs, "prepared");
+                }
                 let tunings = [
                     (usize::MAX, 1, usize::MAX),
                     (1, 1, usize::MAX),
@@ -1813,6 +1837,7 @@ mod tests {
                     // Streaming stores (the staged lanes), whole and tiled.
                     (usize::MAX, 1, 0),
                     (64, 2, 0),
+                    (4200, 1, 0),
                 ];
                 for (tile, threads, stream_min) in tunings {
                     let mut p = plan.clone();
