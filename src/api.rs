@@ -1708,7 +1708,7 @@ mod tests {
             let ndim = 1 + rnd(3);
             let mut shape: Vec<usize> = (0..ndim).map(|_| 3 + rnd(10)).collect();
             // Some lanes and rows longer than the pieces of the streaming
-            // loops, on a dense plan with coordinates.
+            // loops, on a dense plan.
             let long = (case % 16 == 0).then(|| rnd(ndim));
             if let Some(d) = long {
                 shape[d] = 1000 + rnd(200);
@@ -1742,7 +1742,6 @@ mod tests {
             let mut bounds = Vec::new();
             for d in 0..ndim {
                 spacing.push(match rnd(3) {
-                    _ if long.is_some() => Spacing::Coordinates(&coords[d]),
                     0 => Spacing::Uniform(0.3 + rnd(4) as f64),
                     1 => Spacing::Coordinates(&coords[d]),
                     _ => Spacing::Unit,

@@ -637,18 +637,15 @@ pub(crate) struct NonUniform<'a, 'x, I> {
     c: &'a Coefs<'x>,
     order2: bool,
     scalar_edges: bool,
-    /// Dense rows and lanes are computed into a buffer and streamed.
-    stream: bool,
     _m: PhantomData<fn() -> I>,
 }
 
 impl<'a, 'x, I> NonUniform<'a, 'x, I> {
-    pub(crate) fn new(c: &'a Coefs<'x>, order2: bool, scalar_edges: bool, stream: bool) -> Self {
+    pub(crate) fn new(c: &'a Coefs<'x>, order2: bool, scalar_edges: bool) -> Self {
         NonUniform {
             c,
             order2,
             scalar_edges,
-            stream,
             _m: PhantomData,
         }
     }
@@ -688,10 +685,6 @@ impl<I: Element> Stencil<I> for NonUniform<'_, '_, I> {
     #[inline(always)]
     fn make(&self, c: Self::Coef) -> Self::Op {
         CoefOp { c, _m: PhantomData }
-    }
-    #[inline(always)]
-    fn streams(&self) -> bool {
-        self.stream
     }
     #[inline(always)]
     fn op(&self, g: usize) -> Self::Op {
@@ -827,7 +820,7 @@ pub(crate) fn differentiate<I: Element>(
             slab,
             job,
         ),
-        Rule::Coords(c) => run(&NonUniform::<I>::new(c, o2, se, stream), slab, job),
+        Rule::Coords(c) => run(&NonUniform::<I>::new(c, o2, se), slab, job),
         Rule::Wide(_) => unreachable!("a p >= 4 rule needs its tables"),
     }
 }
@@ -890,9 +883,7 @@ impl<I: Element> Prepared<I> {
                 order2,
                 scalar_edges,
             } => match rule() {
-                Rule::Coords(c) => {
-                    dense(&NonUniform::new(c, *order2, *scalar_edges, false), d, ends)
-                }
+                Rule::Coords(c) => dense(&NonUniform::new(c, *order2, *scalar_edges), d, ends),
                 _ => unreachable!("prepared from another rule"),
             },
         }
@@ -1326,11 +1317,7 @@ fn dense_lane<I: Element, S: Stencil<I>>(st: &S, f: &[I], o: &mut [I::Output], e
     let n = f.len();
     let o = &mut o[..n];
     if n > 2 {
-        let f3 = [&f[..n - 2], &f[1..n - 1], &f[2..]];
-        // (A stencil that streams only from a buffer: coordinates.)
-        staged(&mut o[1..n - 1], S::STEP == 1 && st.streams(), |j, o| {
-            st.lane_interior(1 + j, f3.map(|r| &r[j..j + o.len()]), o)
-        });
+        st.lane_interior(1, [&f[..n - 2], &f[1..n - 1], &f[2..]], &mut o[1..n - 1]);
     }
     for g in [0, n - 1] {
         let (fm, [a, b, c]) = end_point(g, n, ends);
@@ -1386,27 +1373,6 @@ fn end_row<I: Element, S: Stencil<I>>(st: &S, fm: Formula, r: [&[I]; 3], o: &mut
                 *o = op.eval(a, b, c);
             }
         }
-    }
-}
-
-/// `write(j, piece)` computes `o[j..j + piece.len()]` into `piece`: in
-/// place, or with `stream`, into a buffer then streamed whole (so no
-/// ordinary store lands in a line being streamed; see
-/// [`dense_lanes_staged`]).
-#[inline(always)]
-fn staged<O: Num>(o: &mut [O], stream: bool, mut write: impl FnMut(usize, &mut [O])) {
-    if !stream {
-        return write(0, o);
-    }
-    const PIECE: usize = 512;
-    let mut buf = [O::zero(); PIECE];
-    let mut j = 0;
-    while j < o.len() {
-        let e = (j + PIECE).min(o.len());
-        let b = &mut buf[..e - j];
-        write(j, b);
-        crate::simd::stream_copy(b, &mut o[j..e]);
-        j = e;
     }
 }
 
@@ -1472,23 +1438,14 @@ fn dense_blocks<I: Element, S: Stencil<I>>(st: &S, d: Dense<'_, '_, I>, ends: En
                 let f3 = [&f[a - inner..b - inner], &f[a..b], &f[a + inner..b + inner]];
                 let o = &mut o[a - r0 * inner..b - r0 * inner];
                 if inner == 1 {
-                    // (A stencil that streams only from a buffer: a lane
-                    // of coordinates.)
-                    staged(o, S::STEP == 1 && st.streams(), |j, o| {
-                        let f3 = f3.map(|r| &r[j..j + o.len()]);
-                        st.lane_interior(lo + j, f3, o)
-                    });
+                    st.lane_interior(lo, f3, o);
                 } else {
                     st.op(lo).rows(f3[0], f3[1], f3[2], o);
                 }
             } else {
                 let interior = o[(lo - r0) * inner..(hi - r0) * inner].chunks_exact_mut(inner);
                 for (g, o) in (lo..hi).zip(interior) {
-                    let op = st.op(g);
-                    staged(o, st.streams(), |j, o| {
-                        let r = |g: usize| &row(g)[j..j + o.len()];
-                        op.rows(r(g - 1), r(g), r(g + 1), o)
-                    });
+                    st.op(g).rows(row(g - 1), row(g), row(g + 1), o);
                 }
             }
         }
