@@ -57,6 +57,7 @@ pub struct grad_plan {
     /// For dense non-empty plans of up to `DENSE_OUTS` outputs: the byte
     /// lengths of the input and of each output ((0, 0) otherwise).
     dense_bytes: (usize, usize),
+    /// `plan.axes().len()`, read without the list on execute's fast path.
     naxes: usize,
 }
 
