@@ -1245,6 +1245,7 @@ const SMALL_LEN: usize = 4096;
 /// points, by plain loops: the interior (with a uniform step, one loop per
 /// block, or one loop over all lanes whose ends are then overwritten), then
 /// every block's two end rows, each formula chosen once for all blocks.
+/// Small slabs of any stencil, and merged lanes of any length.
 #[inline(never)]
 fn dense_small<I: Element, S: Stencil<I>>(
     st: &S,
@@ -1325,31 +1326,6 @@ fn dense_lane<I: Element, S: Stencil<I>>(st: &S, f: &[I], o: &mut [I::Output], e
     }
 }
 
-/// [`dense`] of whole lanes of `n > 2` points with a uniform step: one loop
-/// over all of them, then each lane's two ends by their formulas.
-#[inline(never)]
-fn dense_merged<I: Element, S: Stencil<I>>(
-    st: &S,
-    f: &[I],
-    out: &mut [I::Output],
-    (outer, n): (usize, usize),
-    ends: Ends,
-) {
-    let len = outer * n;
-    let (f, out) = (&f[..len], &mut out[..len]);
-    let f3 = [&f[..len - 2], &f[1..len - 1], &f[2..]];
-    st.lane_interior(1, f3, &mut out[1..len - 1]);
-    // (Index loops: chunk iterators divide, which costs more than these
-    // tiny lanes.)
-    for k in 0..outer {
-        let (f, o) = (&f[k * n..(k + 1) * n], &mut out[k * n..(k + 1) * n]);
-        for g in [0, n - 1] {
-            let (fm, [a, b, c]) = end_point(g, n, ends);
-            o[g] = eval(st, fm, 0, f[a], f[b], f[c]);
-        }
-    }
-}
-
 /// `o[j]` by formula `fm` from the rows `r[0][j], r[1][j], r[2][j]`: an
 /// end row of a dense axis. One formula per row keeps the per-element loop
 /// branch-free.
@@ -1423,7 +1399,7 @@ fn dense_blocks<I: Element, S: Stencil<I>>(st: &S, d: Dense<'_, '_, I>, ends: En
     // Rows with both neighbours inside the axis.
     let (lo, hi) = (r0.max(1), r1.min(n - 1));
     if S::STEP == 0 && inner == 1 && merge && (r0, r1) == (0, n) && outer > 1 && n > 2 {
-        return dense_merged(st, f, out, (outer, n), ends);
+        return dense_small(st, f, out, (outer, n, 1), ends);
     }
     if inner == 1 && outer > 1 && st.streams() && (r0, r1) == (0, n) {
         return dense_lanes_staged(st, f, out, (outer, n), ends);
