@@ -170,7 +170,8 @@ type Result<T> = std::result::Result<T, GradientError>;
 #[derive(Clone, Debug)]
 pub struct Plan<'a> {
     // Inline up to 4 dimensions/axes: building a plan allocates nothing
-    // unless coordinates on an axis with several lanes need coefficient tables.
+    // unless coordinates on an axis with several lanes need coefficient
+    // tables, or an accuracy order p >= 4 its (boxed) stencil tables.
     shape: Small<usize>,
     out_shape: Small<usize>,
     /// Halo points (low, high) of every dimension.
@@ -180,8 +181,9 @@ pub struct Plan<'a> {
     rules: Small<Rule<'a>>,
     ends: Small<Ends>,
     order2: bool,
-    /// The tables of an accuracy order p >= 4 (None: numpy's formulas).
-    wide: Option<Tables>,
+    /// The tables of an accuracy order p >= 4 (None: numpy's formulas);
+    /// boxed, as they are large and every call moves its plan.
+    wide: Option<Box<Tables>>,
     threads: usize,
 }
 
@@ -237,7 +239,7 @@ impl<'a> Plan<'a> {
             _ => spacing[k],
         };
         let p = check_accuracy(options.accuracy, edge_order)?;
-        let wide = (p >= 4).then(|| Tables::new(p, edge_order));
+        let wide = (p >= 4).then(|| Box::new(Tables::new(p, edge_order)));
         let order2 = edge_order == 2;
         let boundaries = check_boundaries(&options.boundaries, &axes, shape, &entry)?;
         check_lengths(shape, &axes, edge_order, p, &boundaries)?;
@@ -255,7 +257,7 @@ impl<'a> Plan<'a> {
         let rules = (0..axes.len())
             .map(|k| {
                 let lanes = size.checked_div(shape[axes[k]]).unwrap_or(0);
-                rule(&entry(k), &boundaries[k], ends[k], wide.as_ref(), lanes)
+                rule(&entry(k), &boundaries[k], ends[k], wide.as_deref(), lanes)
             })
             .collect();
         Ok(Plan {
@@ -869,7 +871,7 @@ impl<'a> Plan<'a> {
             Mode {
                 order2: self.order2,
                 scalar_edges: true,
-                wide: self.wide.as_ref(),
+                wide: self.wide.as_deref(),
                 stream: false,
             },
         );
@@ -981,7 +983,7 @@ impl<'a> Plan<'a> {
             Mode {
                 order2: self.order2,
                 scalar_edges,
-                wide: self.wide.as_ref(),
+                wide: self.wide.as_deref(),
                 stream,
             },
         );

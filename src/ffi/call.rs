@@ -453,16 +453,19 @@ pub(crate) fn check_overlap(
 pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     let isize_of = size_of::<I>();
     let osize_of = size_of::<I::Output>();
+    let checked = unsafe { check_args(a, true, (isize_of, osize_of), align_of::<I>()) }?;
+    // Borrowed in place: the plan is large, and moving it out costs copies.
     let Checked {
         plan,
         shape,
         in_strides,
         in_extent,
         empty,
-    } = unsafe { check_args(a, true, (isize_of, osize_of), align_of::<I>()) }?;
+    } = &checked;
+    let (in_extent, empty) = (*in_extent, *empty);
     let ndim = shape.len();
     let naxes = plan.axes().len();
-    let out_shape: Small<usize> = plan.out_shape().into();
+    let out_shape = plan.out_shape();
 
     // Outputs: NULLs, strides, alignment, overlap.
     if a.out.align_offset(align_of::<*mut u8>()) != 0 {
@@ -479,7 +482,7 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
         return Err(null(Some(k), format!("out[{k}] is NULL")));
     }
     let given_strides = unsafe { read_out_strides(a.out_strides, naxes * ndim) }?;
-    let c_out = c_strides(&out_shape);
+    let c_out = c_strides(out_shape);
     let out_st = |k: usize| match &given_strides {
         Some(s) => &s[k * ndim..(k + 1) * ndim],
         None => &c_out[..],
@@ -490,12 +493,12 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
         spans.push(bounds(a.f as usize, in_extent, isize_of));
         for (k, p) in outs.iter().enumerate() {
             let st = out_st(k);
-            let extent = check_out_strides(k, st, &out_shape, osize_of, given_strides.is_some())
+            let extent = check_out_strides(k, st, out_shape, osize_of, given_strides.is_some())
                 .and_then(|r| {
                     if fits_at(p.0 as usize, r, osize_of) {
                         Ok(r)
                     } else {
-                        Err(out_range_err(k, st, &out_shape))
+                        Err(out_range_err(k, st, out_shape))
                     }
                 })?;
             spans.push(bounds(p.0 as usize, extent, osize_of));
@@ -513,9 +516,9 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     }
     check_overlap(&spans, |i| {
         if i == 0 {
-            Region::new(a.f as usize, &shape, &in_strides, isize_of)
+            Region::new(a.f as usize, shape, in_strides, isize_of)
         } else {
-            Region::new(outs[i - 1].0 as usize, &out_shape, out_st(i - 1), osize_of)
+            Region::new(outs[i - 1].0 as usize, out_shape, out_st(i - 1), osize_of)
         }
     })?;
 
@@ -524,18 +527,18 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
         return Ok(());
     }
     let ptrs = outs.iter().map(|p| p.0);
-    let order = dense_layout(&plan, &in_strides, out_st).filter(|_| disjoint(&spans));
+    let order = dense_layout(plan, in_strides, out_st).filter(|_| disjoint(&spans));
     if order.is_none() {
-        let ilv = interleaved_layout(&plan, &in_strides, out_st)
-            .and_then(|order| interleaved_at(&plan, &outs, osize_of, spans[0]).map(|o| (order, o)));
+        let ilv = interleaved_layout(plan, in_strides, out_st)
+            .and_then(|order| interleaved_at(plan, &outs, osize_of, spans[0]).map(|o| (order, o)));
         if let Some((order, (base, slots))) = ilv {
-            unsafe { compute_interleaved::<I>(&plan, a.f.cast(), order, base, &slots) };
+            unsafe { compute_interleaved::<I>(plan, a.f.cast(), order, base, &slots) };
             return Ok(());
         }
     }
     match order {
-        Some(order) => unsafe { compute_dense::<I>(&plan, a.f.cast(), order, ptrs) },
-        None => unsafe { compute::<I>(&plan, a.f.cast(), &shape, &in_strides, ptrs, out_st) },
+        Some(order) => unsafe { compute_dense::<I>(plan, a.f.cast(), order, ptrs) },
+        None => unsafe { compute::<I>(plan, a.f.cast(), shape, in_strides, ptrs, out_st) },
     }
     Ok(())
 }

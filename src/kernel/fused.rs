@@ -75,7 +75,7 @@ pub(crate) fn interleaved<I: Element>(
     let mut quots = [None; MAX_AXES];
     for a in axes.iter().flatten() {
         if let Rule::Step(st) = a.rule {
-            quots[a.slot] = st.quot;
+            quots[a.slot] = st.quot();
         }
     }
     let quots = crate::simd::Quots::new(&quots[..m]);

@@ -55,8 +55,9 @@ impl Default for Rule<'_> {
     }
 }
 
-/// A uniform step `h` with the constants its formulas use, computed once
-/// (a plan's runs do no division to set up).
+/// A uniform step `h` with the reciprocals its loops choose by, computed
+/// once. Kept small (it is moved with every plan); the stencil built from
+/// it ([`Uniform::new`]) derives the edge coefficients and the SIMD divisor.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Step {
     pub h: f64,
@@ -65,11 +66,6 @@ pub(crate) struct Step {
     /// to it), when they exist.
     inv_two_h: [Option<f64>; 2],
     inv_h: [Option<f64>; 2],
-    /// numpy's second-order edge coefficients, in double.
-    lo: [f64; 3],
-    hi: [f64; 3],
-    /// The SIMD divisor of `2h` ([`crate::simd::Quot::for_step`]).
-    quot: Option<crate::simd::Quot>,
 }
 
 impl PartialEq for Step {
@@ -79,15 +75,11 @@ impl PartialEq for Step {
 }
 
 impl Step {
-    /// `Step::new(1.0)` but for the SIMD divisor (None: the portable loops,
-    /// the same bits).
+    /// `Step::new(1.0)`, built without arithmetic.
     const UNIT_FILLER: Step = Step {
         h: 1.0,
         inv_two_h: [Some(0.5), Some(0.5)],
         inv_h: [Some(1.0), Some(1.0)],
-        lo: [-1.5, 2.0, -0.5],
-        hi: [0.5, -2.0, 1.5],
-        quot: None,
     };
 
     pub(crate) fn new(h: f64) -> Step {
@@ -101,10 +93,12 @@ impl Step {
             h,
             inv_two_h: recips(2.0 * h),
             inv_h: recips(h),
-            lo: [-1.5 / h, 2.0 / h, -0.5 / h],
-            hi: [0.5 / h, -2.0 / h, 1.5 / h],
-            quot: crate::simd::Quot::for_step(2.0 * h),
         }
+    }
+
+    /// The SIMD divisor of `2h` ([`crate::simd::Quot::for_step`]).
+    pub(crate) fn quot(&self) -> Option<crate::simd::Quot> {
+        crate::simd::Quot::for_step(2.0 * self.h)
     }
 
     /// Whether `2h`, in precision `R`, has an exact reciprocal.
@@ -518,7 +512,7 @@ impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Uniform<I, L, EXACT> {
                 // With an exact reciprocal the portable loop multiplies at
                 // memory speed; the SIMD loop adds streaming stores.
                 quot: match (L::NATIVE, EXACT, stream) {
-                    (true, false, _) | (true, true, true) => s.quot,
+                    (true, false, _) | (true, true, true) => s.quot(),
                     _ => None,
                 },
                 stream,
@@ -528,8 +522,9 @@ impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Uniform<I, L, EXACT> {
                 d: r(h),
                 r: s.inv_h[i].map(r),
             },
-            lo: s.lo.map(r),
-            hi: s.hi.map(r),
+            // numpy's second-order edge coefficients, in double.
+            lo: [-1.5 / h, 2.0 / h, -0.5 / h].map(r),
+            hi: [0.5 / h, -2.0 / h, 1.5 / h].map(r),
             order2,
             scalar_edges,
             _m: PhantomData,
@@ -1463,11 +1458,7 @@ mod tests {
     #[test]
     fn the_filler_step_is_the_unit_step() {
         let (a, b) = (Step::UNIT_FILLER, Step::new(1.0));
-        assert_eq!(
-            (a.h, a.inv_two_h, a.inv_h, a.lo, a.hi),
-            (b.h, b.inv_two_h, b.inv_h, b.lo, b.hi)
-        );
-        assert_eq!(a.quot, None);
+        assert_eq!((a.h, a.inv_two_h, a.inv_h), (b.h, b.inv_two_h, b.inv_h));
     }
 
     #[test]
