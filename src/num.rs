@@ -8,7 +8,7 @@
 
 use num_complex::Complex;
 
-use crate::simd::{Quot, Quots, SubDiv, SubDivInterleave};
+use crate::simd::{Coef3, Comb3, Quot, Quots, SubDiv, SubDivInterleave};
 
 /// A real working precision: `f32` or `f64`.
 pub trait Real: Copy + Send + Sync + 'static + std::fmt::Debug {
@@ -265,6 +265,15 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
     ) -> bool {
         false
     }
+    /// `o[k] = ((c[0] * fm[k]) + (c[1] * f0[k])) + (c[2] * fp[k])` in
+    /// double (coordinates' coefficients) through a SIMD loop, bit for bit
+    /// as the portable one; false (nothing written) where there is no
+    /// such loop (this type or machine).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn comb3_rows(_c: Coef3<'_>, _f: [&[Self]; 3], _o: &mut [Self::Output], _stream: bool) -> bool {
+        false
+    }
     /// `out[m * i + k] = (fp[k][i] - fm[k][i]) / b_k` through the SIMD
     /// loop that also interleaves, bit for bit as those divisions; false
     /// (nothing written) where there is no such loop.
@@ -306,6 +315,10 @@ macro_rules! float_element {
             #[inline(always)]
             fn sub_div_rows(q: &Quot, fm: &[$t], fp: &[$t], o: &mut [$t], stream: bool) -> bool {
                 <$t as SubDiv>::sub_div(q, fm, fp, o, stream)
+            }
+            #[inline(always)]
+            fn comb3_rows(c: Coef3<'_>, f: [&[$t]; 3], o: &mut [$t], stream: bool) -> bool {
+                <$t as Comb3>::comb3(c, f, o, stream)
             }
             #[inline(always)]
             fn sub_div_interleave(q: &Quots, fm: &[&[$t]], fp: &[&[$t]], out: &mut [$t]) -> bool {

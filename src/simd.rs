@@ -18,6 +18,11 @@
 //! everywhere else [`sub_div`] returns `false` and the caller runs its
 //! portable loop with a plain division.
 //!
+//! Unevenly spaced coordinates have a loop here too ([`Comb3`]): numpy's
+//! `a * f[:-2] + b * f[1:-1] + c * f[2:]` with every product and sum
+//! rounded in double (no fma), four doubles a step, with streaming stores
+//! for the rows of large outputs.
+//!
 //! Streaming (non-temporal) stores: when `stream` is set, the aligned body
 //! of the output is written with `vmovntpd`/`vmovntps`, which skips reading
 //! each output line into the cache before overwriting it (write-allocate).
@@ -550,6 +555,191 @@ unsafe fn sub_div_ilv_f64<const M: usize>(
     }
     while i < n {
         scalar(out, i);
+        i += 1;
+    }
+}
+
+/// The coefficients of [`Comb3`]: the same three for every point (a row
+/// of an outer axis), or three per point (a lane: `c[j][k]` for point `k`).
+///
+/// `pub` (in this private module, so unreachable from outside the crate)
+/// because [`crate::Element`] names it in a hidden method.
+#[derive(Clone, Copy)]
+pub enum Coef3<'a> {
+    Same([f64; 3]),
+    Each([&'a [f64]; 3]),
+}
+
+/// Element types with a SIMD loop for the three-point combination of
+/// unevenly spaced coordinates.
+pub(crate) trait Comb3: Sized {
+    /// `o[k] = ((c0 * fm[k]) + (c1 * f0[k])) + (c2 * fp[k])`, every
+    /// operation rounded in double (numpy's float64 coefficient arrays;
+    /// `f32` data converted exactly, the sum rounded back to `f32`), bit
+    /// for bit as the portable loop; false (nothing written) where there
+    /// is no such loop.
+    fn comb3(c: Coef3<'_>, f: [&[Self]; 3], o: &mut [Self], stream: bool) -> bool;
+}
+
+macro_rules! comb3_impl {
+    ($t:ty, $avx2:ident) => {
+        impl Comb3 for $t {
+            #[inline]
+            fn comb3(c: Coef3<'_>, f: [&[$t]; 3], o: &mut [$t], stream: bool) -> bool {
+                let n = o.len();
+                assert!(f.iter().all(|r| r.len() >= n));
+                if let Coef3::Each(c) = c {
+                    assert!(c.iter().all(|r| r.len() >= n));
+                }
+                #[cfg(target_arch = "x86_64")]
+                if available() {
+                    // SAFETY: AVX2 was detected at run time (available()),
+                    // and the inputs and per-point coefficients are at
+                    // least n long (asserted above).
+                    unsafe {
+                        match c {
+                            Coef3::Same(c) => $avx2::<false>(c, [&[]; 3], f, o, stream),
+                            Coef3::Each(c) => $avx2::<true>([0.0; 3], c, f, o, stream),
+                        }
+                    }
+                    return true;
+                }
+                let _ = (c, stream);
+                false
+            }
+        }
+    };
+}
+comb3_impl!(f64, comb3_f64_avx2);
+comb3_impl!(f32, comb3_f32_avx2);
+
+/// Point `i` of [`Comb3`] (the loops' heads and tails).
+#[inline(always)]
+fn comb3_at<const EACH: bool>(same: [f64; 3], each: [&[f64]; 3], i: usize, x: [f64; 3]) -> f64 {
+    let c = if EACH {
+        [each[0][i], each[1][i], each[2][i]]
+    } else {
+        same
+    };
+    c[0] * x[0] + c[1] * x[1] + c[2] * x[2]
+}
+
+/// The 4-lane f64 loop (`EACH`: coefficients per point from `each`, else
+/// `same`). Caller: AVX2 present, the inputs (and with `EACH` the
+/// coefficients) at least `o.len()` long.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[allow(unused_unsafe)]
+unsafe fn comb3_f64_avx2<const EACH: bool>(
+    same: [f64; 3],
+    each: [&[f64]; 3],
+    f: [&[f64]; 3],
+    o: &mut [f64],
+    stream: bool,
+) {
+    let n = o.len();
+    let one = |i: usize| comb3_at::<EACH>(same, each, i, [f[0][i], f[1][i], f[2][i]]);
+    let po = o.as_mut_ptr();
+    let mut i = 0;
+    if stream {
+        // Ordinary stores up to the first 32-byte aligned output element.
+        while i < n && (po as usize + i * 8) % 32 != 0 {
+            o[i] = one(i);
+            i += 1;
+        }
+    }
+    // SAFETY: only register operations (AVX is enabled for this function).
+    let cs = unsafe { same.map(|c| _mm256_set1_pd(c)) };
+    while i + 4 <= n {
+        // SAFETY: i + 4 <= n <= the length of every input, coefficient
+        // slice (with EACH) and of o: the unaligned loads and the store
+        // stay inside the slices; with `stream` the output address is
+        // 32-byte aligned (prologue above, then steps of 32 bytes), as
+        // vmovntpd requires. Separate multiplies and adds, never fused:
+        // numpy rounds each product.
+        unsafe {
+            let t = |j: usize| {
+                let c = if EACH {
+                    _mm256_loadu_pd(each[j].as_ptr().add(i))
+                } else {
+                    cs[j]
+                };
+                _mm256_mul_pd(c, _mm256_loadu_pd(f[j].as_ptr().add(i)))
+            };
+            let r = _mm256_add_pd(_mm256_add_pd(t(0), t(1)), t(2));
+            if stream {
+                _mm256_stream_pd(po.add(i), r);
+            } else {
+                _mm256_storeu_pd(po.add(i), r);
+            }
+        }
+        i += 4;
+    }
+    while i < n {
+        o[i] = one(i);
+        i += 1;
+    }
+}
+
+/// The f32 loop, 8 points a step computed as two halves in double (as
+/// [`comb3_f64_avx2`]). Caller: as there.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[allow(unused_unsafe)]
+unsafe fn comb3_f32_avx2<const EACH: bool>(
+    same: [f64; 3],
+    each: [&[f64]; 3],
+    f: [&[f32]; 3],
+    o: &mut [f32],
+    stream: bool,
+) {
+    let n = o.len();
+    let one = |i: usize| {
+        let x = [f[0][i], f[1][i], f[2][i]].map(f64::from);
+        comb3_at::<EACH>(same, each, i, x) as f32
+    };
+    let po = o.as_mut_ptr();
+    let mut i = 0;
+    if stream {
+        // Ordinary stores up to the first 32-byte aligned output element.
+        while i < n && (po as usize + i * 4) % 32 != 0 {
+            o[i] = one(i);
+            i += 1;
+        }
+    }
+    // SAFETY: only register operations (AVX is enabled for this function).
+    let cs = unsafe { same.map(|c| _mm256_set1_pd(c)) };
+    while i + 8 <= n {
+        // SAFETY: i + 8 <= n <= the length of every input, coefficient
+        // slice (with EACH) and of o: the unaligned loads and the store
+        // stay inside the slices; with `stream` the output address is
+        // 32-byte aligned (as above), as vmovntps requires. The
+        // conversions to double are exact, the products and sums rounded
+        // in double as numpy's, and the conversion back rounds to nearest
+        // as `as f32` does.
+        unsafe {
+            let half = |k: usize| {
+                let t = |j: usize| {
+                    let c = if EACH {
+                        _mm256_loadu_pd(each[j].as_ptr().add(k))
+                    } else {
+                        cs[j]
+                    };
+                    _mm256_mul_pd(c, _mm256_cvtps_pd(_mm_loadu_ps(f[j].as_ptr().add(k))))
+                };
+                _mm256_cvtpd_ps(_mm256_add_pd(_mm256_add_pd(t(0), t(1)), t(2)))
+            };
+            let r = _mm256_set_m128(half(i + 4), half(i));
+            if stream {
+                _mm256_stream_ps(po.add(i), r);
+            } else {
+                _mm256_storeu_ps(po.add(i), r);
+            }
+        }
+        i += 8;
+    }
+    while i < n {
+        o[i] = one(i);
         i += 1;
     }
 }

@@ -194,7 +194,7 @@ impl<I: Element> Prepared<I> {
                     scalar_edges,
                 },
                 Rule::Coords(c),
-            ) => run(&NonUniform::new(c, *order2, *scalar_edges)),
+            ) => run(&NonUniform::new(c, *order2, *scalar_edges, false)),
             (Prepared::Coords { .. }, _) => unreachable!("prepared from another rule"),
         }
     }

@@ -23,6 +23,7 @@ use ndarray::{
 };
 
 use crate::num::{Element, Lift, Native, Num, Real, Wide};
+use crate::simd::Coef3;
 use crate::small::Small;
 
 pub(crate) mod fused;
@@ -632,15 +633,18 @@ pub(crate) struct NonUniform<'a, 'x, I> {
     c: &'a Coefs<'x>,
     order2: bool,
     scalar_edges: bool,
+    /// Rows (not lanes) of the interior with streaming stores.
+    stream: bool,
     _m: PhantomData<fn() -> I>,
 }
 
 impl<'a, 'x, I> NonUniform<'a, 'x, I> {
-    pub(crate) fn new(c: &'a Coefs<'x>, order2: bool, scalar_edges: bool) -> Self {
+    pub(crate) fn new(c: &'a Coefs<'x>, order2: bool, scalar_edges: bool, stream: bool) -> Self {
         NonUniform {
             c,
             order2,
             scalar_edges,
+            stream,
             _m: PhantomData,
         }
     }
@@ -648,8 +652,13 @@ impl<'a, 'x, I> NonUniform<'a, 'x, I> {
 
 pub(crate) struct CoefOp<I> {
     c: [f64; 3],
+    stream: bool,
     _m: PhantomData<fn() -> I>,
 }
+
+/// Rows shorter than this take the portable loop (a call into the SIMD
+/// loop costs more than it saves there: small plans' rows).
+const COMB3_SIMD_MIN: usize = 16;
 
 impl<I> Clone for CoefOp<I> {
     fn clone(&self) -> Self {
@@ -662,6 +671,17 @@ impl<I: Element> Point<I> for CoefOp<I> {
     #[inline(always)]
     fn eval(self, fm: I, f0: I, fp: I) -> I::Output {
         comb3::<I, Wide>(self.c, fm, f0, fp)
+    }
+    #[inline(always)]
+    fn rows(self, fm: &[I], f0: &[I], fp: &[I], o: &mut [I::Output]) {
+        if (o.len() >= COMB3_SIMD_MIN || self.stream)
+            && I::comb3_rows(Coef3::Same(self.c), [fm, f0, fp], o, self.stream)
+        {
+            return;
+        }
+        for (((o, &x), &y), &z) in o.iter_mut().zip(fm).zip(f0).zip(fp) {
+            *o = self.eval(x, y, z);
+        }
     }
 }
 
@@ -679,7 +699,15 @@ impl<I: Element> Stencil<I> for NonUniform<'_, '_, I> {
     }
     #[inline(always)]
     fn make(&self, c: Self::Coef) -> Self::Op {
-        CoefOp { c, _m: PhantomData }
+        CoefOp {
+            c,
+            stream: self.stream,
+            _m: PhantomData,
+        }
+    }
+    #[inline(always)]
+    fn streams(&self) -> bool {
+        self.stream
     }
     #[inline(always)]
     fn op(&self, g: usize) -> Self::Op {
@@ -697,6 +725,10 @@ impl<I: Element> Stencil<I> for NonUniform<'_, '_, I> {
         match self.c.table.get() {
             Some(t) => {
                 let [a, b, c] = &t.columns;
+                let each = [&a[k..k + len], &b[k..k + len], &c[k..k + len]];
+                if len >= COMB3_SIMD_MIN && I::comb3_rows(Coef3::Each(each), f, o, false) {
+                    return;
+                }
                 let coefs = a[k..k + len].iter().zip(&b[k..k + len]).zip(&c[k..k + len]);
                 let points = o.iter_mut().zip(fa).zip(fb).zip(fc);
                 for ((((o, &x), &y), &z), ((&a, &b), &c)) in points.zip(coefs) {
@@ -815,7 +847,7 @@ pub(crate) fn differentiate<I: Element>(
             slab,
             job,
         ),
-        Rule::Coords(c) => run(&NonUniform::<I>::new(c, o2, se), slab, job),
+        Rule::Coords(c) => run(&NonUniform::<I>::new(c, o2, se, stream), slab, job),
         Rule::Wide(_) => unreachable!("a p >= 4 rule needs its tables"),
     }
 }
@@ -878,7 +910,9 @@ impl<I: Element> Prepared<I> {
                 order2,
                 scalar_edges,
             } => match rule() {
-                Rule::Coords(c) => dense(&NonUniform::new(c, *order2, *scalar_edges), d, ends),
+                Rule::Coords(c) => {
+                    dense(&NonUniform::new(c, *order2, *scalar_edges, false), d, ends)
+                }
                 _ => unreachable!("prepared from another rule"),
             },
         }

@@ -344,3 +344,77 @@ fn stream_copy_copies_exactly() {
         }
     }
 }
+
+/// The coordinate loops against the plain formula, in double: both types,
+/// shared and per-point coefficients, every length up to 40 and a long
+/// one, every start within a 32-byte block, with and without streaming
+/// stores; random bit patterns (NaN, infinities, subnormals among them).
+#[test]
+fn comb3_loops_match_the_plain_formula() {
+    fn same(a: f64, b: f64) -> bool {
+        a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+    }
+    let mut rng = Rng(777);
+    let mut val = |k: usize| {
+        let v = (rng.next() % 2001) as f64 * 0.37 - 350.0;
+        match k % 4 {
+            // Raw bits (any class), or numbers of mixed sizes.
+            0 => f64::from_bits(rng.next()),
+            1 => v,
+            2 => v * 1e9,
+            _ => v * 1e-3,
+        }
+    };
+    let len = 1027 + 8;
+    let mut x: [Vec<f64>; 3] = std::array::from_fn(|j| (0..len).map(|i| val(i + j)).collect());
+    let mut c: [Vec<f64>; 3] = std::array::from_fn(|j| (0..len).map(|i| val(3 * i + j)).collect());
+    // Every third point cancels its first two terms exactly (x1 = x0, c1 =
+    // -c0): the result is the third term, only if summed in numpy's order.
+    for i in (0..len).step_by(3) {
+        x[1][i] = x[0][i];
+        c[1][i] = -c[0][i];
+    }
+    let x32: [Vec<f32>; 3] = std::array::from_fn(|j| x[j].iter().map(|&v| v as f32).collect());
+    let mut ran = false;
+    for n in (0..40).chain([1027]) {
+        for s in 0..8 {
+            for stream in [false, true] {
+                for each in [false, true] {
+                    let at = |i: usize| -> [f64; 3] {
+                        let i = if each { s + i } else { 0 };
+                        [c[0][i], c[1][i], c[2][i]]
+                    };
+                    let coef = if each {
+                        Coef3::Each([&c[0][s..s + n], &c[1][s..s + n], &c[2][s..s + n]])
+                    } else {
+                        Coef3::Same(at(0))
+                    };
+                    let mut o = vec![0.0f64; n + 8];
+                    let f = [&x[0][s..], &x[1][s..], &x[2][s..]];
+                    if !f64::comb3(coef, f, &mut o[s..s + n], stream) {
+                        continue;
+                    }
+                    ran = true;
+                    let mut o32 = vec![0.0f32; n + 8];
+                    let f = [&x32[0][s..], &x32[1][s..], &x32[2][s..]];
+                    assert!(f32::comb3(coef, f, &mut o32[s..s + n], stream));
+                    fence();
+                    for i in 0..n {
+                        let c = at(i);
+                        let want = c[0] * x[0][s + i] + c[1] * x[1][s + i] + c[2] * x[2][s + i];
+                        assert!(same(o[s + i], want), "f64 n {n} s {s} i {i}");
+                        let v = |j: usize| f64::from(x32[j][s + i]);
+                        let want = (c[0] * v(0) + c[1] * v(1) + c[2] * v(2)) as f32;
+                        assert!(
+                            same(o32[s + i].into(), want.into()),
+                            "f32 n {n} s {s} i {i}"
+                        );
+                    }
+                    assert!(o[..s].iter().chain(&o[s + n..]).all(|&v| v == 0.0));
+                    assert!(o32[..s].iter().chain(&o32[s + n..]).all(|&v| v == 0.0));
+                }
+            }
+        }
+    }
+    assert_eq!(ran, available());
+}
