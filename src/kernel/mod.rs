@@ -1314,16 +1314,18 @@ fn dense_small<I: Element, S: Stencil<I>>(
     for g in [0, n - 1] {
         let (fm, [x, y, z]) = end_point(g, n, ends);
         if inner == 1 {
-            // The lane ends: a column of stride n.
-            let (f, o) = (f.chunks_exact(n), out.chunks_exact_mut(n));
+            // The lane ends: a column of stride n (lane k starts at k * n).
+            let lanes = (0..len).step_by(n);
             match fm {
-                Formula::Left => f.zip(o).for_each(|(f, o)| o[g] = st.left(f[x], f[y], f[z])),
-                Formula::Right => f
-                    .zip(o)
-                    .for_each(|(f, o)| o[g] = st.right(f[x], f[y], f[z])),
+                Formula::Left => lanes.for_each(|k| {
+                    out[k + g] = st.left(f[k + x], f[k + y], f[k + z]);
+                }),
+                Formula::Right => lanes.for_each(|k| {
+                    out[k + g] = st.right(f[k + x], f[k + y], f[k + z]);
+                }),
                 Formula::Op(h) => {
                     let op = st.op(h);
-                    f.zip(o).for_each(|(f, o)| o[g] = op.eval(f[x], f[y], f[z]));
+                    lanes.for_each(|k| out[k + g] = op.eval(f[k + x], f[k + y], f[k + z]));
                 }
             }
             continue;
