@@ -82,7 +82,7 @@ step "plot (benches/plot.py)"
 python3 benches/plot.py "$json" -o "$png"
 
 step "C per-call overhead (benches/overhead.c)"
-"${CC:-cc}" -O2 -std=c11 -Wall -Wextra -Werror -Iinclude benches/overhead.c \
+"${CC:-cc}" -O3 -std=c11 -Wall -Wextra -Werror -Iinclude benches/overhead.c \
     -L"$lib_dir" -lgradient -Wl,-rpath,"$lib_dir" -lm -o "$bench_dir/overhead"
 "$bench_dir/overhead" "${overhead_args[@]}" | tee "$bench_dir/overhead.txt"
 if (( ! quick )); then
