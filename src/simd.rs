@@ -167,6 +167,23 @@ pub(crate) fn available() -> bool {
     }
 }
 
+/// `o[i] = one(i)` from the start of `o` up to its first 32-byte aligned
+/// element when `stream` is set (the SIMD loops then store aligned, as
+/// streaming stores require), else nothing; returns where the SIMD blocks
+/// start.
+#[inline(always)]
+fn aligned_head<T>(o: &mut [T], stream: bool, one: impl Fn(usize) -> T) -> usize {
+    let mut i = 0;
+    if stream {
+        let at = o.as_ptr() as usize;
+        while i < o.len() && (at + i * std::mem::size_of::<T>()) % 32 != 0 {
+            o[i] = one(i);
+            i += 1;
+        }
+    }
+    i
+}
+
 /// Element types with a SIMD quotient loop.
 pub(crate) trait SubDiv: Sized {
     /// `o[k] = (fp[k] - fm[k]) / b`, bit for bit; false (nothing written)
@@ -219,15 +236,8 @@ impl SubDiv for f32 {
 #[allow(unused_unsafe)]
 unsafe fn sub_div_f64_avx2(r: &Recip<f64>, fm: &[f64], fp: &[f64], o: &mut [f64], stream: bool) {
     let n = o.len();
+    let mut i = aligned_head(o, stream, |i| (fp[i] - fm[i]) / r.b);
     let (pm, pp, po) = (fm.as_ptr(), fp.as_ptr(), o.as_mut_ptr());
-    let mut i = 0;
-    if stream {
-        // Ordinary stores up to the first 32-byte aligned output element.
-        while i < n && (po as usize + i * 8) % 32 != 0 {
-            o[i] = (fp[i] - fm[i]) / r.b;
-            i += 1;
-        }
-    }
     // SAFETY: only register operations (AVX is enabled for this function).
     let (b, y, lo, hi, zero, abs) = unsafe {
         (
@@ -278,9 +288,8 @@ unsafe fn sub_div_f64_avx2(r: &Recip<f64>, fm: &[f64], fp: &[f64], o: &mut [f64]
         }
         i += 4;
     }
-    while i < n {
+    for i in i..n {
         o[i] = (fp[i] - fm[i]) / r.b;
-        i += 1;
     }
 }
 
@@ -293,15 +302,8 @@ unsafe fn sub_div_f64_avx2(r: &Recip<f64>, fm: &[f64], fp: &[f64], o: &mut [f64]
 #[allow(unused_unsafe)]
 unsafe fn sub_div_f32_avx2(r: &Recip<f32>, fm: &[f32], fp: &[f32], o: &mut [f32], stream: bool) {
     let n = o.len();
+    let mut i = aligned_head(o, stream, |i| (fp[i] - fm[i]) / r.b);
     let (pm, pp, po) = (fm.as_ptr(), fp.as_ptr(), o.as_mut_ptr());
-    let mut i = 0;
-    if stream {
-        // Ordinary stores up to the first 32-byte aligned output element.
-        while i < n && (po as usize + i * 4) % 32 != 0 {
-            o[i] = (fp[i] - fm[i]) / r.b;
-            i += 1;
-        }
-    }
     // SAFETY: only register operations (AVX is enabled for this function).
     let (b, y, lo, hi, zero, abs) = unsafe {
         (
@@ -352,9 +354,8 @@ unsafe fn sub_div_f32_avx2(r: &Recip<f32>, fm: &[f32], fp: &[f32], o: &mut [f32]
         }
         i += 8;
     }
-    while i < n {
+    for i in i..n {
         o[i] = (fp[i] - fm[i]) / r.b;
-        i += 1;
     }
 }
 
@@ -639,15 +640,8 @@ unsafe fn comb3_f64_avx2<const EACH: bool>(
 ) {
     let n = o.len();
     let one = |i: usize| comb3_at::<EACH>(same, each, i, [f[0][i], f[1][i], f[2][i]]);
+    let mut i = aligned_head(o, stream, one);
     let po = o.as_mut_ptr();
-    let mut i = 0;
-    if stream {
-        // Ordinary stores up to the first 32-byte aligned output element.
-        while i < n && (po as usize + i * 8) % 32 != 0 {
-            o[i] = one(i);
-            i += 1;
-        }
-    }
     // SAFETY: only register operations (AVX is enabled for this function).
     let cs = unsafe { same.map(|c| _mm256_set1_pd(c)) };
     while i + 4 <= n {
@@ -675,9 +669,8 @@ unsafe fn comb3_f64_avx2<const EACH: bool>(
         }
         i += 4;
     }
-    while i < n {
-        o[i] = one(i);
-        i += 1;
+    for (k, o) in (i..).zip(&mut o[i..]) {
+        *o = one(k);
     }
 }
 
@@ -698,15 +691,8 @@ unsafe fn comb3_f32_avx2<const EACH: bool>(
         let x = [f[0][i], f[1][i], f[2][i]].map(f64::from);
         comb3_at::<EACH>(same, each, i, x) as f32
     };
+    let mut i = aligned_head(o, stream, one);
     let po = o.as_mut_ptr();
-    let mut i = 0;
-    if stream {
-        // Ordinary stores up to the first 32-byte aligned output element.
-        while i < n && (po as usize + i * 4) % 32 != 0 {
-            o[i] = one(i);
-            i += 1;
-        }
-    }
     // SAFETY: only register operations (AVX is enabled for this function).
     let cs = unsafe { same.map(|c| _mm256_set1_pd(c)) };
     while i + 8 <= n {
@@ -738,9 +724,8 @@ unsafe fn comb3_f32_avx2<const EACH: bool>(
         }
         i += 8;
     }
-    while i < n {
-        o[i] = one(i);
-        i += 1;
+    for (k, o) in (i..).zip(&mut o[i..]) {
+        *o = one(k);
     }
 }
 
