@@ -633,7 +633,8 @@ pub(crate) struct NonUniform<'a, 'x, I> {
     c: &'a Coefs<'x>,
     order2: bool,
     scalar_edges: bool,
-    /// Rows (not lanes) of the interior with streaming stores.
+    /// Streaming stores: rows straight from the SIMD loop, lanes through
+    /// the staged buffer ([`dense_lanes_staged`]).
     stream: bool,
     _m: PhantomData<fn() -> I>,
 }
