@@ -238,17 +238,8 @@ unsafe fn sub_div_f64_avx2(r: &Recip<f64>, fm: &[f64], fp: &[f64], o: &mut [f64]
     let n = o.len();
     let mut i = aligned_head(o, stream, |i| (fp[i] - fm[i]) / r.b);
     let (pm, pp, po) = (fm.as_ptr(), fp.as_ptr(), o.as_mut_ptr());
-    // SAFETY: only register operations (AVX is enabled for this function).
-    let (b, y, lo, hi, zero, abs) = unsafe {
-        (
-            _mm256_set1_pd(r.b),
-            _mm256_set1_pd(r.y),
-            _mm256_set1_pd(r.lo),
-            _mm256_set1_pd(r.hi),
-            _mm256_setzero_pd(),
-            _mm256_castsi256_pd(_mm256_set1_epi64x(i64::MAX)),
-        )
-    };
+    // SAFETY: register operations only (AVX2 is enabled for this function).
+    let rv = unsafe { RecipV::new(r) };
     while i + 4 <= n {
         // SAFETY: i + 4 <= n <= fm.len(), fp.len(), o.len(): the unaligned
         // loads and the store stay inside the slices; with `stream` the
@@ -256,30 +247,7 @@ unsafe fn sub_div_f64_avx2(r: &Recip<f64>, fm: &[f64], fp: &[f64], o: &mut [f64]
         // 32 bytes), as vmovntpd requires.
         unsafe {
             let a = _mm256_sub_pd(_mm256_loadu_pd(pp.add(i)), _mm256_loadu_pd(pm.add(i)));
-            let q = _mm256_mul_pd(a, y);
-            if r.exact {
-                // Exact reciprocal: q is the quotient (Real::exact_reciprocal).
-                if stream {
-                    _mm256_stream_pd(po.add(i), q);
-                } else {
-                    _mm256_storeu_pd(po.add(i), q);
-                }
-                i += 4;
-                continue;
-            }
-            let rem = _mm256_fnmadd_pd(q, b, a);
-            let q2 = _mm256_fmadd_pd(rem, y, q);
-            let z = _mm256_cmp_pd::<_CMP_EQ_OQ>(a, zero);
-            let mut res = _mm256_blendv_pd(q2, q, z);
-            let m = _mm256_and_pd(a, abs);
-            let ok = _mm256_and_pd(
-                _mm256_cmp_pd::<_CMP_GE_OQ>(m, lo),
-                _mm256_cmp_pd::<_CMP_LE_OQ>(m, hi),
-            );
-            let ok = _mm256_or_pd(ok, z);
-            if _mm256_movemask_pd(ok) != 0xF {
-                res = _mm256_blendv_pd(_mm256_div_pd(a, b), res, ok);
-            }
+            let res = quot4(&rv, a);
             if stream {
                 _mm256_stream_pd(po.add(i), res);
             } else {
@@ -304,17 +272,8 @@ unsafe fn sub_div_f32_avx2(r: &Recip<f32>, fm: &[f32], fp: &[f32], o: &mut [f32]
     let n = o.len();
     let mut i = aligned_head(o, stream, |i| (fp[i] - fm[i]) / r.b);
     let (pm, pp, po) = (fm.as_ptr(), fp.as_ptr(), o.as_mut_ptr());
-    // SAFETY: only register operations (AVX is enabled for this function).
-    let (b, y, lo, hi, zero, abs) = unsafe {
-        (
-            _mm256_set1_ps(r.b),
-            _mm256_set1_ps(r.y),
-            _mm256_set1_ps(r.lo),
-            _mm256_set1_ps(r.hi),
-            _mm256_setzero_ps(),
-            _mm256_castsi256_ps(_mm256_set1_epi32(i32::MAX)),
-        )
-    };
+    // SAFETY: register operations only (AVX2 is enabled for this function).
+    let rv = unsafe { RecipV32::new(r) };
     while i + 8 <= n {
         // SAFETY: i + 8 <= n <= fm.len(), fp.len(), o.len(): the unaligned
         // loads and the store stay inside the slices; with `stream` the
@@ -322,30 +281,7 @@ unsafe fn sub_div_f32_avx2(r: &Recip<f32>, fm: &[f32], fp: &[f32], o: &mut [f32]
         // 32 bytes), as vmovntps requires.
         unsafe {
             let a = _mm256_sub_ps(_mm256_loadu_ps(pp.add(i)), _mm256_loadu_ps(pm.add(i)));
-            let q = _mm256_mul_ps(a, y);
-            if r.exact {
-                // Exact reciprocal: q is the quotient (Real::exact_reciprocal).
-                if stream {
-                    _mm256_stream_ps(po.add(i), q);
-                } else {
-                    _mm256_storeu_ps(po.add(i), q);
-                }
-                i += 8;
-                continue;
-            }
-            let rem = _mm256_fnmadd_ps(q, b, a);
-            let q2 = _mm256_fmadd_ps(rem, y, q);
-            let z = _mm256_cmp_ps::<_CMP_EQ_OQ>(a, zero);
-            let mut res = _mm256_blendv_ps(q2, q, z);
-            let m = _mm256_and_ps(a, abs);
-            let ok = _mm256_and_ps(
-                _mm256_cmp_ps::<_CMP_GE_OQ>(m, lo),
-                _mm256_cmp_ps::<_CMP_LE_OQ>(m, hi),
-            );
-            let ok = _mm256_or_ps(ok, z);
-            if _mm256_movemask_ps(ok) != 0xFF {
-                res = _mm256_blendv_ps(_mm256_div_ps(a, b), res, ok);
-            }
+            let res = quot8(&rv, a);
             if stream {
                 _mm256_stream_ps(po.add(i), res);
             } else {
@@ -446,18 +382,58 @@ impl SubDivInterleave for f64 {
     }
 }
 
-/// A [`Recip<f64>`] in registers.
+/// A [`Recip<f64>`] in registers, its range of `|a|` as the integer test
+/// of [`quot4`].
 #[cfg(target_arch = "x86_64")]
 #[derive(Clone, Copy)]
 struct RecipV {
     b: __m256d,
     y: __m256d,
-    lo: __m256d,
-    hi: __m256d,
+    /// `2^63 - bits(lo)`: added to `bits(|a|)`, it maps `[lo, hi]` to the
+    /// lowest signed values.
+    off: __m256i,
+    /// `bits(hi) - bits(lo) - 2^63`: the highest of them.
+    top: __m256i,
+    /// `b > 0` (the correction's form keeps the sign of a zero quotient).
+    pos: bool,
     exact: bool,
 }
 
-/// `RN(a / b)` in each of 4 lanes (the loop of [`sub_div_f64_avx2`]).
+#[cfg(target_arch = "x86_64")]
+impl RecipV {
+    #[target_feature(enable = "avx2")]
+    #[allow(unused_unsafe)]
+    unsafe fn new(r: &Recip<f64>) -> RecipV {
+        let (l, h) = (r.lo.to_bits(), r.hi.to_bits());
+        let s = 1u64 << 63;
+        // SAFETY: register operations only (AVX2 enabled here).
+        unsafe {
+            RecipV {
+                b: _mm256_set1_pd(r.b),
+                y: _mm256_set1_pd(r.y),
+                off: _mm256_set1_epi64x(s.wrapping_sub(l) as i64),
+                top: _mm256_set1_epi64x(h.wrapping_sub(l).wrapping_add(s) as i64),
+                pos: r.b > 0.0,
+                exact: r.exact,
+            }
+        }
+    }
+}
+
+/// `RN(a / b)` in each of 4 lanes: `q = RN(a * y)`, then the exact
+/// remainder and the corrected quotient (Markstein), or the divider for
+/// the lanes whose `|a|` is outside `[lo, hi]` and not 0.
+///
+/// The range test is integer arithmetic on the bits of `|a|` (ordered as
+/// the values are, NaN above infinity): `bits(|a|) - bits(lo)`, as an
+/// unsigned number, at most `bits(hi) - bits(lo)`; unsigned order is
+/// signed order shifted by `2^63`, hence [`RecipV::off`] and
+/// [`RecipV::top`]: one add and one compare for both ends. A zero `a` is
+/// outside the range but needs no divider: its corrected quotient is
+/// exact, sign included, with the form of the correction chosen by the
+/// sign of `b` (`b > 0`: `nr = q * b - a`, `q' = q - nr * y`; `b < 0`: `r
+/// = a - q * b`, `q' = q + r * y`; for every other `a` both are the same
+/// rounding of the same exact value).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 #[inline]
@@ -469,21 +445,80 @@ unsafe fn quot4(r: &RecipV, a: __m256d) -> __m256d {
         if r.exact {
             return q;
         }
-        let rem = _mm256_fnmadd_pd(q, r.b, a);
-        let q2 = _mm256_fmadd_pd(rem, r.y, q);
-        let z = _mm256_cmp_pd::<_CMP_EQ_OQ>(a, _mm256_setzero_pd());
-        let res = _mm256_blendv_pd(q2, q, z);
-        let abs = _mm256_castsi256_pd(_mm256_set1_epi64x(i64::MAX));
-        let m = _mm256_and_pd(a, abs);
-        let ok = _mm256_and_pd(
-            _mm256_cmp_pd::<_CMP_GE_OQ>(m, r.lo),
-            _mm256_cmp_pd::<_CMP_LE_OQ>(m, r.hi),
-        );
-        let ok = _mm256_or_pd(ok, z);
-        if _mm256_movemask_pd(ok) != 0xF {
-            return _mm256_blendv_pd(_mm256_div_pd(a, r.b), res, ok);
+        let q2 = if r.pos {
+            _mm256_fnmadd_pd(_mm256_fmsub_pd(q, r.b, a), r.y, q)
+        } else {
+            _mm256_fmadd_pd(_mm256_fnmadd_pd(q, r.b, a), r.y, q)
+        };
+        let x = _mm256_and_si256(_mm256_castpd_si256(a), _mm256_set1_epi64x(i64::MAX));
+        let out = _mm256_cmpgt_epi64(_mm256_add_epi64(x, r.off), r.top);
+        let zero = _mm256_cmpeq_epi64(x, _mm256_setzero_si256());
+        let bad = _mm256_castsi256_pd(_mm256_andnot_si256(zero, out));
+        if _mm256_movemask_pd(bad) != 0 {
+            return _mm256_blendv_pd(q2, _mm256_div_pd(a, r.b), bad);
         }
-        res
+        q2
+    }
+}
+
+/// [`RecipV`] for `f32`: 8 lanes, the range test in 32-bit integers.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+struct RecipV32 {
+    b: __m256,
+    y: __m256,
+    off: __m256i,
+    top: __m256i,
+    pos: bool,
+    exact: bool,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl RecipV32 {
+    #[target_feature(enable = "avx2")]
+    #[allow(unused_unsafe)]
+    unsafe fn new(r: &Recip<f32>) -> RecipV32 {
+        let (l, h) = (r.lo.to_bits(), r.hi.to_bits());
+        let s = 1u32 << 31;
+        // SAFETY: register operations only (AVX2 enabled here).
+        unsafe {
+            RecipV32 {
+                b: _mm256_set1_ps(r.b),
+                y: _mm256_set1_ps(r.y),
+                off: _mm256_set1_epi32(s.wrapping_sub(l) as i32),
+                top: _mm256_set1_epi32(h.wrapping_sub(l).wrapping_add(s) as i32),
+                pos: r.b > 0.0,
+                exact: r.exact,
+            }
+        }
+    }
+}
+
+/// [`quot4`] for 8 `f32` lanes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn quot8(r: &RecipV32, a: __m256) -> __m256 {
+    // SAFETY: register operations only (AVX2 and FMA enabled here).
+    unsafe {
+        let q = _mm256_mul_ps(a, r.y);
+        if r.exact {
+            return q;
+        }
+        let q2 = if r.pos {
+            _mm256_fnmadd_ps(_mm256_fmsub_ps(q, r.b, a), r.y, q)
+        } else {
+            _mm256_fmadd_ps(_mm256_fnmadd_ps(q, r.b, a), r.y, q)
+        };
+        let x = _mm256_and_si256(_mm256_castps_si256(a), _mm256_set1_epi32(i32::MAX));
+        let out = _mm256_cmpgt_epi32(_mm256_add_epi32(x, r.off), r.top);
+        let zero = _mm256_cmpeq_epi32(x, _mm256_setzero_si256());
+        let bad = _mm256_castsi256_ps(_mm256_andnot_si256(zero, out));
+        if _mm256_movemask_ps(bad) != 0 {
+            return _mm256_blendv_ps(q2, _mm256_div_ps(a, r.b), bad);
+        }
+        q2
     }
 }
 
@@ -508,15 +543,7 @@ unsafe fn sub_div_ilv_f64<const M: usize>(
     };
     let mut i = 0;
     // SAFETY: register operations only.
-    let rv: [RecipV; M] = std::array::from_fn(|k| unsafe {
-        RecipV {
-            b: _mm256_set1_pd(rs[k].b),
-            y: _mm256_set1_pd(rs[k].y),
-            lo: _mm256_set1_pd(rs[k].lo),
-            hi: _mm256_set1_pd(rs[k].hi),
-            exact: rs[k].exact,
-        }
-    });
+    let rv: [RecipV; M] = std::array::from_fn(|k| unsafe { RecipV::new(&rs[k]) });
     let (pm, pp): ([*const f64; M], [*const f64; M]) = (
         std::array::from_fn(|k| fm[k].as_ptr()),
         std::array::from_fn(|k| fp[k].as_ptr()),
