@@ -1263,7 +1263,11 @@ fn dense<I: Element, S: Stencil<I>>(st: &S, d: Dense<'_, '_, I>, ends: Ends) {
     // own too.
     let len = d.outer.saturating_mul(d.n).saturating_mul(d.inner);
     if d.merge && d.rows == (0, d.n) && d.n >= 2 && len <= SMALL_LEN && !st.streams() {
-        return dense_small(st, d.f, d.out, (d.outer, d.n, d.inner), ends);
+        let geometry = (d.outer, d.n, d.inner);
+        if S::STEP == 0 {
+            return merged_uniform(st, d.f, d.out, geometry, ends);
+        }
+        return dense_small(st, d.f, d.out, geometry, ends);
     }
     dense_blocks(st, d, ends)
 }
@@ -1271,11 +1275,10 @@ fn dense<I: Element, S: Stencil<I>>(st: &S, d: Dense<'_, '_, I>, ends: Ends) {
 /// Slabs of up to this many points take [`dense_small`].
 const SMALL_LEN: usize = 4096;
 
-/// [`dense`] of a whole slab of `outer` blocks of `n >= 2` rows of `inner`
-/// points, by plain loops: the interior (with a uniform step, one loop per
-/// block, or one loop over all lanes whose ends are then overwritten), then
-/// every block's two end rows, each formula chosen once for all blocks.
-/// Small slabs of any stencil, and merged lanes of any length.
+/// [`dense`] of a whole small slab of `outer` blocks of `n >= 2` rows of
+/// `inner` points by coordinates (a formula per row): each block's
+/// interior rows (or a lane's interior points) by plain loops, then every
+/// block's two end rows.
 #[inline(never)]
 fn dense_small<I: Element, S: Stencil<I>>(
     st: &S,
@@ -1288,59 +1291,150 @@ fn dense_small<I: Element, S: Stencil<I>>(
     let len = outer * b;
     let (f, out) = (&f[..len], &mut out[..len]);
     if n > 2 {
-        if S::STEP == 0 && inner == 1 {
-            st.lane_interior(
-                1,
-                [&f[..len - 2], &f[1..len - 1], &f[2..]],
-                &mut out[1..len - 1],
-            );
-        } else {
-            for k in 0..outer {
-                let (f, o) = (&f[k * b..(k + 1) * b], &mut out[k * b..(k + 1) * b]);
-                if inner == 1 {
-                    st.lane_interior(1, [&f[..n - 2], &f[1..n - 1], &f[2..]], &mut o[1..n - 1]);
-                } else if S::STEP == 0 {
-                    let (fm, f0, fp) = (&f[..b - 2 * inner], &f[inner..b - inner], &f[2 * inner..]);
-                    st.op(1).rows(fm, f0, fp, &mut o[inner..b - inner]);
-                } else {
-                    for g in 1..n - 1 {
-                        let row = |g: usize| &f[g * inner..(g + 1) * inner];
-                        let o = &mut o[g * inner..(g + 1) * inner];
-                        st.op(g).rows(row(g - 1), row(g), row(g + 1), o);
-                    }
-                }
+        for k in 0..outer {
+            let (f, o) = (&f[k * b..(k + 1) * b], &mut out[k * b..(k + 1) * b]);
+            if inner == 1 {
+                st.lane_interior(1, [&f[..n - 2], &f[1..n - 1], &f[2..]], &mut o[1..n - 1]);
+                continue;
+            }
+            for g in 1..n - 1 {
+                let row = |g: usize| &f[g * inner..(g + 1) * inner];
+                let o = &mut o[g * inner..(g + 1) * inner];
+                st.op(g).rows(row(g - 1), row(g), row(g + 1), o);
             }
         }
     }
+    if inner == 1 {
+        lane_ends(st, f, out, n, ends);
+    } else {
+        row_ends(st, f, out, (n, inner), ends);
+    }
+}
+
+/// [`dense`] of a whole slab of `outer` blocks of `n >= 2` rows of `inner`
+/// points by a uniform step ([`Stencil::STEP`] 0), whose interior formula
+/// is the same at every point: one loop over the slab from its second row
+/// to its last but one, then every block's two end rows, which overwrite
+/// what that loop wrote there. Small slabs (small plans) and merged lanes
+/// of any length: the least set-up per call.
+#[inline(never)]
+fn merged_uniform<I: Element, S: Stencil<I>>(
+    st: &S,
+    f: &[I],
+    out: &mut [I::Output],
+    (outer, n, inner): (usize, usize, usize),
+    ends: Ends,
+) {
+    let b = n * inner;
+    let len = outer * b;
+    let (f, out) = (&f[..len], &mut out[..len]);
+    if len > 2 * inner {
+        let s = inner;
+        let o = &mut out[s..len - s];
+        st.op(1)
+            .rows(&f[..len - 2 * s], &f[s..len - s], &f[2 * s..], o);
+    }
+    if inner == 1 {
+        lane_ends(st, f, out, n, ends);
+    } else {
+        row_ends(st, f, out, (n, inner), ends);
+    }
+}
+
+/// The two end points of every lane of `n` points of a slab (`f` and
+/// `out` hold whole lanes), each formula in a loop of its own.
+#[inline(always)]
+fn lane_ends<I: Element, S: Stencil<I>>(
+    st: &S,
+    f: &[I],
+    out: &mut [I::Output],
+    n: usize,
+    ends: Ends,
+) {
     for g in [0, n - 1] {
         let (fm, [x, y, z]) = end_point(g, n, ends);
-        if inner == 1 {
-            // The lane ends: a column of stride n (lane k starts at k * n).
-            let lanes = (0..len).step_by(n);
-            match fm {
-                Formula::Left => lanes.for_each(|k| {
-                    out[k + g] = st.left(f[k + x], f[k + y], f[k + z]);
-                }),
-                Formula::Right => lanes.for_each(|k| {
-                    out[k + g] = st.right(f[k + x], f[k + y], f[k + z]);
-                }),
-                Formula::Op(h) => {
-                    let op = st.op(h);
-                    lanes.for_each(|k| out[k + g] = op.eval(f[k + x], f[k + y], f[k + z]));
-                }
+        let at = [g, x, y, z];
+        match fm {
+            Formula::Left => each_lane(f, out, n, at, |a, b, c| st.left(a, b, c)),
+            Formula::Right => each_lane(f, out, n, at, |a, b, c| st.right(a, b, c)),
+            Formula::Op(h) => {
+                let op = st.op(h);
+                each_lane(f, out, n, at, |a, b, c| op.eval(a, b, c));
             }
-            continue;
         }
-        for k in 0..outer {
-            let (f, o) = (&f[k * b..(k + 1) * b], &mut out[k * b..(k + 1) * b]);
-            let row = |g: usize| &f[g * inner..(g + 1) * inner];
-            end_row(
-                st,
-                fm,
-                [row(x), row(y), row(z)],
-                &mut o[g * inner..(g + 1) * inner],
-            );
+    }
+}
+
+/// `o[g] = e(l[x], l[y], l[z])` for every lane `l` of `n` points of `f`
+/// and its lane `o` of `out`.
+#[inline(never)]
+fn each_lane<I: Copy, O>(
+    f: &[I],
+    out: &mut [O],
+    n: usize,
+    [g, x, y, z]: [usize; 4],
+    e: impl Fn(I, I, I) -> O,
+) {
+    let len = f.len().min(out.len());
+    let mut k = 0;
+    while k + n <= len {
+        let (l, o) = (&f[k..k + n], &mut out[k..k + n]);
+        o[g] = e(l[x], l[y], l[z]);
+        k += n;
+    }
+}
+
+/// The two end rows of every block of `n` rows of `inner > 1` points of a
+/// slab (`f` and `out` hold whole blocks), each formula in a loop of its
+/// own.
+#[inline(always)]
+fn row_ends<I: Element, S: Stencil<I>>(
+    st: &S,
+    f: &[I],
+    out: &mut [I::Output],
+    (n, inner): (usize, usize),
+    ends: Ends,
+) {
+    for g in [0, n - 1] {
+        let (fm, [x, y, z]) = end_point(g, n, ends);
+        let at = [g, x, y, z];
+        match fm {
+            Formula::Left => each_block(f, out, (n, inner), at, |a, b, c| st.left(a, b, c)),
+            Formula::Right => each_block(f, out, (n, inner), at, |a, b, c| st.right(a, b, c)),
+            Formula::Op(h) => {
+                let op = st.op(h);
+                each_block(f, out, (n, inner), at, |a, b, c| op.eval(a, b, c));
+            }
         }
+    }
+}
+
+/// Row `g` of every block of `n` rows of `inner` points: `e` of rows `x,
+/// y, z` of the same block, point by point.
+#[inline(never)]
+fn each_block<I: Copy, O>(
+    f: &[I],
+    out: &mut [O],
+    (n, inner): (usize, usize),
+    [g, x, y, z]: [usize; 4],
+    e: impl Fn(I, I, I) -> O,
+) {
+    let b = n * inner;
+    let len = f.len().min(out.len());
+    let mut k = 0;
+    while k + b <= len {
+        let (fb, ob) = (&f[k..k + b], &mut out[k..k + b]);
+        let row = |r: usize| &fb[r * inner..(r + 1) * inner];
+        let (rx, ry, rz) = (row(x), row(y), row(z));
+        for (((o, &a), &b), &c) in ob[g * inner..(g + 1) * inner]
+            .iter_mut()
+            .zip(rx)
+            .zip(ry)
+            .zip(rz)
+        {
+            *o = e(a, b, c);
+        }
+        k += b;
     }
 }
 
@@ -1431,7 +1525,7 @@ fn dense_blocks<I: Element, S: Stencil<I>>(st: &S, d: Dense<'_, '_, I>, ends: En
     // Rows with both neighbours inside the axis.
     let (lo, hi) = (r0.max(1), r1.min(n - 1));
     if S::STEP == 0 && inner == 1 && merge && (r0, r1) == (0, n) && outer > 1 && n > 2 {
-        return dense_small(st, f, out, (outer, n, 1), ends);
+        return merged_uniform(st, f, out, (outer, n, 1), ends);
     }
     if inner == 1 && outer > 1 && st.streams() && (r0, r1) == (0, n) {
         return dense_lanes_staged(st, f, out, (outer, n), ends);
