@@ -227,6 +227,13 @@ impl SubDiv for f32 {
     }
 }
 
+/// The forms of the quotient: the exact reciprocal (one product), or the
+/// Markstein correction in the form for `b > 0` or for `b < 0` (the form
+/// keeps the sign of a zero quotient; see [`quot4`]).
+const EXACT: u8 = 0;
+const POS: u8 = 1;
+const NEG: u8 = 2;
+
 /// The 4-lane f64 loop. Caller: AVX2 and FMA present, `fm` and `fp` at
 /// least `o.len()` long.
 #[cfg(target_arch = "x86_64")]
@@ -236,19 +243,52 @@ impl SubDiv for f32 {
 #[allow(unused_unsafe)]
 unsafe fn sub_div_f64_avx2(r: &Recip<f64>, fm: &[f64], fp: &[f64], o: &mut [f64], stream: bool) {
     let n = o.len();
-    let mut i = aligned_head(o, stream, |i| (fp[i] - fm[i]) / r.b);
-    let (pm, pp, po) = (fm.as_ptr(), fp.as_ptr(), o.as_mut_ptr());
+    let i = aligned_head(o, stream, |i| (fp[i] - fm[i]) / r.b);
     // SAFETY: register operations only (AVX2 is enabled for this function).
     let rv = unsafe { RecipV::new(r) };
+    // One loop per form and store kind, so no test is left in the loop.
+    // SAFETY: as this function's; with `stream`, `o[i..]` starts 32-byte
+    // aligned (aligned_head).
+    let i = unsafe {
+        match (rv.form, stream) {
+            (EXACT, false) => quot_loop_f64::<EXACT, false>(&rv, fm, fp, o, i),
+            (EXACT, true) => quot_loop_f64::<EXACT, true>(&rv, fm, fp, o, i),
+            (POS, false) => quot_loop_f64::<POS, false>(&rv, fm, fp, o, i),
+            (POS, true) => quot_loop_f64::<POS, true>(&rv, fm, fp, o, i),
+            (_, false) => quot_loop_f64::<NEG, false>(&rv, fm, fp, o, i),
+            (_, true) => quot_loop_f64::<NEG, true>(&rv, fm, fp, o, i),
+        }
+    };
+    for i in i..n {
+        o[i] = (fp[i] - fm[i]) / r.b;
+    }
+}
+
+/// `o[i..]` by blocks of 4 in quotient form `F`; returns where the blocks
+/// end. Caller: as [`sub_div_f64_avx2`]'s, `F` the form of `rv`, and with
+/// `STREAM` the address of `o[i]` 32-byte aligned.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn quot_loop_f64<const F: u8, const STREAM: bool>(
+    rv: &RecipV,
+    fm: &[f64],
+    fp: &[f64],
+    o: &mut [f64],
+    mut i: usize,
+) -> usize {
+    let n = o.len().min(fm.len()).min(fp.len());
+    let (pm, pp, po) = (fm.as_ptr(), fp.as_ptr(), o.as_mut_ptr());
     while i + 4 <= n {
         // SAFETY: i + 4 <= n <= fm.len(), fp.len(), o.len(): the unaligned
-        // loads and the store stay inside the slices; with `stream` the
-        // output address is 32-byte aligned (prologue above, then steps of
+        // loads and the store stay inside the slices; with `STREAM` the
+        // output address is 32-byte aligned (the caller's, then steps of
         // 32 bytes), as vmovntpd requires.
         unsafe {
             let a = _mm256_sub_pd(_mm256_loadu_pd(pp.add(i)), _mm256_loadu_pd(pm.add(i)));
-            let res = quot4(&rv, a);
-            if stream {
+            let res = quot4::<F>(rv, a);
+            if STREAM {
                 _mm256_stream_pd(po.add(i), res);
             } else {
                 _mm256_storeu_pd(po.add(i), res);
@@ -256,9 +296,7 @@ unsafe fn sub_div_f64_avx2(r: &Recip<f64>, fm: &[f64], fp: &[f64], o: &mut [f64]
         }
         i += 4;
     }
-    for i in i..n {
-        o[i] = (fp[i] - fm[i]) / r.b;
-    }
+    i
 }
 
 /// The 8-lane f32 loop. Caller: AVX2 and FMA present, `fm` and `fp` at
@@ -270,19 +308,45 @@ unsafe fn sub_div_f64_avx2(r: &Recip<f64>, fm: &[f64], fp: &[f64], o: &mut [f64]
 #[allow(unused_unsafe)]
 unsafe fn sub_div_f32_avx2(r: &Recip<f32>, fm: &[f32], fp: &[f32], o: &mut [f32], stream: bool) {
     let n = o.len();
-    let mut i = aligned_head(o, stream, |i| (fp[i] - fm[i]) / r.b);
-    let (pm, pp, po) = (fm.as_ptr(), fp.as_ptr(), o.as_mut_ptr());
+    let i = aligned_head(o, stream, |i| (fp[i] - fm[i]) / r.b);
     // SAFETY: register operations only (AVX2 is enabled for this function).
     let rv = unsafe { RecipV32::new(r) };
+    // SAFETY: as sub_div_f64_avx2's.
+    let i = unsafe {
+        match (rv.form, stream) {
+            (EXACT, false) => quot_loop_f32::<EXACT, false>(&rv, fm, fp, o, i),
+            (EXACT, true) => quot_loop_f32::<EXACT, true>(&rv, fm, fp, o, i),
+            (POS, false) => quot_loop_f32::<POS, false>(&rv, fm, fp, o, i),
+            (POS, true) => quot_loop_f32::<POS, true>(&rv, fm, fp, o, i),
+            (_, false) => quot_loop_f32::<NEG, false>(&rv, fm, fp, o, i),
+            (_, true) => quot_loop_f32::<NEG, true>(&rv, fm, fp, o, i),
+        }
+    };
+    for i in i..n {
+        o[i] = (fp[i] - fm[i]) / r.b;
+    }
+}
+
+/// [`quot_loop_f64`] for `f32`, by blocks of 8.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn quot_loop_f32<const F: u8, const STREAM: bool>(
+    rv: &RecipV32,
+    fm: &[f32],
+    fp: &[f32],
+    o: &mut [f32],
+    mut i: usize,
+) -> usize {
+    let n = o.len().min(fm.len()).min(fp.len());
+    let (pm, pp, po) = (fm.as_ptr(), fp.as_ptr(), o.as_mut_ptr());
     while i + 8 <= n {
-        // SAFETY: i + 8 <= n <= fm.len(), fp.len(), o.len(): the unaligned
-        // loads and the store stay inside the slices; with `stream` the
-        // output address is 32-byte aligned (prologue above, then steps of
-        // 32 bytes), as vmovntps requires.
+        // SAFETY: as quot_loop_f64's, with 8 lanes of 4 bytes (vmovntps).
         unsafe {
             let a = _mm256_sub_ps(_mm256_loadu_ps(pp.add(i)), _mm256_loadu_ps(pm.add(i)));
-            let res = quot8(&rv, a);
-            if stream {
+            let res = quot8::<F>(rv, a);
+            if STREAM {
                 _mm256_stream_ps(po.add(i), res);
             } else {
                 _mm256_storeu_ps(po.add(i), res);
@@ -290,9 +354,7 @@ unsafe fn sub_div_f32_avx2(r: &Recip<f32>, fm: &[f32], fp: &[f32], o: &mut [f32]
         }
         i += 8;
     }
-    for i in i..n {
-        o[i] = (fp[i] - fm[i]) / r.b;
-    }
+    i
 }
 
 /// Orders this thread's streaming stores before what it does next (the
@@ -394,9 +456,10 @@ struct RecipV {
     off: __m256i,
     /// `bits(hi) - bits(lo) - 2^63`: the highest of them.
     top: __m256i,
-    /// `b > 0` (the correction's form keeps the sign of a zero quotient).
-    pos: bool,
-    exact: bool,
+    /// `-y`, for the correction of form [`POS`].
+    ny: __m256d,
+    /// [`EXACT`], [`POS`] or [`NEG`].
+    form: u8,
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -413,10 +476,20 @@ impl RecipV {
                 y: _mm256_set1_pd(r.y),
                 off: _mm256_set1_epi64x(s.wrapping_sub(l) as i64),
                 top: _mm256_set1_epi64x(h.wrapping_sub(l).wrapping_add(s) as i64),
-                pos: r.b > 0.0,
-                exact: r.exact,
+                ny: _mm256_set1_pd(-r.y),
+                form: form(r.exact, r.b > 0.0),
             }
         }
+    }
+}
+
+/// The quotient form of a divisor: [`EXACT`], or [`POS`] / [`NEG`] by the
+/// sign of `b`.
+fn form(exact: bool, pos: bool) -> u8 {
+    match (exact, pos) {
+        (true, _) => EXACT,
+        (false, true) => POS,
+        (false, false) => NEG,
     }
 }
 
@@ -431,22 +504,24 @@ impl RecipV {
 /// [`RecipV::top`]: one add and one compare for both ends. A zero `a` is
 /// outside the range but needs no divider: its corrected quotient is
 /// exact, sign included, with the form of the correction chosen by the
-/// sign of `b` (`b > 0`: `nr = q * b - a`, `q' = q - nr * y`; `b < 0`: `r
-/// = a - q * b`, `q' = q + r * y`; for every other `a` both are the same
-/// rounding of the same exact value).
+/// sign of `b` (`F` [`POS`], `b > 0`: `nr = q * b - a`, `q' = q - nr * y`;
+/// [`NEG`], `b < 0`: `r = a - q * b`, `q' = q + r * y`; for every other `a`
+/// both are the same rounding of the same exact value). [`EXACT`]: `q`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 #[allow(unused_unsafe)]
-unsafe fn quot4(r: &RecipV, a: __m256d) -> __m256d {
+unsafe fn quot4<const F: u8>(r: &RecipV, a: __m256d) -> __m256d {
     // SAFETY: register operations only (AVX2 and FMA enabled here).
     unsafe {
         let q = _mm256_mul_pd(a, r.y);
-        if r.exact {
+        if F == EXACT {
             return q;
         }
-        let q2 = if r.pos {
-            _mm256_fnmadd_pd(_mm256_fmsub_pd(q, r.b, a), r.y, q)
+        // q - nr * y as nr * (-y) + q: the same exact value, and one fma
+        // (the compiler would negate nr with an extra operation).
+        let q2 = if F == POS {
+            _mm256_fmadd_pd(_mm256_fmsub_pd(q, r.b, a), r.ny, q)
         } else {
             _mm256_fmadd_pd(_mm256_fnmadd_pd(q, r.b, a), r.y, q)
         };
@@ -469,8 +544,8 @@ struct RecipV32 {
     y: __m256,
     off: __m256i,
     top: __m256i,
-    pos: bool,
-    exact: bool,
+    ny: __m256,
+    form: u8,
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -487,8 +562,8 @@ impl RecipV32 {
                 y: _mm256_set1_ps(r.y),
                 off: _mm256_set1_epi32(s.wrapping_sub(l) as i32),
                 top: _mm256_set1_epi32(h.wrapping_sub(l).wrapping_add(s) as i32),
-                pos: r.b > 0.0,
-                exact: r.exact,
+                ny: _mm256_set1_ps(-r.y),
+                form: form(r.exact, r.b > 0.0),
             }
         }
     }
@@ -499,15 +574,15 @@ impl RecipV32 {
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 #[allow(unused_unsafe)]
-unsafe fn quot8(r: &RecipV32, a: __m256) -> __m256 {
+unsafe fn quot8<const F: u8>(r: &RecipV32, a: __m256) -> __m256 {
     // SAFETY: register operations only (AVX2 and FMA enabled here).
     unsafe {
         let q = _mm256_mul_ps(a, r.y);
-        if r.exact {
+        if F == EXACT {
             return q;
         }
-        let q2 = if r.pos {
-            _mm256_fnmadd_ps(_mm256_fmsub_ps(q, r.b, a), r.y, q)
+        let q2 = if F == POS {
+            _mm256_fmadd_ps(_mm256_fmsub_ps(q, r.b, a), r.ny, q)
         } else {
             _mm256_fmadd_ps(_mm256_fnmadd_ps(q, r.b, a), r.y, q)
         };
@@ -554,7 +629,11 @@ unsafe fn sub_div_ilv_f64<const M: usize>(
         unsafe {
             let v: [__m256d; M] = std::array::from_fn(|k| {
                 let a = _mm256_sub_pd(_mm256_loadu_pd(pp[k].add(i)), _mm256_loadu_pd(pm[k].add(i)));
-                quot4(&rv[k], a)
+                match rv[k].form {
+                    EXACT => quot4::<EXACT>(&rv[k], a),
+                    POS => quot4::<POS>(&rv[k], a),
+                    _ => quot4::<NEG>(&rv[k], a),
+                }
             });
             let p = po.add(M * i);
             let y: [__m256d; 3] = if M == 3 {
