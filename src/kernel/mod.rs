@@ -1304,11 +1304,7 @@ fn dense_small<I: Element, S: Stencil<I>>(
             }
         }
     }
-    if inner == 1 {
-        lane_ends(st, f, out, n, ends);
-    } else {
-        row_ends(st, f, out, (n, inner), ends);
-    }
+    slab_ends(st, f, out, (n, inner), ends);
 }
 
 /// [`dense`] of a whole slab of `outer` blocks of `n >= 2` rows of `inner`
@@ -1334,34 +1330,48 @@ fn merged_uniform<I: Element, S: Stencil<I>>(
         st.op(1)
             .rows(&f[..len - 2 * s], &f[s..len - s], &f[2 * s..], o);
     }
-    if inner == 1 {
-        lane_ends(st, f, out, n, ends);
-    } else {
-        row_ends(st, f, out, (n, inner), ends);
-    }
+    slab_ends(st, f, out, (n, inner), ends);
 }
 
-/// The two end points of every lane of `n` points of a slab (`f` and
-/// `out` hold whole lanes), each formula in a loop of its own.
+/// The two end rows of every block of `n` rows of `inner` points of a
+/// slab (a lane's two end points when `inner` is 1; `f` and `out` hold
+/// whole blocks), each formula in a loop of its own.
 #[inline(always)]
-fn lane_ends<I: Element, S: Stencil<I>>(
+fn slab_ends<I: Element, S: Stencil<I>>(
     st: &S,
     f: &[I],
     out: &mut [I::Output],
-    n: usize,
+    (n, inner): (usize, usize),
     ends: Ends,
 ) {
     for g in [0, n - 1] {
         let (fm, [x, y, z]) = end_point(g, n, ends);
         let at = [g, x, y, z];
+        let geometry = (n, inner);
         match fm {
-            Formula::Left => each_lane(f, out, n, at, |a, b, c| st.left(a, b, c)),
-            Formula::Right => each_lane(f, out, n, at, |a, b, c| st.right(a, b, c)),
+            Formula::Left => each_end(f, out, geometry, at, |a, b, c| st.left(a, b, c)),
+            Formula::Right => each_end(f, out, geometry, at, |a, b, c| st.right(a, b, c)),
             Formula::Op(h) => {
                 let op = st.op(h);
-                each_lane(f, out, n, at, |a, b, c| op.eval(a, b, c));
+                each_end(f, out, geometry, at, |a, b, c| op.eval(a, b, c));
             }
         }
+    }
+}
+
+/// Row `g` of every block by `e`: a point per lane, or a row per block.
+#[inline(always)]
+fn each_end<I: Copy, O>(
+    f: &[I],
+    out: &mut [O],
+    (n, inner): (usize, usize),
+    at: [usize; 4],
+    e: impl Fn(I, I, I) -> O,
+) {
+    if inner == 1 {
+        each_lane(f, out, n, at, e);
+    } else {
+        each_block(f, out, (n, inner), at, e);
     }
 }
 
@@ -1381,31 +1391,6 @@ fn each_lane<I: Copy, O>(
         let (l, o) = (&f[k..k + n], &mut out[k..k + n]);
         o[g] = e(l[x], l[y], l[z]);
         k += n;
-    }
-}
-
-/// The two end rows of every block of `n` rows of `inner > 1` points of a
-/// slab (`f` and `out` hold whole blocks), each formula in a loop of its
-/// own.
-#[inline(always)]
-fn row_ends<I: Element, S: Stencil<I>>(
-    st: &S,
-    f: &[I],
-    out: &mut [I::Output],
-    (n, inner): (usize, usize),
-    ends: Ends,
-) {
-    for g in [0, n - 1] {
-        let (fm, [x, y, z]) = end_point(g, n, ends);
-        let at = [g, x, y, z];
-        match fm {
-            Formula::Left => each_block(f, out, (n, inner), at, |a, b, c| st.left(a, b, c)),
-            Formula::Right => each_block(f, out, (n, inner), at, |a, b, c| st.right(a, b, c)),
-            Formula::Op(h) => {
-                let op = st.op(h);
-                each_block(f, out, (n, inner), at, |a, b, c| op.eval(a, b, c));
-            }
-        }
     }
 }
 
