@@ -15,7 +15,7 @@
 //!
 //! The loop needs hardware FMA (a software fma is slower than a division):
 //! on x86-64 with AVX2 and FMA, detected at run time, it runs here;
-//! everywhere else [`sub_div`] returns `false` and the caller runs its
+//! everywhere else [`SubDiv::sub_div`] returns `false` and the caller runs its
 //! portable loop with a plain division.
 //!
 //! Unevenly spaced coordinates have a loop here too ([`Comb3`]): numpy's
@@ -230,8 +230,11 @@ impl SubDiv for f32 {
 /// The forms of the quotient: the exact reciprocal (one product), or the
 /// Markstein correction in the form for `b > 0` or for `b < 0` (the form
 /// keeps the sign of a zero quotient; see [`quot4`]).
+#[cfg(target_arch = "x86_64")]
 const EXACT: u8 = 0;
+#[cfg(target_arch = "x86_64")]
 const POS: u8 = 1;
+#[cfg(target_arch = "x86_64")]
 const NEG: u8 = 2;
 
 /// The 4-lane f64 loop. Caller: AVX2 and FMA present, `fm` and `fp` at
@@ -485,6 +488,7 @@ impl RecipV {
 
 /// The quotient form of a divisor: [`EXACT`], or [`POS`] / [`NEG`] by the
 /// sign of `b`.
+#[cfg(target_arch = "x86_64")]
 fn form(exact: bool, pos: bool) -> u8 {
     match (exact, pos) {
         (true, _) => EXACT,
