@@ -7,8 +7,9 @@
 //! and `q' = fma(r, y, q)` give `RN(a / b)` bit for bit (Markstein's
 //! theorem), as long as nothing underflows or overflows on the way:
 //! [`Recip`] holds the range of `|a|` where that is so, with margins.
-//! Lanes outside it (zero is handled apart: `q` is already exact there;
-//! subnormal, huge, infinite and NaN differences) are recomputed with a
+//! Lanes outside it (subnormal, huge, infinite and NaN differences; not
+//! zero, whose corrected quotient is exact, sign included, in the form
+//! chosen by the sign of `b`: see `quot4`) are recomputed with a
 //! true division, so every output is `(fp - fm) / b` exactly as numpy
 //! computes it. The tests below check that on 10^8 pairs and on the
 //! adversarial cases.
