@@ -238,6 +238,22 @@ const POS: u8 = 1;
 #[cfg(target_arch = "x86_64")]
 const NEG: u8 = 2;
 
+/// `$run::<F, STREAM>($args)` for the form `$form` and `$stream`: one
+/// monomorphic loop each, so no test is left inside the loop.
+#[cfg(target_arch = "x86_64")]
+macro_rules! by_form {
+    ($form:expr, $stream:expr, $run:ident($($args:expr),*)) => {
+        match ($form, $stream) {
+            (EXACT, false) => $run::<EXACT, false>($($args),*),
+            (EXACT, true) => $run::<EXACT, true>($($args),*),
+            (POS, false) => $run::<POS, false>($($args),*),
+            (POS, true) => $run::<POS, true>($($args),*),
+            (_, false) => $run::<NEG, false>($($args),*),
+            (_, true) => $run::<NEG, true>($($args),*),
+        }
+    };
+}
+
 /// The 4-lane f64 loop. Caller: AVX2 and FMA present, `fm` and `fp` at
 /// least `o.len()` long.
 #[cfg(target_arch = "x86_64")]
@@ -250,19 +266,9 @@ unsafe fn sub_div_f64_avx2(r: &Recip<f64>, fm: &[f64], fp: &[f64], o: &mut [f64]
     let i = aligned_head(o, stream, |i| (fp[i] - fm[i]) / r.b);
     // SAFETY: register operations only (AVX2 is enabled for this function).
     let rv = unsafe { RecipV::new(r) };
-    // One loop per form and store kind, so no test is left in the loop.
     // SAFETY: as this function's; with `stream`, `o[i..]` starts 32-byte
     // aligned (aligned_head).
-    let i = unsafe {
-        match (rv.form, stream) {
-            (EXACT, false) => quot_loop_f64::<EXACT, false>(&rv, fm, fp, o, i),
-            (EXACT, true) => quot_loop_f64::<EXACT, true>(&rv, fm, fp, o, i),
-            (POS, false) => quot_loop_f64::<POS, false>(&rv, fm, fp, o, i),
-            (POS, true) => quot_loop_f64::<POS, true>(&rv, fm, fp, o, i),
-            (_, false) => quot_loop_f64::<NEG, false>(&rv, fm, fp, o, i),
-            (_, true) => quot_loop_f64::<NEG, true>(&rv, fm, fp, o, i),
-        }
-    };
+    let i = unsafe { by_form!(rv.form, stream, quot_loop_f64(&rv, fm, fp, o, i)) };
     for i in i..n {
         o[i] = (fp[i] - fm[i]) / r.b;
     }
@@ -316,16 +322,7 @@ unsafe fn sub_div_f32_avx2(r: &Recip<f32>, fm: &[f32], fp: &[f32], o: &mut [f32]
     // SAFETY: register operations only (AVX2 is enabled for this function).
     let rv = unsafe { RecipV32::new(r) };
     // SAFETY: as sub_div_f64_avx2's.
-    let i = unsafe {
-        match (rv.form, stream) {
-            (EXACT, false) => quot_loop_f32::<EXACT, false>(&rv, fm, fp, o, i),
-            (EXACT, true) => quot_loop_f32::<EXACT, true>(&rv, fm, fp, o, i),
-            (POS, false) => quot_loop_f32::<POS, false>(&rv, fm, fp, o, i),
-            (POS, true) => quot_loop_f32::<POS, true>(&rv, fm, fp, o, i),
-            (_, false) => quot_loop_f32::<NEG, false>(&rv, fm, fp, o, i),
-            (_, true) => quot_loop_f32::<NEG, true>(&rv, fm, fp, o, i),
-        }
-    };
+    let i = unsafe { by_form!(rv.form, stream, quot_loop_f32(&rv, fm, fp, o, i)) };
     for i in i..n {
         o[i] = (fp[i] - fm[i]) / r.b;
     }

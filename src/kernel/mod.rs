@@ -1272,7 +1272,8 @@ fn dense<I: Element, S: Stencil<I>>(st: &S, d: Dense<'_, '_, I>, ends: Ends) {
     dense_blocks(st, d, ends)
 }
 
-/// Slabs of up to this many points take [`dense_small`].
+/// Slabs of up to this many points take [`merged_uniform`] (a uniform
+/// step) or [`dense_small`] (coordinates).
 const SMALL_LEN: usize = 4096;
 
 /// [`dense`] of a whole small slab of `outer` blocks of `n >= 2` rows of
