@@ -737,7 +737,8 @@ impl<'a> Plan<'a> {
                 dims[d + 1..].iter().product(),
             );
             let st = kernel::Prepared::new(&self.rules[k], self.order2, nd == 1)?;
-            outs.push((geometry, st, self.ends[k]));
+            let route = st.route(geometry);
+            outs.push((geometry, st, self.ends[k], route));
         }
         Some(PreparedDense { outs, size })
     }
@@ -750,7 +751,7 @@ impl<'a> Plan<'a> {
         f: &[A],
         outs: impl IntoIterator<Item = &'o mut [A::Output]>,
     ) {
-        for (k, (o, &((outer, n, inner), ref st, ends))) in
+        for (k, (o, &((outer, n, inner), ref st, ends, route))) in
             outs.into_iter().zip(&p.outs).enumerate()
         {
             let slab = kernel::Dense {
@@ -762,7 +763,7 @@ impl<'a> Plan<'a> {
                 rows: (0, n),
                 merge: true,
             };
-            st.run(|| &self.rules[k], slab, ends);
+            st.run(|| &self.rules[k], slab, ends, route);
         }
     }
 
@@ -1001,13 +1002,19 @@ pub(crate) enum Order {
 /// The most outputs the dense path takes (held on the stack).
 pub(crate) const DENSE_OUTS: usize = 8;
 
-/// (outer, n, inner) of an output in memory, its stencil, its ends.
-type PreparedAxis<A> = ((usize, usize, usize), kernel::Prepared<A>, kernel::Ends);
+/// (outer, n, inner) of an output in memory, its stencil, its ends, and
+/// the loops that run it.
+type PreparedAxis<A> = (
+    (usize, usize, usize),
+    kernel::Prepared<A>,
+    kernel::Ends,
+    kernel::Route,
+);
 
 /// A plan's stencils built for element type `A` ([`Plan::prepare_dense`]).
 pub(crate) struct PreparedDense<A: Element> {
-    /// Per output: (outer, n, inner) in memory, the axis's stencil and its
-    /// ends.
+    /// Per output: (outer, n, inner) in memory, the axis's stencil, its
+    /// ends and its route.
     outs: Vec<PreparedAxis<A>>,
     /// The number of elements of the input (and of each output).
     pub(crate) size: usize,

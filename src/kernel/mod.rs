@@ -887,14 +887,23 @@ impl<I: Element> Prepared<I> {
         })
     }
 
+    /// The loops [`Prepared::run`] takes for whole slabs of `geometry`
+    /// (outer, n, inner) with merged lanes.
+    pub(crate) fn route(&self, geometry: (usize, usize, usize)) -> Route {
+        let uniform = !matches!(self, Prepared::Coords { .. });
+        Route::of(geometry, true, true, uniform)
+    }
+
     /// [`differentiate`] of a dense slab by this stencil (`rule`: the one
-    /// it was prepared from), without streaming stores.
+    /// it was prepared from), without streaming stores; `route` from
+    /// [`Prepared::route`] for the slab's geometry, whole and merged.
     #[inline]
     pub(crate) fn run<'r, 'x: 'r>(
         &self,
         rule: impl FnOnce() -> &'r Rule<'x>,
         d: Dense<'_, '_, I>,
         ends: Ends,
+        route: Route,
     ) {
         #[cfg(feature = "test-panic-hook")]
         panic_hook(&Slab::Dense(Dense {
@@ -903,16 +912,17 @@ impl<I: Element> Prepared<I> {
             ..d
         }));
         match self {
-            Prepared::NativeExact(st) => dense(st, d, ends),
-            Prepared::Native(st) => dense(st, d, ends),
-            Prepared::WideExact(st) => dense(st, d, ends),
-            Prepared::Wide(st) => dense(st, d, ends),
+            Prepared::NativeExact(st) => dense_by(st, d, ends, route),
+            Prepared::Native(st) => dense_by(st, d, ends, route),
+            Prepared::WideExact(st) => dense_by(st, d, ends, route),
+            Prepared::Wide(st) => dense_by(st, d, ends, route),
             Prepared::Coords {
                 order2,
                 scalar_edges,
             } => match rule() {
                 Rule::Coords(c) => {
-                    dense(&NonUniform::new(c, *order2, *scalar_edges, false), d, ends)
+                    let st = NonUniform::new(c, *order2, *scalar_edges, false);
+                    dense_by(&st, d, ends, route)
                 }
                 _ => unreachable!("prepared from another rule"),
             },
@@ -1254,22 +1264,64 @@ fn lane_slice<I: Element, S: Stencil<I>>(st: &S, f: &[I], o: &mut [I::Output], j
 /// overwritten by their end formulas (short lanes cost no per-lane set-up).
 #[inline(always)]
 fn dense<I: Element, S: Stencil<I>>(st: &S, d: Dense<'_, '_, I>, ends: Ends) {
-    // A whole lane (small 1-d calls) in a function of its own: the set-up
-    // of the general loops costs more than such a lane.
-    if (d.outer, d.inner, d.rows) == (1, 1, (0, d.n)) && d.n >= 2 {
-        return dense_lane(st, d.f, d.out, ends);
-    }
-    // Small slabs (small plans: AMR blocks, tiny arrays) in one of their
-    // own too.
-    let len = d.outer.saturating_mul(d.n).saturating_mul(d.inner);
-    if d.merge && d.rows == (0, d.n) && d.n >= 2 && len <= SMALL_LEN && !st.streams() {
-        let geometry = (d.outer, d.n, d.inner);
-        if S::STEP == 0 {
-            return merged_uniform(st, d.f, d.out, geometry, ends);
+    let whole = d.rows == (0, d.n);
+    let route = Route::of((d.outer, d.n, d.inner), whole, d.merge, S::STEP == 0);
+    let route = match route {
+        Route::Merged | Route::Small if st.streams() => Route::Blocks,
+        r => r,
+    };
+    dense_by(st, d, ends, route)
+}
+
+/// Which loops [`dense`] runs a slab by (a plan decides it once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// One whole lane: [`dense_lane`].
+    Lane,
+    /// A small slab by a uniform step: [`merged_uniform`].
+    Merged,
+    /// A small slab by coordinates: [`dense_small`].
+    Small,
+    /// Anything else: [`dense_blocks`].
+    Blocks,
+}
+
+impl Route {
+    /// The route of a slab of `outer` blocks of `n` rows of `inner` points
+    /// without streaming stores: `whole` when the output holds every row
+    /// of every block, `merge` as [`Dense::merge`], `uniform` for a
+    /// stencil of one interior formula ([`Stencil::STEP`] 0).
+    pub(crate) fn of(
+        (outer, n, inner): (usize, usize, usize),
+        whole: bool,
+        merge: bool,
+        uniform: bool,
+    ) -> Route {
+        // A whole lane (small 1-d calls) in a function of its own: the
+        // set-up of the general loops costs more than such a lane.
+        if (outer, inner) == (1, 1) && whole && n >= 2 {
+            return Route::Lane;
         }
-        return dense_small(st, d.f, d.out, geometry, ends);
+        // Small slabs (small plans: AMR blocks, tiny arrays) in one of
+        // their own too.
+        let len = outer.saturating_mul(n).saturating_mul(inner);
+        if merge && whole && n >= 2 && len <= SMALL_LEN {
+            return if uniform { Route::Merged } else { Route::Small };
+        }
+        Route::Blocks
     }
-    dense_blocks(st, d, ends)
+}
+
+/// [`dense`] by `route`.
+#[inline(always)]
+fn dense_by<I: Element, S: Stencil<I>>(st: &S, d: Dense<'_, '_, I>, ends: Ends, route: Route) {
+    let geometry = (d.outer, d.n, d.inner);
+    match route {
+        Route::Lane => dense_lane(st, d.f, d.out, ends),
+        Route::Merged => merged_uniform(st, d.f, d.out, geometry, ends),
+        Route::Small => dense_small(st, d.f, d.out, geometry, ends),
+        Route::Blocks => dense_blocks(st, d, ends),
+    }
 }
 
 /// Slabs of up to this many points take [`merged_uniform`] (a uniform
@@ -1345,6 +1397,17 @@ fn slab_ends<I: Element, S: Stencil<I>>(
     (n, inner): (usize, usize),
     ends: Ends,
 ) {
+    if let ((Formula::Left, lo), (Formula::Right, hi)) =
+        (end_point(0, n, ends), end_point(n - 1, n, ends))
+    {
+        // numpy's edges at both ends (most calls): both end rows in one
+        // pass.
+        let (el, er) = (|a, b, c| st.left(a, b, c), |a, b, c| st.right(a, b, c));
+        if inner == 1 {
+            return edge_lanes(f, out, n, [lo, hi], el, er);
+        }
+        return edge_blocks(f, out, (n, inner), el, er);
+    }
     for g in [0, n - 1] {
         let (fm, [x, y, z]) = end_point(g, n, ends);
         let at = [g, x, y, z];
@@ -1419,6 +1482,63 @@ fn each_block<I: Copy, O>(
             .zip(rz)
         {
             *o = e(a, b, c);
+        }
+        k += b;
+    }
+}
+
+/// `o[0] = el(l[lo])` and `o[n - 1] = er(l[hi])` for every lane `l` of `n`
+/// points of `f` and its lane `o` of `out` (each `[x, y, z]`: the three
+/// input points of a formula).
+#[inline(always)]
+fn edge_lanes<I: Copy, O>(
+    f: &[I],
+    out: &mut [O],
+    n: usize,
+    [lo, hi]: [[usize; 3]; 2],
+    el: impl Fn(I, I, I) -> O,
+    er: impl Fn(I, I, I) -> O,
+) {
+    let len = f.len().min(out.len());
+    let mut k = 0;
+    while k + n <= len {
+        let (l, o) = (&f[k..k + n], &mut out[k..k + n]);
+        o[0] = el(l[lo[0]], l[lo[1]], l[lo[2]]);
+        o[n - 1] = er(l[hi[0]], l[hi[1]], l[hi[2]]);
+        k += n;
+    }
+}
+
+/// Rows 0 and `n - 1` of every block of `n >= 2` rows of `inner` points by
+/// numpy's edge formulas: `el` of rows 0, 1, 2 (1 again when `n` is 2),
+/// `er` of rows `n - 3` (`n - 2` when `n` is 2), `n - 2`, `n - 1`, point by
+/// point.
+#[inline(always)]
+fn edge_blocks<I: Copy, O>(
+    f: &[I],
+    out: &mut [O],
+    (n, inner): (usize, usize),
+    el: impl Fn(I, I, I) -> O,
+    er: impl Fn(I, I, I) -> O,
+) {
+    let b = n * inner;
+    let len = f.len().min(out.len());
+    let m = inner;
+    let mut k = 0;
+    while k + b <= len && n >= 2 {
+        let (fb, ob) = (&f[k..k + b], &mut out[k..k + b]);
+        // Every row sliced to `m` once: the loop below checks no bounds.
+        let (x, y) = (&fb[..m], &fb[m..2 * m]);
+        let z = if n > 2 { &fb[2 * m..3 * m] } else { y };
+        let (v, w) = (&fb[b - 2 * m..b - m], &fb[b - m..]);
+        let u = if n > 2 { &fb[b - 3 * m..b - 2 * m] } else { v };
+        let (o0, rest) = ob.split_at_mut(m);
+        let o1 = &mut rest[b - 2 * m..];
+        let (o0, o1) = (&mut o0[..m], &mut o1[..m]);
+        let (x, y, z, u, v, w) = (&x[..m], &y[..m], &z[..m], &u[..m], &v[..m], &w[..m]);
+        for j in 0..m {
+            o0[j] = el(x[j], y[j], z[j]);
+            o1[j] = er(u[j], v[j], w[j]);
         }
         k += b;
     }
