@@ -1406,7 +1406,7 @@ fn slab_ends<I: Element, S: Stencil<I>>(
         if inner == 1 {
             return edge_lanes(f, out, n, [lo, hi], el, er);
         }
-        return edge_blocks(f, out, (n, inner), el, er);
+        return edge_blocks(f, out, (n, inner), [lo, hi], el, er);
     }
     for g in [0, n - 1] {
         let (fm, [x, y, z]) = end_point(g, n, ends);
@@ -1510,17 +1510,22 @@ fn edge_lanes<I: Copy, O>(
 }
 
 /// Rows 0 and `n - 1` of every block of `n >= 2` rows of `inner` points by
-/// numpy's edge formulas: `el` of rows 0, 1, 2 (1 again when `n` is 2),
-/// `er` of rows `n - 3` (`n - 2` when `n` is 2), `n - 2`, `n - 1`, point by
-/// point.
+/// numpy's edge formulas: `el` of rows `lo`, `er` of rows `hi`, point by
+/// point. Those are [`end_point`]'s rows (0, 1, 2 and the last three; 0,
+/// 1, 1 and 0, 0, 1 when `n` is 2), sliced here from the block's ends so
+/// that the loop checks no bounds.
 #[inline(always)]
 fn edge_blocks<I: Copy, O>(
     f: &[I],
     out: &mut [O],
     (n, inner): (usize, usize),
+    [lo, hi]: [[usize; 3]; 2],
     el: impl Fn(I, I, I) -> O,
     er: impl Fn(I, I, I) -> O,
 ) {
+    let two = n == 2;
+    debug_assert_eq!(lo, [0, 1, if two { 1 } else { 2 }]);
+    debug_assert_eq!(hi, [if two { 0 } else { n - 3 }, n - 2, n - 1]);
     let b = n * inner;
     let len = f.len().min(out.len());
     let m = inner;
