@@ -210,29 +210,61 @@ impl<'a> Plan<'a> {
         edge_order: usize,
         options: &Options,
     ) -> Result<Plan<'a>> {
-        Plan::build(shape, spacing, axes, edge_order, options, true)
-    }
-
-    /// [`Plan::with_options`]; `check_entries` false skips the per-entry
-    /// spacing checks (an O(n) scan of every coordinate array) for a caller
-    /// that has just run them, in order, itself (the C layer).
-    pub(crate) fn build(
-        shape: &[usize],
-        spacing: &[Spacing<'a>],
-        axes: Option<&[isize]>,
-        edge_order: usize,
-        options: &Options,
-        check_entries: bool,
-    ) -> Result<Plan<'a>> {
         check_ndim(shape.len())?;
         let axes = normalize_axes(shape.len(), axes)?;
         check_spacing_count(spacing, axes.len())?;
-        if check_entries {
-            for (k, s) in spacing.iter().enumerate() {
-                check_spacing_entry(k, s, spacing.len(), shape, &axes)?;
-            }
+        for (k, s) in spacing.iter().enumerate() {
+            check_spacing_entry(k, s, spacing.len(), shape, &axes)?;
         }
         check_edge_order(edge_order as i64)?;
+        Plan::checked(shape, spacing, axes, edge_order, options)
+    }
+
+    /// The rest of [`Plan::with_options`] for a caller that has run the
+    /// checks up to `edge_order`, in order, itself: `axes` normalised, the
+    /// spacing count, every entry and `edge_order` ([`check_edge_order`])
+    /// checked. Checks the options and the axis lengths.
+    fn checked(
+        shape: &[usize],
+        spacing: &[Spacing<'a>],
+        axes: Small<usize>,
+        edge_order: usize,
+        options: &Options,
+    ) -> Result<Plan<'a>> {
+        let mut plan = Plan::blank();
+        plan.fill(shape, spacing, axes, edge_order, options)?;
+        Ok(plan)
+    }
+
+    /// A plan of nothing, for [`Plan::fill`].
+    pub(crate) fn blank() -> Plan<'a> {
+        Plan {
+            shape: Small::new(),
+            out_shape: Small::new(),
+            ghosts: Small::new(),
+            axes: Small::new(),
+            rules: Small::new(),
+            ends: Small::new(),
+            order2: false,
+            wide: None,
+            threads: 0,
+        }
+    }
+
+    /// [`Plan::checked`] into a [`Plan::blank`] in place: a plan is large
+    /// (its rules are inline), and one returned by value is copied on its
+    /// way out, which a direct call, building one per call, would pay every
+    /// time. On failure `self` is left partly filled: discard it.
+    #[inline]
+    pub(crate) fn fill(
+        &mut self,
+        shape: &[usize],
+        spacing: &[Spacing<'a>],
+        axes: Small<usize>,
+        edge_order: usize,
+        options: &Options,
+    ) -> Result<()> {
+        debug_assert!(self.rules.is_empty(), "fill takes a blank plan");
         let entry = |k: usize| match spacing.len() {
             0 => Spacing::Unit,
             1 => spacing[0],
@@ -240,37 +272,36 @@ impl<'a> Plan<'a> {
         };
         let p = check_accuracy(options.accuracy, edge_order)?;
         let wide = (p >= 4).then(|| Box::new(Tables::new(p, edge_order)));
-        let order2 = edge_order == 2;
         let boundaries = check_boundaries(&options.boundaries, &axes, shape, &entry)?;
         check_lengths(shape, &axes, edge_order, p, &boundaries)?;
-        let ends: Small<Ends> = boundaries.iter().map(ends_of).collect();
-        let mut ghosts: Small<(usize, usize)> = Small::filled((0, 0), shape.len());
-        for (&axis, e) in axes.iter().zip(&ends) {
-            ghosts[axis] = e.ghosts(halo_width(p));
+        self.ends = boundaries.iter().map(ends_of).collect();
+        self.ghosts = Small::filled((0, 0), shape.len());
+        for (&axis, e) in axes.iter().zip(&self.ends) {
+            self.ghosts[axis] = e.ghosts(halo_width(p));
         }
-        let out_shape = shape
+        self.out_shape = shape
             .iter()
-            .zip(&ghosts)
+            .zip(&self.ghosts)
             .map(|(&n, &(lo, hi))| n - lo - hi)
             .collect();
         let size = shape.iter().fold(1usize, |p, &n| p.saturating_mul(n));
-        let rules = (0..axes.len())
-            .map(|k| {
-                let lanes = size.checked_div(shape[axes[k]]).unwrap_or(0);
-                rule(&entry(k), &boundaries[k], ends[k], wide.as_deref(), lanes)
-            })
-            .collect();
-        Ok(Plan {
-            shape: shape.into(),
-            out_shape,
-            ghosts,
-            axes,
-            rules,
-            ends,
-            order2,
-            wide,
-            threads: options.threads,
-        })
+        for (k, &axis) in axes.iter().enumerate() {
+            let lanes = size.checked_div(shape[axis]).unwrap_or(0);
+            let rule = rule(
+                &entry(k),
+                &boundaries[k],
+                self.ends[k],
+                wide.as_deref(),
+                lanes,
+            );
+            self.rules.push(rule);
+        }
+        self.shape = shape.into();
+        self.axes = axes;
+        self.order2 = edge_order == 2;
+        self.wide = wide;
+        self.threads = options.threads;
+        Ok(())
     }
 
     /// The same plan owning everything it keeps (a copy of the coordinates),

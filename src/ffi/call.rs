@@ -89,20 +89,36 @@ pub(crate) struct Checked<'a> {
     pub empty: bool,
 }
 
+impl Checked<'_> {
+    /// Nothing checked yet, for [`check_args`] to fill.
+    pub(crate) fn blank() -> Self {
+        Checked {
+            plan: Plan::blank(),
+            shape: Small::new(),
+            in_strides: Small::new(),
+            in_extent: (0, 0),
+            empty: false,
+        }
+    }
+}
+
 /// The checks of every argument up to the outputs, in the order of
 /// docs/reference.md: shared by [`call`] (`data`: also `f` and `out`
 /// against NULL, `f`'s address range and alignment, each in its place) and
 /// `grad_plan_create` (no data pointers yet). `elem`: the sizes in bytes of
-/// the input and output elements.
+/// the input and output elements. Fills `out`, a [`Checked::blank`], in
+/// place (see [`Plan::fill`]); on failure, discard it.
 ///
 /// # Safety
 /// The pointers in `a` must honour the C ABI's contract.
-pub(crate) unsafe fn check_args(
-    a: &RawArgs,
+#[inline(always)]
+pub(crate) unsafe fn check_args<'a>(
+    a: &'a RawArgs,
     data: bool,
     (isize_of, osize_of): (usize, usize),
     in_align: usize,
-) -> Result<Checked<'_>> {
+    out: &mut Checked<'a>,
+) -> Result<()> {
     // NULL pointers.
     if data && a.f.is_null() {
         return Err(null(None, "f is NULL".into()));
@@ -309,24 +325,15 @@ pub(crate) unsafe fn check_args(
     // options.
     let options = unsafe { read_options(a.options, naxes) }?;
 
-    // The plan re-runs the cheap checks above (they pass; the coordinate
-    // scans are not repeated), then checks the boundaries against the
-    // spacing (periods) and the axis lengths.
-    let plan = Plan::build(
-        &shape,
-        &spacing,
-        raw_axes.as_deref(),
-        edge_order,
-        &options,
-        false,
-    )?;
-    Ok(Checked {
-        plan,
-        shape,
-        in_strides,
-        in_extent,
-        empty,
-    })
+    // The plan checks the boundaries against the spacing (periods) and
+    // the axis lengths.
+    out.plan
+        .fill(&shape, &spacing, axes, edge_order, &options)?;
+    out.shape = shape;
+    out.in_strides = in_strides;
+    out.in_extent = in_extent;
+    out.empty = empty;
+    Ok(())
 }
 
 fn in_range_err(in_strides: &[i64], raw_shape: &[i64]) -> GradientError {
@@ -338,19 +345,33 @@ fn in_range_err(in_strides: &[i64], raw_shape: &[i64]) -> GradientError {
     )
 }
 
-/// Read the caller's output strides, flat, `naxes` rows of `ndim` (None:
-/// every output C-contiguous, all with the same strides).
+/// The caller's output strides, flat: inline up to 4 outputs of 4
+/// dimensions.
+pub(crate) type OutStrides = Small<i64, 16>;
+
+/// Read the caller's output strides, flat, `naxes` rows of `ndim`, into
+/// `into` (empty), and say whether there were any (false: every output
+/// C-contiguous, all with the same strides). Filled in place: a list
+/// returned by value is copied, every call.
 ///
 /// # Safety
 /// A non-NULL `p` must be valid for `n` reads.
-pub(crate) unsafe fn read_out_strides(p: *const i64, n: usize) -> Result<Option<Small<i64, 64>>> {
+#[inline(always)]
+pub(crate) unsafe fn read_out_strides(
+    p: *const i64,
+    n: usize,
+    into: &mut OutStrides,
+) -> Result<bool> {
     if p.is_null() {
-        return Ok(None);
+        return Ok(false);
     }
     if p.align_offset(align_of::<i64>()) != 0 {
         return Err(misaligned(None, "out_strides", p, align_of::<i64>()));
     }
-    Ok(Some(Small::from(unsafe { read_n(p, n) })))
+    for &s in unsafe { read_n(p, n) } {
+        into.push(s);
+    }
+    Ok(true)
 }
 
 /// The checks of output `k`'s strides `st` that do not depend on its
@@ -453,7 +474,8 @@ pub(crate) fn check_overlap(
 pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     let isize_of = size_of::<I>();
     let osize_of = size_of::<I::Output>();
-    let checked = unsafe { check_args(a, true, (isize_of, osize_of), align_of::<I>()) }?;
+    let mut checked = Checked::blank();
+    unsafe { check_args(a, true, (isize_of, osize_of), align_of::<I>(), &mut checked) }?;
     // Borrowed in place: the plan is large, and moving it out costs copies.
     let Checked {
         plan,
@@ -481,11 +503,12 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     if let Some(k) = outs.iter().position(|p| p.0.is_null()) {
         return Err(null(Some(k), format!("out[{k}] is NULL")));
     }
-    let given_strides = unsafe { read_out_strides(a.out_strides, naxes * ndim) }?;
+    let mut given = OutStrides::new();
+    let given_strides = unsafe { read_out_strides(a.out_strides, naxes * ndim, &mut given) }?;
     let c_out = c_strides(out_shape);
-    let out_st = |k: usize| match &given_strides {
-        Some(s) => &s[k * ndim..(k + 1) * ndim],
-        None => &c_out[..],
+    let out_st = |k: usize| match given_strides {
+        true => &given[k * ndim..(k + 1) * ndim],
+        false => &c_out[..],
     };
     // f and every output: one more than the axes.
     let mut spans: Small<(i128, i128), { crate::small::INLINE + 1 }> = Small::new();
@@ -493,8 +516,8 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
         spans.push(bounds(a.f as usize, in_extent, isize_of));
         for (k, p) in outs.iter().enumerate() {
             let st = out_st(k);
-            let extent = check_out_strides(k, st, out_shape, osize_of, given_strides.is_some())
-                .and_then(|r| {
+            let extent =
+                check_out_strides(k, st, out_shape, osize_of, given_strides).and_then(|r| {
                     if fits_at(p.0 as usize, r, osize_of) {
                         Ok(r)
                     } else {

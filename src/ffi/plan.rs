@@ -12,7 +12,7 @@ use num_complex::Complex;
 use super::call::{
     bounds, c_strides, check_args, check_out_strides, check_overlap, compute, compute_dense,
     compute_interleaved, compute_prepared, dense_layout, disjoint, interleaved_at,
-    interleaved_layout, out_range_err, read_out_strides, Checked, OutPtr,
+    interleaved_layout, out_range_err, read_out_strides, Checked, OutPtr, OutStrides,
 };
 use super::region::{fits_at, Region};
 use super::{
@@ -39,7 +39,7 @@ pub struct grad_plan {
     /// Byte offsets of the input's lowest and highest element.
     in_extent: (isize, isize),
     /// The caller's output strides, flat (None: C order, `c_out`).
-    out_strides: Option<Small<i64, 64>>,
+    out_strides: Option<OutStrides>,
     c_out: Small<i64>,
     /// Byte offsets of every output's lowest and highest element.
     out_extents: Small<(isize, isize)>,
@@ -85,18 +85,22 @@ fn null(message: &str) -> GradientError {
 unsafe fn create<I: Element>(dtype: i32, a: &RawArgs) -> Result<Box<grad_plan>> {
     let osize_of = size_of::<I::Output>();
     let sizes = (size_of::<I>(), osize_of);
+    let mut checked = Checked::blank();
+    unsafe { check_args(a, false, sizes, align_of::<I>(), &mut checked) }?;
     let Checked {
         plan,
         shape,
         in_strides,
         in_extent,
         empty,
-    } = unsafe { check_args(a, false, sizes, align_of::<I>()) }?;
+    } = checked;
     let ndim = shape.len();
     let naxes = plan.axes().len();
     let out_shape = plan.out_shape();
     // Outputs: the strides (the pointers come with each execute).
-    let out_strides = unsafe { read_out_strides(a.out_strides, naxes * ndim) }?;
+    let mut given = OutStrides::new();
+    let out_strides =
+        unsafe { read_out_strides(a.out_strides, naxes * ndim, &mut given) }?.then_some(given);
     let c_out = c_strides(out_shape);
     let mut out_extents = Small::new();
     if !empty {

@@ -64,9 +64,10 @@ pub(crate) struct Step {
     pub h: f64,
     /// The exact reciprocals of `2h` and of `h`, rounded to each
     /// precision ([`Real::INDEX`]; an `f32` value kept as the double equal
-    /// to it), when they exist.
-    inv_two_h: [Option<f64>; 2],
-    inv_h: [Option<f64>; 2],
+    /// to it), NaN where none exists (no reciprocal is NaN; a NaN rather
+    /// than an `Option` keeps a step, and so every plan, small).
+    inv_two_h: [f64; 2],
+    inv_h: [f64; 2],
 }
 
 impl PartialEq for Step {
@@ -79,15 +80,15 @@ impl Step {
     /// `Step::new(1.0)`, built without arithmetic.
     const UNIT_FILLER: Step = Step {
         h: 1.0,
-        inv_two_h: [Some(0.5), Some(0.5)],
-        inv_h: [Some(1.0), Some(1.0)],
+        inv_two_h: [0.5, 0.5],
+        inv_h: [1.0, 1.0],
     };
 
     pub(crate) fn new(h: f64) -> Step {
         let recips = |x: f64| {
             [
-                x.exact_reciprocal(),
-                (x as f32).exact_reciprocal().map(f64::from),
+                x.exact_reciprocal().unwrap_or(f64::NAN),
+                (x as f32).exact_reciprocal().map_or(f64::NAN, f64::from),
             ]
         };
         Step {
@@ -102,9 +103,19 @@ impl Step {
         crate::simd::Quot::for_step(2.0 * self.h)
     }
 
+    /// The exact reciprocal of `2h` in precision `index` ([`Real::INDEX`]).
+    fn inv_two_h(&self, index: usize) -> Option<f64> {
+        Some(self.inv_two_h[index]).filter(|r| !r.is_nan())
+    }
+
+    /// The exact reciprocal of `h` in precision `index`.
+    fn inv_h(&self, index: usize) -> Option<f64> {
+        Some(self.inv_h[index]).filter(|r| !r.is_nan())
+    }
+
     /// Whether `2h`, in precision `R`, has an exact reciprocal.
     fn exact<R: Real>(&self) -> bool {
-        self.inv_two_h[R::INDEX].is_some()
+        self.inv_two_h(R::INDEX).is_some()
     }
 }
 
@@ -504,10 +515,16 @@ impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Uniform<I, L, EXACT> {
         let r = <R<I, L> as Real>::from_f64;
         let i = <R<I, L> as Real>::INDEX;
         let h = s.h;
+        // numpy's second-order edge coefficients, in double; only
+        // edge_order 2 reads them (six divisions a call spared otherwise).
+        let (lo, hi) = match order2 {
+            true => ([-1.5 / h, 2.0 / h, -0.5 / h], [0.5 / h, -2.0 / h, 1.5 / h]),
+            false => ([0.0; 3], [0.0; 3]),
+        };
         Uniform {
             op: [UniformOp {
                 two_h: r(2.0 * h),
-                inv: r(s.inv_two_h[i].unwrap_or(2.0 * h)),
+                inv: r(s.inv_two_h(i).unwrap_or(2.0 * h)),
                 // A true division, numpy's, for every point: the SIMD
                 // reciprocal loop gives the same bits (crate::simd).
                 // With an exact reciprocal the portable loop multiplies at
@@ -521,11 +538,10 @@ impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Uniform<I, L, EXACT> {
             }],
             h: Divisor {
                 d: r(h),
-                r: s.inv_h[i].map(r),
+                r: s.inv_h(i).map(r),
             },
-            // numpy's second-order edge coefficients, in double.
-            lo: [-1.5 / h, 2.0 / h, -0.5 / h].map(r),
-            hi: [0.5 / h, -2.0 / h, 1.5 / h].map(r),
+            lo: lo.map(r),
+            hi: hi.map(r),
             order2,
             scalar_edges,
             _m: PhantomData,
