@@ -11,6 +11,13 @@
  *      -Ltarget/release -lgradient -Wl,-rpath,"$PWD/target/release" \
  *      -lm -o target/bench/overhead
  *   target/bench/overhead [calls_per_batch [batches]]     (default 1000000 11)
+ *   target/bench/overhead count CASE N
+ *
+ * The `count` form makes exactly N calls of the first case whose name
+ * contains CASE and prints nothing, for instruction counts that do not move
+ * with the machine's load: run it under `valgrind --tool=callgrind` at two
+ * values of N; the difference of the totals over the difference of the N is
+ * the instructions per call (the fixed start-up cancels).
  *
  * Every case runs `calls_per_batch` calls in a tight loop per batch; the
  * batches of all cases are interleaved (round-robin, so load drift hits all
@@ -265,10 +272,12 @@ static int check(void) {
 }
 
 int main(int argc, char **argv) {
-    long calls = argc > 1 ? atol(argv[1]) : 1000000L;
-    int batches = argc > 2 ? atoi(argv[2]) : 11;
+    int count_only = argc == 4 && strcmp(argv[1], "count") == 0;
+    long calls = count_only ? atol(argv[3]) : argc > 1 ? atol(argv[1]) : 1000000L;
+    int batches = !count_only && argc > 2 ? atoi(argv[2]) : 11;
     if (calls < 1 || batches < 1) {
-        fprintf(stderr, "usage: %s [calls_per_batch >= 1 [batches >= 1]]\n", argv[0]);
+        fprintf(stderr, "usage: %s [calls_per_batch >= 1 [batches >= 1]]\n"
+                        "       %s count CASE N (N >= 1)\n", argv[0], argv[0]);
         return 2;
     }
 
@@ -299,6 +308,20 @@ int main(int argc, char **argv) {
         {"hand f64 3-D 16^3, all axes, unit", run_hand_b3, NULL},
     };
     const int ncases = (int)(sizeof cases / sizeof cases[0]);
+
+    if (count_only) {
+        for (int c = 0; c < ncases; c++) {
+            if (strstr(cases[c].name, argv[2]) == NULL) continue;
+            grad_status acc = 0;
+            for (long k = 0; k < calls; k++) {
+                acc |= cases[c].fn();
+                BARRIER();
+            }
+            return acc == GRAD_STATUS_OK ? 0 : 1;
+        }
+        fprintf(stderr, "no case contains \"%s\"\n", argv[2]);
+        return 2;
+    }
 
     int ok = check();
     printf("per-call overhead: %ld calls per batch, %d batches, median ns per call\n", calls, batches);
