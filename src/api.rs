@@ -217,20 +217,6 @@ impl<'a> Plan<'a> {
             check_spacing_entry(k, s, spacing.len(), shape, &axes)?;
         }
         check_edge_order(edge_order as i64)?;
-        Plan::checked(shape, spacing, axes, edge_order, options)
-    }
-
-    /// The rest of [`Plan::with_options`] for a caller that has run the
-    /// checks up to `edge_order`, in order, itself: `axes` normalised, the
-    /// spacing count, every entry and `edge_order` ([`check_edge_order`])
-    /// checked. Checks the options and the axis lengths.
-    fn checked(
-        shape: &[usize],
-        spacing: &[Spacing<'a>],
-        axes: Small<usize>,
-        edge_order: usize,
-        options: &Options,
-    ) -> Result<Plan<'a>> {
         let mut plan = Plan::blank();
         plan.fill(shape, spacing, axes, edge_order, options)?;
         Ok(plan)
@@ -251,10 +237,14 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// [`Plan::checked`] into a [`Plan::blank`] in place: a plan is large
-    /// (its rules are inline), and one returned by value is copied on its
-    /// way out, which a direct call, building one per call, would pay every
-    /// time. On failure `self` is left partly filled: discard it.
+    /// The rest of [`Plan::with_options`], into a [`Plan::blank`] in place,
+    /// for a caller that has run the checks up to `edge_order`, in order:
+    /// `axes` normalised, the spacing count, every entry and `edge_order`
+    /// ([`check_edge_order`]) checked. Checks the options and the axis
+    /// lengths. In place because a plan is large (its rules are inline) and
+    /// one returned by value is copied on its way out, which a direct call,
+    /// building one per call, would pay every time. On failure `self` is
+    /// left partly filled: discard it.
     #[inline]
     pub(crate) fn fill(
         &mut self,

@@ -837,6 +837,13 @@ unsafe fn comb3_f32_avx2<const EACH: bool>(
     }
 }
 
+/// How many elements of `size` bytes from address `addr` come before the
+/// first `align`-byte boundary (0 when `addr` is on one); None when no
+/// element starts on one.
+pub(crate) fn to_boundary(addr: usize, size: usize, align: usize) -> Option<usize> {
+    (0..align.div_ceil(size).max(1)).find(|&i| (addr + i * size) % align == 0)
+}
+
 /// `dst.copy_from_slice(src)` with non-temporal stores for the 16-byte
 /// aligned blocks of `dst` (ordinary stores for the partial blocks at its
 /// ends), not fenced (see [`fence`]). `T`: a plain number type (every byte
@@ -847,11 +854,9 @@ pub(crate) fn stream_copy<T: crate::num::Num>(src: &[T], dst: &mut [T]) {
     #[cfg(target_arch = "x86_64")]
     {
         let size = std::mem::size_of::<T>();
-        let pd = dst.as_mut_ptr() as usize;
         // Elements before the first 16-byte boundary; none when no element
         // starts on one (then every store is ordinary).
-        let Some(head) = (0..16usize.div_ceil(size).max(1)).find(|&i| (pd + i * size) % 16 == 0)
-        else {
+        let Some(head) = to_boundary(dst.as_ptr() as usize, size, 16) else {
             return dst.copy_from_slice(src);
         };
         let head = head.min(dst.len());

@@ -506,9 +506,12 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     let mut given = OutStrides::new();
     let given_strides = unsafe { read_out_strides(a.out_strides, naxes * ndim, &mut given) }?;
     let c_out = c_strides(out_shape);
-    let out_st = |k: usize| match given_strides {
-        true => &given[k * ndim..(k + 1) * ndim],
-        false => &c_out[..],
+    let out_st = |k: usize| {
+        if given_strides {
+            &given[k * ndim..(k + 1) * ndim]
+        } else {
+            &c_out[..]
+        }
     };
     // f and every output: one more than the axes.
     let mut spans: Small<(i128, i128), { crate::small::INLINE + 1 }> = Small::new();

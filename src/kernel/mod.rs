@@ -103,20 +103,15 @@ impl Step {
         crate::simd::Quot::for_step(2.0 * self.h)
     }
 
-    /// The exact reciprocal of `2h` in precision `index` ([`Real::INDEX`]).
-    fn inv_two_h(&self, index: usize) -> Option<f64> {
-        Some(self.inv_two_h[index]).filter(|r| !r.is_nan())
-    }
-
-    /// The exact reciprocal of `h` in precision `index`.
-    fn inv_h(&self, index: usize) -> Option<f64> {
-        Some(self.inv_h[index]).filter(|r| !r.is_nan())
-    }
-
     /// Whether `2h`, in precision `R`, has an exact reciprocal.
     fn exact<R: Real>(&self) -> bool {
-        self.inv_two_h(R::INDEX).is_some()
+        known(self.inv_two_h[R::INDEX]).is_some()
     }
+}
+
+/// A reciprocal kept by [`Step`], NaN meaning none.
+fn known(r: f64) -> Option<f64> {
+    Some(r).filter(|r| !r.is_nan())
 }
 
 impl Rule<'_> {
@@ -517,14 +512,15 @@ impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Uniform<I, L, EXACT> {
         let h = s.h;
         // numpy's second-order edge coefficients, in double; only
         // edge_order 2 reads them (six divisions a call spared otherwise).
-        let (lo, hi) = match order2 {
-            true => ([-1.5 / h, 2.0 / h, -0.5 / h], [0.5 / h, -2.0 / h, 1.5 / h]),
-            false => ([0.0; 3], [0.0; 3]),
+        let (lo, hi) = if order2 {
+            ([-1.5 / h, 2.0 / h, -0.5 / h], [0.5 / h, -2.0 / h, 1.5 / h])
+        } else {
+            ([0.0; 3], [0.0; 3])
         };
         Uniform {
             op: [UniformOp {
                 two_h: r(2.0 * h),
-                inv: r(s.inv_two_h(i).unwrap_or(2.0 * h)),
+                inv: r(known(s.inv_two_h[i]).unwrap_or(2.0 * h)),
                 // A true division, numpy's, for every point: the SIMD
                 // reciprocal loop gives the same bits (crate::simd).
                 // With an exact reciprocal the portable loop multiplies at
@@ -538,7 +534,7 @@ impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Uniform<I, L, EXACT> {
             }],
             h: Divisor {
                 d: r(h),
-                r: s.inv_h(i).map(r),
+                r: known(s.inv_h[i]).map(r),
             },
             lo: lo.map(r),
             hi: hi.map(r),
@@ -1630,9 +1626,10 @@ fn dense_lanes_staged<I: Element, S: Stencil<I>>(
     // The first piece ends on a 64-byte boundary of `out` (when an element
     // starts on one), every later one PIECE elements (a multiple of 64
     // bytes) further on.
-    let (addr, size) = (out.as_ptr() as usize, std::mem::size_of::<I::Output>());
-    let first = (1..=64).find(|&i| (addr + i * size) % 64 == 0);
-    let (mut p0, mut p1) = (0, first.unwrap_or(PIECE).min(total));
+    let size = std::mem::size_of::<I::Output>();
+    let head = crate::simd::to_boundary(out.as_ptr() as usize, size, 64).unwrap_or(0);
+    let first = if head > 0 { head } else { PIECE };
+    let (mut p0, mut p1) = (0, first.min(total));
     while p0 < total {
         let b = &mut buf[..p1 - p0];
         // The piece's points, lane by lane.
