@@ -669,7 +669,9 @@ unsafe fn sub_div_ilv_f64<const M: usize>(
 }
 
 /// The coefficients of [`Comb3`]: the same three for every point (a row
-/// of an outer axis), or three per point (a lane: `c[j][k]` for point `k`).
+/// of an outer axis), three per point (a lane: `c[j][k]` for point `k`),
+/// or three per run of `inner` points (consecutive rows of an outer axis:
+/// point `k` takes `rows[k / inner]`).
 ///
 /// `pub` (in this private module, so unreachable from outside the crate)
 /// because [`crate::Element`] names it in a hidden method.
@@ -677,6 +679,7 @@ unsafe fn sub_div_ilv_f64<const M: usize>(
 pub enum Coef3<'a> {
     Same([f64; 3]),
     Each([&'a [f64]; 3]),
+    Rows(&'a [[f64; 3]], usize),
 }
 
 /// Element types with a SIMD loop for the three-point combination of
@@ -690,6 +693,20 @@ pub(crate) trait Comb3: Sized {
     fn comb3(c: Coef3<'_>, f: [&[Self]; 3], o: &mut [Self], stream: bool) -> bool;
 }
 
+/// Where [`Comb3`]'s loops take their coefficients from (`MODE`).
+const SAME: u8 = 0;
+const EACH: u8 = 1;
+const ROWS: u8 = 2;
+
+/// The per-point and per-row coefficients of [`Coef3::Each`] and
+/// [`Coef3::Rows`], for the loops.
+#[derive(Clone, Copy, Default)]
+struct Src<'a> {
+    each: [&'a [f64]; 3],
+    rows: &'a [[f64; 3]],
+    inner: usize,
+}
+
 macro_rules! comb3_impl {
     ($t:ty, $avx2:ident) => {
         impl Comb3 for $t {
@@ -697,18 +714,42 @@ macro_rules! comb3_impl {
             fn comb3(c: Coef3<'_>, f: [&[$t]; 3], o: &mut [$t], stream: bool) -> bool {
                 let n = o.len();
                 assert!(f.iter().all(|r| r.len() >= n));
-                if let Coef3::Each(c) = c {
-                    assert!(c.iter().all(|r| r.len() >= n));
+                match c {
+                    Coef3::Each(c) => assert!(c.iter().all(|r| r.len() >= n)),
+                    Coef3::Rows(r, inner) => {
+                        assert!(inner > 0 && r.len().checked_mul(inner).is_some_and(|m| m >= n))
+                    }
+                    Coef3::Same(_) => {}
                 }
                 #[cfg(target_arch = "x86_64")]
                 if available() {
                     // SAFETY: AVX2 was detected at run time (available()),
-                    // and the inputs and per-point coefficients are at
-                    // least n long (asserted above).
+                    // and the inputs and the coefficients cover the n
+                    // points (asserted above). The shared coefficients go
+                    // in registers: a row's triple has just been written
+                    // to the stack, and loading it back in other widths
+                    // than it was stored would wait for every store ahead
+                    // of it (the streaming ones too), every row.
                     unsafe {
                         match c {
-                            Coef3::Same(c) => $avx2::<false>(c, [&[]; 3], f, o, stream),
-                            Coef3::Each(c) => $avx2::<true>([0.0; 3], c, f, o, stream),
+                            Coef3::Same([c0, c1, c2]) => {
+                                $avx2::<SAME>(c0, c1, c2, Src::default(), f, o, stream)
+                            }
+                            Coef3::Each(each) => {
+                                let src = Src {
+                                    each,
+                                    ..Src::default()
+                                };
+                                $avx2::<EACH>(0.0, 0.0, 0.0, src, f, o, stream)
+                            }
+                            Coef3::Rows(rows, inner) => {
+                                let src = Src {
+                                    rows,
+                                    inner,
+                                    ..Src::default()
+                                };
+                                $avx2::<ROWS>(0.0, 0.0, 0.0, src, f, o, stream)
+                            }
                         }
                     }
                     return true;
@@ -722,60 +763,100 @@ macro_rules! comb3_impl {
 comb3_impl!(f64, comb3_f64_avx2);
 comb3_impl!(f32, comb3_f32_avx2);
 
-/// Point `i` of [`Comb3`] (the loops' heads and tails).
+/// The coefficients of point `i` (the loops' heads, tails and the blocks
+/// that span two rows).
 #[inline(always)]
-fn comb3_at<const EACH: bool>(same: [f64; 3], each: [&[f64]; 3], i: usize, x: [f64; 3]) -> f64 {
-    let c = if EACH {
-        [each[0][i], each[1][i], each[2][i]]
-    } else {
-        same
-    };
+fn coef_at<const MODE: u8>(same: [f64; 3], src: &Src<'_>, i: usize) -> [f64; 3] {
+    match MODE {
+        SAME => same,
+        EACH => [src.each[0][i], src.each[1][i], src.each[2][i]],
+        _ => src.rows[i / src.inner],
+    }
+}
+
+/// Point `i` of [`Comb3`] from its coefficients `c` and data `x`.
+#[inline(always)]
+fn comb3_at(c: [f64; 3], x: [f64; 3]) -> f64 {
     c[0] * x[0] + c[1] * x[1] + c[2] * x[2]
 }
 
-/// The 4-lane f64 loop (`EACH`: coefficients per point from `each`, else
-/// `same`). Caller: AVX2 present, the inputs (and with `EACH` the
-/// coefficients) at least `o.len()` long.
+/// Where the block of points from `i` ends in `ROWS` mode: the end of the
+/// row holding `i` (capped at `n`), and that row's triple; `n` and `same`
+/// otherwise.
+#[inline(always)]
+fn row_run<const MODE: u8>(same: [f64; 3], src: &Src<'_>, i: usize, n: usize) -> (usize, [f64; 3]) {
+    if MODE == ROWS {
+        let r = i / src.inner;
+        (((r + 1) * src.inner).min(n), src.rows[r])
+    } else {
+        (n, same)
+    }
+}
+
+/// The 4-lane f64 loop, coefficients as `MODE` says (`c0, c1, c2` for
+/// `SAME`, `src` otherwise). Caller: AVX2 present, the inputs and the
+/// coefficients covering `o.len()` points.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[allow(unused_unsafe)]
-unsafe fn comb3_f64_avx2<const EACH: bool>(
-    same: [f64; 3],
-    each: [&[f64]; 3],
+unsafe fn comb3_f64_avx2<const MODE: u8>(
+    c0: f64,
+    c1: f64,
+    c2: f64,
+    src: Src<'_>,
     f: [&[f64]; 3],
     o: &mut [f64],
     stream: bool,
 ) {
     let n = o.len();
-    let one = |i: usize| comb3_at::<EACH>(same, each, i, [f[0][i], f[1][i], f[2][i]]);
+    let same = [c0, c1, c2];
+    let one = |i: usize| comb3_at(coef_at::<MODE>(same, &src, i), [f[0][i], f[1][i], f[2][i]]);
     let mut i = aligned_head(o, stream, one);
     let po = o.as_mut_ptr();
-    // SAFETY: only register operations (AVX is enabled for this function).
-    let cs = unsafe { same.map(|c| _mm256_set1_pd(c)) };
     while i + 4 <= n {
-        // SAFETY: i + 4 <= n <= the length of every input, coefficient
-        // slice (with EACH) and of o: the unaligned loads and the store
-        // stay inside the slices; with `stream` the output address is
-        // 32-byte aligned (prologue above, then steps of 32 bytes), as
-        // vmovntpd requires. Separate multiplies and adds, never fused:
-        // numpy rounds each product.
-        unsafe {
-            let t = |j: usize| {
-                let c = if EACH {
-                    _mm256_loadu_pd(each[j].as_ptr().add(i))
-                } else {
-                    cs[j]
+        let (end, c) = row_run::<MODE>(same, &src, i, n);
+        // SAFETY: only register operations (AVX is enabled here).
+        let cs = unsafe { c.map(|c| _mm256_set1_pd(c)) };
+        while i + 4 <= end {
+            // SAFETY: i + 4 <= n <= the length of every input, coefficient
+            // slice (EACH) and of o: the unaligned loads and the store
+            // stay inside the slices; with `stream` the output address is
+            // 32-byte aligned (prologue above, then steps of 32 bytes), as
+            // vmovntpd requires. Separate multiplies and adds, never fused:
+            // numpy rounds each product.
+            unsafe {
+                let t = |j: usize| {
+                    let c = if MODE == EACH {
+                        _mm256_loadu_pd(src.each[j].as_ptr().add(i))
+                    } else {
+                        cs[j]
+                    };
+                    _mm256_mul_pd(c, _mm256_loadu_pd(f[j].as_ptr().add(i)))
                 };
-                _mm256_mul_pd(c, _mm256_loadu_pd(f[j].as_ptr().add(i)))
-            };
-            let r = _mm256_add_pd(_mm256_add_pd(t(0), t(1)), t(2));
-            if stream {
-                _mm256_stream_pd(po.add(i), r);
-            } else {
-                _mm256_storeu_pd(po.add(i), r);
+                let r = _mm256_add_pd(_mm256_add_pd(t(0), t(1)), t(2));
+                if stream {
+                    _mm256_stream_pd(po.add(i), r);
+                } else {
+                    _mm256_storeu_pd(po.add(i), r);
+                }
             }
+            i += 4;
         }
-        i += 4;
+        if MODE == ROWS && i < end && i + 4 <= n {
+            // A block across rows: point by point, stored as one block
+            // (streamed like the others).
+            let r: [f64; 4] = std::array::from_fn(|k| one(i + k));
+            // SAFETY: i + 4 <= n, aligned as above.
+            unsafe {
+                let r = _mm256_loadu_pd(r.as_ptr());
+                if stream {
+                    _mm256_stream_pd(po.add(i), r);
+                } else {
+                    _mm256_storeu_pd(po.add(i), r);
+                }
+            }
+            i += 4;
+        }
     }
     for (k, o) in (i..).zip(&mut o[i..]) {
         *o = one(k);
@@ -787,50 +868,70 @@ unsafe fn comb3_f64_avx2<const EACH: bool>(
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[allow(unused_unsafe)]
-unsafe fn comb3_f32_avx2<const EACH: bool>(
-    same: [f64; 3],
-    each: [&[f64]; 3],
+unsafe fn comb3_f32_avx2<const MODE: u8>(
+    c0: f64,
+    c1: f64,
+    c2: f64,
+    src: Src<'_>,
     f: [&[f32]; 3],
     o: &mut [f32],
     stream: bool,
 ) {
     let n = o.len();
+    let same = [c0, c1, c2];
     let one = |i: usize| {
         let x = [f[0][i], f[1][i], f[2][i]].map(f64::from);
-        comb3_at::<EACH>(same, each, i, x) as f32
+        comb3_at(coef_at::<MODE>(same, &src, i), x) as f32
     };
     let mut i = aligned_head(o, stream, one);
     let po = o.as_mut_ptr();
-    // SAFETY: only register operations (AVX is enabled for this function).
-    let cs = unsafe { same.map(|c| _mm256_set1_pd(c)) };
     while i + 8 <= n {
-        // SAFETY: i + 8 <= n <= the length of every input, coefficient
-        // slice (with EACH) and of o: the unaligned loads and the store
-        // stay inside the slices; with `stream` the output address is
-        // 32-byte aligned (as above), as vmovntps requires. The
-        // conversions to double are exact, the products and sums rounded
-        // in double as numpy's, and the conversion back rounds to nearest
-        // as `as f32` does.
-        unsafe {
-            let half = |k: usize| {
-                let t = |j: usize| {
-                    let c = if EACH {
-                        _mm256_loadu_pd(each[j].as_ptr().add(k))
-                    } else {
-                        cs[j]
+        let (end, c) = row_run::<MODE>(same, &src, i, n);
+        // SAFETY: only register operations (AVX is enabled here).
+        let cs = unsafe { c.map(|c| _mm256_set1_pd(c)) };
+        while i + 8 <= end {
+            // SAFETY: i + 8 <= n <= the length of every input, coefficient
+            // slice (EACH) and of o: the unaligned loads and the store
+            // stay inside the slices; with `stream` the output address is
+            // 32-byte aligned (as above), as vmovntps requires. The
+            // conversions to double are exact, the products and sums
+            // rounded in double as numpy's, and the conversion back rounds
+            // to nearest as `as f32` does.
+            unsafe {
+                let half = |k: usize| {
+                    let t = |j: usize| {
+                        let c = if MODE == EACH {
+                            _mm256_loadu_pd(src.each[j].as_ptr().add(k))
+                        } else {
+                            cs[j]
+                        };
+                        _mm256_mul_pd(c, _mm256_cvtps_pd(_mm_loadu_ps(f[j].as_ptr().add(k))))
                     };
-                    _mm256_mul_pd(c, _mm256_cvtps_pd(_mm_loadu_ps(f[j].as_ptr().add(k))))
+                    _mm256_cvtpd_ps(_mm256_add_pd(_mm256_add_pd(t(0), t(1)), t(2)))
                 };
-                _mm256_cvtpd_ps(_mm256_add_pd(_mm256_add_pd(t(0), t(1)), t(2)))
-            };
-            let r = _mm256_set_m128(half(i + 4), half(i));
-            if stream {
-                _mm256_stream_ps(po.add(i), r);
-            } else {
-                _mm256_storeu_ps(po.add(i), r);
+                let r = _mm256_set_m128(half(i + 4), half(i));
+                if stream {
+                    _mm256_stream_ps(po.add(i), r);
+                } else {
+                    _mm256_storeu_ps(po.add(i), r);
+                }
             }
+            i += 8;
         }
-        i += 8;
+        if MODE == ROWS && i < end && i + 8 <= n {
+            // A block across rows, as in the f64 loop.
+            let r: [f32; 8] = std::array::from_fn(|k| one(i + k));
+            // SAFETY: i + 8 <= n, aligned as above.
+            unsafe {
+                let r = _mm256_loadu_ps(r.as_ptr());
+                if stream {
+                    _mm256_stream_ps(po.add(i), r);
+                } else {
+                    _mm256_storeu_ps(po.add(i), r);
+                }
+            }
+            i += 8;
+        }
     }
     for (k, o) in (i..).zip(&mut o[i..]) {
         *o = one(k);

@@ -478,6 +478,15 @@ pub(crate) trait Stencil<I: Element>: Sync {
     /// (the points before, at and after): the contiguous lane loop.
     fn lane_interior(&self, g0: usize, f: [&[I]; 3], o: &mut [I::Output]);
 
+    /// `o`: consecutive interior rows of `inner >= 2` points from point
+    /// `g0` on, each from the rows before, at and after it in `f` (three
+    /// runs as long as `o`): the loop over an outer axis of a contiguous
+    /// block. Each row by its own formula unless overridden.
+    #[inline(always)]
+    fn block_rows(&self, g0: usize, inner: usize, f: [&[I]; 3], o: &mut [I::Output]) {
+        rows_each(self, g0, inner, f, o)
+    }
+
     /// Whether the loops write with streaming stores.
     #[inline(always)]
     fn streams(&self) -> bool {
@@ -489,6 +498,21 @@ pub(crate) trait Stencil<I: Element>: Sync {
     #[inline(always)]
     fn lane_interior_cached(&self, g0: usize, f: [&[I]; 3], o: &mut [I::Output]) {
         self.lane_interior(g0, f, o)
+    }
+}
+
+/// [`Stencil::block_rows`] row by row.
+#[inline(always)]
+fn rows_each<I: Element, S: Stencil<I> + ?Sized>(
+    st: &S,
+    g0: usize,
+    inner: usize,
+    f: [&[I]; 3],
+    o: &mut [I::Output],
+) {
+    for (r, o) in o.chunks_exact_mut(inner).enumerate() {
+        let row = |j: usize| &f[j][r * inner..(r + 1) * inner];
+        st.op(g0 + r).rows(row(0), row(1), row(2), o);
     }
 }
 
@@ -610,6 +634,12 @@ impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Stencil<I> for Uniform<I
         self.op[0].rows(fa, fb, fc, o);
     }
     #[inline(always)]
+    fn block_rows(&self, _g0: usize, _inner: usize, f: [&[I]; 3], o: &mut [I::Output]) {
+        // One formula: the rows are one run.
+        let [fa, fb, fc] = f;
+        self.op[0].rows(fa, fb, fc, o);
+    }
+    #[inline(always)]
     fn streams(&self) -> bool {
         self.op[0].stream
     }
@@ -721,6 +751,20 @@ impl<I: Element> Stencil<I> for NonUniform<'_, '_, I> {
     #[inline(always)]
     fn streams(&self) -> bool {
         self.stream
+    }
+    #[inline(always)]
+    fn block_rows(&self, g0: usize, inner: usize, f: [&[I]; 3], o: &mut [I::Output]) {
+        // All the rows in one SIMD loop when the table is there: one call,
+        // and streamed lines never shared with ordinary stores at row
+        // boundaries that are not 32-byte aligned.
+        if let (Some(t), true) = (self.c.table.get(), inner >= COMB3_SIMD_MIN) {
+            let k = g0 - self.c.first;
+            let rows = &t.rows[k..k + o.len() / inner];
+            if I::comb3_rows(Coef3::Rows(rows, inner), f, o, self.stream) {
+                return;
+            }
+        }
+        rows_each(self, g0, inner, f, o)
     }
     #[inline(always)]
     fn op(&self, g: usize) -> Self::Op {
@@ -1674,21 +1718,14 @@ fn dense_blocks<I: Element, S: Stencil<I>>(st: &S, d: Dense<'_, '_, I>, ends: En
         let (f, o) = (&f[k * fb..(k + 1) * fb], &mut out[k * ob..(k + 1) * ob]);
         let row = |g: usize| &f[g * inner..(g + 1) * inner];
         if lo < hi {
-            if inner == 1 || S::STEP == 0 {
-                // One loop: a lane, or every interior row of a uniform step.
-                let (a, b) = (lo * inner, hi * inner);
-                let f3 = [&f[a - inner..b - inner], &f[a..b], &f[a + inner..b + inner]];
-                let o = &mut o[a - r0 * inner..b - r0 * inner];
-                if inner == 1 {
-                    st.lane_interior(lo, f3, o);
-                } else {
-                    st.op(lo).rows(f3[0], f3[1], f3[2], o);
-                }
+            // The interior rows (points of a lane) as three runs of input.
+            let (a, b) = (lo * inner, hi * inner);
+            let f3 = [&f[a - inner..b - inner], &f[a..b], &f[a + inner..b + inner]];
+            let o = &mut o[a - r0 * inner..b - r0 * inner];
+            if inner == 1 {
+                st.lane_interior(lo, f3, o);
             } else {
-                let interior = o[(lo - r0) * inner..(hi - r0) * inner].chunks_exact_mut(inner);
-                for (g, o) in (lo..hi).zip(interior) {
-                    st.op(g).rows(row(g - 1), row(g), row(g + 1), o);
-                }
+                st.block_rows(lo, inner, f3, o);
             }
         }
         for g in end_positions(n).filter(|g| (r0..r1).contains(g)) {

@@ -346,7 +346,8 @@ fn stream_copy_copies_exactly() {
 }
 
 /// The coordinate loops against the plain formula, in double: both types,
-/// shared and per-point coefficients, every length up to 40 and a long
+/// shared, per-point and per-row coefficients (rows shorter and longer
+/// than a SIMD block), every length up to 40 and a long
 /// one, every start within a 32-byte block, with and without streaming
 /// stores; random bit patterns (NaN, infinities, subnormals among them).
 #[test]
@@ -375,19 +376,26 @@ fn comb3_loops_match_the_plain_formula() {
         c[1][i] = -c[0][i];
     }
     let x32: [Vec<f32>; 3] = std::array::from_fn(|j| x[j].iter().map(|&v| v as f32).collect());
+    // Per-row triples: row r of the Rows cases is point r's triple.
+    let rows: Vec<[f64; 3]> = (0..len).map(|i| [c[0][i], c[1][i], c[2][i]]).collect();
     let mut ran = false;
     for n in (0..40).chain([1027]) {
         for s in 0..8 {
             for stream in [false, true] {
-                for each in [false, true] {
+                // 0: shared, 1: per point, inner >= 2: per row of inner.
+                for kind in [0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 33] {
                     let at = |i: usize| -> [f64; 3] {
-                        let i = if each { s + i } else { 0 };
+                        let i = match kind {
+                            0 => 0,
+                            1 => s + i,
+                            inner => s + i / inner,
+                        };
                         [c[0][i], c[1][i], c[2][i]]
                     };
-                    let coef = if each {
-                        Coef3::Each([&c[0][s..s + n], &c[1][s..s + n], &c[2][s..s + n]])
-                    } else {
-                        Coef3::Same(at(0))
+                    let coef = match kind {
+                        0 => Coef3::Same(at(0)),
+                        1 => Coef3::Each([&c[0][s..s + n], &c[1][s..s + n], &c[2][s..s + n]]),
+                        inner => Coef3::Rows(&rows[s..s + n.div_ceil(inner)], inner),
                     };
                     let mut o = vec![0.0f64; n + 8];
                     let f = [&x[0][s..], &x[1][s..], &x[2][s..]];
@@ -402,12 +410,12 @@ fn comb3_loops_match_the_plain_formula() {
                     for i in 0..n {
                         let c = at(i);
                         let want = c[0] * x[0][s + i] + c[1] * x[1][s + i] + c[2] * x[2][s + i];
-                        assert!(same(o[s + i], want), "f64 n {n} s {s} i {i}");
+                        assert!(same(o[s + i], want), "f64 n {n} s {s} kind {kind} i {i}");
                         let v = |j: usize| f64::from(x32[j][s + i]);
                         let want = (c[0] * v(0) + c[1] * v(1) + c[2] * v(2)) as f32;
                         assert!(
                             same(o32[s + i].into(), want.into()),
-                            "f32 n {n} s {s} i {i}"
+                            "f32 n {n} s {s} kind {kind} i {i}"
                         );
                     }
                     assert!(o[..s].iter().chain(&o[s + n..]).all(|&v| v == 0.0));
