@@ -237,6 +237,9 @@ const EXACT: u8 = 0;
 const POS: u8 = 1;
 #[cfg(target_arch = "x86_64")]
 const NEG: u8 = 2;
+/// Any of the three, decided per divisor as the loop runs.
+#[cfg(target_arch = "x86_64")]
+const ANY: u8 = 3;
 
 /// `$run::<F, STREAM>($args)` for the form `$form` and `$stream`: one
 /// monomorphic loop each, so no test is left inside the loop.
@@ -425,14 +428,25 @@ impl SubDivInterleave for f64 {
         assert!(fm.iter().chain(fp).all(|s| s.len() >= n));
         #[cfg(target_arch = "x86_64")]
         {
+            // One divisor for every place (the usual call: one step for
+            // all axes) keeps one set of constants in registers, its form
+            // decided once; several divisors decide each one's form per
+            // block.
+            let one = rs[1..m].iter().all(|r| r.b.to_bits() == rs[0].b.to_bits());
+            let f = form(rs[0].exact, rs[0].b > 0.0);
             // SAFETY: AVX2 and FMA were detected at run time (available());
             // every slice holds at least n points and out exactly m * n
             // (asserted above); m is 2 or 3 (Quots::new).
             unsafe {
-                if m == 3 {
-                    sub_div_ilv_f64::<3>(rs, fm, fp, out)
-                } else {
-                    sub_div_ilv_f64::<2>(rs, fm, fp, out)
+                match (m == 3, one, f) {
+                    (true, true, EXACT) => sub_div_ilv_f64::<3, EXACT, true>(rs, fm, fp, out),
+                    (true, true, POS) => sub_div_ilv_f64::<3, POS, true>(rs, fm, fp, out),
+                    (true, true, _) => sub_div_ilv_f64::<3, NEG, true>(rs, fm, fp, out),
+                    (false, true, EXACT) => sub_div_ilv_f64::<2, EXACT, true>(rs, fm, fp, out),
+                    (false, true, POS) => sub_div_ilv_f64::<2, POS, true>(rs, fm, fp, out),
+                    (false, true, _) => sub_div_ilv_f64::<2, NEG, true>(rs, fm, fp, out),
+                    (true, false, _) => sub_div_ilv_f64::<3, ANY, false>(rs, fm, fp, out),
+                    (false, false, _) => sub_div_ilv_f64::<2, ANY, false>(rs, fm, fp, out),
                 }
             };
             true
@@ -599,13 +613,14 @@ unsafe fn quot8<const F: u8>(r: &RecipV32, a: __m256) -> __m256 {
     }
 }
 
-/// The loop of [`SubDivInterleave`] for `M` (2 or 3) f64 divisors.
-/// Caller: AVX2 and FMA present, `out.len() == M * n`, every `fm[k]` and
+/// The loop of [`SubDivInterleave`] for `M` (2 or 3) f64 divisors: every
+/// divisor of form `F` ([`ANY`]: each its own), `ONE`: all of them
+/// `rs[0]`. Caller: AVX2 and FMA present, `out.len() == M * n`, every `fm[k]` and
 /// `fp[k]` at least `n` long.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 #[allow(unused_unsafe)]
-unsafe fn sub_div_ilv_f64<const M: usize>(
+unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
     rs: &[Recip<f64>; 3],
     fm: &[&[f64]],
     fp: &[&[f64]],
@@ -620,7 +635,8 @@ unsafe fn sub_div_ilv_f64<const M: usize>(
     };
     let mut i = 0;
     // SAFETY: register operations only.
-    let rv: [RecipV; M] = std::array::from_fn(|k| unsafe { RecipV::new(&rs[k]) });
+    let rv: [RecipV; M] =
+        std::array::from_fn(|k| unsafe { RecipV::new(&rs[if ONE { 0 } else { k }]) });
     let (pm, pp): ([*const f64; M], [*const f64; M]) = (
         std::array::from_fn(|k| fm[k].as_ptr()),
         std::array::from_fn(|k| fp[k].as_ptr()),
@@ -631,10 +647,11 @@ unsafe fn sub_div_ilv_f64<const M: usize>(
         unsafe {
             let v: [__m256d; M] = std::array::from_fn(|k| {
                 let a = _mm256_sub_pd(_mm256_loadu_pd(pp[k].add(i)), _mm256_loadu_pd(pm[k].add(i)));
-                match rv[k].form {
-                    EXACT => quot4::<EXACT>(&rv[k], a),
-                    POS => quot4::<POS>(&rv[k], a),
-                    _ => quot4::<NEG>(&rv[k], a),
+                let r = &rv[if ONE { 0 } else { k }];
+                match if F == ANY { r.form } else { F } {
+                    EXACT => quot4::<EXACT>(r, a),
+                    POS => quot4::<POS>(r, a),
+                    _ => quot4::<NEG>(r, a),
                 }
             });
             let p = po.add(M * i);

@@ -426,3 +426,65 @@ fn comb3_loops_match_the_plain_formula() {
     }
     assert_eq!(ran, available());
 }
+
+/// The dividing and interleaving loop against true division, bit for bit:
+/// 2 and 3 places; one divisor for all of them and different ones;
+/// positive and negative, exact (a power of two) and not; every length up
+/// to 20 (the blocks of 4 and the tail); numbers of mixed sizes, zeros of
+/// both signs among them (the form of the correction decides their sign).
+#[test]
+fn divide_and_interleave_match_true_division() {
+    let mut rng = Rng(4242);
+    let len = 20;
+    let mut val = |k: usize| {
+        let v = (rng.next() % 2001) as f64 * 0.37 - 370.0;
+        match k % 5 {
+            0 => 0.0,
+            1 => v,
+            2 => v * 1e300,
+            3 => v * 1e-310,
+            _ => v * 3.0,
+        }
+    };
+    let fm: Vec<Vec<f64>> = (0..3)
+        .map(|j| (0..len).map(|i| val(i + j)).collect())
+        .collect();
+    let fp: Vec<Vec<f64>> = (0..3)
+        .map(|j| (0..len).map(|i| val(2 * i + j + 1)).collect())
+        .collect();
+    let divisor_sets: [[f64; 3]; 6] = [
+        [0.2, 0.2, 0.2],
+        [-0.2, -0.2, -0.2],
+        [1.0, 1.0, 1.0],
+        [0.2, 0.6, 2.0],
+        [0.2, -0.2, 0.25],
+        [-3.0, 0.5, 7.0],
+    ];
+    let mut ran = false;
+    for b in divisor_sets {
+        for m in [2, 3] {
+            let qs: Vec<Option<Quot>> = b[..m].iter().map(|&b| Quot::for_step(b)).collect();
+            let q = Quots::new(&qs);
+            for n in 0..=len {
+                let a: Vec<&[f64]> = fm[..m].iter().map(|v| &v[..n]).collect();
+                let c: Vec<&[f64]> = fp[..m].iter().map(|v| &v[..n]).collect();
+                let mut out = vec![f64::NAN; m * n];
+                if !f64::sub_div_interleave(&q, &a, &c, &mut out) {
+                    continue;
+                }
+                ran = true;
+                for i in 0..n {
+                    for k in 0..m {
+                        let want = (fp[k][i] - fm[k][i]) / b[k];
+                        let got = out[m * i + k];
+                        assert!(
+                            got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                            "divisors {b:?} m {m} n {n} point {i} place {k}: {got:e} vs {want:e}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(ran, available());
+}
