@@ -14,7 +14,9 @@ use ndarray::{
     ShapeBuilder,
 };
 
-use super::region::{byte_extent, fits_at, may_overlap, self_overlaps, Overlap, Region};
+use super::region::{
+    byte_extent, contiguous_extent, fits_at, may_overlap, self_overlaps, Overlap, Region,
+};
 use super::{
     grad_options, RawArgs, GRAD_BOUNDARY_GHOST, GRAD_BOUNDARY_ONE_SIDED, GRAD_BOUNDARY_PERIODIC,
     GRAD_MAX_NDIM, GRAD_MAX_THREADS, GRAD_SPACING_COORDINATES, GRAD_SPACING_NONUNIFORM,
@@ -188,8 +190,13 @@ pub(crate) unsafe fn check_args<'a>(
     };
     let mut in_extent = (0, 0);
     if !empty {
-        let extent = byte_extent(&shape, &in_strides, isize_of)
-            .filter(|&r| !data || fits_at(a.f as usize, r, isize_of));
+        let extent = if a.strides.is_null() {
+            // The element count in bytes fits isize (checked above).
+            Some(contiguous_extent(&shape, isize_of))
+        } else {
+            byte_extent(&shape, &in_strides, isize_of)
+        };
+        let extent = extent.filter(|&r| !data || fits_at(a.f as usize, r, isize_of));
         let Some(extent) = extent else {
             return Err(in_range_err(&in_strides, raw_shape));
         };
@@ -431,16 +438,20 @@ pub(crate) fn bounds(addr: usize, (lo, hi): (isize, isize), elem: usize) -> (i12
 /// The overlap rules: `spans[0]` is f's byte bounds, `spans[k + 1]`
 /// out[k]'s; disjoint bounds settle most pairs, only the others get the
 /// exact test on `region(i)` (array i: f for 0, out[i - 1] otherwise).
+/// Returns whether every pair's bounds are disjoint: then each array can
+/// be a slice of its own.
 pub(crate) fn check_overlap(
     spans: &[(i128, i128)],
     region: impl Fn(usize) -> Region,
-) -> Result<()> {
+) -> Result<bool> {
+    let mut apart = true;
     for k in 1..spans.len() {
         for j in 0..k {
             let ((ka, kb), (ja, jb)) = (spans[k], spans[j]);
             if kb <= ja || jb <= ka {
                 continue;
             }
+            apart = false;
             let verdict = may_overlap(&region(k), &region(j));
             if verdict == Overlap::Disjoint {
                 continue;
@@ -464,7 +475,7 @@ pub(crate) fn check_overlap(
             });
         }
     }
-    Ok(())
+    Ok(apart)
 }
 
 /// The full pipeline for input element type `I`.
@@ -505,12 +516,16 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     }
     let mut given = OutStrides::new();
     let given_strides = unsafe { read_out_strides(a.out_strides, naxes * ndim, &mut given) }?;
-    let c_out = c_strides(out_shape);
+    // Every array C-contiguous (both stride arguments NULL, the usual
+    // call): the extents and the layout are known without a scan.
+    let contiguous = a.strides.is_null() && !given_strides;
+    // C-order output strides, made only when something reads them.
+    let c_out = std::cell::OnceCell::new();
     let out_st = |k: usize| {
         if given_strides {
             &given[k * ndim..(k + 1) * ndim]
         } else {
-            &c_out[..]
+            &c_out.get_or_init(|| c_strides(out_shape))[..]
         }
     };
     // f and every output: one more than the axes.
@@ -518,15 +533,20 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     if !empty {
         spans.push(bounds(a.f as usize, in_extent, isize_of));
         for (k, p) in outs.iter().enumerate() {
-            let st = out_st(k);
-            let extent =
-                check_out_strides(k, st, out_shape, osize_of, given_strides).and_then(|r| {
-                    if fits_at(p.0 as usize, r, osize_of) {
-                        Ok(r)
-                    } else {
-                        Err(out_range_err(k, st, out_shape))
-                    }
-                })?;
+            let extent = if contiguous {
+                // No more points than the input, each no larger than the
+                // element size its byte count was checked with.
+                Ok(contiguous_extent(out_shape, osize_of))
+            } else {
+                check_out_strides(k, out_st(k), out_shape, osize_of, given_strides)
+            };
+            let extent = extent.and_then(|r| {
+                if fits_at(p.0 as usize, r, osize_of) {
+                    Ok(r)
+                } else {
+                    Err(out_range_err(k, out_st(k), out_shape))
+                }
+            })?;
             spans.push(bounds(p.0 as usize, extent, osize_of));
         }
     }
@@ -540,7 +560,7 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
             ));
         }
     }
-    check_overlap(&spans, |i| {
+    let apart = check_overlap(&spans, |i| {
         if i == 0 {
             Region::new(a.f as usize, shape, in_strides, isize_of)
         } else {
@@ -553,7 +573,13 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
         return Ok(());
     }
     let ptrs = outs.iter().map(|p| p.0);
-    let order = dense_layout(plan, in_strides, out_st).filter(|_| disjoint(&spans));
+    let order = if contiguous {
+        // What dense_layout finds for such arrays.
+        (plan.dense_ok() && naxes <= DENSE_OUTS).then_some(Order::C)
+    } else {
+        dense_layout(plan, in_strides, out_st)
+    };
+    let order = order.filter(|_| apart);
     if order.is_none() {
         let ilv = interleaved_layout(plan, in_strides, out_st)
             .and_then(|order| interleaved_at(plan, &outs, osize_of, spans[0]).map(|o| (order, o)));
@@ -682,18 +708,12 @@ pub(crate) fn dense_layout<'s>(
     })
 }
 
-/// Whether the byte bounds `spans` (of f and every output) are pairwise
-/// disjoint: then each array can be a slice of its own.
-pub(crate) fn disjoint(spans: &[(i128, i128)]) -> bool {
-    (1..spans.len()).all(|k| (0..k).all(|j| spans[k].1 <= spans[j].0 || spans[j].1 <= spans[k].0))
-}
-
 /// [`compute`] for arrays that are contiguous in `order` with disjoint
 /// memory: plain slices.
 ///
 /// # Safety
 /// Every argument checked, the arrays non-empty, the layout from
-/// [`dense_layout`] and the memory [`disjoint`].
+/// [`dense_layout`] and the byte bounds disjoint ([`check_overlap`]).
 pub(crate) unsafe fn compute_dense<I: Element>(
     plan: &Plan<'_>,
     f: *const I,

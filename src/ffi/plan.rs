@@ -11,8 +11,8 @@ use num_complex::Complex;
 
 use super::call::{
     bounds, c_strides, check_args, check_out_strides, check_overlap, compute, compute_dense,
-    compute_interleaved, compute_prepared, dense_layout, disjoint, interleaved_at,
-    interleaved_layout, out_range_err, read_out_strides, Checked, OutPtr, OutStrides,
+    compute_interleaved, compute_prepared, dense_layout, interleaved_at, interleaved_layout,
+    out_range_err, read_out_strides, Checked, OutPtr, OutStrides,
 };
 use super::region::{fits_at, Region};
 use super::{
@@ -235,7 +235,7 @@ unsafe fn execute<I: Element>(p: &grad_plan, f: *const I, out: *const *mut u8) -
             });
         }
     }
-    check_overlap(&spans, |i| {
+    let apart = check_overlap(&spans, |i| {
         if i == 0 {
             Region::new(f as usize, &p.shape, &p.in_strides, isize_of)
         } else {
@@ -252,7 +252,7 @@ unsafe fn execute<I: Element>(p: &grad_plan, f: *const I, out: *const *mut u8) -
             return Ok(());
         }
     }
-    match p.dense.filter(|_| disjoint(&spans)) {
+    match p.dense.filter(|_| apart) {
         Some(order) => unsafe { compute_dense::<I>(&p.plan, f, order, ptrs) },
         None => unsafe { compute::<I>(&p.plan, f, &p.shape, &p.in_strides, ptrs, |k| p.out_st(k)) },
     }

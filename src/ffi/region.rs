@@ -59,6 +59,14 @@ pub(crate) fn byte_extent(shape: &[usize], strides: &[i64], elem: usize) -> Opti
     Some((lo_b, hi_b))
 }
 
+/// [`byte_extent`] of a non-empty C-contiguous array (NULL strides) whose
+/// byte size is known to fit `isize`: no scan of strides.
+#[inline]
+pub(crate) fn contiguous_extent(shape: &[usize], elem: usize) -> (isize, isize) {
+    let count: usize = shape.iter().product();
+    (0, (count.saturating_sub(1) * elem) as isize)
+}
+
 /// The rest of `byte_range`: whether the extent `(lo, hi)` of
 /// [`byte_extent`] at address `addr` stays inside the address space.
 #[inline]
