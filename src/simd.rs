@@ -299,6 +299,9 @@ unsafe fn quot_loop_f64<const F: u8, const STREAM: bool>(
         // output address is 32-byte aligned (the caller's, then steps of
         // 32 bytes), as vmovntpd requires.
         unsafe {
+            if STREAM {
+                prefetch_ahead(fp, i);
+            }
             let a = _mm256_sub_pd(_mm256_loadu_pd(pp.add(i)), _mm256_loadu_pd(pm.add(i)));
             let res = quot4::<F>(rv, a);
             if STREAM {
@@ -311,6 +314,13 @@ unsafe fn quot_loop_f64<const F: u8, const STREAM: bool>(
     }
     i
 }
+
+/// How far ahead the streaming loops prefetch their inputs: with
+/// streaming stores the outer axes' loads wait on memory, and the hardware
+/// prefetcher alone runs too few of them at once (1 and 2 KiB measured the
+/// same).
+#[cfg(target_arch = "x86_64")]
+const PREFETCH_BYTES: usize = 1024;
 
 /// The 8-lane f32 loop. Caller: AVX2 and FMA present, `fm` and `fp` at
 /// least `o.len()` long.
@@ -348,6 +358,9 @@ unsafe fn quot_loop_f32<const F: u8, const STREAM: bool>(
     while i + 8 <= n {
         // SAFETY: as quot_loop_f64's, with 8 lanes of 4 bytes (vmovntps).
         unsafe {
+            if STREAM {
+                prefetch_ahead(fp, i);
+            }
             let a = _mm256_sub_ps(_mm256_loadu_ps(pp.add(i)), _mm256_loadu_ps(pm.add(i)));
             let res = quot8::<F>(rv, a);
             if STREAM {
@@ -642,6 +655,9 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
         std::array::from_fn(|k| fp[k].as_ptr()),
     );
     while i + 4 <= n {
+        for r in fp {
+            prefetch_ahead(r, i);
+        }
         // SAFETY: i + 4 <= n: the loads stay inside fm[k] and fp[k], the
         // stores (4M values from M i) inside out.
         unsafe {
@@ -780,6 +796,19 @@ macro_rules! comb3_impl {
 comb3_impl!(f64, comb3_f64_avx2);
 comb3_impl!(f32, comb3_f32_avx2);
 
+/// Ask for `r` [`PREFETCH_BYTES`] past point `i`: the input after the
+/// point (the row or plane beyond it), the one not read before; the others
+/// were, as the neighbours after earlier points.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn prefetch_ahead<T>(r: &[T], i: usize) {
+    let ahead = i + PREFETCH_BYTES / std::mem::size_of::<T>();
+    // SAFETY: a prefetch is a hint: it reads nothing the program sees and
+    // never faults, whatever the address (computed without dereferencing,
+    // by wrapping_add); SSE is part of x86-64.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>(r.as_ptr().wrapping_add(ahead).cast()) };
+}
+
 /// The coefficients of point `i` (the loops' heads, tails and the blocks
 /// that span two rows).
 #[inline(always)]
@@ -835,6 +864,9 @@ unsafe fn comb3_f64_avx2<const MODE: u8>(
         // SAFETY: only register operations (AVX is enabled here).
         let cs = unsafe { c.map(|c| _mm256_set1_pd(c)) };
         while i + 4 <= end {
+            if stream {
+                prefetch_ahead(f[2], i);
+            }
             // SAFETY: i + 4 <= n <= the length of every input, coefficient
             // slice (EACH) and of o: the unaligned loads and the store
             // stay inside the slices; with `stream` the output address is
@@ -907,6 +939,9 @@ unsafe fn comb3_f32_avx2<const MODE: u8>(
         // SAFETY: only register operations (AVX is enabled here).
         let cs = unsafe { c.map(|c| _mm256_set1_pd(c)) };
         while i + 8 <= end {
+            if stream {
+                prefetch_ahead(f[2], i);
+            }
             // SAFETY: i + 8 <= n <= the length of every input, coefficient
             // slice (EACH) and of o: the unaligned loads and the store
             // stay inside the slices; with `stream` the output address is
