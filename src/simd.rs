@@ -302,11 +302,7 @@ unsafe fn quot_loop_f64<const F: u8, const STREAM: bool>(
             prefetch_ahead(fp, i);
             let a = _mm256_sub_pd(_mm256_loadu_pd(pp.add(i)), _mm256_loadu_pd(pm.add(i)));
             let res = quot4::<F>(rv, a);
-            if STREAM {
-                _mm256_stream_pd(po.add(i), res);
-            } else {
-                _mm256_storeu_pd(po.add(i), res);
-            }
+            put_pd(po.add(i), res, STREAM);
         }
         i += 4;
     }
@@ -359,11 +355,7 @@ unsafe fn quot_loop_f32<const F: u8, const STREAM: bool>(
             prefetch_ahead(fp, i);
             let a = _mm256_sub_ps(_mm256_loadu_ps(pp.add(i)), _mm256_loadu_ps(pm.add(i)));
             let res = quot8::<F>(rv, a);
-            if STREAM {
-                _mm256_stream_ps(po.add(i), res);
-            } else {
-                _mm256_storeu_ps(po.add(i), res);
-            }
+            put_ps(po.add(i), res, STREAM);
         }
         i += 8;
     }
@@ -792,6 +784,45 @@ macro_rules! comb3_impl {
 comb3_impl!(f64, comb3_f64_avx2);
 comb3_impl!(f32, comb3_f32_avx2);
 
+/// Store 4 doubles at `p`, streamed (non-temporal) or not.
+///
+/// # Safety
+/// `p` valid for 32 bytes of writes, 32-byte aligned when `stream`; AVX
+/// present.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn put_pd(p: *mut f64, r: __m256d, stream: bool) {
+    // SAFETY: as the caller guarantees.
+    unsafe {
+        if stream {
+            _mm256_stream_pd(p, r);
+        } else {
+            _mm256_storeu_pd(p, r);
+        }
+    }
+}
+
+/// [`put_pd`] for 8 floats.
+///
+/// # Safety
+/// As [`put_pd`].
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn put_ps(p: *mut f32, r: __m256, stream: bool) {
+    // SAFETY: as the caller guarantees.
+    unsafe {
+        if stream {
+            _mm256_stream_ps(p, r);
+        } else {
+            _mm256_storeu_ps(p, r);
+        }
+    }
+}
+
 /// Ask for `r` [`PREFETCH_BYTES`] past point `i`: the input after the
 /// point (the row or plane beyond it), the one not read before; the others
 /// were, as the neighbours after earlier points.
@@ -877,11 +908,7 @@ unsafe fn comb3_f64_avx2<const MODE: u8>(
                     _mm256_mul_pd(c, _mm256_loadu_pd(f[j].as_ptr().add(i)))
                 };
                 let r = _mm256_add_pd(_mm256_add_pd(t(0), t(1)), t(2));
-                if stream {
-                    _mm256_stream_pd(po.add(i), r);
-                } else {
-                    _mm256_storeu_pd(po.add(i), r);
-                }
+                put_pd(po.add(i), r, stream);
             }
             i += 4;
         }
@@ -892,11 +919,7 @@ unsafe fn comb3_f64_avx2<const MODE: u8>(
             // SAFETY: i + 4 <= n, aligned as above.
             unsafe {
                 let r = _mm256_loadu_pd(r.as_ptr());
-                if stream {
-                    _mm256_stream_pd(po.add(i), r);
-                } else {
-                    _mm256_storeu_pd(po.add(i), r);
-                }
+                put_pd(po.add(i), r, stream);
             }
             i += 4;
         }
@@ -954,11 +977,7 @@ unsafe fn comb3_f32_avx2<const MODE: u8>(
                     _mm256_cvtpd_ps(_mm256_add_pd(_mm256_add_pd(t(0), t(1)), t(2)))
                 };
                 let r = _mm256_set_m128(half(i + 4), half(i));
-                if stream {
-                    _mm256_stream_ps(po.add(i), r);
-                } else {
-                    _mm256_storeu_ps(po.add(i), r);
-                }
+                put_ps(po.add(i), r, stream);
             }
             i += 8;
         }
@@ -968,11 +987,7 @@ unsafe fn comb3_f32_avx2<const MODE: u8>(
             // SAFETY: i + 8 <= n, aligned as above.
             unsafe {
                 let r = _mm256_loadu_ps(r.as_ptr());
-                if stream {
-                    _mm256_stream_ps(po.add(i), r);
-                } else {
-                    _mm256_storeu_ps(po.add(i), r);
-                }
+                put_ps(po.add(i), r, stream);
             }
             i += 8;
         }

@@ -575,7 +575,7 @@ pub(crate) unsafe fn call<I: Element>(a: &RawArgs) -> Result<()> {
     let ptrs = outs.iter().map(|p| p.0);
     let order = if contiguous {
         // What dense_layout finds for such arrays.
-        (plan.dense_ok() && naxes <= DENSE_OUTS).then_some(Order::C)
+        dense_plan(plan).then_some(Order::C)
     } else {
         dense_layout(plan, in_strides, out_st)
     };
@@ -692,20 +692,26 @@ fn is_dense(shape: &[usize], strides: &[i64], order: Order) -> bool {
 
 /// The memory order in which the input (`in_strides`) and every output
 /// (`out_st(k)`) are contiguous, when they all are in one order and the
-/// plan can take contiguous arrays ([`Plan::dense_ok`]).
+/// plan can take contiguous arrays ([`dense_plan`]).
 pub(crate) fn dense_layout<'s>(
     plan: &Plan<'_>,
     in_strides: &[i64],
     out_st: impl Fn(usize) -> &'s [i64],
 ) -> Option<Order> {
-    let naxes = plan.axes().len();
-    if !plan.dense_ok() || naxes > DENSE_OUTS {
+    if !dense_plan(plan) {
         return None;
     }
+    let naxes = plan.axes().len();
     let shape = plan.shape();
     [Order::C, Order::F].into_iter().find(|&order| {
         is_dense(shape, in_strides, order) && (0..naxes).all(|k| is_dense(shape, out_st(k), order))
     })
+}
+
+/// Whether the plan can take contiguous arrays at all: numpy's formulas,
+/// outputs of the input's shape, at most [`DENSE_OUTS`] of them.
+fn dense_plan(plan: &Plan<'_>) -> bool {
+    plan.dense_ok() && plan.axes().len() <= DENSE_OUTS
 }
 
 /// [`compute`] for arrays that are contiguous in `order` with disjoint
