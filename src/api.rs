@@ -1907,7 +1907,8 @@ mod tests {
     /// The interleaved path against the dense one, bit for bit: 2-d and
     /// 3-d arrays of both orders, every axes subset of two or more, steps
     /// (powers of two and not), coordinates, edges and periodic ends,
-    /// float64 and float32, streaming or not, one to three threads.
+    /// float64 and float32, streaming or not, one to three threads, rows
+    /// short and long.
     #[test]
     fn interleaved_matches_dense() {
         fn run<A: Element + From<i16>>(rnd: &mut impl FnMut(usize) -> usize)
@@ -1915,7 +1916,17 @@ mod tests {
             A::Output: Copy + PartialEq + std::fmt::Debug + Default,
         {
             let ndim = 2 + rnd(2);
-            let shape: Vec<usize> = (0..ndim).map(|_| 3 + rnd(14)).collect();
+            // Some rows long enough for the streamed span of the dividing
+            // and interleaving loop (whole cache lines away from the ends).
+            let shape: Vec<usize> = (0..ndim)
+                .map(|_| {
+                    if rnd(3) == 0 {
+                        20 + rnd(60)
+                    } else {
+                        3 + rnd(14)
+                    }
+                })
+                .collect();
             let size: usize = shape.iter().product();
             let f: Vec<A> = (0..size)
                 .map(|i| A::from(((i * 7919 + 13) % 2001) as i16 - 1000))

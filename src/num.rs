@@ -276,7 +276,9 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
     }
     /// `out[m * i + k] = (fp[k][i] - fm[k][i]) / b_k` through the SIMD
     /// loop that also interleaves, bit for bit as those divisions; false
-    /// (nothing written) where there is no such loop.
+    /// (nothing written) where there is no such loop. `stream`: streaming
+    /// stores, for an `out` on a 32-byte boundary holding whole blocks of
+    /// 8 points.
     #[doc(hidden)]
     #[inline(always)]
     fn sub_div_interleave(
@@ -284,6 +286,7 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
         _fm: &[&[Self]],
         _fp: &[&[Self]],
         _out: &mut [Self::Output],
+        _stream: bool,
     ) -> bool {
         false
     }
@@ -321,8 +324,14 @@ macro_rules! float_element {
                 <$t as Comb3>::comb3(c, f, o, stream)
             }
             #[inline(always)]
-            fn sub_div_interleave(q: &Quots, fm: &[&[$t]], fp: &[&[$t]], out: &mut [$t]) -> bool {
-                <$t as SubDivInterleave>::sub_div_interleave(q, fm, fp, out)
+            fn sub_div_interleave(
+                q: &Quots,
+                fm: &[&[$t]],
+                fp: &[&[$t]],
+                out: &mut [$t],
+                stream: bool,
+            ) -> bool {
+                <$t as SubDivInterleave>::sub_div_interleave(q, fm, fp, out, stream)
             }
         }
     )*};

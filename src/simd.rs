@@ -380,23 +380,33 @@ pub(crate) fn fence() {
 pub struct Quots {
     m: usize,
     d64: Option<[Recip<f64>; 3]>,
+    d32: Option<[Recip<f32>; 3]>,
+}
+
+/// `[a, b, b]` or `[a, b, c]` from the divisors of 2 or 3 places, when
+/// every one has a reciprocal in this precision.
+fn three<R: Copy>(qs: &[Option<Quot>], d: impl Fn(&Quot) -> Option<R>) -> Option<[R; 3]> {
+    let d = |q: &Option<Quot>| q.as_ref().and_then(&d);
+    match qs {
+        [a, b] => d(a).zip(d(b)).map(|(a, b)| [a, b, b]),
+        [a, b, c] => d(a).zip(d(b)).zip(d(c)).map(|((a, b), c)| [a, b, c]),
+        _ => None,
+    }
 }
 
 impl Quots {
     /// The divisors `qs` (2 or 3 of them, all known, for a loop to exist).
     pub(crate) fn new(qs: &[Option<Quot>]) -> Quots {
-        let d = |q: &Option<Quot>| q.and_then(|q| q.d64);
-        let d64 = match qs {
-            [a, b] => d(a).zip(d(b)).map(|(a, b)| [a, b, b]),
-            [a, b, c] => d(a).zip(d(b)).zip(d(c)).map(|((a, b), c)| [a, b, c]),
-            _ => None,
-        };
-        Quots { m: qs.len(), d64 }
+        Quots {
+            m: qs.len(),
+            d64: three(qs, |q| q.d64),
+            d32: three(qs, |q| q.d32),
+        }
     }
 
     /// Whether some element type may have a loop for these divisors.
     pub(crate) fn any(&self) -> bool {
-        self.d64.is_some()
+        self.d64.is_some() || self.d32.is_some()
     }
 }
 
@@ -405,60 +415,78 @@ pub(crate) trait SubDivInterleave: Sized {
     /// `out[m * i + k] = (fp[k][i] - fm[k][i]) / b_k` bit for bit, for the
     /// `m` divisors `b_k` of `q` and every point `i < out.len() / m`; false
     /// (nothing written) where there is no such loop (this type, `m`,
-    /// divisor or machine).
-    fn sub_div_interleave(q: &Quots, fm: &[&[Self]], fp: &[&[Self]], out: &mut [Self]) -> bool;
+    /// divisor or machine). `stream`: non-temporal stores, for an `out`
+    /// that starts on a 32-byte boundary (asserted) and whose points come
+    /// in whole SIMD blocks (8 points hold whole blocks for every type).
+    fn sub_div_interleave(
+        q: &Quots,
+        fm: &[&[Self]],
+        fp: &[&[Self]],
+        out: &mut [Self],
+        stream: bool,
+    ) -> bool;
 }
 
-impl SubDivInterleave for f32 {
-    #[inline]
-    fn sub_div_interleave(_: &Quots, _: &[&[f32]], _: &[&[f32]], _: &mut [f32]) -> bool {
-        false
-    }
-}
-
-impl SubDivInterleave for f64 {
-    #[inline]
-    fn sub_div_interleave(q: &Quots, fm: &[&[f64]], fp: &[&[f64]], out: &mut [f64]) -> bool {
-        let m = q.m;
-        let Some(rs) = &q.d64 else { return false };
-        if fm.len() != m || fp.len() != m || !available() {
-            return false;
-        }
-        let n = out.len() / m;
-        assert!(out.len() == m * n);
-        assert!(fm.iter().chain(fp).all(|s| s.len() >= n));
-        #[cfg(target_arch = "x86_64")]
-        {
-            // One divisor for every place (the usual call: one step for
-            // all axes) keeps one set of constants in registers, its form
-            // decided once; several divisors decide each one's form per
-            // block.
-            let one = rs[1..m].iter().all(|r| r.b.to_bits() == rs[0].b.to_bits());
-            let f = form(rs[0].exact, rs[0].b > 0.0);
-            // SAFETY: AVX2 and FMA were detected at run time (available());
-            // every slice holds at least n points and out exactly m * n
-            // (asserted above); m is 2 or 3 (Quots::new).
-            unsafe {
-                match (m == 3, one, f) {
-                    (true, true, EXACT) => sub_div_ilv_f64::<3, EXACT, true>(rs, fm, fp, out),
-                    (true, true, POS) => sub_div_ilv_f64::<3, POS, true>(rs, fm, fp, out),
-                    (true, true, _) => sub_div_ilv_f64::<3, NEG, true>(rs, fm, fp, out),
-                    (false, true, EXACT) => sub_div_ilv_f64::<2, EXACT, true>(rs, fm, fp, out),
-                    (false, true, POS) => sub_div_ilv_f64::<2, POS, true>(rs, fm, fp, out),
-                    (false, true, _) => sub_div_ilv_f64::<2, NEG, true>(rs, fm, fp, out),
-                    (true, false, _) => sub_div_ilv_f64::<3, ANY, false>(rs, fm, fp, out),
-                    (false, false, _) => sub_div_ilv_f64::<2, ANY, false>(rs, fm, fp, out),
+/// The checks and the dispatch of [`SubDivInterleave`] for one type: `$d`
+/// its divisors in [`Quots`], `$run` its loop.
+macro_rules! sub_div_interleave_impl {
+    ($t:ty, $d:ident, $run:ident) => {
+        impl SubDivInterleave for $t {
+            #[inline]
+            fn sub_div_interleave(
+                q: &Quots,
+                fm: &[&[$t]],
+                fp: &[&[$t]],
+                out: &mut [$t],
+                stream: bool,
+            ) -> bool {
+                let m = q.m;
+                let Some(rs) = &q.$d else { return false };
+                if fm.len() != m || fp.len() != m || !available() {
+                    return false;
                 }
-            };
-            true
+                let n = out.len() / m;
+                assert!(out.len() == m * n);
+                assert!(fm.iter().chain(fp).all(|s| s.len() >= n));
+                assert!(!stream || out.as_ptr() as usize % 32 == 0);
+                #[cfg(target_arch = "x86_64")]
+                {
+                    // One divisor for every place (the usual call: one step
+                    // for all axes) keeps one set of constants in registers,
+                    // its form decided once; several divisors decide each
+                    // one's form per block.
+                    let one = rs[1..m].iter().all(|r| r.b.to_bits() == rs[0].b.to_bits());
+                    let f = form(rs[0].exact, rs[0].b > 0.0);
+                    let s = stream;
+                    // SAFETY: AVX2 and FMA were detected at run time
+                    // (available()); every slice holds at least n points and
+                    // out exactly m * n, 32-byte aligned when streamed
+                    // (asserted above); m is 2 or 3 (Quots::new).
+                    unsafe {
+                        match (m == 3, one, f) {
+                            (true, true, EXACT) => $run::<3, EXACT, true>(rs, fm, fp, out, s),
+                            (true, true, POS) => $run::<3, POS, true>(rs, fm, fp, out, s),
+                            (true, true, _) => $run::<3, NEG, true>(rs, fm, fp, out, s),
+                            (false, true, EXACT) => $run::<2, EXACT, true>(rs, fm, fp, out, s),
+                            (false, true, POS) => $run::<2, POS, true>(rs, fm, fp, out, s),
+                            (false, true, _) => $run::<2, NEG, true>(rs, fm, fp, out, s),
+                            (true, false, _) => $run::<3, ANY, false>(rs, fm, fp, out, s),
+                            (false, false, _) => $run::<2, ANY, false>(rs, fm, fp, out, s),
+                        }
+                    };
+                    true
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                {
+                    let _ = (rs, stream);
+                    false
+                }
+            }
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            let _ = rs;
-            false
-        }
-    }
+    };
 }
+sub_div_interleave_impl!(f64, d64, sub_div_ilv_f64);
+sub_div_interleave_impl!(f32, d32, sub_div_ilv_f32);
 
 /// A [`Recip<f64>`] in registers, its range of `|a|` as the integer test
 /// of [`quot4`].
@@ -617,7 +645,7 @@ unsafe fn quot8<const F: u8>(r: &RecipV32, a: __m256) -> __m256 {
 /// The loop of [`SubDivInterleave`] for `M` (2 or 3) f64 divisors: every
 /// divisor of form `F` ([`ANY`]: each its own), `ONE`: all of them
 /// `rs[0]`. Caller: AVX2 and FMA present, `out.len() == M * n`, every `fm[k]` and
-/// `fp[k]` at least `n` long.
+/// `fp[k]` at least `n` long, `out` 32-byte aligned when `stream`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 #[allow(unused_unsafe)]
@@ -626,6 +654,7 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
     fm: &[&[f64]],
     fp: &[&[f64]],
     out: &mut [f64],
+    stream: bool,
 ) {
     let n = out.len() / M;
     let po = out.as_mut_ptr();
@@ -647,7 +676,8 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
             prefetch_ahead(r, i);
         }
         // SAFETY: i + 4 <= n: the loads stay inside fm[k] and fp[k], the
-        // stores (4M values from M i) inside out.
+        // stores (4M values from M i) inside out; each store starts 32 M i
+        // bytes after out, hence aligned when streamed.
         unsafe {
             let v: [__m256d; M] = std::array::from_fn(|k| {
                 let a = _mm256_sub_pd(_mm256_loadu_pd(pp[k].add(i)), _mm256_loadu_pd(pm[k].add(i)));
@@ -678,13 +708,95 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
                 ]
             };
             for (k, &y) in y.iter().enumerate().take(M) {
-                _mm256_storeu_pd(p.add(4 * k), y);
+                put_pd(p.add(4 * k), y, stream);
             }
         }
         i += 4;
     }
     while i < n {
         scalar(out, i);
+        i += 1;
+    }
+}
+
+/// [`sub_div_ilv_f64`] for `f32`, by blocks of 8 points.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(unused_unsafe)]
+unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
+    rs: &[Recip<f32>; 3],
+    fm: &[&[f32]],
+    fp: &[&[f32]],
+    out: &mut [f32],
+    stream: bool,
+) {
+    let n = out.len() / M;
+    let po = out.as_mut_ptr();
+    let mut i = 0;
+    // SAFETY: register operations only.
+    let rv: [RecipV32; M] =
+        std::array::from_fn(|k| unsafe { RecipV32::new(&rs[if ONE { 0 } else { k }]) });
+    let (pm, pp): ([*const f32; M], [*const f32; M]) = (
+        std::array::from_fn(|k| fm[k].as_ptr()),
+        std::array::from_fn(|k| fp[k].as_ptr()),
+    );
+    // Three places: each part permuted so that its values sit where the
+    // three outputs take them, then two blends per output:
+    // `a0 b0 c0 a1 b1 c1 a2 b2 | c2 a3 b3 c3 a4 b4 c4 a5 | b5 c5 a6 b6 c6 a7 b7 c7`.
+    // SAFETY: register operations only.
+    let idx = unsafe {
+        [
+            _mm256_setr_epi32(0, 3, 6, 1, 4, 7, 2, 5),
+            _mm256_setr_epi32(5, 0, 3, 6, 1, 4, 7, 2),
+            _mm256_setr_epi32(2, 5, 0, 3, 6, 1, 4, 7),
+        ]
+    };
+    while i + 8 <= n {
+        for r in fp {
+            prefetch_ahead(r, i);
+        }
+        // SAFETY: i + 8 <= n: the loads stay inside fm[k] and fp[k], the
+        // stores (8M values from M i) inside out; each store starts 32 M i
+        // bytes after out, hence aligned when streamed.
+        unsafe {
+            let v: [__m256; M] = std::array::from_fn(|k| {
+                let a = _mm256_sub_ps(_mm256_loadu_ps(pp[k].add(i)), _mm256_loadu_ps(pm[k].add(i)));
+                let r = &rv[if ONE { 0 } else { k }];
+                match if F == ANY { r.form } else { F } {
+                    EXACT => quot8::<EXACT>(r, a),
+                    POS => quot8::<POS>(r, a),
+                    _ => quot8::<NEG>(r, a),
+                }
+            });
+            let p = po.add(M * i);
+            let y: [__m256; 3] = if M == 3 {
+                let a = _mm256_permutevar8x32_ps(v[0], idx[0]);
+                let b = _mm256_permutevar8x32_ps(v[1], idx[1]);
+                let c = _mm256_permutevar8x32_ps(v[2], idx[2]);
+                [
+                    _mm256_blend_ps::<0x24>(_mm256_blend_ps::<0x92>(a, b), c),
+                    _mm256_blend_ps::<0x49>(_mm256_blend_ps::<0x24>(a, b), c),
+                    _mm256_blend_ps::<0x92>(_mm256_blend_ps::<0x49>(a, b), c),
+                ]
+            } else {
+                let x = _mm256_unpacklo_ps(v[0], v[1]); // a0 b0 a1 b1 | a4 b4 a5 b5
+                let w = _mm256_unpackhi_ps(v[0], v[1]); // a2 b2 a3 b3 | a6 b6 a7 b7
+                [
+                    _mm256_permute2f128_ps::<0x20>(x, w),
+                    _mm256_permute2f128_ps::<0x31>(x, w),
+                    x,
+                ]
+            };
+            for (k, &y) in y.iter().enumerate().take(M) {
+                put_ps(p.add(8 * k), y, stream);
+            }
+        }
+        i += 8;
+    }
+    while i < n {
+        for k in 0..M {
+            out[M * i + k] = (fp[k][i] - fm[k][i]) / rs[k].b;
+        }
         i += 1;
     }
 }

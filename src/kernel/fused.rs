@@ -99,82 +99,125 @@ pub(crate) fn interleaved<I: Element>(
                 }
                 _ => true,
             });
-        let mut c0 = 0;
-        while c0 < n0 {
-            let c1 = (c0 + CHUNK).min(n0);
-            let piece = if stream {
-                &mut stage[..(c1 - c0) * m]
-            } else {
-                &mut o_row[c0 * m..c1 * m]
-            };
-            // An interior row takes the SIMD loop for the whole piece: the
-            // inner axis's two end points, computed there from neighbours in
-            // the rows around (an interior row has rows on both sides),
-            // are then overwritten by their own formulas.
-            let mut simd = interior;
-            if simd {
+        // With streaming stores, an interior row streams the SIMD loop's
+        // stores straight into the output from the first point whose values
+        // start a cache line to the last whole block of lines before the
+        // row's last point; the points around (the inner axis's ends among
+        // them) go through the stage.
+        let (a, b) = match (interior, stream) {
+            (true, true) => streamed_span::<I::Output>(o_row, m, n0),
+            _ => (n0, n0),
+        };
+        for (lo, hi, direct) in [(0, a, false), (a, b, true), (b, n0, false)] {
+            if direct && lo < hi && fast {
                 let (mut fm, mut fp): ([&[I]; MAX_AXES], [&[I]; MAX_AXES]) = Default::default();
-                let mut inner_slot = None;
                 for (ax, &s) in axes.iter().zip(&strides) {
                     let Some(ax) = ax else { continue };
-                    let s = if ax.dim == nd - 1 {
-                        inner_slot = Some(ax);
-                        1
-                    } else {
-                        s
-                    };
-                    fm[ax.slot] = &f[at + c0 - s..at + c1 - s];
-                    fp[ax.slot] = &f[at + c0 + s..at + c1 + s];
+                    let s = if ax.dim == nd - 1 { 1 } else { s };
+                    fm[ax.slot] = &f[at + lo - s..at + hi - s];
+                    fp[ax.slot] = &f[at + lo + s..at + hi + s];
                 }
-                simd = I::sub_div_interleave(&quots, &fm[..m], &fp[..m], piece);
-                // No such loop here (type, divisor or machine): not again.
-                fast &= simd;
-                if let (true, Some(ax)) = (simd, inner_slot) {
-                    let lane = &f[at..at + n0];
-                    for g in [0, n0 - 1].into_iter().filter(|g| (c0..c1).contains(g)) {
-                        let one = &mut bufs[0][..1];
-                        ax.st
-                            .fused(ax.rule, |st| st.lane(lane, (g, g + 1), ax.ends, one));
-                        piece[(g - c0) * m + ax.slot] = one[0];
-                    }
+                let o = &mut o_row[lo * m..hi * m];
+                fast = I::sub_div_interleave(&quots, &fm[..m], &fp[..m], o, true);
+                if fast {
+                    continue;
                 }
             }
-            // Otherwise each axis into its buffer, then interleaved.
-            if !simd {
-                let len = c1 - c0;
-                for (ax, &s) in axes.iter().zip(&strides) {
-                    let Some(ax) = ax else { continue };
-                    let buf = &mut bufs[ax.slot][..len];
-                    let n = dims[ax.dim];
-                    if ax.dim == nd - 1 {
-                        let lane = &f[at..at + n];
-                        ax.st
-                            .fused(ax.rule, |st| st.lane(lane, (c0, c1), ax.ends, buf));
-                    } else {
-                        let g = (at / s) % n;
-                        let first = at - g * s + c0;
-                        let f = &f[first..];
-                        ax.st
-                            .fused(ax.rule, |st| st.row(f, (g, n, s), len, ax.ends, buf));
+            let mut c0 = lo;
+            while c0 < hi {
+                let c1 = (c0 + CHUNK).min(hi);
+                let piece = if stream {
+                    &mut stage[..(c1 - c0) * m]
+                } else {
+                    &mut o_row[c0 * m..c1 * m]
+                };
+                // An interior row takes the SIMD loop for the whole piece: the
+                // inner axis's two end points, computed there from neighbours in
+                // the rows around (an interior row has rows on both sides),
+                // are then overwritten by their own formulas.
+                let mut simd = interior;
+                if simd {
+                    let (mut fm, mut fp): ([&[I]; MAX_AXES], [&[I]; MAX_AXES]) = Default::default();
+                    let mut inner_slot = None;
+                    for (ax, &s) in axes.iter().zip(&strides) {
+                        let Some(ax) = ax else { continue };
+                        let s = if ax.dim == nd - 1 {
+                            inner_slot = Some(ax);
+                            1
+                        } else {
+                            s
+                        };
+                        fm[ax.slot] = &f[at + c0 - s..at + c1 - s];
+                        fp[ax.slot] = &f[at + c0 + s..at + c1 + s];
                     }
-                }
-                let parts: [&[I::Output]; MAX_AXES] = std::array::from_fn(|k| &bufs[k][..len]);
-                if !<I::Output as Num>::interleave(&parts[..m], piece) {
-                    for (i, o) in piece.chunks_exact_mut(m).enumerate() {
-                        for (o, p) in o.iter_mut().zip(&parts[..m]) {
-                            *o = p[i];
+                    simd = I::sub_div_interleave(&quots, &fm[..m], &fp[..m], piece, false);
+                    // No such loop here (type, divisor or machine): not again.
+                    fast &= simd;
+                    if let (true, Some(ax)) = (simd, inner_slot) {
+                        let lane = &f[at..at + n0];
+                        for g in [0, n0 - 1].into_iter().filter(|g| (c0..c1).contains(g)) {
+                            let one = &mut bufs[0][..1];
+                            ax.st
+                                .fused(ax.rule, |st| st.lane(lane, (g, g + 1), ax.ends, one));
+                            piece[(g - c0) * m + ax.slot] = one[0];
                         }
                     }
                 }
+                // Otherwise each axis into its buffer, then interleaved.
+                if !simd {
+                    let len = c1 - c0;
+                    for (ax, &s) in axes.iter().zip(&strides) {
+                        let Some(ax) = ax else { continue };
+                        let buf = &mut bufs[ax.slot][..len];
+                        let n = dims[ax.dim];
+                        if ax.dim == nd - 1 {
+                            let lane = &f[at..at + n];
+                            ax.st
+                                .fused(ax.rule, |st| st.lane(lane, (c0, c1), ax.ends, buf));
+                        } else {
+                            let g = (at / s) % n;
+                            let first = at - g * s + c0;
+                            let f = &f[first..];
+                            ax.st
+                                .fused(ax.rule, |st| st.row(f, (g, n, s), len, ax.ends, buf));
+                        }
+                    }
+                    let parts: [&[I::Output]; MAX_AXES] = std::array::from_fn(|k| &bufs[k][..len]);
+                    if !<I::Output as Num>::interleave(&parts[..m], piece) {
+                        for (i, o) in piece.chunks_exact_mut(m).enumerate() {
+                            for (o, p) in o.iter_mut().zip(&parts[..m]) {
+                                *o = p[i];
+                            }
+                        }
+                    }
+                }
+                if stream {
+                    crate::simd::stream_copy(&stage[..(c1 - c0) * m], &mut o_row[c0 * m..c1 * m]);
+                }
+                c0 = c1;
             }
-            if stream {
-                crate::simd::stream_copy(&stage[..(c1 - c0) * m], &mut o_row[c0 * m..c1 * m]);
-            }
-            c0 = c1;
         }
     }
     if stream {
         crate::simd::fence();
+    }
+}
+
+/// The points `[a, b)` of a row of `n` points (`m` values each, from
+/// `o`) that a streamed SIMD loop can store in whole cache lines: `a` the
+/// first point after the row's first whose values start a 64-byte line,
+/// `b - a` a multiple of 8 points filling whole lines, `b` before the
+/// row's last point; `(n, n)` when there are none.
+fn streamed_span<T>(o: &[T], m: usize, n: usize) -> (usize, usize) {
+    let size = std::mem::size_of::<T>();
+    let point = m * size;
+    // Points per run of whole lines: 8 (the longest SIMD block) or more.
+    let period = (1..=64).map(|k| 8 * k).find(|p| p * point % 64 == 0);
+    let addr = o.as_ptr() as usize;
+    let first = (1..=64).find(|a| (addr + a * point) % 64 == 0);
+    match (period, first) {
+        (Some(p), Some(a)) if a + p < n => (a, a + (n - 1 - a) / p * p),
+        _ => (n, n),
     }
 }
 

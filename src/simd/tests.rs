@@ -430,61 +430,88 @@ fn comb3_loops_match_the_plain_formula() {
 /// The dividing and interleaving loop against true division, bit for bit:
 /// 2 and 3 places; one divisor for all of them and different ones;
 /// positive and negative, exact (a power of two) and not; every length up
-/// to 20 (the blocks of 4 and the tail); numbers of mixed sizes, zeros of
-/// both signs among them (the form of the correction decides their sign).
-#[test]
-fn divide_and_interleave_match_true_division() {
-    let mut rng = Rng(4242);
-    let len = 20;
-    let mut val = |k: usize| {
-        let v = (rng.next() % 2001) as f64 * 0.37 - 370.0;
-        match k % 5 {
-            0 => 0.0,
-            1 => v,
-            2 => v * 1e300,
-            3 => v * 1e-310,
-            _ => v * 3.0,
-        }
-    };
-    let fm: Vec<Vec<f64>> = (0..3)
-        .map(|j| (0..len).map(|i| val(i + j)).collect())
-        .collect();
-    let fp: Vec<Vec<f64>> = (0..3)
-        .map(|j| (0..len).map(|i| val(2 * i + j + 1)).collect())
-        .collect();
-    let divisor_sets: [[f64; 3]; 6] = [
-        [0.2, 0.2, 0.2],
-        [-0.2, -0.2, -0.2],
-        [1.0, 1.0, 1.0],
-        [0.2, 0.6, 2.0],
-        [0.2, -0.2, 0.25],
-        [-3.0, 0.5, 7.0],
-    ];
-    let mut ran = false;
-    for b in divisor_sets {
-        for m in [2, 3] {
-            let qs: Vec<Option<Quot>> = b[..m].iter().map(|&b| Quot::for_step(b)).collect();
-            let q = Quots::new(&qs);
-            for n in 0..=len {
-                let a: Vec<&[f64]> = fm[..m].iter().map(|v| &v[..n]).collect();
-                let c: Vec<&[f64]> = fp[..m].iter().map(|v| &v[..n]).collect();
-                let mut out = vec![f64::NAN; m * n];
-                if !f64::sub_div_interleave(&q, &a, &c, &mut out) {
-                    continue;
+/// to 40 (the blocks of 4 or 8 and the tail); numbers of mixed sizes, huge,
+/// subnormal and zeros of both signs among them (the form of the
+/// correction decides their sign); ordinary stores at every length and
+/// streaming stores into a 32-byte aligned output at the lengths of whole
+/// blocks.
+macro_rules! interleave_suite {
+    ($name:ident, $t:ty, $huge:expr, $tiny:expr) => {
+        #[test]
+        fn $name() {
+            let mut rng = Rng(4242);
+            let len = 40;
+            let mut val = |k: usize| {
+                let v = ((rng.next() % 2001) as f64 * 0.37 - 370.0) as $t;
+                match k % 5 {
+                    0 => 0.0,
+                    1 => v,
+                    2 => v * $huge,
+                    3 => v * $tiny,
+                    _ => v * 3.0,
                 }
-                ran = true;
-                for i in 0..n {
-                    for k in 0..m {
-                        let want = (fp[k][i] - fm[k][i]) / b[k];
-                        let got = out[m * i + k];
-                        assert!(
-                            got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
-                            "divisors {b:?} m {m} n {n} point {i} place {k}: {got:e} vs {want:e}"
-                        );
+            };
+            let fm: Vec<Vec<$t>> = (0..3)
+                .map(|j| (0..len).map(|i| val(i + j)).collect())
+                .collect();
+            let fp: Vec<Vec<$t>> = (0..3)
+                .map(|j| (0..len).map(|i| val(2 * i + j + 1)).collect())
+                .collect();
+            let divisor_sets: [[f64; 3]; 6] = [
+                [0.2, 0.2, 0.2],
+                [-0.2, -0.2, -0.2],
+                [1.0, 1.0, 1.0],
+                [0.2, 0.6, 2.0],
+                [0.2, -0.2, 0.25],
+                [-3.0, 0.5, 7.0],
+            ];
+            let mut ran = false;
+            let mut store = vec![0.0 as $t; 3 * len + 8];
+            let size = std::mem::size_of::<$t>();
+            let at = to_boundary(store.as_ptr() as usize, size, 32).unwrap();
+            for b in divisor_sets {
+                for m in [2, 3] {
+                    let qs: Vec<Option<Quot>> = b[..m].iter().map(|&b| Quot::for_step(b)).collect();
+                    let q = Quots::new(&qs);
+                    for (n, stream) in (0..=len).flat_map(|n| [(n, false), (n, true)]) {
+                        if stream && n % 8 != 0 {
+                            continue;
+                        }
+                        let a: Vec<&[$t]> = fm[..m].iter().map(|v| &v[..n]).collect();
+                        let c: Vec<&[$t]> = fp[..m].iter().map(|v| &v[..n]).collect();
+                        let out = &mut store[at..at + m * n];
+                        out.fill(<$t>::NAN);
+                        if !<$t>::sub_div_interleave(&q, &a, &c, out, stream) {
+                            continue;
+                        }
+                        ran = true;
+                        for i in 0..n {
+                            for k in 0..m {
+                                let want = (fp[k][i] - fm[k][i]) / b[k] as $t;
+                                let got = out[m * i + k];
+                                assert!(
+                                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                                    "divisors {b:?} m {m} n {n} stream {stream} point {i} place {k}: \
+                                     {got:e} vs {want:e}"
+                                );
+                            }
+                        }
                     }
                 }
             }
+            assert_eq!(ran, available());
         }
-    }
-    assert_eq!(ran, available());
+    };
 }
+interleave_suite!(
+    divide_and_interleave_match_true_division_f64,
+    f64,
+    1e300,
+    1e-310
+);
+interleave_suite!(
+    divide_and_interleave_match_true_division_f32,
+    f32,
+    1e35,
+    1e-40
+);
