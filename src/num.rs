@@ -72,11 +72,12 @@ pub trait Num: Copy + Send + Sync + 'static + std::fmt::Debug {
     /// Rounding conversion from the wide type (numpy's store into the output).
     fn narrow(w: Self::Wide) -> Self;
     /// `out[m * i + k] = parts[k][i]` (`m = parts.len()`) through a SIMD
-    /// loop; false (nothing written) where there is none for this type,
-    /// `m` or machine.
+    /// loop, with streaming stores if `stream` (from the first point on a
+    /// 16-byte boundary); false (nothing written) where there is none for
+    /// this type, `m` or machine.
     #[doc(hidden)]
     #[inline(always)]
-    fn interleave(_parts: &[&[Self]], _out: &mut [Self]) -> bool {
+    fn interleave(_parts: &[&[Self]], _out: &mut [Self], _stream: bool) -> bool {
         false
     }
 }
@@ -126,8 +127,8 @@ macro_rules! real_num {
                 w as $t
             }
             #[inline(always)]
-            fn interleave(parts: &[&[$t]], out: &mut [$t]) -> bool {
-                <$t as crate::simd::Interleave>::interleave(parts, out)
+            fn interleave(parts: &[&[$t]], out: &mut [$t], stream: bool) -> bool {
+                <$t as crate::simd::Interleave>::interleave(parts, out, stream)
             }
         }
     };

@@ -1160,11 +1160,13 @@ pub(crate) fn stream_copy<T: crate::num::Num>(src: &[T], dst: &mut [T]) {
 pub(crate) trait Interleave: Sized {
     /// `out[m * i + k] = parts[k][i]` for `m = parts.len()` and every
     /// point `i < out.len() / m`; false (nothing written) when there is no
-    /// SIMD loop for `m` here.
-    fn interleave(parts: &[&[Self]], out: &mut [Self]) -> bool;
+    /// SIMD loop for `m` here. `stream`: non-temporal stores from the first
+    /// point whose values start on a 16-byte boundary (ordinary stores
+    /// before it, and for all when no point does).
+    fn interleave(parts: &[&[Self]], out: &mut [Self], stream: bool) -> bool;
 }
 
-/// The scalar interleaving of points `[a, b)` (the loops' tails).
+/// The scalar interleaving of points `[a, b)` (the loops' heads and tails).
 #[inline(always)]
 fn ilv_scalar<T: Copy>(parts: &[&[T]], out: &mut [T], (a, b): (usize, usize)) {
     let m = parts.len();
@@ -1179,7 +1181,7 @@ macro_rules! interleave_impl {
     ($t:ty, $two:ident, $three:ident) => {
         impl Interleave for $t {
             #[inline]
-            fn interleave(parts: &[&[$t]], out: &mut [$t]) -> bool {
+            fn interleave(parts: &[&[$t]], out: &mut [$t], stream: bool) -> bool {
                 let m = parts.len();
                 if !(2..=3).contains(&m) {
                     return false;
@@ -1188,19 +1190,36 @@ macro_rules! interleave_impl {
                 assert!(out.len() == m * n && parts.iter().all(|p| p.len() >= n));
                 #[cfg(target_arch = "x86_64")]
                 {
+                    // Streamed: the points before the first on a 16-byte
+                    // boundary with ordinary stores (then every SIMD store
+                    // is on one: each block of points spans whole 16-byte
+                    // blocks).
+                    let size = std::mem::size_of::<$t>();
+                    let head = (0..16 / size)
+                        .find(|i| (out.as_ptr() as usize + i * m * size) % 16 == 0)
+                        .filter(|_| stream);
+                    let h = head.unwrap_or(0).min(n);
+                    ilv_scalar(parts, out, (0, h));
+                    let p: [&[$t]; 3] = std::array::from_fn(|k| &parts[k.min(m - 1)][h..]);
+                    let (o, s) = (&mut out[m * h..], head.is_some());
                     // SAFETY: SSE2 is part of x86-64; every part holds at
-                    // least n points and out exactly m * n (asserted).
+                    // least n - h points from h and o exactly m (n - h)
+                    // values (asserted above), on a 16-byte boundary when
+                    // streamed (head above).
                     unsafe {
                         if m == 2 {
-                            $two(parts[0], parts[1], out)
+                            $two(p[0], p[1], o, s)
                         } else {
-                            $three(parts[0], parts[1], parts[2], out)
+                            $three(p[0], p[1], p[2], o, s)
                         }
                     };
                     true
                 }
                 #[cfg(not(target_arch = "x86_64"))]
-                false
+                {
+                    let _ = stream;
+                    false
+                }
             }
         }
     };
@@ -1208,25 +1227,61 @@ macro_rules! interleave_impl {
 interleave_impl!(f64, ilv2_f64, ilv3_f64);
 interleave_impl!(f32, ilv2_f32, ilv3_f32);
 
+/// Store 2 doubles at `p`, streamed or not.
+///
+/// # Safety
+/// `p` valid for 16 bytes of writes, 16-byte aligned when `stream`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unused_unsafe)]
+unsafe fn put2_pd(p: *mut f64, v: __m128d, stream: bool) {
+    // SAFETY: as the caller guarantees; SSE2 is part of x86-64.
+    unsafe {
+        if stream {
+            _mm_stream_pd(p, v);
+        } else {
+            _mm_storeu_pd(p, v);
+        }
+    }
+}
+
+/// [`put2_pd`] for 4 floats.
+///
+/// # Safety
+/// As [`put2_pd`].
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unused_unsafe)]
+unsafe fn put4_ps(p: *mut f32, v: __m128, stream: bool) {
+    // SAFETY: as the caller guarantees; SSE is part of x86-64.
+    unsafe {
+        if stream {
+            _mm_stream_ps(p, v);
+        } else {
+            _mm_storeu_ps(p, v);
+        }
+    }
+}
+
 /// Two f64 parts: `(a0 b0) (a1 b1)`. Caller: `out.len() == 2n`, the parts
-/// at least `n` long.
+/// at least `n` long, `out` 16-byte aligned when `stream`.
 #[cfg(target_arch = "x86_64")]
 #[allow(unused_unsafe)]
-unsafe fn ilv2_f64(a: &[f64], b: &[f64], out: &mut [f64]) {
+unsafe fn ilv2_f64(a: &[f64], b: &[f64], out: &mut [f64], stream: bool) {
     let n = out.len() / 2;
     let po = out.as_mut_ptr();
     let mut i = 0;
     while i + 2 <= n {
         // SAFETY: i + 2 <= n: the loads stay inside a and b, the stores
-        // (4 values from 2i) inside out.
+        // (4 values from 2i, 32 i bytes from out) inside out.
         unsafe {
             let (x, y) = (
                 _mm_loadu_pd(a.as_ptr().add(i)),
                 _mm_loadu_pd(b.as_ptr().add(i)),
             );
             let p = po.add(2 * i);
-            _mm_storeu_pd(p, _mm_unpacklo_pd(x, y));
-            _mm_storeu_pd(p.add(2), _mm_unpackhi_pd(x, y));
+            put2_pd(p, _mm_unpacklo_pd(x, y), stream);
+            put2_pd(p.add(2), _mm_unpackhi_pd(x, y), stream);
         }
         i += 2;
     }
@@ -1234,24 +1289,25 @@ unsafe fn ilv2_f64(a: &[f64], b: &[f64], out: &mut [f64]) {
 }
 
 /// Three f64 parts: `(a0 b0) (c0 a1) (b1 c1)` per two points. Caller:
-/// `out.len() == 3n`, the parts at least `n` long.
+/// `out.len() == 3n`, the parts at least `n` long, `out` 16-byte aligned
+/// when `stream`.
 #[cfg(target_arch = "x86_64")]
 #[allow(unused_unsafe)]
-unsafe fn ilv3_f64(a: &[f64], b: &[f64], c: &[f64], out: &mut [f64]) {
+unsafe fn ilv3_f64(a: &[f64], b: &[f64], c: &[f64], out: &mut [f64], stream: bool) {
     let n = out.len() / 3;
     let po = out.as_mut_ptr();
     let mut i = 0;
     while i + 2 <= n {
         // SAFETY: i + 2 <= n: loads inside the parts, stores (6 values from
-        // 3i) inside out.
+        // 3i, 48 i bytes from out) inside out.
         unsafe {
             let x = _mm_loadu_pd(a.as_ptr().add(i));
             let y = _mm_loadu_pd(b.as_ptr().add(i));
             let z = _mm_loadu_pd(c.as_ptr().add(i));
             let p = po.add(3 * i);
-            _mm_storeu_pd(p, _mm_unpacklo_pd(x, y)); // a0 b0
-            _mm_storeu_pd(p.add(2), _mm_shuffle_pd::<0b10>(z, x)); // c0 a1
-            _mm_storeu_pd(p.add(4), _mm_unpackhi_pd(y, z)); // b1 c1
+            put2_pd(p, _mm_unpacklo_pd(x, y), stream); // a0 b0
+            put2_pd(p.add(2), _mm_shuffle_pd::<0b10>(z, x), stream); // c0 a1
+            put2_pd(p.add(4), _mm_unpackhi_pd(y, z), stream); // b1 c1
         }
         i += 2;
     }
@@ -1262,21 +1318,21 @@ unsafe fn ilv3_f64(a: &[f64], b: &[f64], c: &[f64], out: &mut [f64]) {
 /// as [`ilv2_f64`].
 #[cfg(target_arch = "x86_64")]
 #[allow(unused_unsafe)]
-unsafe fn ilv2_f32(a: &[f32], b: &[f32], out: &mut [f32]) {
+unsafe fn ilv2_f32(a: &[f32], b: &[f32], out: &mut [f32], stream: bool) {
     let n = out.len() / 2;
     let po = out.as_mut_ptr();
     let mut i = 0;
     while i + 4 <= n {
         // SAFETY: i + 4 <= n: loads inside the parts, stores (8 values from
-        // 2i) inside out.
+        // 2i, 8 i bytes from out) inside out.
         unsafe {
             let (x, y) = (
                 _mm_loadu_ps(a.as_ptr().add(i)),
                 _mm_loadu_ps(b.as_ptr().add(i)),
             );
             let p = po.add(2 * i);
-            _mm_storeu_ps(p, _mm_unpacklo_ps(x, y));
-            _mm_storeu_ps(p.add(4), _mm_unpackhi_ps(x, y));
+            put4_ps(p, _mm_unpacklo_ps(x, y), stream);
+            put4_ps(p.add(4), _mm_unpackhi_ps(x, y), stream);
         }
         i += 4;
     }
@@ -1287,13 +1343,13 @@ unsafe fn ilv2_f32(a: &[f32], b: &[f32], out: &mut [f32]) {
 /// points. Caller: as [`ilv3_f64`].
 #[cfg(target_arch = "x86_64")]
 #[allow(unused_unsafe)]
-unsafe fn ilv3_f32(a: &[f32], b: &[f32], c: &[f32], out: &mut [f32]) {
+unsafe fn ilv3_f32(a: &[f32], b: &[f32], c: &[f32], out: &mut [f32], stream: bool) {
     let n = out.len() / 3;
     let po = out.as_mut_ptr();
     let mut i = 0;
     while i + 4 <= n {
         // SAFETY: i + 4 <= n: loads inside the parts, stores (12 values
-        // from 3i) inside out.
+        // from 3i, 12 i bytes from out) inside out.
         unsafe {
             let x = _mm_loadu_ps(a.as_ptr().add(i));
             let y = _mm_loadu_ps(b.as_ptr().add(i));
@@ -1308,9 +1364,9 @@ unsafe fn ilv3_f32(a: &[f32], b: &[f32], c: &[f32], out: &mut [f32]) {
             let u3 = _mm_shuffle_ps::<0b11_11_11_11>(t1, z); // b3 b3 c3 c3
             let s2 = _mm_shuffle_ps::<0b10_00_10_00>(u2, u3); // c2 a3 b3 c3
             let p = po.add(3 * i);
-            _mm_storeu_ps(p, s0);
-            _mm_storeu_ps(p.add(4), s1);
-            _mm_storeu_ps(p.add(8), s2);
+            put4_ps(p, s0, stream);
+            put4_ps(p.add(4), s1, stream);
+            put4_ps(p.add(8), s2, stream);
         }
         i += 4;
     }

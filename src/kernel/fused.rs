@@ -136,6 +136,7 @@ pub(crate) fn interleaved<I: Element>(
                 // the rows around (an interior row has rows on both sides),
                 // are then overwritten by their own formulas.
                 let mut simd = interior;
+                let mut staged = stream;
                 if simd {
                     let (mut fm, mut fp): ([&[I]; MAX_AXES], [&[I]; MAX_AXES]) = Default::default();
                     let mut inner_slot = None;
@@ -183,15 +184,23 @@ pub(crate) fn interleaved<I: Element>(
                         }
                     }
                     let parts: [&[I::Output]; MAX_AXES] = std::array::from_fn(|k| &bufs[k][..len]);
-                    if !<I::Output as Num>::interleave(&parts[..m], piece) {
-                        for (i, o) in piece.chunks_exact_mut(m).enumerate() {
+                    // Streamed: interleaved straight into the output, its
+                    // stores streamed there (no stage to copy).
+                    let dst = if stream {
+                        staged = false;
+                        &mut o_row[c0 * m..c1 * m]
+                    } else {
+                        piece
+                    };
+                    if !<I::Output as Num>::interleave(&parts[..m], dst, stream) {
+                        for (i, o) in dst.chunks_exact_mut(m).enumerate() {
                             for (o, p) in o.iter_mut().zip(&parts[..m]) {
                                 *o = p[i];
                             }
                         }
                     }
                 }
-                if stream {
+                if staged {
                     crate::simd::stream_copy(&stage[..(c1 - c0) * m], &mut o_row[c0 * m..c1 * m]);
                 }
                 c0 = c1;

@@ -296,7 +296,8 @@ fn exact_reciprocal_loop_multiplies_bit_for_bit() {
 }
 
 /// The interleaving loops against the plain one: every type, two and three
-/// parts, every length up to 40, every start within a 16-byte block.
+/// parts, every length up to 40, every start within a 16-byte block,
+/// streamed or not.
 #[test]
 fn interleave_matches_the_plain_loop() {
     fn check<T: Interleave + Copy + PartialEq + std::fmt::Debug>(val: impl Fn(usize) -> T) {
@@ -306,9 +307,9 @@ fn interleave_matches_the_plain_loop() {
                     .map(|k| (0..n).map(|i| val(1000 * k + i)).collect())
                     .collect();
                 let refs: Vec<&[T]> = parts.iter().map(|p| &p[..]).collect();
-                for shift in 0..4 {
+                for (shift, stream) in (0..4).flat_map(|s| [(s, false), (s, true)]) {
                     let mut buf = vec![val(99_999); m * n + 4];
-                    if !T::interleave(&refs, &mut buf[shift..shift + m * n]) {
+                    if !T::interleave(&refs, &mut buf[shift..shift + m * n], stream) {
                         continue;
                     }
                     for i in 0..n {
