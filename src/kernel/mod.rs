@@ -493,6 +493,15 @@ pub(crate) trait Stencil<I: Element>: Sync {
         false
     }
 
+    /// [`Stencil::lane_interior`] through a SIMD loop with streaming
+    /// stores, into an `o` on a 32-byte boundary holding whole SIMD blocks
+    /// (whole 64-byte lines do); false (nothing written) where there is no
+    /// such loop (this stencil, type or machine).
+    #[inline(always)]
+    fn lane_streamed(&self, _g0: usize, _f: [&[I]; 3], _o: &mut [I::Output]) -> bool {
+        false
+    }
+
     /// [`Stencil::lane_interior`] with ordinary stores (into a buffer
     /// that is read back at once).
     #[inline(always)]
@@ -644,6 +653,11 @@ impl<I: Element, L: Lift<I::Output>, const EXACT: bool> Stencil<I> for Uniform<I
         self.op[0].stream
     }
     #[inline(always)]
+    fn lane_streamed(&self, _g0: usize, f: [&[I]; 3], o: &mut [I::Output]) -> bool {
+        let [fa, _, fc] = f;
+        (self.op[0].quot.as_ref()).is_some_and(|q| I::sub_div_rows(q, fa, fc, o, true))
+    }
+    #[inline(always)]
     fn lane_interior_cached(&self, _g0: usize, f: [&[I]; 3], o: &mut [I::Output]) {
         let [fa, fb, fc] = f;
         let op = UniformOp {
@@ -773,6 +787,16 @@ impl<I: Element> Stencil<I> for NonUniform<'_, '_, I> {
             Some(t) => self.make(t.rows[k]),
             None => self.make(interior_coef(self.c.d.get(k), self.c.d.get(k + 1))),
         }
+    }
+    #[inline(always)]
+    fn lane_streamed(&self, g0: usize, f: [&[I]; 3], o: &mut [I::Output]) -> bool {
+        let Some(t) = self.c.table.get() else {
+            return false;
+        };
+        let (k, len) = (g0 - self.c.first, o.len());
+        let [a, b, c] = &t.columns;
+        let each = [&a[k..k + len], &b[k..k + len], &c[k..k + len]];
+        I::comb3_rows(Coef3::Each(each), f, o, true)
     }
     #[inline(always)]
     fn lane_interior(&self, g0: usize, f: [&[I]; 3], o: &mut [I::Output]) {
@@ -1646,15 +1670,20 @@ fn end_row<I: Element, S: Stencil<I>>(st: &S, fm: Formula, r: [&[I]; 3], o: &mut
 }
 
 /// [`dense`] of whole lanes with streaming stores. The outputs of the
-/// `outer` lanes are one run of memory; they are computed into a buffer in
-/// pieces that may span lanes, and each piece is streamed whole. Writing
-/// the lanes in place would mix ordinary stores (each lane's ends, the
-/// unaligned starts) into lines being streamed, and every such line is then
-/// read from memory first (on Intel cores that cost a third of the run).
-/// Streaming lane by lane would do the same wherever a lane starts off a
-/// 16-byte boundary (lanes of odd length: the contiguous axis of a 255^3
-/// array took 35% longer than 256^3's). Pieces cut on the output's 64-byte
-/// boundaries leave ordinary stores at the two ends of the run only.
+/// `outer` lanes are one run of memory. Each lane's middle, from its first
+/// point after the lane's start whose output starts a 64-byte line to the
+/// last whole line before its end point, is computed straight into the
+/// output by the streaming loop; the rest (the lanes' ends and the points
+/// around them, and whole lanes too short for a line) goes through a
+/// buffer in pieces that may span lanes, each piece streamed whole.
+/// Writing the ends in place would mix ordinary stores into lines being
+/// streamed, and every such line is then read from memory first (on Intel
+/// cores that cost a third of the run); streaming lane by lane would do
+/// the same wherever a lane starts off a 16-byte boundary (lanes of odd
+/// length: the contiguous axis of a 255^3 array took 35% longer than
+/// 256^3's). Every piece starts and ends on the output's 64-byte
+/// boundaries but at the two ends of the run, so every line but those is
+/// written by streaming stores only.
 #[inline(never)]
 fn dense_lanes_staged<I: Element, S: Stencil<I>>(
     st: &S,
@@ -1667,27 +1696,74 @@ fn dense_lanes_staged<I: Element, S: Stencil<I>>(
     let mut buf = [<I::Output as Num>::zero(); PIECE];
     let total = outer * n;
     let (f, out) = (&f[..total], &mut out[..total]);
-    // The first piece ends on a 64-byte boundary of `out` (when an element
-    // starts on one), every later one PIECE elements (a multiple of 64
-    // bytes) further on.
     let size = std::mem::size_of::<I::Output>();
-    let head = crate::simd::to_boundary(out.as_ptr() as usize, size, 64).unwrap_or(0);
-    let first = if head > 0 { head } else { PIECE };
-    let (mut p0, mut p1) = (0, first.min(total));
-    while p0 < total {
-        let b = &mut buf[..p1 - p0];
-        // The piece's points, lane by lane.
-        let mut q = p0;
-        while q < p1 {
-            let (k, c0) = (q / n, q % n);
-            let c1 = n.min(c0 + (p1 - q));
-            let o = &mut b[q - p0..q - p0 + (c1 - c0)];
-            fused::lane_span(st, &f[k * n..(k + 1) * n], (c0, c1), ends, o);
-            q += c1 - c0;
+    // Points per whole line (every SIMD block divides it), and the first
+    // point of the run on a line (None: no element starts on one).
+    let line = 64 / size;
+    let head = crate::simd::to_boundary(out.as_ptr() as usize, size, 64);
+    // The buffer holds points [p0, p0 + fill) of the run; it is streamed
+    // when it holds `cap` (the first piece ends on the first line).
+    let (mut p0, mut fill) = (0, 0);
+    let mut cap = match head {
+        Some(h) if h > 0 => h,
+        _ => PIECE,
+    };
+    let flush = |buf: &[I::Output], out: &mut [I::Output], p0: &mut usize, fill: &mut usize| {
+        crate::simd::stream_copy(&buf[..*fill], &mut out[*p0..*p0 + *fill]);
+        *p0 += *fill;
+        *fill = 0;
+    };
+    let mut direct = true;
+    for k in 0..outer {
+        let lane = &f[k * n..(k + 1) * n];
+        // The lane's middle [a, b) (empty when none): a the first point
+        // after the lane's first on a line (the points on lines are `line`
+        // apart from h on), b - a whole lines before the lane's last point.
+        let (a, b) = match head {
+            Some(h) if direct && line * size == 64 && n > 2 * line => {
+                let g = k * n + 1;
+                let a = if g <= h {
+                    h
+                } else {
+                    h + (g - h).next_multiple_of(line)
+                } - k * n;
+                match (n - 1).saturating_sub(a) / line * line {
+                    0 => (n, n),
+                    len => (a, a + len),
+                }
+            }
+            _ => (n, n),
+        };
+        for (mut c0, c1) in [(0, a), (b, n)] {
+            if c0 == b && a < b {
+                // The middle, straight into the output (the buffer, which
+                // ends where the middle starts, first). No such loop: this
+                // lane's middle and every later lane through the buffer.
+                flush(&buf, out, &mut p0, &mut fill);
+                cap = PIECE;
+                let o = &mut out[k * n + a..k * n + b];
+                let f3 = [&lane[a - 1..b - 1], &lane[a..b], &lane[a + 1..b + 1]];
+                direct = st.lane_streamed(a, f3, o);
+                if direct {
+                    p0 = k * n + b;
+                } else {
+                    c0 = a;
+                }
+            }
+            let mut q = c0;
+            while q < c1 {
+                let take = (cap - fill).min(c1 - q);
+                let o = &mut buf[fill..fill + take];
+                fused::lane_span(st, lane, (q, q + take), ends, o);
+                (q, fill) = (q + take, fill + take);
+                if fill == cap {
+                    flush(&buf, out, &mut p0, &mut fill);
+                    cap = PIECE;
+                }
+            }
         }
-        crate::simd::stream_copy(b, &mut out[p0..p1]);
-        (p0, p1) = (p1, (p1 + PIECE).min(total));
     }
+    flush(&buf, out, &mut p0, &mut fill);
 }
 
 #[inline(never)]
