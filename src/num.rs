@@ -8,7 +8,7 @@
 
 use num_complex::Complex;
 
-use crate::simd::{Coef3, Comb3, Quot, Quots, SubDiv, SubDivInterleave};
+use crate::simd::{Coef3, Comb3, Comb3Interleave, Place, Quot, Quots, SubDiv, SubDivInterleave};
 
 /// A real working precision: `f32` or `f64`.
 pub trait Real: Copy + Send + Sync + 'static + std::fmt::Debug {
@@ -291,6 +291,22 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
     ) -> bool {
         false
     }
+    /// `out[m * i + k] = c0 * fm[k][i] + c1 * f0[i] + c2 * fp[k][i]`
+    /// through the SIMD loop that also interleaves, bit for bit as the
+    /// portable coordinate formula; false (nothing written) where there is
+    /// no such loop. `stream`: as [`Element::sub_div_interleave`]'s.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn comb3_interleave(
+        _c: &[Place<'_>],
+        _fm: &[&[Self]],
+        _f0: &[Self],
+        _fp: &[&[Self]],
+        _out: &mut [Self::Output],
+        _stream: bool,
+    ) -> bool {
+        false
+    }
 }
 
 macro_rules! identity_element {
@@ -333,6 +349,17 @@ macro_rules! float_element {
                 stream: bool,
             ) -> bool {
                 <$t as SubDivInterleave>::sub_div_interleave(q, fm, fp, out, stream)
+            }
+            #[inline(always)]
+            fn comb3_interleave(
+                c: &[Place<'_>],
+                fm: &[&[$t]],
+                f0: &[$t],
+                fp: &[&[$t]],
+                out: &mut [$t],
+                stream: bool,
+            ) -> bool {
+                <$t as Comb3Interleave>::comb3_interleave(c, fm, f0, fp, out, stream)
             }
         }
     )*};

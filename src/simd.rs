@@ -689,24 +689,7 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
                 }
             });
             let p = po.add(M * i);
-            let y: [__m256d; 3] = if M == 3 {
-                let x = _mm256_unpacklo_pd(v[0], v[1]); // a0 b0 a2 b2
-                let w = _mm256_shuffle_pd::<0b1010>(v[2], v[0]); // c0 a1 c2 a3
-                let z = _mm256_unpackhi_pd(v[1], v[2]); // b1 c1 b3 c3
-                [
-                    _mm256_permute2f128_pd::<0x20>(x, w), // a0 b0 c0 a1
-                    _mm256_permute2f128_pd::<0x30>(z, x), // b1 c1 a2 b2
-                    _mm256_permute2f128_pd::<0x31>(w, z), // c2 a3 b3 c3
-                ]
-            } else {
-                let x = _mm256_unpacklo_pd(v[0], v[1]); // a0 b0 a2 b2
-                let w = _mm256_unpackhi_pd(v[0], v[1]); // a1 b1 a3 b3
-                [
-                    _mm256_permute2f128_pd::<0x20>(x, w), // a0 b0 a1 b1
-                    _mm256_permute2f128_pd::<0x31>(x, w), // a2 b2 a3 b3
-                    x,
-                ]
-            };
+            let y = ilv_pd::<M>(v);
             for (k, &y) in y.iter().enumerate().take(M) {
                 put_pd(p.add(4 * k), y, stream);
             }
@@ -740,17 +723,8 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
         std::array::from_fn(|k| fm[k].as_ptr()),
         std::array::from_fn(|k| fp[k].as_ptr()),
     );
-    // Three places: each part permuted so that its values sit where the
-    // three outputs take them, then two blends per output:
-    // `a0 b0 c0 a1 b1 c1 a2 b2 | c2 a3 b3 c3 a4 b4 c4 a5 | b5 c5 a6 b6 c6 a7 b7 c7`.
     // SAFETY: register operations only.
-    let idx = unsafe {
-        [
-            _mm256_setr_epi32(0, 3, 6, 1, 4, 7, 2, 5),
-            _mm256_setr_epi32(5, 0, 3, 6, 1, 4, 7, 2),
-            _mm256_setr_epi32(2, 5, 0, 3, 6, 1, 4, 7),
-        ]
-    };
+    let idx = unsafe { ilv_ps_index() };
     while i + 8 <= n {
         for r in fp {
             prefetch_ahead(r, i);
@@ -769,24 +743,7 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
                 }
             });
             let p = po.add(M * i);
-            let y: [__m256; 3] = if M == 3 {
-                let a = _mm256_permutevar8x32_ps(v[0], idx[0]);
-                let b = _mm256_permutevar8x32_ps(v[1], idx[1]);
-                let c = _mm256_permutevar8x32_ps(v[2], idx[2]);
-                [
-                    _mm256_blend_ps::<0x24>(_mm256_blend_ps::<0x92>(a, b), c),
-                    _mm256_blend_ps::<0x49>(_mm256_blend_ps::<0x24>(a, b), c),
-                    _mm256_blend_ps::<0x92>(_mm256_blend_ps::<0x49>(a, b), c),
-                ]
-            } else {
-                let x = _mm256_unpacklo_ps(v[0], v[1]); // a0 b0 a1 b1 | a4 b4 a5 b5
-                let w = _mm256_unpackhi_ps(v[0], v[1]); // a2 b2 a3 b3 | a6 b6 a7 b7
-                [
-                    _mm256_permute2f128_ps::<0x20>(x, w),
-                    _mm256_permute2f128_ps::<0x31>(x, w),
-                    x,
-                ]
-            };
+            let y = ilv_ps::<M>(v, &idx);
             for (k, &y) in y.iter().enumerate().take(M) {
                 put_ps(p.add(8 * k), y, stream);
             }
@@ -796,6 +753,242 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
     while i < n {
         for k in 0..M {
             out[M * i + k] = (fp[k][i] - fm[k][i]) / rs[k].b;
+        }
+        i += 1;
+    }
+}
+
+/// 4 points of `M` (2 or 3) places, one vector per place, as the `M`
+/// vectors of their interleaved values (`a0 b0 c0 a1 | b1 c1 a2 b2 | c2 a3
+/// b3 c3`; the third unused for 2).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn ilv_pd<const M: usize>(v: [__m256d; M]) -> [__m256d; 3] {
+    // SAFETY: register operations only.
+    unsafe {
+        if M == 3 {
+            let x = _mm256_unpacklo_pd(v[0], v[1]); // a0 b0 a2 b2
+            let w = _mm256_shuffle_pd::<0b1010>(v[2], v[0]); // c0 a1 c2 a3
+            let z = _mm256_unpackhi_pd(v[1], v[2]); // b1 c1 b3 c3
+            [
+                _mm256_permute2f128_pd::<0x20>(x, w), // a0 b0 c0 a1
+                _mm256_permute2f128_pd::<0x30>(z, x), // b1 c1 a2 b2
+                _mm256_permute2f128_pd::<0x31>(w, z), // c2 a3 b3 c3
+            ]
+        } else {
+            let x = _mm256_unpacklo_pd(v[0], v[1]); // a0 b0 a2 b2
+            let w = _mm256_unpackhi_pd(v[0], v[1]); // a1 b1 a3 b3
+            [
+                _mm256_permute2f128_pd::<0x20>(x, w), // a0 b0 a1 b1
+                _mm256_permute2f128_pd::<0x31>(x, w), // a2 b2 a3 b3
+                x,
+            ]
+        }
+    }
+}
+
+/// The permutations of [`ilv_ps`] for three places.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn ilv_ps_index() -> [__m256i; 3] {
+    // SAFETY: register operations only.
+    unsafe {
+        [
+            _mm256_setr_epi32(0, 3, 6, 1, 4, 7, 2, 5),
+            _mm256_setr_epi32(5, 0, 3, 6, 1, 4, 7, 2),
+            _mm256_setr_epi32(2, 5, 0, 3, 6, 1, 4, 7),
+        ]
+    }
+}
+
+/// [`ilv_pd`] for 8 float points. Three places: each part permuted
+/// (`idx`, from [`ilv_ps_index`]) so that its values sit where the three
+/// outputs take them, then two blends per output: `a0 b0 c0 a1 b1 c1 a2
+/// b2 | c2 a3 b3 c3 a4 b4 c4 a5 | b5 c5 a6 b6 c6 a7 b7 c7`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn ilv_ps<const M: usize>(v: [__m256; M], idx: &[__m256i; 3]) -> [__m256; 3] {
+    // SAFETY: register operations only.
+    unsafe {
+        if M == 3 {
+            let a = _mm256_permutevar8x32_ps(v[0], idx[0]);
+            let b = _mm256_permutevar8x32_ps(v[1], idx[1]);
+            let c = _mm256_permutevar8x32_ps(v[2], idx[2]);
+            [
+                _mm256_blend_ps::<0x24>(_mm256_blend_ps::<0x92>(a, b), c),
+                _mm256_blend_ps::<0x49>(_mm256_blend_ps::<0x24>(a, b), c),
+                _mm256_blend_ps::<0x92>(_mm256_blend_ps::<0x49>(a, b), c),
+            ]
+        } else {
+            let x = _mm256_unpacklo_ps(v[0], v[1]); // a0 b0 a1 b1 | a4 b4 a5 b5
+            let w = _mm256_unpackhi_ps(v[0], v[1]); // a2 b2 a3 b3 | a6 b6 a7 b7
+            [
+                _mm256_permute2f128_ps::<0x20>(x, w),
+                _mm256_permute2f128_ps::<0x31>(x, w),
+                x,
+            ]
+        }
+    }
+}
+
+/// The coefficients of one place of [`Comb3Interleave`]: the same three
+/// for every point (an outer axis's row), or three per point (the inner
+/// axis: `c[j][i]` for point `i`). `pub` for the reason [`Coef3`] is.
+#[derive(Clone, Copy)]
+pub enum Place<'a> {
+    Same([f64; 3]),
+    Each([&'a [f64]; 3]),
+}
+
+impl Place<'_> {
+    #[inline(always)]
+    fn at(&self, i: usize) -> [f64; 3] {
+        match self {
+            Place::Same(c) => *c,
+            Place::Each(c) => [c[0][i], c[1][i], c[2][i]],
+        }
+    }
+}
+
+/// Element types with a SIMD loop that combines coordinates' three terms
+/// and interleaves at once (float64: a float32 form, converting each
+/// input three times, measured slower than the separate loops).
+pub(crate) trait Comb3Interleave: Sized {
+    /// `out[m * i + k] = c0 * fm[k][i] + c1 * f0[i] + c2 * fp[k][i]` (in
+    /// double, numpy's order, rounded to `Self` at the end) for the `m`
+    /// places `c[k]` and every point `i < out.len() / m`, bit for bit;
+    /// false (nothing written) where there is no such loop. `stream`: as
+    /// [`SubDivInterleave::sub_div_interleave`]'s.
+    fn comb3_interleave(
+        c: &[Place<'_>],
+        fm: &[&[Self]],
+        f0: &[Self],
+        fp: &[&[Self]],
+        out: &mut [Self],
+        stream: bool,
+    ) -> bool;
+}
+
+macro_rules! comb3_interleave_impl {
+    ($t:ty, $run:ident) => {
+        impl Comb3Interleave for $t {
+            #[inline]
+            fn comb3_interleave(
+                c: &[Place<'_>],
+                fm: &[&[$t]],
+                f0: &[$t],
+                fp: &[&[$t]],
+                out: &mut [$t],
+                stream: bool,
+            ) -> bool {
+                let m = c.len();
+                if !(2..=3).contains(&m) || fm.len() != m || fp.len() != m || !available() {
+                    return false;
+                }
+                let n = out.len() / m;
+                assert!(out.len() == m * n && f0.len() >= n);
+                assert!(fm.iter().chain(fp).all(|s| s.len() >= n));
+                assert!(c.iter().all(|c| match c {
+                    Place::Same(_) => true,
+                    Place::Each(e) => e.iter().all(|e| e.len() >= n),
+                }));
+                assert!(!stream || out.as_ptr() as usize % 32 == 0);
+                #[cfg(target_arch = "x86_64")]
+                {
+                    // SAFETY: AVX2 was detected at run time (available());
+                    // every slice holds at least n points and out exactly
+                    // m * n, 32-byte aligned when streamed (asserted above).
+                    unsafe {
+                        if m == 3 {
+                            $run::<3>(c, fm, f0, fp, out, stream)
+                        } else {
+                            $run::<2>(c, fm, f0, fp, out, stream)
+                        }
+                    };
+                    true
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                {
+                    let _ = (c, f0, stream);
+                    false
+                }
+            }
+        }
+    };
+}
+comb3_interleave_impl!(f64, comb3_ilv_f64);
+
+impl Comb3Interleave for f32 {
+    #[inline]
+    fn comb3_interleave(
+        _: &[Place<'_>],
+        _: &[&[f32]],
+        _: &[f32],
+        _: &[&[f32]],
+        _: &mut [f32],
+        _: bool,
+    ) -> bool {
+        false
+    }
+}
+
+/// The loop of [`Comb3Interleave`] for `M` (2 or 3) f64 places, by blocks
+/// of 4 points. Caller: AVX2 present, the slices as there.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[allow(unused_unsafe)]
+unsafe fn comb3_ilv_f64<const M: usize>(
+    c: &[Place<'_>],
+    fm: &[&[f64]],
+    f0: &[f64],
+    fp: &[&[f64]],
+    out: &mut [f64],
+    stream: bool,
+) {
+    let n = out.len() / M;
+    let po = out.as_mut_ptr();
+    // SAFETY: register operations only.
+    let same: [[__m256d; 3]; M] = std::array::from_fn(|k| match c[k] {
+        Place::Same(c) => unsafe { c.map(|c| _mm256_set1_pd(c)) },
+        Place::Each(_) => unsafe { [_mm256_setzero_pd(); 3] },
+    });
+    let mut i = 0;
+    while i + 4 <= n {
+        for r in fp {
+            prefetch_ahead(r, i);
+        }
+        // SAFETY: i + 4 <= n: the loads stay inside fm[k], f0, fp[k] and
+        // the coefficient slices, the stores (4M values from M i) inside
+        // out; each store starts 32 M i bytes after out, hence aligned
+        // when streamed. The products and sums in numpy's order.
+        unsafe {
+            let x0 = _mm256_loadu_pd(f0.as_ptr().add(i));
+            let v: [__m256d; M] = std::array::from_fn(|k| {
+                let cs = match c[k] {
+                    Place::Same(_) => same[k],
+                    Place::Each(e) => e.map(|e| _mm256_loadu_pd(e.as_ptr().add(i))),
+                };
+                let a = _mm256_mul_pd(cs[0], _mm256_loadu_pd(fm[k].as_ptr().add(i)));
+                let b = _mm256_mul_pd(cs[1], x0);
+                let z = _mm256_mul_pd(cs[2], _mm256_loadu_pd(fp[k].as_ptr().add(i)));
+                _mm256_add_pd(_mm256_add_pd(a, b), z)
+            });
+            let p = po.add(M * i);
+            for (k, &y) in ilv_pd::<M>(v).iter().enumerate().take(M) {
+                put_pd(p.add(4 * k), y, stream);
+            }
+        }
+        i += 4;
+    }
+    while i < n {
+        for k in 0..M {
+            out[M * i + k] = comb3_at(c[k].at(i), [fm[k][i], f0[i], fp[k][i]]);
         }
         i += 1;
     }

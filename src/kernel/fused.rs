@@ -9,7 +9,7 @@
 //! for outputs far larger than the cache). Each point takes the same
 //! formula from the same inputs as in [`super::dense`], so the same bits.
 
-use super::{end_point, end_positions, end_row, eval, NonUniform, Prepared, Rule, Stencil};
+use super::{end_point, end_positions, end_row, eval, NonUniform, Prepared, Rule, Stencil, Table};
 use super::{Ends, Point};
 use crate::num::{Element, Num};
 
@@ -70,16 +70,27 @@ pub(crate) fn interleaved<I: Element>(
         _ => 0,
     });
     // A uniform step on every axis (numpy's division, in the input's
-    // precision): the interior of an interior row in one SIMD loop that
-    // divides and interleaves, the divisors in slot order.
+    // precision), or coordinates on every axis with their tables: the
+    // interior of an interior row in one SIMD loop that computes and
+    // interleaves, the divisors or tables in slot order.
     let mut quots = [None; MAX_AXES];
+    let mut tables: [Option<(&Table, usize)>; MAX_AXES] = [None; MAX_AXES];
     for a in axes.iter().flatten() {
-        if let Rule::Step(st) = a.rule {
-            quots[a.slot] = st.quot();
+        match a.rule {
+            Rule::Step(st) => quots[a.slot] = st.quot(),
+            Rule::Coords(c) => tables[a.slot] = c.table.get().map(|t| (&**t, c.first)),
+            _ => {}
         }
     }
     let quots = crate::simd::Quots::new(&quots[..m]);
-    let mut fast = quots.any();
+    let kind = if quots.any() {
+        Simd::Quots(&quots)
+    } else if tables[..m].iter().all(Option::is_some) {
+        Simd::Coords(&tables)
+    } else {
+        Simd::None
+    };
+    let mut fast = !matches!(kind, Simd::None);
     let zero = <I::Output as Num>::zero();
     let mut bufs = [[zero; CHUNK]; MAX_AXES];
     // With streaming stores, each piece is assembled here first and then
@@ -89,6 +100,14 @@ pub(crate) fn interleaved<I: Element>(
     for row in r0 * (plane / n0)..r1 * (plane / n0) {
         let at = row * n0;
         let o_row = &mut out[(at - r0 * plane) * m..(at - r0 * plane + n0) * m];
+        let x = RowAt {
+            axes,
+            strides: &strides,
+            dims,
+            f,
+            at,
+            m,
+        };
         // Every outer axis at an interior row: one formula for every point
         // but the inner axis's ends.
         let interior = fast
@@ -110,15 +129,7 @@ pub(crate) fn interleaved<I: Element>(
         };
         for (lo, hi, direct) in [(0, a, false), (a, b, true), (b, n0, false)] {
             if direct && lo < hi && fast {
-                let (mut fm, mut fp): ([&[I]; MAX_AXES], [&[I]; MAX_AXES]) = Default::default();
-                for (ax, &s) in axes.iter().zip(&strides) {
-                    let Some(ax) = ax else { continue };
-                    let s = if ax.dim == nd - 1 { 1 } else { s };
-                    fm[ax.slot] = &f[at + lo - s..at + hi - s];
-                    fp[ax.slot] = &f[at + lo + s..at + hi + s];
-                }
-                let o = &mut o_row[lo * m..hi * m];
-                fast = I::sub_div_interleave(&quots, &fm[..m], &fp[..m], o, true);
+                fast = x.simd(&kind, (lo, hi), &mut o_row[lo * m..hi * m], true);
                 if fast {
                     continue;
                 }
@@ -131,58 +142,33 @@ pub(crate) fn interleaved<I: Element>(
                 } else {
                     &mut o_row[c0 * m..c1 * m]
                 };
-                // An interior row takes the SIMD loop for the whole piece: the
-                // inner axis's two end points, computed there from neighbours in
-                // the rows around (an interior row has rows on both sides),
-                // are then overwritten by their own formulas.
+                // An interior row takes the SIMD loop for the piece but the
+                // inner axis's two end points, which are then computed
+                // one by one, each axis by its own formula.
                 let mut simd = interior;
                 let mut staged = stream;
                 if simd {
-                    let (mut fm, mut fp): ([&[I]; MAX_AXES], [&[I]; MAX_AXES]) = Default::default();
-                    let mut inner_slot = None;
-                    for (ax, &s) in axes.iter().zip(&strides) {
-                        let Some(ax) = ax else { continue };
-                        let s = if ax.dim == nd - 1 {
-                            inner_slot = Some(ax);
-                            1
-                        } else {
-                            s
-                        };
-                        fm[ax.slot] = &f[at + c0 - s..at + c1 - s];
-                        fp[ax.slot] = &f[at + c0 + s..at + c1 + s];
+                    let (l, h) = (c0.max(1), c1.min(n0 - 1));
+                    if l < h {
+                        let o = &mut piece[(l - c0) * m..(h - c0) * m];
+                        simd = x.simd(&kind, (l, h), o, false);
+                        // No such loop here (type or machine): not again.
+                        fast &= simd;
                     }
-                    simd = I::sub_div_interleave(&quots, &fm[..m], &fp[..m], piece, false);
-                    // No such loop here (type, divisor or machine): not again.
-                    fast &= simd;
-                    if let (true, Some(ax)) = (simd, inner_slot) {
-                        let lane = &f[at..at + n0];
+                    if simd {
                         for g in [0, n0 - 1].into_iter().filter(|g| (c0..c1).contains(g)) {
-                            let one = &mut bufs[0][..1];
-                            ax.st
-                                .fused(ax.rule, |st| st.lane(lane, (g, g + 1), ax.ends, one));
-                            piece[(g - c0) * m + ax.slot] = one[0];
+                            let o = &mut piece[(g - c0) * m..(g - c0 + 1) * m];
+                            x.each_axis((g, g + 1), &mut bufs);
+                            for (k, o) in o.iter_mut().enumerate() {
+                                *o = bufs[k][0];
+                            }
                         }
                     }
                 }
                 // Otherwise each axis into its buffer, then interleaved.
                 if !simd {
                     let len = c1 - c0;
-                    for (ax, &s) in axes.iter().zip(&strides) {
-                        let Some(ax) = ax else { continue };
-                        let buf = &mut bufs[ax.slot][..len];
-                        let n = dims[ax.dim];
-                        if ax.dim == nd - 1 {
-                            let lane = &f[at..at + n];
-                            ax.st
-                                .fused(ax.rule, |st| st.lane(lane, (c0, c1), ax.ends, buf));
-                        } else {
-                            let g = (at / s) % n;
-                            let first = at - g * s + c0;
-                            let f = &f[first..];
-                            ax.st
-                                .fused(ax.rule, |st| st.row(f, (g, n, s), len, ax.ends, buf));
-                        }
-                    }
+                    x.each_axis((c0, c1), &mut bufs);
                     let parts: [&[I::Output]; MAX_AXES] = std::array::from_fn(|k| &bufs[k][..len]);
                     // Streamed: interleaved straight into the output, its
                     // stores streamed there (no stage to copy).
@@ -209,6 +195,96 @@ pub(crate) fn interleaved<I: Element>(
     }
     if stream {
         crate::simd::fence();
+    }
+}
+
+/// The fused SIMD loop of the interleaved path: divisors or coordinate
+/// tables (with each table's first point) in slot order, or none.
+enum Simd<'q, 't> {
+    Quots(&'q crate::simd::Quots),
+    Coords(&'q [Option<(&'t Table, usize)>; MAX_AXES]),
+    None,
+}
+
+/// One row of the interleaved path: the input row starting at element
+/// `at` of `f`, and the axes.
+struct RowAt<'x, 'p, 'r, 'f, I: Element> {
+    axes: &'x [Option<Axis<'p, 'r, I>>],
+    strides: &'x [usize; MAX_AXES],
+    dims: &'x [usize],
+    f: &'f [I],
+    at: usize,
+    /// Values per point (the axes).
+    m: usize,
+}
+
+impl<I: Element> RowAt<'_, '_, '_, '_, I> {
+    /// Points `[lo, hi)` of an interior row, inside `[1, n - 1)` of the
+    /// inner axis (or a row with every axis outer), through the SIMD loop
+    /// into `o` (`m` values per point); false (nothing written) without
+    /// one.
+    fn simd(
+        &self,
+        kind: &Simd<'_, '_>,
+        (lo, hi): (usize, usize),
+        o: &mut [I::Output],
+        stream: bool,
+    ) -> bool {
+        let (f, at, nd, m) = (self.f, self.at, self.dims.len(), self.m);
+        let (mut fm, mut fp): ([&[I]; MAX_AXES], [&[I]; MAX_AXES]) = Default::default();
+        let mut places = [crate::simd::Place::Same([0.0; 3]); MAX_AXES];
+        for (ax, &s) in self.axes.iter().zip(self.strides) {
+            let Some(ax) = ax else { continue };
+            let s = if ax.dim == nd - 1 { 1 } else { s };
+            fm[ax.slot] = &f[at + lo - s..at + hi - s];
+            fp[ax.slot] = &f[at + lo + s..at + hi + s];
+            if let Simd::Coords(t) = kind {
+                let Some((t, first)) = t[ax.slot] else {
+                    return false;
+                };
+                places[ax.slot] = if ax.dim == nd - 1 {
+                    let [a, b, c] = &t.columns;
+                    let r = lo - first..hi - first;
+                    crate::simd::Place::Each([&a[r.clone()], &b[r.clone()], &c[r]])
+                } else {
+                    crate::simd::Place::Same(t.rows[(at / s) % self.dims[ax.dim] - first])
+                };
+            }
+        }
+        match kind {
+            Simd::Quots(q) => I::sub_div_interleave(q, &fm[..m], &fp[..m], o, stream),
+            Simd::Coords(_) => I::comb3_interleave(
+                &places[..m],
+                &fm[..m],
+                &f[at + lo..at + hi],
+                &fp[..m],
+                o,
+                stream,
+            ),
+            Simd::None => false,
+        }
+    }
+
+    /// Points `[c0, c1)` of the row along each axis into `bufs[slot]`, by
+    /// the axis's own formulas.
+    fn each_axis(&self, (c0, c1): (usize, usize), bufs: &mut [[I::Output; CHUNK]; MAX_AXES]) {
+        let (f, at, nd, len) = (self.f, self.at, self.dims.len(), c1 - c0);
+        for (ax, &s) in self.axes.iter().zip(self.strides) {
+            let Some(ax) = ax else { continue };
+            let buf = &mut bufs[ax.slot][..len];
+            let n = self.dims[ax.dim];
+            if ax.dim == nd - 1 {
+                let lane = &f[at..at + n];
+                ax.st
+                    .fused(ax.rule, |st| st.lane(lane, (c0, c1), ax.ends, buf));
+            } else {
+                let g = (at / s) % n;
+                let first = at - g * s + c0;
+                let f = &f[first..];
+                ax.st
+                    .fused(ax.rule, |st| st.row(f, (g, n, s), len, ax.ends, buf));
+            }
+        }
     }
 }
 

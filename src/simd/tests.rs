@@ -516,3 +516,83 @@ interleave_suite!(
     1e35,
     1e-40
 );
+
+/// The coordinate loop that interleaves, against the plain formula in
+/// numpy's order, bit for bit: 2 and 3 places, each with shared or
+/// per-point coefficients, every length up to 40, ordinary stores at every
+/// length and streaming stores into a 32-byte aligned output at whole
+/// blocks; random bit patterns (NaN, infinities, subnormals among them)
+/// and numbers of mixed sizes (a sum in another order gives other bits).
+#[test]
+fn comb3_interleave_matches_the_plain_formula() {
+    let mut rng = Rng(99);
+    let len = 40;
+    let mut val = |k: usize| {
+        let v = (rng.next() % 2001) as f64 * 0.37 - 350.0;
+        match k % 6 {
+            0 => f64::from_bits(rng.next()),
+            1..=3 => v + (rng.next() % 1000) as f64 * 1e-7,
+            4 => v * 1e300,
+            _ => v * 1e-310,
+        }
+    };
+    let fm: Vec<Vec<f64>> = (0..3)
+        .map(|j| (0..len).map(|i| val(i + j)).collect())
+        .collect();
+    let fp: Vec<Vec<f64>> = (0..3)
+        .map(|j| (0..len).map(|i| val(2 * i + j)).collect())
+        .collect();
+    let f0: Vec<f64> = (0..len).map(|i| val(3 * i + 1)).collect();
+    let cols: Vec<Vec<f64>> = (0..3)
+        .map(|j| (0..len).map(|i| val(5 * i + j + 1)).collect())
+        .collect();
+    let same = [[0.25, -1.5, 1.25], [f64::NAN, 0.0, -0.0], [1e-3, 7.0, -7.0]];
+    let mut store = vec![0.0f64; 3 * len + 8];
+    let at = to_boundary(store.as_ptr() as usize, 8, 32).unwrap();
+    let mut ran = false;
+    for m in [2, 3] {
+        // Bit k of `each`: place k takes per-point coefficients.
+        for each in 0..(1 << m) {
+            for (n, stream) in (0..=len).flat_map(|n| [(n, false), (n, true)]) {
+                if stream && n % 8 != 0 {
+                    continue;
+                }
+                let places: Vec<Place<'_>> = (0..m)
+                    .map(|k| match each >> k & 1 {
+                        1 => Place::Each([&cols[0][..n], &cols[1][..n], &cols[2][..n]]),
+                        _ => Place::Same(same[k]),
+                    })
+                    .collect();
+                let a: Vec<&[f64]> = fm[..m].iter().map(|v| &v[..n]).collect();
+                let c: Vec<&[f64]> = fp[..m].iter().map(|v| &v[..n]).collect();
+                let out = &mut store[at..at + m * n];
+                out.fill(1.0);
+                if !f64::comb3_interleave(&places, &a, &f0[..n], &c, out, stream) {
+                    continue;
+                }
+                fence();
+                ran = true;
+                for i in 0..n {
+                    for k in 0..m {
+                        let w = places[k].at(i);
+                        let want = w[0] * fm[k][i] + w[1] * f0[i] + w[2] * fp[k][i];
+                        let got = out[m * i + k];
+                        assert!(
+                            got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                            "m {m} each {each} n {n} stream {stream} point {i} place {k}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(ran, available());
+    assert!(!f32::comb3_interleave(
+        &[Place::Same([1.0; 3]); 2],
+        &[&[], &[]],
+        &[],
+        &[&[], &[]],
+        &mut [],
+        false
+    ));
+}
