@@ -3,11 +3,14 @@
 //! derivatives of a point sit side by side.
 //!
 //! Separate passes per axis would write each output line once per axis
-//! (and read it from memory before each write); here each input row is
-//! differentiated along every axis into small buffers, which are then
-//! interleaved into the output in one sequential sweep (streaming stores
-//! for outputs far larger than the cache). Each point takes the same
-//! formula from the same inputs as in [`super::dense`], so the same bits.
+//! (and read it from memory before each write); here the output is written
+//! in one sequential sweep (streaming stores for outputs far larger than
+//! the cache). An interior row with a uniform step on every axis, or
+//! coordinates on every axis in float64, takes one SIMD loop that computes
+//! every axis and interleaves; other rows, and the points around a row's
+//! ends, are differentiated along every axis into small buffers, which are
+//! then interleaved. Each point takes the same formula from the same
+//! inputs as in [`super::dense`], so the same bits.
 
 use super::{end_point, end_positions, end_row, eval, NonUniform, Prepared, Rule, Stencil, Table};
 use super::{Ends, Point};
