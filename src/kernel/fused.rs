@@ -12,8 +12,9 @@
 //! then interleaved. Each point takes the same formula from the same
 //! inputs as in [`super::dense`], so the same bits.
 
-use super::{end_point, end_positions, end_row, eval, NonUniform, Prepared, Rule, Stencil, Table};
+use super::{end_point, end_positions, end_row, eval, streamed_span, NonUniform, Prepared, Rule};
 use super::{Ends, Point};
+use super::{Stencil, Table};
 use crate::num::{Element, Num};
 
 /// Points per buffer: a row longer than this is done in pieces.
@@ -288,24 +289,6 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
                     .fused(ax.rule, |st| st.row(f, (g, n, s), len, ax.ends, buf));
             }
         }
-    }
-}
-
-/// The points `[a, b)` of a row of `n` points (`m` values each, from
-/// `o`) that a streamed SIMD loop can store in whole cache lines: `a` the
-/// first point after the row's first whose values start a 64-byte line,
-/// `b - a` a multiple of 8 points filling whole lines, `b` before the
-/// row's last point; `(n, n)` when there are none.
-fn streamed_span<T>(o: &[T], m: usize, n: usize) -> (usize, usize) {
-    let size = std::mem::size_of::<T>();
-    let point = m * size;
-    // Points per run of whole lines: 8 (the longest SIMD block) or more.
-    let period = (1..=64).map(|k| 8 * k).find(|p| p * point % 64 == 0);
-    let addr = o.as_ptr() as usize;
-    let first = (1..=64).find(|a| (addr + a * point) % 64 == 0);
-    match (period, first) {
-        (Some(p), Some(a)) if a + p < n => (a, a + (n - 1 - a) / p * p),
-        _ => (n, n),
     }
 }
 

@@ -1669,6 +1669,26 @@ fn end_row<I: Element, S: Stencil<I>>(st: &S, fm: Formula, r: [&[I]; 3], o: &mut
     }
 }
 
+/// The points `[a, b)` of a row of `n` points (`m` values each, from
+/// `o`) that a streamed SIMD loop can store in whole cache lines: `a` the
+/// first point after the row's first whose values start a 64-byte line,
+/// `b - a` a multiple of 8 points filling whole lines, `b` before the
+/// row's last point; `(n, n)` when there are none.
+pub(super) fn streamed_span<T>(o: &[T], m: usize, n: usize) -> (usize, usize) {
+    let size = std::mem::size_of::<T>();
+    let point = m * size;
+    // Points per run of whole lines: 8 (the longest SIMD block) or more.
+    let Some(p) = (1..=64).map(|k| 8 * k).find(|p| p * point % 64 == 0) else {
+        return (n, n);
+    };
+    // The points on lines repeat every p points, if any is on one.
+    let addr = o.as_ptr() as usize;
+    match (1..=p).find(|a| (addr + a * point) % 64 == 0) {
+        Some(a) if a + p < n => (a, a + (n - 1 - a) / p * p),
+        _ => (n, n),
+    }
+}
+
 /// [`dense`] of whole lanes with streaming stores. The outputs of the
 /// `outer` lanes are one run of memory. Each lane's middle, from its first
 /// point after the lane's start whose output starts a 64-byte line to the
@@ -1697,8 +1717,8 @@ fn dense_lanes_staged<I: Element, S: Stencil<I>>(
     let total = outer * n;
     let (f, out) = (&f[..total], &mut out[..total]);
     let size = std::mem::size_of::<I::Output>();
-    // Points per whole line (every SIMD block divides it), and the first
-    // point of the run on a line (None: no element starts on one).
+    // Points per line (a lane shorter than two lines stays in the buffer),
+    // and the first point of the run on a line (None: none starts on one).
     let line = 64 / size;
     let head = crate::simd::to_boundary(out.as_ptr() as usize, size, 64);
     // The buffer holds points [p0, p0 + fill) of the run; it is streamed
@@ -1716,23 +1736,10 @@ fn dense_lanes_staged<I: Element, S: Stencil<I>>(
     let mut direct = true;
     for k in 0..outer {
         let lane = &f[k * n..(k + 1) * n];
-        // The lane's middle [a, b) (empty when none): a the first point
-        // after the lane's first on a line (the points on lines are `line`
-        // apart from h on), b - a whole lines before the lane's last point.
-        let (a, b) = match head {
-            Some(h) if direct && line * size == 64 && n > 2 * line => {
-                let g = k * n + 1;
-                let a = if g <= h {
-                    h
-                } else {
-                    h + (g - h).next_multiple_of(line)
-                } - k * n;
-                match (n - 1).saturating_sub(a) / line * line {
-                    0 => (n, n),
-                    len => (a, a + len),
-                }
-            }
-            _ => (n, n),
+        // The lane's middle [a, b) (empty when none).
+        let (a, b) = match direct && n > 2 * line {
+            true => streamed_span(&out[k * n..(k + 1) * n], 1, n),
+            false => (n, n),
         };
         for (mut c0, c1) in [(0, a), (b, n)] {
             if c0 == b && a < b {
