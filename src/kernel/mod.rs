@@ -1733,39 +1733,74 @@ fn dense_lanes_staged<I: Element, S: Stencil<I>>(
         *p0 += *fill;
         *fill = 0;
     };
-    let mut direct = true;
-    for k in 0..outer {
-        let lane = &f[k * n..(k + 1) * n];
-        // The lane's middle [a, b) (empty when none).
-        let (a, b) = match direct && n > 2 * line {
-            true => streamed_span(&out[k * n..(k + 1) * n], 1, n),
-            false => (n, n),
-        };
-        for (mut c0, c1) in [(0, a), (b, n)] {
-            if c0 == b && a < b {
-                // The middle, straight into the output (the buffer, which
-                // ends where the middle starts, first). No such loop: this
-                // lane's middle and every later lane through the buffer.
-                flush(&buf, out, &mut p0, &mut fill);
-                cap = PIECE;
-                let o = &mut out[k * n + a..k * n + b];
-                let f3 = [&lane[a - 1..b - 1], &lane[a..b], &lane[a + 1..b + 1]];
-                direct = st.lane_streamed(a, f3, o);
-                if direct {
-                    p0 = k * n + b;
-                } else {
-                    c0 = a;
+    // Lanes longer than a chunk in groups of GROUP: first the group's
+    // middles, straight into the output a chunk of CHUNK points at a time
+    // across the group's lanes (a coordinate axis's coefficients for the
+    // chunk, read by every lane, stay in L1: a 4000-point lane's table is
+    // twice its size), then the rest of the group's lanes through the
+    // buffer, in order. `direct`: the stencil has a streaming loop (else
+    // every point takes the buffer).
+    const GROUP: usize = 8;
+    const CHUNK: usize = 512;
+    let mut direct = n > 2 * line;
+    // Lanes of one chunk or less are taken one at a time: in the order of
+    // memory.
+    let group = if n > CHUNK { GROUP } else { 1 };
+    for g0 in (0..outer).step_by(group) {
+        let lanes = g0..(g0 + group).min(outer);
+        let mut spans = [(n, n); GROUP];
+        if direct {
+            for k in lanes.clone() {
+                spans[k - g0] = streamed_span(&out[k * n..(k + 1) * n], 1, n);
+            }
+        }
+        let mut c = 0;
+        while direct && c < n {
+            for k in lanes.clone() {
+                let lane = &f[k * n..(k + 1) * n];
+                let (a, b) = spans[k - g0];
+                // Chunk boundaries a + m * CHUNK: every chunk starts on a
+                // line (CHUNK is a whole number of lines).
+                let (s, e) = (a + c, (a + c + CHUNK).min(b));
+                if s < e {
+                    let o = &mut out[k * n + s..k * n + e];
+                    let f3 = [&lane[s - 1..e - 1], &lane[s..e], &lane[s + 1..e + 1]];
+                    direct = st.lane_streamed(s, f3, o);
+                    if !direct {
+                        // No such loop (decided by the stencil, so at its
+                        // first chunk): nothing written.
+                        break;
+                    }
                 }
             }
-            let mut q = c0;
-            while q < c1 {
-                let take = (cap - fill).min(c1 - q);
-                let o = &mut buf[fill..fill + take];
-                fused::lane_span(st, lane, (q, q + take), ends, o);
-                (q, fill) = (q + take, fill + take);
-                if fill == cap {
+            c += CHUNK;
+        }
+        if !direct {
+            // Every point of the group through the buffer (a middle
+            // written in part gets the same values again).
+            spans = [(n, n); GROUP];
+        }
+        for k in lanes {
+            let lane = &f[k * n..(k + 1) * n];
+            let (a, b) = spans[k - g0];
+            for (c0, c1) in [(0, a), (b, n)] {
+                if c0 == b && a < b {
+                    // The middle, written above (the buffer, which ends
+                    // where the middle starts, first).
                     flush(&buf, out, &mut p0, &mut fill);
                     cap = PIECE;
+                    p0 = k * n + b;
+                }
+                let mut q = c0;
+                while q < c1 {
+                    let take = (cap - fill).min(c1 - q);
+                    let o = &mut buf[fill..fill + take];
+                    fused::lane_span(st, lane, (q, q + take), ends, o);
+                    (q, fill) = (q + take, fill + take);
+                    if fill == cap {
+                        flush(&buf, out, &mut p0, &mut fill);
+                        cap = PIECE;
+                    }
                 }
             }
         }
