@@ -1740,10 +1740,15 @@ mod tests {
             let ndim = 1 + rnd(3);
             let mut shape: Vec<usize> = (0..ndim).map(|_| 3 + rnd(10)).collect();
             // Some lanes and rows longer than the pieces of the streaming
-            // loops, on a dense plan.
+            // loops, on a dense plan: longer than their chunks (lanes
+            // taken in groups) or not.
             let long = (case % 16 == 0).then(|| rnd(ndim));
             if let Some(d) = long {
-                shape[d] = 1000 + rnd(200);
+                shape[d] = if case % 32 == 0 {
+                    1000 + rnd(200)
+                } else {
+                    40 + rnd(300)
+                };
             }
             let accuracy = if long.is_some() {
                 2
@@ -1879,6 +1884,33 @@ mod tests {
                     let what =
                         format!("dense, tile {tile}, threads {threads}, stream {stream_min}");
                     check(&outs, &what);
+                }
+                if long.is_some() {
+                    // float32 (its own SIMD loops, 16 points to a line):
+                    // the streamed runs against the plain one.
+                    let f32s: Vec<f32> = fs.iter().map(|&x| x as f32).collect();
+                    let run32 = |tile: usize, threads: usize, stream_min: usize| {
+                        let mut p = plan.clone();
+                        p.threads = threads;
+                        let mut outs = vec![vec![f32::NAN; size]; ndim];
+                        let mut held: Vec<&mut [f32]> =
+                            outs.iter_mut().map(|o| &mut o[..]).collect();
+                        p.execute_dense_tuned(&f32s, order, &mut held, (tile, 0, stream_min));
+                        outs
+                    };
+                    let want32 = run32(usize::MAX, 1, usize::MAX);
+                    for (tile, threads) in [(usize::MAX, 1), (4200, 1), (64, 2)] {
+                        let got = run32(tile, threads, 0);
+                        let same = want32
+                            .iter()
+                            .zip(&got)
+                            .all(|(a, b)| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()));
+                        assert!(
+                            same,
+                            "case {case}: float32 streamed, tile {tile}, threads {threads}, \
+                             {order:?} shape {shape:?}"
+                        );
+                    }
                 }
                 if !plan.interleaved_ok() {
                     continue;

@@ -1738,14 +1738,14 @@ fn dense_lanes_staged<I: Element, S: Stencil<I>>(
     // across the group's lanes (a coordinate axis's coefficients for the
     // chunk, read by every lane, stay in L1: a 4000-point lane's table is
     // twice its size), then the rest of the group's lanes through the
-    // buffer, in order. `direct`: the stencil has a streaming loop (else
+    // buffer, in order. Shorter lanes one at a time, each middle where it
+    // comes in memory. `direct`: the stencil has a streaming loop (else
     // every point takes the buffer).
     const GROUP: usize = 8;
     const CHUNK: usize = 512;
     let mut direct = n > 2 * line;
-    // Lanes of one chunk or less are taken one at a time: in the order of
-    // memory.
-    let group = if n > CHUNK { GROUP } else { 1 };
+    let grouped = n > CHUNK;
+    let group = if grouped { GROUP } else { 1 };
     for g0 in (0..outer).step_by(group) {
         let lanes = g0..(g0 + group).min(outer);
         let mut spans = [(n, n); GROUP];
@@ -1755,7 +1755,7 @@ fn dense_lanes_staged<I: Element, S: Stencil<I>>(
             }
         }
         let mut c = 0;
-        while direct && c < n {
+        while grouped && direct && c < n {
             for k in lanes.clone() {
                 let lane = &f[k * n..(k + 1) * n];
                 let (a, b) = spans[k - g0];
@@ -1783,13 +1783,24 @@ fn dense_lanes_staged<I: Element, S: Stencil<I>>(
         for k in lanes {
             let lane = &f[k * n..(k + 1) * n];
             let (a, b) = spans[k - g0];
-            for (c0, c1) in [(0, a), (b, n)] {
+            for (mut c0, c1) in [(0, a), (b, n)] {
                 if c0 == b && a < b {
-                    // The middle, written above (the buffer, which ends
-                    // where the middle starts, first).
+                    // The middle (the buffer, which ends where the middle
+                    // starts, first): written above, or now.
                     flush(&buf, out, &mut p0, &mut fill);
                     cap = PIECE;
-                    p0 = k * n + b;
+                    if !grouped {
+                        let o = &mut out[k * n + a..k * n + b];
+                        let f3 = [&lane[a - 1..b - 1], &lane[a..b], &lane[a + 1..b + 1]];
+                        direct = st.lane_streamed(a, f3, o);
+                    }
+                    if direct {
+                        p0 = k * n + b;
+                    } else {
+                        // No such loop: this lane's middle and every later
+                        // lane through the buffer.
+                        c0 = a;
+                    }
                 }
                 let mut q = c0;
                 while q < c1 {
