@@ -857,7 +857,7 @@ impl Place<'_> {
 }
 
 /// Element types with a SIMD loop that combines coordinates' three terms
-/// and interleaves at once (float64: a float32 form, converting each
+/// and interleaves at once (float64 only: a float32 form, converting each
 /// input three times, measured slower than the separate loops).
 pub(crate) trait Comb3Interleave: Sized {
     /// `out[m * i + k] = c0 * fm[k][i] + c1 * f0[i] + c2 * fp[k][i]` (in
@@ -866,77 +866,64 @@ pub(crate) trait Comb3Interleave: Sized {
     /// false (nothing written) where there is no such loop. `stream`: as
     /// [`SubDivInterleave::sub_div_interleave`]'s.
     fn comb3_interleave(
-        c: &[Place<'_>],
-        fm: &[&[Self]],
-        f0: &[Self],
-        fp: &[&[Self]],
-        out: &mut [Self],
-        stream: bool,
-    ) -> bool;
-}
-
-macro_rules! comb3_interleave_impl {
-    ($t:ty, $run:ident) => {
-        impl Comb3Interleave for $t {
-            #[inline]
-            fn comb3_interleave(
-                c: &[Place<'_>],
-                fm: &[&[$t]],
-                f0: &[$t],
-                fp: &[&[$t]],
-                out: &mut [$t],
-                stream: bool,
-            ) -> bool {
-                let m = c.len();
-                if !(2..=3).contains(&m) || fm.len() != m || fp.len() != m || !available() {
-                    return false;
-                }
-                let n = out.len() / m;
-                assert!(out.len() == m * n && f0.len() >= n);
-                assert!(fm.iter().chain(fp).all(|s| s.len() >= n));
-                assert!(c.iter().all(|c| match c {
-                    Place::Same(_) => true,
-                    Place::Each(e) => e.iter().all(|e| e.len() >= n),
-                }));
-                assert!(!stream || out.as_ptr() as usize % 32 == 0);
-                #[cfg(target_arch = "x86_64")]
-                {
-                    // SAFETY: AVX2 was detected at run time (available());
-                    // every slice holds at least n points and out exactly
-                    // m * n, 32-byte aligned when streamed (asserted above).
-                    unsafe {
-                        if m == 3 {
-                            $run::<3>(c, fm, f0, fp, out, stream)
-                        } else {
-                            $run::<2>(c, fm, f0, fp, out, stream)
-                        }
-                    };
-                    true
-                }
-                #[cfg(not(target_arch = "x86_64"))]
-                {
-                    let _ = (c, f0, stream);
-                    false
-                }
-            }
-        }
-    };
-}
-comb3_interleave_impl!(f64, comb3_ilv_f64);
-
-impl Comb3Interleave for f32 {
-    #[inline]
-    fn comb3_interleave(
-        _: &[Place<'_>],
-        _: &[&[f32]],
-        _: &[f32],
-        _: &[&[f32]],
-        _: &mut [f32],
-        _: bool,
+        _c: &[Place<'_>],
+        _fm: &[&[Self]],
+        _f0: &[Self],
+        _fp: &[&[Self]],
+        _out: &mut [Self],
+        _stream: bool,
     ) -> bool {
         false
     }
 }
+
+impl Comb3Interleave for f64 {
+    #[inline]
+    fn comb3_interleave(
+        c: &[Place<'_>],
+        fm: &[&[f64]],
+        f0: &[f64],
+        fp: &[&[f64]],
+        out: &mut [f64],
+        stream: bool,
+    ) -> bool {
+        let m = c.len();
+        if !(2..=3).contains(&m) || fm.len() != m || fp.len() != m || !available() {
+            return false;
+        }
+        let n = out.len() / m;
+        assert!(out.len() == m * n && f0.len() >= n);
+        assert!(fm.iter().chain(fp).all(|s| s.len() >= n));
+        assert!(c.iter().all(|c| match c {
+            Place::Same(_) => true,
+            Place::Each(e) => e.iter().all(|e| e.len() >= n),
+        }));
+        assert!(!stream || out.as_ptr() as usize % 32 == 0);
+        #[cfg(target_arch = "x86_64")]
+        {
+            // SAFETY: AVX2 was detected at run time (available());
+            // every slice holds at least n points and out exactly
+            // m * n, 32-byte aligned when streamed (asserted above).
+            unsafe {
+                if m == 3 {
+                    comb3_ilv_f64::<3>(c, fm, f0, fp, out, stream)
+                } else {
+                    comb3_ilv_f64::<2>(c, fm, f0, fp, out, stream)
+                }
+            };
+            true
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = (c, f0, stream);
+            false
+        }
+    }
+}
+
+/// No float32 loop: the float32 form measured slower than the separate
+/// loops.
+impl Comb3Interleave for f32 {}
 
 /// The loop of [`Comb3Interleave`] for `M` (2 or 3) f64 places, by blocks
 /// of 4 points. Caller: AVX2 present, the slices as there.
