@@ -1949,14 +1949,13 @@ mod tests {
         {
             let ndim = 2 + rnd(2);
             // Some rows long enough for the streamed span of the dividing
-            // and interleaving loop (whole cache lines away from the ends).
+            // and interleaving loop (whole cache lines away from the ends),
+            // some of whole 8-point blocks (runs of rows in one call).
             let shape: Vec<usize> = (0..ndim)
-                .map(|_| {
-                    if rnd(3) == 0 {
-                        20 + rnd(60)
-                    } else {
-                        3 + rnd(14)
-                    }
+                .map(|_| match rnd(4) {
+                    0 => 20 + rnd(60),
+                    1 => 8 * (1 + rnd(6)),
+                    _ => 3 + rnd(14),
                 })
                 .collect();
             let size: usize = shape.iter().product();
@@ -2013,10 +2012,25 @@ mod tests {
                         s
                     })
                     .collect();
-                for (threads, stream_min, shift) in [(1, usize::MAX, 0), (1, 0, 1), (2, 0, 3)] {
+                // Streamed from every offset to a 32-byte boundary too (where
+                // a run of rows starts its blocks).
+                let esize = std::mem::size_of::<A::Output>();
+                let per = 32 / esize;
+                let spots = [
+                    (1, usize::MAX, 0),
+                    (1, 0, 1),
+                    (2, 0, 3),
+                    (1, 0, per),
+                    (2, 0, per),
+                ];
+                for (threads, stream_min, shift) in spots {
                     let mut p = plan.clone();
                     p.threads = threads;
-                    let mut buf = vec![A::Output::default(); m * size + 3];
+                    let mut buf = vec![A::Output::default(); m * size + 2 * per];
+                    let shift = match shift == per {
+                        true => (32 - buf.as_ptr() as usize % 32) % 32 / esize + rnd(per),
+                        false => shift,
+                    };
                     let out = &mut buf[shift..shift + m * size];
                     p.execute_interleaved_tuned(&f, order, out, &slots, 0, stream_min);
                     for (k, &slot) in slots.iter().enumerate() {

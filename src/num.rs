@@ -8,7 +8,9 @@
 
 use num_complex::Complex;
 
-use crate::simd::{Coef3, Comb3, Comb3Interleave, Place, Quot, Quots, SubDiv, SubDivInterleave};
+use crate::simd::{
+    Coef3, Comb3, Comb3Interleave, Given, Place, Quot, Quots, SubDiv, SubDivInterleave,
+};
 
 /// A real working precision: `f32` or `f64`.
 pub trait Real: Copy + Send + Sync + 'static + std::fmt::Debug {
@@ -279,7 +281,7 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
     /// loop that also interleaves, bit for bit as those divisions; false
     /// (nothing written) where there is no such loop. `stream`: streaming
     /// stores, for an `out` on a 32-byte boundary holding whole blocks of
-    /// 8 points.
+    /// 8 points. `given`: two points' values of one place, given.
     #[doc(hidden)]
     #[inline(always)]
     fn sub_div_interleave(
@@ -288,6 +290,7 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
         _fp: &[&[Self]],
         _out: &mut [Self::Output],
         _stream: bool,
+        _ends: Option<Given<Self::Output>>,
     ) -> bool {
         false
     }
@@ -347,8 +350,9 @@ macro_rules! float_element {
                 fp: &[&[$t]],
                 out: &mut [$t],
                 stream: bool,
+                given: Option<Given<$t>>,
             ) -> bool {
-                <$t as SubDivInterleave>::sub_div_interleave(q, fm, fp, out, stream)
+                <$t as SubDivInterleave>::sub_div_interleave(q, fm, fp, out, stream, given)
             }
             #[inline(always)]
             fn comb3_interleave(

@@ -418,13 +418,28 @@ pub(crate) trait SubDivInterleave: Sized {
     /// divisor or machine). `stream`: non-temporal stores, for an `out`
     /// that starts on a 32-byte boundary (asserted) and whose points come
     /// in whole SIMD blocks (8 points hold whole blocks for every type).
+    /// `given`: two points' values of one place, given (the points inside
+    /// the run).
     fn sub_div_interleave(
         q: &Quots,
         fm: &[&[Self]],
         fp: &[&[Self]],
         out: &mut [Self],
         stream: bool,
+        given: Option<Given<Self>>,
     ) -> bool;
+}
+
+/// Two points' values of one place, given: place `slot` of point
+/// `at[j].0` of a run takes `at[j].1`. These are rows' given along the
+/// inner axis, whose formulas are not the loop's; the loop still reads its
+/// inputs there, and drops what it computes.
+///
+/// `pub` for the reason [`Coef3`] is.
+#[derive(Clone, Copy, Debug)]
+pub struct Given<T> {
+    pub slot: usize,
+    pub at: [(usize, T); 2],
 }
 
 /// The checks and the dispatch of [`SubDivInterleave`] for one type: `$d`
@@ -439,6 +454,7 @@ macro_rules! sub_div_interleave_impl {
                 fp: &[&[$t]],
                 out: &mut [$t],
                 stream: bool,
+                given: Option<Given<$t>>,
             ) -> bool {
                 let m = q.m;
                 let Some(rs) = &q.$d else { return false };
@@ -447,6 +463,7 @@ macro_rules! sub_div_interleave_impl {
                 }
                 let n = out.len() / m;
                 assert!(out.len() == m * n);
+                assert!(given.is_none_or(|g| g.slot < m && g.at.iter().all(|a| a.0 < n)));
                 assert!(fm.iter().chain(fp).all(|s| s.len() >= n));
                 assert!(!stream || out.as_ptr() as usize % 32 == 0);
                 #[cfg(target_arch = "x86_64")]
@@ -464,21 +481,25 @@ macro_rules! sub_div_interleave_impl {
                     // (asserted above); m is 2 or 3 (Quots::new).
                     unsafe {
                         match (m == 3, one, f) {
-                            (true, true, EXACT) => $run::<3, EXACT, true>(rs, fm, fp, out, s),
-                            (true, true, POS) => $run::<3, POS, true>(rs, fm, fp, out, s),
-                            (true, true, _) => $run::<3, NEG, true>(rs, fm, fp, out, s),
-                            (false, true, EXACT) => $run::<2, EXACT, true>(rs, fm, fp, out, s),
-                            (false, true, POS) => $run::<2, POS, true>(rs, fm, fp, out, s),
-                            (false, true, _) => $run::<2, NEG, true>(rs, fm, fp, out, s),
-                            (true, false, _) => $run::<3, ANY, false>(rs, fm, fp, out, s),
-                            (false, false, _) => $run::<2, ANY, false>(rs, fm, fp, out, s),
+                            (true, true, EXACT) => {
+                                $run::<3, EXACT, true>(rs, fm, fp, out, s, given)
+                            }
+                            (true, true, POS) => $run::<3, POS, true>(rs, fm, fp, out, s, given),
+                            (true, true, _) => $run::<3, NEG, true>(rs, fm, fp, out, s, given),
+                            (false, true, EXACT) => {
+                                $run::<2, EXACT, true>(rs, fm, fp, out, s, given)
+                            }
+                            (false, true, POS) => $run::<2, POS, true>(rs, fm, fp, out, s, given),
+                            (false, true, _) => $run::<2, NEG, true>(rs, fm, fp, out, s, given),
+                            (true, false, _) => $run::<3, ANY, false>(rs, fm, fp, out, s, given),
+                            (false, false, _) => $run::<2, ANY, false>(rs, fm, fp, out, s, given),
                         }
                     };
                     true
                 }
                 #[cfg(not(target_arch = "x86_64"))]
                 {
-                    let _ = (rs, stream);
+                    let _ = (rs, stream, given);
                     false
                 }
             }
@@ -546,7 +567,7 @@ fn form(exact: bool, pos: bool) -> u8 {
 /// the values are, NaN above infinity): `bits(|a|) - bits(lo)`, as an
 /// unsigned number, at most `bits(hi) - bits(lo)`; unsigned order is
 /// signed order shifted by `2^63`, hence [`RecipV::off`] and
-/// [`RecipV::top`]: one add and one compare for both ends. A zero `a` is
+/// [`RecipV::top`]: one add and one compare for both given. A zero `a` is
 /// outside the range but needs no divider: its corrected quotient is
 /// exact, sign included, with the form of the correction chosen by the
 /// sign of `b` (`F` [`POS`], `b > 0`: `nr = q * b - a`, `q' = q - nr * y`;
@@ -655,6 +676,7 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
     fp: &[&[f64]],
     out: &mut [f64],
     stream: bool,
+    given: Option<Given<f64>>,
 ) {
     let n = out.len() / M;
     let po = out.as_mut_ptr();
@@ -662,6 +684,7 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
         for k in 0..M {
             out[M * i + k] = (fp[k][i] - fm[k][i]) / rs[k].b;
         }
+        given_at(given, &mut out[M * i..M * i + M], i);
     };
     let mut i = 0;
     // SAFETY: register operations only.
@@ -671,15 +694,16 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
         std::array::from_fn(|k| fm[k].as_ptr()),
         std::array::from_fn(|k| fp[k].as_ptr()),
     );
+    let (b0, b1) = given_blocks(given, n, 4);
     while i + 4 <= n {
-        for r in fp {
-            prefetch_ahead(r, i);
+        for &r in &pp {
+            prefetch_ptr(r, i);
         }
         // SAFETY: i + 4 <= n: the loads stay inside fm[k] and fp[k], the
         // stores (4M values from M i) inside out; each store starts 32 M i
         // bytes after out, hence aligned when streamed.
         unsafe {
-            let v: [__m256d; M] = std::array::from_fn(|k| {
+            let mut v: [__m256d; M] = std::array::from_fn(|k| {
                 let a = _mm256_sub_pd(_mm256_loadu_pd(pp[k].add(i)), _mm256_loadu_pd(pm[k].add(i)));
                 let r = &rv[if ONE { 0 } else { k }];
                 match if F == ANY { r.form } else { F } {
@@ -688,6 +712,20 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
                     _ => quot4::<NEG>(r, a),
                 }
             });
+            if i == b0 || i == b1 {
+                if let Some(g) = given {
+                    for (_, v) in v.iter_mut().enumerate().filter(|(k, _)| *k == g.slot) {
+                        let mut a = [0.0; 4];
+                        _mm256_storeu_pd(a.as_mut_ptr(), *v);
+                        for &(p, x) in &g.at {
+                            if (i..i + 4).contains(&p) {
+                                a[p - i] = x;
+                            }
+                        }
+                        *v = _mm256_loadu_pd(a.as_ptr());
+                    }
+                }
+            }
             let p = po.add(M * i);
             let y = ilv_pd::<M>(v);
             for (k, &y) in y.iter().enumerate().take(M) {
@@ -712,6 +750,7 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
     fp: &[&[f32]],
     out: &mut [f32],
     stream: bool,
+    given: Option<Given<f32>>,
 ) {
     let n = out.len() / M;
     let po = out.as_mut_ptr();
@@ -725,15 +764,16 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
     );
     // SAFETY: register operations only.
     let idx = unsafe { ilv_ps_index() };
+    let (b0, b1) = given_blocks(given, n, 8);
     while i + 8 <= n {
-        for r in fp {
-            prefetch_ahead(r, i);
+        for &r in &pp {
+            prefetch_ptr(r, i);
         }
         // SAFETY: i + 8 <= n: the loads stay inside fm[k] and fp[k], the
         // stores (8M values from M i) inside out; each store starts 32 M i
         // bytes after out, hence aligned when streamed.
         unsafe {
-            let v: [__m256; M] = std::array::from_fn(|k| {
+            let mut v: [__m256; M] = std::array::from_fn(|k| {
                 let a = _mm256_sub_ps(_mm256_loadu_ps(pp[k].add(i)), _mm256_loadu_ps(pm[k].add(i)));
                 let r = &rv[if ONE { 0 } else { k }];
                 match if F == ANY { r.form } else { F } {
@@ -742,6 +782,20 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
                     _ => quot8::<NEG>(r, a),
                 }
             });
+            if i == b0 || i == b1 {
+                if let Some(g) = given {
+                    for (_, v) in v.iter_mut().enumerate().filter(|(k, _)| *k == g.slot) {
+                        let mut a = [0.0; 8];
+                        _mm256_storeu_ps(a.as_mut_ptr(), *v);
+                        for &(p, x) in &g.at {
+                            if (i..i + 8).contains(&p) {
+                                a[p - i] = x;
+                            }
+                        }
+                        *v = _mm256_loadu_ps(a.as_ptr());
+                    }
+                }
+            }
             let p = po.add(M * i);
             let y = ilv_ps::<M>(v, &idx);
             for (k, &y) in y.iter().enumerate().take(M) {
@@ -754,7 +808,32 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
         for k in 0..M {
             out[M * i + k] = (fp[k][i] - fm[k][i]) / rs[k].b;
         }
+        given_at(given, &mut out[M * i..M * i + M], i);
         i += 1;
+    }
+}
+
+/// The starts of the SIMD blocks (of `w` points, from point 0, of `n`)
+/// that hold the given points (`usize::MAX` for none, and for a point in
+/// the scalar tail).
+#[inline(always)]
+fn given_blocks<T>(given: Option<Given<T>>, n: usize, w: usize) -> (usize, usize) {
+    let block = |p: usize| if p < n - n % w { p - p % w } else { usize::MAX };
+    match given {
+        Some(g) => (block(g.at[0].0), block(g.at[1].0)),
+        None => (usize::MAX, usize::MAX),
+    }
+}
+
+/// Point `i` (its values `o`) takes the values `given` for it.
+#[inline(always)]
+fn given_at<T: Copy>(given: Option<Given<T>>, o: &mut [T], i: usize) {
+    if let Some(g) = given {
+        for &(p, x) in &g.at {
+            if p == i {
+                o[g.slot] = x;
+            }
+        }
     }
 }
 
@@ -1126,6 +1205,16 @@ fn prefetch_ahead<T>(r: &[T], i: usize) {
     // never faults, whatever the address (computed without dereferencing,
     // by wrapping_add); SSE is part of x86-64.
     unsafe { _mm_prefetch::<_MM_HINT_T0>(r.as_ptr().wrapping_add(ahead).cast()) };
+}
+
+/// [`prefetch_ahead`] from a slice's start pointer `r`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn prefetch_ptr<T>(r: *const T, i: usize) {
+    let ahead = i + PREFETCH_BYTES / std::mem::size_of::<T>();
+    // SAFETY: as in prefetch_ahead: a hint, never a fault, the address
+    // computed by wrapping_add.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>(r.wrapping_add(ahead).cast()) };
 }
 
 /// The coefficients of point `i` (the loops' heads, tails and the blocks

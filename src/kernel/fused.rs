@@ -9,13 +9,20 @@
 //! coordinates on every axis in float64, takes one SIMD loop that computes
 //! every axis and interleaves; other rows, and the points around a row's
 //! ends, are differentiated along every axis into small buffers, which are
-//! then interleaved. Each point takes the same formula from the same
-//! inputs as in [`super::dense`], so the same bits.
+//! then interleaved. With a step on every axis and rows of whole 8-point
+//! blocks, a run of interior rows goes through that loop a row's length at
+//! a time, from the first point on a 32-byte boundary into the next row,
+//! the inner axis's end values computed first and given to the loop: one
+//! call and one streamed sweep per row, also for outputs that do not start
+//! on a 32-byte boundary (numpy's large arrays start 16 bytes past one).
+//! Each point takes the same formula from the same inputs as in
+//! [`super::dense`], so the same bits.
 
 use super::{end_point, end_positions, end_row, eval, streamed_span, NonUniform, Prepared, Rule};
 use super::{Ends, Point};
 use super::{Stencil, Table};
 use crate::num::{Element, Num};
+use crate::simd::Given;
 
 /// Points per buffer: a row longer than this is done in pieces.
 const CHUNK: usize = 256;
@@ -101,9 +108,43 @@ pub(crate) fn interleaved<I: Element>(
     // streamed: an ordinary store into a line being streamed would cost a
     // read of that line from memory.
     let mut stage = [zero; CHUNK * MAX_AXES];
-    for row in r0 * (plane / n0)..r1 * (plane / n0) {
+    // Every outer axis at the row starting at `at` interior: one formula
+    // for every point but the inner axis's ends.
+    let interior_at = |at: usize| {
+        axes.iter().zip(&strides).all(|(a, &s)| match a {
+            Some(a) if a.dim < nd - 1 => {
+                let g = (at / s) % dims[a.dim];
+                g > 0 && g + 1 < dims[a.dim]
+            }
+            _ => true,
+        })
+    };
+    let inner = axes.iter().flatten().find(|a| a.dim == nd - 1);
+    // Runs of interior rows with a step on every axis go through the SIMD
+    // loop a row's length at a time, from the row's first point whose
+    // values start on a 32-byte boundary (`lead`, 0 without streaming)
+    // into the next row, the inner axis's end values computed first and
+    // put in by the loop: its neighbours there (read and dropped) lie in
+    // the rows before and after, which an outer axis's interior row has.
+    // So a run is streamed in one sweep; the points before the first row's
+    // lead and after the last row's last whole block go through the stage.
+    // Rows of whole 8-point blocks keep every row's lead the same.
+    let lead = match (&kind, n0 % 8) {
+        (Simd::Quots(_), 0) if !stream => Some(0),
+        (Simd::Quots(_), 0) => {
+            let o = out.as_ptr() as usize;
+            let size = std::mem::size_of::<I::Output>();
+            (0..8).find(|p| (o + p * m * size) % 32 == 0)
+        }
+        _ => None,
+    };
+    let (row0, row1) = (r0 * (plane / n0), r1 * (plane / n0));
+    // Whether the row's points before the lead were written with the row
+    // before.
+    let mut carried = false;
+    for row in row0..row1 {
         let at = row * n0;
-        let o_row = &mut out[(at - r0 * plane) * m..(at - r0 * plane + n0) * m];
+        let base = (at - r0 * plane) * m;
         let x = RowAt {
             axes,
             strides: &strides,
@@ -112,16 +153,62 @@ pub(crate) fn interleaved<I: Element>(
             at,
             m,
         };
-        // Every outer axis at an interior row: one formula for every point
-        // but the inner axis's ends.
-        let interior = fast
-            && axes.iter().zip(&strides).all(|(a, &s)| match a {
-                Some(a) if a.dim < nd - 1 => {
-                    let g = (at / s) % dims[a.dim];
-                    g > 0 && g + 1 < dims[a.dim]
+        let interior = fast && interior_at(at);
+        if let (true, Some(a)) = (interior, lead) {
+            let next = a > 0 && row + 1 < row1 && interior_at(at + n0);
+            let hi = match (next, a) {
+                (true, _) | (false, 0) => n0 + a,
+                _ => n0 - (n0 - a) % 8,
+            };
+            let given = inner.and_then(|ax| match (next, a) {
+                (_, 0) => {
+                    let (first, last) = x.inner_ends(ax, at);
+                    Some((ax.slot, [(0, first), (n0 - 1, last)]))
                 }
-                _ => true,
+                (true, _) => {
+                    let (_, last) = x.inner_ends(ax, at);
+                    let (first, _) = x.inner_ends(ax, at + n0);
+                    Some((ax.slot, [(n0 - 1 - a, last), (n0 - a, first)]))
+                }
+                _ => None,
             });
+            let inside = inner.is_none() || (at + a >= 1 && at + hi < f.len());
+            if inside {
+                if !carried && a > 0 {
+                    let o_row = &mut out[base..base + n0 * m];
+                    x.pieces(
+                        &kind,
+                        (0, a),
+                        interior,
+                        stream,
+                        o_row,
+                        &mut stage,
+                        &mut bufs,
+                    );
+                }
+                let given = given.map(|(slot, at)| Given { slot, at });
+                let o = &mut out[base + a * m..base + hi * m];
+                fast = x.simd(&kind, (a, hi), o, stream, given);
+                if fast {
+                    if !next && hi < n0 {
+                        let o_row = &mut out[base..base + n0 * m];
+                        x.pieces(
+                            &kind,
+                            (hi, n0),
+                            interior,
+                            stream,
+                            o_row,
+                            &mut stage,
+                            &mut bufs,
+                        );
+                    }
+                    carried = next;
+                    continue;
+                }
+            }
+        }
+        carried = false;
+        let o_row = &mut out[base..base + n0 * m];
         // With streaming stores, an interior row streams the SIMD loop's
         // stores straight into the output from the first point whose values
         // start a cache line to the last whole block of lines before the
@@ -131,70 +218,24 @@ pub(crate) fn interleaved<I: Element>(
             (true, true) => streamed_span::<I::Output>(o_row, m, n0),
             _ => (n0, n0),
         };
-        for (lo, hi, direct) in [(0, a, false), (a, b, true), (b, n0, false)] {
-            if direct && lo < hi && fast {
-                fast = x.simd(&kind, (lo, hi), &mut o_row[lo * m..hi * m], true);
-                if fast {
-                    continue;
-                }
-            }
-            let mut c0 = lo;
-            while c0 < hi {
-                let c1 = (c0 + CHUNK).min(hi);
-                let piece = if stream {
-                    &mut stage[..(c1 - c0) * m]
-                } else {
-                    &mut o_row[c0 * m..c1 * m]
-                };
-                // An interior row takes the SIMD loop for the piece but the
-                // inner axis's two end points, which are then computed
-                // one by one, each axis by its own formula.
-                let mut simd = interior;
-                let mut staged = stream;
-                if simd {
-                    let (l, h) = (c0.max(1), c1.min(n0 - 1));
-                    if l < h {
-                        let o = &mut piece[(l - c0) * m..(h - c0) * m];
-                        simd = x.simd(&kind, (l, h), o, false);
-                        // No such loop here (type or machine): not again.
-                        fast &= simd;
-                    }
-                    if simd {
-                        for g in [0, n0 - 1].into_iter().filter(|g| (c0..c1).contains(g)) {
-                            let o = &mut piece[(g - c0) * m..(g - c0 + 1) * m];
-                            x.each_axis((g, g + 1), &mut bufs);
-                            for (k, o) in o.iter_mut().enumerate() {
-                                *o = bufs[k][0];
-                            }
-                        }
-                    }
-                }
-                // Otherwise each axis into its buffer, then interleaved.
-                if !simd {
-                    let len = c1 - c0;
-                    x.each_axis((c0, c1), &mut bufs);
-                    let parts: [&[I::Output]; MAX_AXES] = std::array::from_fn(|k| &bufs[k][..len]);
-                    // Streamed: interleaved straight into the output, its
-                    // stores streamed there (no stage to copy).
-                    let dst = if stream {
-                        staged = false;
-                        &mut o_row[c0 * m..c1 * m]
-                    } else {
-                        piece
-                    };
-                    if !<I::Output as Num>::interleave(&parts[..m], dst, stream) {
-                        for (i, o) in dst.chunks_exact_mut(m).enumerate() {
-                            for (o, p) in o.iter_mut().zip(&parts[..m]) {
-                                *o = p[i];
-                            }
-                        }
-                    }
-                }
-                if staged {
-                    crate::simd::stream_copy(&stage[..(c1 - c0) * m], &mut o_row[c0 * m..c1 * m]);
-                }
-                c0 = c1;
-            }
+        if a < b && fast {
+            fast = x.simd(&kind, (a, b), &mut o_row[a * m..b * m], true, None);
+        }
+        let parts = if a < b && fast {
+            [(0, a), (b, n0)]
+        } else {
+            [(0, n0), (n0, n0)]
+        };
+        for span in parts {
+            fast &= x.pieces(
+                &kind,
+                span,
+                interior && fast,
+                stream,
+                o_row,
+                &mut stage,
+                &mut bufs,
+            );
         }
     }
     if stream {
@@ -226,13 +267,16 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
     /// Points `[lo, hi)` of an interior row, inside `[1, n - 1)` of the
     /// inner axis (or a row with every axis outer), through the SIMD loop
     /// into `o` (`m` values per point); false (nothing written) without
-    /// one.
+    /// one. With `given` (divisors only), `[lo, hi)` may run past the row's
+    /// ends into the rows before and after (interior too), the inner
+    /// axis's values at the row ends given.
     fn simd(
         &self,
         kind: &Simd<'_, '_>,
         (lo, hi): (usize, usize),
         o: &mut [I::Output],
         stream: bool,
+        given: Option<Given<I::Output>>,
     ) -> bool {
         let (f, at, nd, m) = (self.f, self.at, self.dims.len(), self.m);
         let (mut fm, mut fp): ([&[I]; MAX_AXES], [&[I]; MAX_AXES]) = Default::default();
@@ -256,7 +300,8 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
             }
         }
         match kind {
-            Simd::Quots(q) => I::sub_div_interleave(q, &fm[..m], &fp[..m], o, stream),
+            Simd::Quots(q) => I::sub_div_interleave(q, &fm[..m], &fp[..m], o, stream, given),
+            Simd::Coords(_) if given.is_some() || hi > self.dims[nd - 1] => false,
             Simd::Coords(_) => I::comb3_interleave(
                 &places[..m],
                 &fm[..m],
@@ -267,6 +312,99 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
             ),
             Simd::None => false,
         }
+    }
+
+    /// The inner axis `ax`'s values at the first and last point of the row
+    /// starting at `at`, by its own formulas.
+    fn inner_ends(&self, ax: &Axis<'_, '_, I>, at: usize) -> (I::Output, I::Output) {
+        let n = self.dims[ax.dim];
+        let lane = &self.f[at..at + n];
+        let mut v = [<I::Output as Num>::zero(); 2];
+        for (g, v) in [0, n - 1].into_iter().zip(&mut v) {
+            let o = std::slice::from_mut(v);
+            ax.st
+                .fused(ax.rule, |st| st.lane(lane, (g, g + 1), ax.ends, o));
+        }
+        (v[0], v[1])
+    }
+
+    /// Points `[lo, hi)` of the row (its output `o_row`) a chunk at a time:
+    /// an `interior` row's through the SIMD loop (but the inner axis's
+    /// ends, each axis by its own formula), others each axis into `bufs`
+    /// and then interleaved; with `stream`, assembled in `stage` and then
+    /// streamed. False when an interior row found no SIMD loop (it then
+    /// took the other way).
+    #[allow(clippy::too_many_arguments)]
+    fn pieces(
+        &self,
+        kind: &Simd<'_, '_>,
+        (lo, hi): (usize, usize),
+        interior: bool,
+        stream: bool,
+        o_row: &mut [I::Output],
+        stage: &mut [I::Output; CHUNK * MAX_AXES],
+        bufs: &mut [[I::Output; CHUNK]; MAX_AXES],
+    ) -> bool {
+        let (m, n0) = (self.m, self.dims[self.dims.len() - 1]);
+        let mut found = true;
+        let mut c0 = lo;
+        while c0 < hi {
+            let c1 = (c0 + CHUNK).min(hi);
+            let piece = if stream {
+                &mut stage[..(c1 - c0) * m]
+            } else {
+                &mut o_row[c0 * m..c1 * m]
+            };
+            // An interior row takes the SIMD loop for the piece but the
+            // inner axis's two end points, which are then computed one by
+            // one, each axis by its own formula.
+            let mut simd = interior && found;
+            let mut staged = stream;
+            if simd {
+                let (l, h) = (c0.max(1), c1.min(n0 - 1));
+                if l < h {
+                    let o = &mut piece[(l - c0) * m..(h - c0) * m];
+                    simd = self.simd(kind, (l, h), o, false, None);
+                    // No such loop here (type or machine): not again.
+                    found = simd;
+                }
+                if simd {
+                    for g in [0, n0 - 1].into_iter().filter(|g| (c0..c1).contains(g)) {
+                        let o = &mut piece[(g - c0) * m..(g - c0 + 1) * m];
+                        self.each_axis((g, g + 1), bufs);
+                        for (k, o) in o.iter_mut().enumerate() {
+                            *o = bufs[k][0];
+                        }
+                    }
+                }
+            }
+            // Otherwise each axis into its buffer, then interleaved.
+            if !simd {
+                let len = c1 - c0;
+                self.each_axis((c0, c1), bufs);
+                let parts: [&[I::Output]; MAX_AXES] = std::array::from_fn(|k| &bufs[k][..len]);
+                // Streamed: interleaved straight into the output, its
+                // stores streamed there (no stage to copy).
+                let dst = if stream {
+                    staged = false;
+                    &mut o_row[c0 * m..c1 * m]
+                } else {
+                    piece
+                };
+                if !<I::Output as Num>::interleave(&parts[..m], dst, stream) {
+                    for (i, o) in dst.chunks_exact_mut(m).enumerate() {
+                        for (o, p) in o.iter_mut().zip(&parts[..m]) {
+                            *o = p[i];
+                        }
+                    }
+                }
+            }
+            if staged {
+                crate::simd::stream_copy(&stage[..(c1 - c0) * m], &mut o_row[c0 * m..c1 * m]);
+            }
+            c0 = c1;
+        }
+        found
     }
 
     /// Points `[c0, c1)` of the row along each axis into `bufs[slot]`, by

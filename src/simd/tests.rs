@@ -480,21 +480,40 @@ macro_rules! interleave_suite {
                         }
                         let a: Vec<&[$t]> = fm[..m].iter().map(|v| &v[..n]).collect();
                         let c: Vec<&[$t]> = fp[..m].iter().map(|v| &v[..n]).collect();
-                        let out = &mut store[at..at + m * n];
-                        out.fill(<$t>::NAN);
-                        if !<$t>::sub_div_interleave(&q, &a, &c, out, stream) {
-                            continue;
-                        }
-                        ran = true;
-                        for i in 0..n {
-                            for k in 0..m {
-                                let want = (fp[k][i] - fm[k][i]) / b[k] as $t;
-                                let got = out[m * i + k];
-                                assert!(
-                                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
-                                    "divisors {b:?} m {m} n {n} stream {stream} point {i} place {k}: \
-                                     {got:e} vs {want:e}"
-                                );
+                        // Two points of one place given (anywhere: in a
+                        // block, two in one block, in the scalar tail).
+                        let given = (n >= 2).then(|| {
+                            let p0 = rng.next() as usize % n;
+                            let p1 = (p0 + 1 + rng.next() as usize % (n - 1)) % n;
+                            let slot = rng.next() as usize % m;
+                            Given {
+                                slot,
+                                at: [(p0, 1.5e3 as $t), (p1, -2.5e-3 as $t)],
+                            }
+                        });
+                        for given in [None, given] {
+                            let out = &mut store[at..at + m * n];
+                            out.fill(<$t>::NAN);
+                            if !<$t>::sub_div_interleave(&q, &a, &c, out, stream, given) {
+                                continue;
+                            }
+                            ran = true;
+                            for i in 0..n {
+                                for k in 0..m {
+                                    let mut want = (fp[k][i] - fm[k][i]) / b[k] as $t;
+                                    for (p, x) in given.iter().flat_map(|g| g.at) {
+                                        if p == i && k == given.unwrap().slot {
+                                            want = x;
+                                        }
+                                    }
+                                    let got = out[m * i + k];
+                                    assert!(
+                                        got.to_bits() == want.to_bits()
+                                            || (got.is_nan() && want.is_nan()),
+                                        "divisors {b:?} m {m} n {n} stream {stream} \
+                                         given {given:?} point {i} place {k}: {got:e} vs {want:e}"
+                                    );
+                                }
                             }
                         }
                     }
