@@ -418,8 +418,7 @@ pub(crate) trait SubDivInterleave: Sized {
     /// divisor or machine). `stream`: non-temporal stores, for an `out`
     /// that starts on a 32-byte boundary (asserted) and whose points come
     /// in whole SIMD blocks (8 points hold whole blocks for every type).
-    /// `given`: two points' values of one place, given (the points inside
-    /// the run).
+    /// `given`: up to three points' values of one place, given.
     fn sub_div_interleave(
         q: &Quots,
         fm: &[&[Self]],
@@ -430,16 +429,17 @@ pub(crate) trait SubDivInterleave: Sized {
     ) -> bool;
 }
 
-/// Two points' values of one place, given: place `slot` of point
-/// `at[j].0` of a run takes `at[j].1`. These are rows' given along the
-/// inner axis, whose formulas are not the loop's; the loop still reads its
-/// inputs there, and drops what it computes.
+/// Up to three points' values of one place, given: place `slot` of point
+/// `at[j].0` of a run takes `at[j].1` (a point past the run: none, as
+/// `usize::MAX`). These are rows' ends along the inner axis, whose formulas
+/// are not the loop's; the loop still reads its inputs there, and drops
+/// what it computes.
 ///
 /// `pub` for the reason [`Coef3`] is.
 #[derive(Clone, Copy, Debug)]
 pub struct Given<T> {
     pub slot: usize,
-    pub at: [(usize, T); 2],
+    pub at: [(usize, T); 3],
 }
 
 /// The checks and the dispatch of [`SubDivInterleave`] for one type: `$d`
@@ -463,7 +463,7 @@ macro_rules! sub_div_interleave_impl {
                 }
                 let n = out.len() / m;
                 assert!(out.len() == m * n);
-                assert!(given.is_none_or(|g| g.slot < m && g.at.iter().all(|a| a.0 < n)));
+                assert!(given.is_none_or(|g| g.slot < m));
                 assert!(fm.iter().chain(fp).all(|s| s.len() >= n));
                 assert!(!stream || out.as_ptr() as usize % 32 == 0);
                 #[cfg(target_arch = "x86_64")]
@@ -694,7 +694,7 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
         std::array::from_fn(|k| fm[k].as_ptr()),
         std::array::from_fn(|k| fp[k].as_ptr()),
     );
-    let (b0, b1) = given_blocks(given, n, 4);
+    let (stops, mut next) = (given_blocks(given, n, 4), 0);
     while i + 4 <= n {
         for &r in &pp {
             prefetch_ptr(r, i);
@@ -712,7 +712,8 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
                     _ => quot4::<NEG>(r, a),
                 }
             });
-            if i == b0 || i == b1 {
+            if i == stops[next] {
+                next += stops[next..].iter().take_while(|&&b| b == i).count();
                 if let Some(g) = given {
                     for (_, v) in v.iter_mut().enumerate().filter(|(k, _)| *k == g.slot) {
                         let mut a = [0.0; 4];
@@ -764,7 +765,7 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
     );
     // SAFETY: register operations only.
     let idx = unsafe { ilv_ps_index() };
-    let (b0, b1) = given_blocks(given, n, 8);
+    let (stops, mut next) = (given_blocks(given, n, 8), 0);
     while i + 8 <= n {
         for &r in &pp {
             prefetch_ptr(r, i);
@@ -782,7 +783,8 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
                     _ => quot8::<NEG>(r, a),
                 }
             });
-            if i == b0 || i == b1 {
+            if i == stops[next] {
+                next += stops[next..].iter().take_while(|&&b| b == i).count();
                 if let Some(g) = given {
                     for (_, v) in v.iter_mut().enumerate().filter(|(k, _)| *k == g.slot) {
                         let mut a = [0.0; 8];
@@ -814,15 +816,19 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
 }
 
 /// The starts of the SIMD blocks (of `w` points, from point 0, of `n`)
-/// that hold the given points (`usize::MAX` for none, and for a point in
-/// the scalar tail).
+/// that hold the given points, in order, then `usize::MAX` (also for a
+/// point in the scalar tail): the loop compares each block with one.
 #[inline(always)]
-fn given_blocks<T>(given: Option<Given<T>>, n: usize, w: usize) -> (usize, usize) {
+fn given_blocks<T: Copy>(given: Option<Given<T>>, n: usize, w: usize) -> [usize; 4] {
     let block = |p: usize| if p < n - n % w { p - p % w } else { usize::MAX };
-    match given {
-        Some(g) => (block(g.at[0].0), block(g.at[1].0)),
-        None => (usize::MAX, usize::MAX),
+    let mut b = [usize::MAX; 4];
+    if let Some(g) = given {
+        for (b, &(p, _)) in b.iter_mut().zip(&g.at) {
+            *b = block(p);
+        }
+        b.sort_unstable();
     }
+    b
 }
 
 /// Point `i` (its values `o`) takes the values `given` for it.

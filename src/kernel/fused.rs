@@ -121,26 +121,31 @@ pub(crate) fn interleaved<I: Element>(
     };
     let inner = axes.iter().flatten().find(|a| a.dim == nd - 1);
     // Runs of interior rows with a step on every axis go through the SIMD
-    // loop a row's length at a time, from the row's first point whose
-    // values start on a 32-byte boundary (`lead`, 0 without streaming)
-    // into the next row, the inner axis's end values computed first and
-    // put in by the loop: its neighbours there (read and dropped) lie in
-    // the rows before and after, which an outer axis's interior row has.
-    // So a run is streamed in one sweep; the points before the first row's
-    // lead and after the last row's last whole block go through the stage.
-    // Rows of whole 8-point blocks keep every row's lead the same.
-    let lead = match (&kind, n0 % 8) {
-        (Simd::Quots(_), 0) if !stream => Some(0),
-        (Simd::Quots(_), 0) => {
+    // loop in windows of whole 8-point blocks on one grid over the output,
+    // a window from the first grid point of a row to the first of the
+    // next, the inner axis's values at the rows' ends computed first and
+    // given to the loop: its neighbours there (read and dropped) lie in the
+    // rows before and after, which an outer axis's interior row has. So a
+    // run is streamed in one sweep, a call per row, whatever the row's
+    // length (8 points or more); the points before the run's first grid
+    // point and after its last go through the stage. The grid starts on a 64-byte boundary
+    // where one is (else 32, the streaming stores' need).
+    let grid = match &kind {
+        _ if n0 < 8 => None,
+        Simd::Quots(_) if !stream => Some(0),
+        Simd::Quots(_) => {
             let o = out.as_ptr() as usize;
             let size = std::mem::size_of::<I::Output>();
-            (0..8).find(|p| (o + p * m * size) % 32 == 0)
+            let on = |b: usize| (0..8).find(|p| (o + p * m * size) % b == 0);
+            on(64).or_else(|| on(32))
         }
         _ => None,
     };
+    // The first grid point at or after point `q` of the output.
+    let up = |c: usize, q: usize| q + (c + 8 - q % 8) % 8;
     let (row0, row1) = (r0 * (plane / n0), r1 * (plane / n0));
-    // Whether the row's points before the lead were written with the row
-    // before.
+    // Whether the row's points before its first grid point were written
+    // with the row before.
     let mut carried = false;
     for row in row0..row1 {
         let at = row * n0;
@@ -154,31 +159,23 @@ pub(crate) fn interleaved<I: Element>(
             m,
         };
         let interior = fast && interior_at(at);
-        if let (true, Some(a)) = (interior, lead) {
-            let next = a > 0 && row + 1 < row1 && interior_at(at + n0);
-            let hi = match (next, a) {
-                (true, _) | (false, 0) => n0 + a,
-                _ => n0 - (n0 - a) % 8,
+        if let (true, Some(c)) = (interior, grid) {
+            // The window [lo, hi) in the row's points (hi past n0: into
+            // the next row).
+            let q = at - r0 * plane;
+            let next = row + 1 < row1 && interior_at(at + n0);
+            let lo = up(c, q) - q;
+            let hi = match next {
+                true => up(c, q + n0) - q,
+                false => (up(c, q + n0 + 1) - 8).max(q + lo) - q,
             };
-            let given = inner.and_then(|ax| match (next, a) {
-                (_, 0) => {
-                    let (first, last) = x.inner_ends(ax, at);
-                    Some((ax.slot, [(0, first), (n0 - 1, last)]))
-                }
-                (true, _) => {
-                    let (_, last) = x.inner_ends(ax, at);
-                    let (first, _) = x.inner_ends(ax, at + n0);
-                    Some((ax.slot, [(n0 - 1 - a, last), (n0 - a, first)]))
-                }
-                _ => None,
-            });
-            let inside = inner.is_none() || (at + a >= 1 && at + hi < f.len());
+            let inside = inner.is_none() || (at + lo >= 1 && at + hi < f.len());
             if inside {
-                if !carried && a > 0 {
+                if !carried && lo > 0 {
                     let o_row = &mut out[base..base + n0 * m];
                     x.pieces(
                         &kind,
-                        (0, a),
+                        (0, lo),
                         interior,
                         stream,
                         o_row,
@@ -186,9 +183,23 @@ pub(crate) fn interleaved<I: Element>(
                         &mut bufs,
                     );
                 }
-                let given = given.map(|(slot, at)| Given { slot, at });
-                let o = &mut out[base + a * m..base + hi * m];
-                fast = x.simd(&kind, (a, hi), o, stream, given);
+                // The row ends inside the window, as the window's points.
+                let given = inner.map(|ax| {
+                    let none = (usize::MAX, <I::Output as Num>::zero());
+                    let mut g = Given {
+                        slot: ax.slot,
+                        at: [none; 3],
+                    };
+                    // The row's first and last point, the next row's first.
+                    for (k, p) in [0, n0 - 1, n0].into_iter().enumerate() {
+                        if (lo..hi).contains(&p) {
+                            g.at[k] = (p - lo, x.inner_end(ax, at, p));
+                        }
+                    }
+                    g
+                });
+                let o = &mut out[base + lo * m..base + hi * m];
+                fast = x.simd(&kind, (lo, hi), o, stream, given);
                 if fast {
                     if !next && hi < n0 {
                         let o_row = &mut out[base..base + n0 * m];
@@ -314,18 +325,19 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
         }
     }
 
-    /// The inner axis `ax`'s values at the first and last point of the row
-    /// starting at `at`, by its own formulas.
-    fn inner_ends(&self, ax: &Axis<'_, '_, I>, at: usize) -> (I::Output, I::Output) {
+    /// The inner axis `ax`'s value at point `p` (0 or `n - 1`; `n`: the
+    /// next row's first) of the row starting at `at`, by its own formula.
+    /// Only that end's points are read (the next row's last is not yet in
+    /// the cache).
+    fn inner_end(&self, ax: &Axis<'_, '_, I>, at: usize, p: usize) -> I::Output {
         let n = self.dims[ax.dim];
+        let (at, g) = if p == n { (at + n, 0) } else { (at, p) };
         let lane = &self.f[at..at + n];
-        let mut v = [<I::Output as Num>::zero(); 2];
-        for (g, v) in [0, n - 1].into_iter().zip(&mut v) {
-            let o = std::slice::from_mut(v);
-            ax.st
-                .fused(ax.rule, |st| st.lane(lane, (g, g + 1), ax.ends, o));
-        }
-        (v[0], v[1])
+        let mut v = <I::Output as Num>::zero();
+        let o = std::slice::from_mut(&mut v);
+        ax.st
+            .fused(ax.rule, |st| st.lane(lane, (g, g + 1), ax.ends, o));
+        v
     }
 
     /// Points `[lo, hi)` of the row (its output `o_row`) a chunk at a time:

@@ -480,15 +480,18 @@ macro_rules! interleave_suite {
                         }
                         let a: Vec<&[$t]> = fm[..m].iter().map(|v| &v[..n]).collect();
                         let c: Vec<&[$t]> = fp[..m].iter().map(|v| &v[..n]).collect();
-                        // Two points of one place given (anywhere: in a
-                        // block, two in one block, in the scalar tail).
-                        let given = (n >= 2).then(|| {
+                        // Two or three points of one place given (anywhere:
+                        // in a block, two in one block, in the scalar tail;
+                        // a third past the run, none).
+                        let given = (n >= 3).then(|| {
                             let p0 = rng.next() as usize % n;
                             let p1 = (p0 + 1 + rng.next() as usize % (n - 1)) % n;
+                            let p2 = (0..n).find(|p| ![p0, p1].contains(p)).unwrap();
+                            let p2 = [p2, usize::MAX][rng.next() as usize % 2];
                             let slot = rng.next() as usize % m;
                             Given {
                                 slot,
-                                at: [(p0, 1.5e3 as $t), (p1, -2.5e-3 as $t)],
+                                at: [(p0, 1.5e3 as $t), (p1, -2.5e-3 as $t), (p2, 7.0 as $t)],
                             }
                         });
                         for given in [None, given] {
