@@ -9,12 +9,13 @@
 //! coordinates on every axis in float64, takes one SIMD loop that computes
 //! every axis and interleaves; other rows, and the points around a row's
 //! ends, are differentiated along every axis into small buffers, which are
-//! then interleaved. With a step on every axis and rows of whole 8-point
-//! blocks, a run of interior rows goes through that loop a row's length at
-//! a time, from the first point on a 32-byte boundary into the next row,
-//! the inner axis's end values computed first and given to the loop: one
-//! call and one streamed sweep per row, also for outputs that do not start
-//! on a 32-byte boundary (numpy's large arrays start 16 bytes past one).
+//! then interleaved. With a step on every axis, a run of interior rows goes
+//! through that loop in windows of whole 8-point blocks on one grid over
+//! the output (from a 64-byte boundary where one is), a window from a row's
+//! first grid point into the next row, the inner axis's end values computed
+//! first and given to the loop: one call and one streamed sweep per row,
+//! for rows of any length from 8 points and outputs at any offset from a
+//! cache line (numpy's large arrays start 16 bytes past one).
 //! Each point takes the same formula from the same inputs as in
 //! [`super::dense`], so the same bits.
 
@@ -128,8 +129,8 @@ pub(crate) fn interleaved<I: Element>(
     // rows before and after, which an outer axis's interior row has. So a
     // run is streamed in one sweep, a call per row, whatever the row's
     // length (8 points or more); the points before the run's first grid
-    // point and after its last go through the stage. The grid starts on a 64-byte boundary
-    // where one is (else 32, the streaming stores' need).
+    // point and after its last go through the stage. The grid starts on a
+    // 64-byte boundary where one is (else 32, the streaming stores' need).
     let grid = match &kind {
         _ if n0 < 8 => None,
         Simd::Quots(_) if !stream => Some(0),
