@@ -567,7 +567,7 @@ fn form(exact: bool, pos: bool) -> u8 {
 /// the values are, NaN above infinity): `bits(|a|) - bits(lo)`, as an
 /// unsigned number, at most `bits(hi) - bits(lo)`; unsigned order is
 /// signed order shifted by `2^63`, hence [`RecipV::off`] and
-/// [`RecipV::top`]: one add and one compare for both given. A zero `a` is
+/// [`RecipV::top`]: one add and one compare for both ends. A zero `a` is
 /// outside the range but needs no divider: its corrected quotient is
 /// exact, sign included, with the form of the correction chosen by the
 /// sign of `b` (`F` [`POS`], `b > 0`: `nr = q * b - a`, `q' = q - nr * y`;
@@ -701,7 +701,8 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
         }
         // SAFETY: i + 4 <= n: the loads stay inside fm[k] and fp[k], the
         // stores (4M values from M i) inside out; each store starts 32 M i
-        // bytes after out, hence aligned when streamed.
+        // bytes after out, hence aligned when streamed. A block with given
+        // values goes through a local array of its 4 lanes.
         unsafe {
             let mut v: [__m256d; M] = std::array::from_fn(|k| {
                 let a = _mm256_sub_pd(_mm256_loadu_pd(pp[k].add(i)), _mm256_loadu_pd(pm[k].add(i)));
@@ -715,15 +716,13 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
             if i == stops[next] {
                 next += stops[next..].iter().take_while(|&&b| b == i).count();
                 if let Some(g) = given {
-                    for (_, v) in v.iter_mut().enumerate().filter(|(k, _)| *k == g.slot) {
-                        let mut a = [0.0; 4];
-                        _mm256_storeu_pd(a.as_mut_ptr(), *v);
-                        for &(p, x) in &g.at {
-                            if (i..i + 4).contains(&p) {
-                                a[p - i] = x;
-                            }
+                    for (k, v) in v.iter_mut().enumerate() {
+                        if k == g.slot {
+                            let mut a = [0.0; 4];
+                            _mm256_storeu_pd(a.as_mut_ptr(), *v);
+                            put_given(&mut a, i, &g);
+                            *v = _mm256_loadu_pd(a.as_ptr());
                         }
-                        *v = _mm256_loadu_pd(a.as_ptr());
                     }
                 }
             }
@@ -772,7 +771,8 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
         }
         // SAFETY: i + 8 <= n: the loads stay inside fm[k] and fp[k], the
         // stores (8M values from M i) inside out; each store starts 32 M i
-        // bytes after out, hence aligned when streamed.
+        // bytes after out, hence aligned when streamed. A block with given
+        // values goes through a local array of its 8 lanes.
         unsafe {
             let mut v: [__m256; M] = std::array::from_fn(|k| {
                 let a = _mm256_sub_ps(_mm256_loadu_ps(pp[k].add(i)), _mm256_loadu_ps(pm[k].add(i)));
@@ -786,15 +786,13 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
             if i == stops[next] {
                 next += stops[next..].iter().take_while(|&&b| b == i).count();
                 if let Some(g) = given {
-                    for (_, v) in v.iter_mut().enumerate().filter(|(k, _)| *k == g.slot) {
-                        let mut a = [0.0; 8];
-                        _mm256_storeu_ps(a.as_mut_ptr(), *v);
-                        for &(p, x) in &g.at {
-                            if (i..i + 8).contains(&p) {
-                                a[p - i] = x;
-                            }
+                    for (k, v) in v.iter_mut().enumerate() {
+                        if k == g.slot {
+                            let mut a = [0.0; 8];
+                            _mm256_storeu_ps(a.as_mut_ptr(), *v);
+                            put_given(&mut a, i, &g);
+                            *v = _mm256_loadu_ps(a.as_ptr());
                         }
-                        *v = _mm256_loadu_ps(a.as_ptr());
                     }
                 }
             }
@@ -829,6 +827,17 @@ fn given_blocks<T: Copy>(given: Option<Given<T>>, n: usize, w: usize) -> [usize;
         b.sort_unstable();
     }
     b
+}
+
+/// The block of `W` points from point `i` (one place's values `a`) takes
+/// the values `g` gives for them.
+#[inline(always)]
+fn put_given<T: Copy, const W: usize>(a: &mut [T; W], i: usize, g: &Given<T>) {
+    for &(p, x) in &g.at {
+        if (i..i + W).contains(&p) {
+            a[p - i] = x;
+        }
+    }
 }
 
 /// Point `i` (its values `o`) takes the values `given` for it.

@@ -104,11 +104,10 @@ pub(crate) fn interleaved<I: Element>(
     };
     let mut fast = !matches!(kind, Simd::None);
     let zero = <I::Output as Num>::zero();
-    let mut bufs = [[zero; CHUNK]; MAX_AXES];
-    // With streaming stores, each piece is assembled here first and then
-    // streamed: an ordinary store into a line being streamed would cost a
-    // read of that line from memory.
-    let mut stage = [zero; CHUNK * MAX_AXES];
+    let mut scratch = Scratch {
+        bufs: [[zero; CHUNK]; MAX_AXES],
+        stage: [zero; CHUNK * MAX_AXES],
+    };
     // Every outer axis at the row starting at `at` interior: one formula
     // for every point but the inner axis's ends.
     let interior_at = |at: usize| {
@@ -174,15 +173,7 @@ pub(crate) fn interleaved<I: Element>(
             if inside {
                 if !carried && lo > 0 {
                     let o_row = &mut out[base..base + n0 * m];
-                    x.pieces(
-                        &kind,
-                        (0, lo),
-                        interior,
-                        stream,
-                        o_row,
-                        &mut stage,
-                        &mut bufs,
-                    );
+                    x.pieces(&kind, (0, lo), interior, stream, o_row, &mut scratch);
                 }
                 // The row ends inside the window, as the window's points.
                 let given = inner.map(|ax| {
@@ -204,15 +195,7 @@ pub(crate) fn interleaved<I: Element>(
                 if fast {
                     if !next && hi < n0 {
                         let o_row = &mut out[base..base + n0 * m];
-                        x.pieces(
-                            &kind,
-                            (hi, n0),
-                            interior,
-                            stream,
-                            o_row,
-                            &mut stage,
-                            &mut bufs,
-                        );
+                        x.pieces(&kind, (hi, n0), interior, stream, o_row, &mut scratch);
                     }
                     carried = next;
                     continue;
@@ -239,20 +222,21 @@ pub(crate) fn interleaved<I: Element>(
             [(0, n0), (n0, n0)]
         };
         for span in parts {
-            fast &= x.pieces(
-                &kind,
-                span,
-                interior && fast,
-                stream,
-                o_row,
-                &mut stage,
-                &mut bufs,
-            );
+            fast &= x.pieces(&kind, span, interior && fast, stream, o_row, &mut scratch);
         }
     }
     if stream {
         crate::simd::fence();
     }
+}
+
+/// The row loop's buffers: one per axis for a piece of a row, and the
+/// stage where a piece to be streamed is assembled first (an ordinary
+/// store into a line being streamed would cost a read of that line from
+/// memory).
+struct Scratch<T> {
+    bufs: [[T; CHUNK]; MAX_AXES],
+    stage: [T; CHUNK * MAX_AXES],
 }
 
 /// The fused SIMD loop of the interleaved path: divisors or coordinate
@@ -344,10 +328,9 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
     /// Points `[lo, hi)` of the row (its output `o_row`) a chunk at a time:
     /// an `interior` row's through the SIMD loop (but the inner axis's
     /// ends, each axis by its own formula), others each axis into `bufs`
-    /// and then interleaved; with `stream`, assembled in `stage` and then
+    /// and then interleaved; with `stream`, assembled in the stage and then
     /// streamed. False when an interior row found no SIMD loop (it then
     /// took the other way).
-    #[allow(clippy::too_many_arguments)]
     fn pieces(
         &self,
         kind: &Simd<'_, '_>,
@@ -355,9 +338,9 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
         interior: bool,
         stream: bool,
         o_row: &mut [I::Output],
-        stage: &mut [I::Output; CHUNK * MAX_AXES],
-        bufs: &mut [[I::Output; CHUNK]; MAX_AXES],
+        scratch: &mut Scratch<I::Output>,
     ) -> bool {
+        let Scratch { bufs, stage } = scratch;
         let (m, n0) = (self.m, self.dims[self.dims.len() - 1]);
         let mut found = true;
         let mut c0 = lo;
