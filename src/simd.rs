@@ -701,8 +701,9 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
         }
         // SAFETY: i + 4 <= n: the loads stay inside fm[k] and fp[k], the
         // stores (4M values from M i) inside out; each store starts 32 M i
-        // bytes after out, hence aligned when streamed. A block with given
-        // values goes through a local array of its 4 lanes.
+        // bytes after out, hence aligned when streamed.
+        // The transmutes: a vector and its 4 lanes are the same 32 bytes,
+        // every bit pattern valid.
         unsafe {
             let mut v: [__m256d; M] = std::array::from_fn(|k| {
                 let a = _mm256_sub_pd(_mm256_loadu_pd(pp[k].add(i)), _mm256_loadu_pd(pm[k].add(i)));
@@ -714,17 +715,8 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
                 }
             });
             if i == stops[next] {
-                next += stops[next..].iter().take_while(|&&b| b == i).count();
-                if let Some(g) = given {
-                    for (k, v) in v.iter_mut().enumerate() {
-                        if k == g.slot {
-                            let mut a = [0.0; 4];
-                            _mm256_storeu_pd(a.as_mut_ptr(), *v);
-                            put_given(&mut a, i, &g);
-                            *v = _mm256_loadu_pd(a.as_ptr());
-                        }
-                    }
-                }
+                let (lanes, back) = (|v| std::mem::transmute(v), |a| std::mem::transmute(a));
+                given_block::<_, _, 4>(&mut v, i, given, &stops, &mut next, lanes, back);
             }
             let p = po.add(M * i);
             let y = ilv_pd::<M>(v);
@@ -771,8 +763,9 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
         }
         // SAFETY: i + 8 <= n: the loads stay inside fm[k] and fp[k], the
         // stores (8M values from M i) inside out; each store starts 32 M i
-        // bytes after out, hence aligned when streamed. A block with given
-        // values goes through a local array of its 8 lanes.
+        // bytes after out, hence aligned when streamed.
+        // The transmutes: a vector and its 8 lanes are the same 32 bytes,
+        // every bit pattern valid.
         unsafe {
             let mut v: [__m256; M] = std::array::from_fn(|k| {
                 let a = _mm256_sub_ps(_mm256_loadu_ps(pp[k].add(i)), _mm256_loadu_ps(pm[k].add(i)));
@@ -784,17 +777,8 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
                 }
             });
             if i == stops[next] {
-                next += stops[next..].iter().take_while(|&&b| b == i).count();
-                if let Some(g) = given {
-                    for (k, v) in v.iter_mut().enumerate() {
-                        if k == g.slot {
-                            let mut a = [0.0; 8];
-                            _mm256_storeu_ps(a.as_mut_ptr(), *v);
-                            put_given(&mut a, i, &g);
-                            *v = _mm256_loadu_ps(a.as_ptr());
-                        }
-                    }
-                }
+                let (lanes, back) = (|v| std::mem::transmute(v), |a| std::mem::transmute(a));
+                given_block::<_, _, 8>(&mut v, i, given, &stops, &mut next, lanes, back);
             }
             let p = po.add(M * i);
             let y = ilv_ps::<M>(v, &idx);
@@ -829,15 +813,29 @@ fn given_blocks<T: Copy>(given: Option<Given<T>>, n: usize, w: usize) -> [usize;
     b
 }
 
-/// The block of `W` points from point `i` (one place's values `a`) takes
-/// the values `g` gives for them.
+/// The block of `W` points from point `i` (its places' vectors `v`, seen
+/// as lanes through `lanes` and `back`) takes the values `given` gives for
+/// it; `next` moves past the block's entries in `stops` (from
+/// [`given_blocks`]).
 #[inline(always)]
-fn put_given<T: Copy, const W: usize>(a: &mut [T; W], i: usize, g: &Given<T>) {
+fn given_block<V: Copy, T: Copy, const W: usize>(
+    v: &mut [V],
+    i: usize,
+    given: Option<Given<T>>,
+    stops: &[usize; 4],
+    next: &mut usize,
+    lanes: impl Fn(V) -> [T; W],
+    back: impl Fn([T; W]) -> V,
+) {
+    *next += stops[*next..].iter().take_while(|&&b| b == i).count();
+    let Some(g) = given else { return };
+    let mut a = lanes(v[g.slot]);
     for &(p, x) in &g.at {
         if (i..i + W).contains(&p) {
             a[p - i] = x;
         }
     }
+    v[g.slot] = back(a);
 }
 
 /// Point `i` (its values `o`) takes the values `given` for it.
