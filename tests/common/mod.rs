@@ -102,12 +102,18 @@ pub fn gen_shape(src: &mut impl Source) -> Vec<usize> {
         })
         .collect();
     // at most ~1000 elements: the reference is slow, and small arrays
-    // reach every code path
-    while shape.iter().product::<usize>() > 1000 {
+    // reach every code path (an empty axis counts as one: gen_call may
+    // lengthen it, and the buffers are sized by the others)
+    while footprint(&shape) > 1000 {
         let big = (0..ndim).max_by_key(|&d| shape[d]).unwrap();
         shape[big] -= 1;
     }
     shape
+}
+
+/// The product of the extents, an empty axis counting as one.
+fn footprint(shape: &[usize]) -> usize {
+    shape.iter().map(|&n| n.max(1)).product()
 }
 
 /// A random call on `shape`: axes, spacing, edge order, boundaries; valid
@@ -173,6 +179,8 @@ pub fn gen_call(src: &mut impl Source, shape: &mut [usize]) -> RCall {
     };
     // enough points on the differentiated axes, most of the time
     if src.chance(9, 10) {
+        let cap = footprint(shape).max(4096);
+        let mut floor = vec![1; ndim];
         for (k, &a) in norm.iter().enumerate() {
             let (lo, hi) = match boundaries.get(k) {
                 Some(RBoundary::Sides(lo, hi)) => (*lo as usize, *hi as usize),
@@ -182,6 +190,21 @@ pub fn gen_call(src: &mut impl Source, shape: &mut [usize]) -> RCall {
             if shape[a] < need {
                 shape[a] = need + src.below(3) as usize;
             }
+            floor[a] = floor[a].max(need);
+        }
+        // lengthening several axes can multiply the size many times over
+        // (six axes of one raised to five: 15,625 elements, tens of MB
+        // once padded and doubled per output): shrink again, the longest
+        // axis above its floor first, to 4096 elements or the size asked
+        // for if that was more
+        while footprint(shape) > cap {
+            let Some(big) = (0..ndim)
+                .filter(|&d| shape[d] > floor[d])
+                .max_by_key(|&d| shape[d])
+            else {
+                break;
+            };
+            shape[big] -= 1;
         }
     }
     // spacing
