@@ -1969,8 +1969,11 @@ mod tests {
                         .collect()
                 })
                 .collect();
+            // Coordinates on every axis a quarter of the time (their own
+            // loop).
+            let coords_only = rnd(4) == 0;
             let spacing: Vec<Spacing<'_>> = (0..ndim)
-                .map(|d| match rnd(4) {
+                .map(|d| match if coords_only { 1 } else { rnd(4) } {
                     0 => Spacing::Uniform(0.5),
                     1 => Spacing::Coordinates(&coords[d]),
                     2 => Spacing::Unit,

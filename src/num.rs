@@ -290,14 +290,15 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
         _fp: &[&[Self]],
         _out: &mut [Self::Output],
         _stream: bool,
-        _ends: Option<Given<Self::Output>>,
+        _given: Option<Given<Self::Output>>,
     ) -> bool {
         false
     }
     /// `out[m * i + k] = c0 * fm[k][i] + c1 * f0[i] + c2 * fp[k][i]`
     /// through the SIMD loop that also interleaves, bit for bit as the
     /// portable coordinate formula; false (nothing written) where there is
-    /// no such loop. `stream`: as [`Element::sub_div_interleave`]'s.
+    /// no such loop. `stream` and `given`: as
+    /// [`Element::sub_div_interleave`]'s.
     #[doc(hidden)]
     #[inline(always)]
     fn comb3_interleave(
@@ -307,6 +308,7 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
         _fp: &[&[Self]],
         _out: &mut [Self::Output],
         _stream: bool,
+        _given: Option<Given<Self::Output>>,
     ) -> bool {
         false
     }
@@ -362,8 +364,9 @@ macro_rules! float_element {
                 fp: &[&[$t]],
                 out: &mut [$t],
                 stream: bool,
+                given: Option<Given<$t>>,
             ) -> bool {
-                <$t as Comb3Interleave>::comb3_interleave(c, fm, f0, fp, out, stream)
+                <$t as Comb3Interleave>::comb3_interleave(c, fm, f0, fp, out, stream, given)
             }
         }
     )*};

@@ -930,12 +930,16 @@ unsafe fn ilv_ps<const M: usize>(v: [__m256; M], idx: &[__m256i; 3]) -> [__m256;
 }
 
 /// The coefficients of one place of [`Comb3Interleave`]: the same three
-/// for every point (an outer axis's row), or three per point (the inner
-/// axis: `c[j][i]` for point `i`). `pub` for the reason [`Coef3`] is.
-#[derive(Clone, Copy)]
+/// for every point (an outer axis's row), three per point (the inner
+/// axis: `c[j][i]` for point `i`), or one three before point `k` and
+/// another from there (`Switch(a, b, k)`: an outer axis's row and the
+/// next row's, a run crossing from one row into the next). `pub` for the
+/// reason [`Coef3`] is.
+#[derive(Clone, Copy, Debug)]
 pub enum Place<'a> {
     Same([f64; 3]),
     Each([&'a [f64]; 3]),
+    Switch([f64; 3], [f64; 3], usize),
 }
 
 impl Place<'_> {
@@ -944,6 +948,10 @@ impl Place<'_> {
         match self {
             Place::Same(c) => *c,
             Place::Each(c) => [c[0][i], c[1][i], c[2][i]],
+            Place::Switch(a, b, k) => match i < *k {
+                true => *a,
+                false => *b,
+            },
         }
     }
 }
@@ -955,8 +963,8 @@ pub(crate) trait Comb3Interleave: Sized {
     /// `out[m * i + k] = c0 * fm[k][i] + c1 * f0[i] + c2 * fp[k][i]` (in
     /// double, numpy's order, rounded to `Self` at the end) for the `m`
     /// places `c[k]` and every point `i < out.len() / m`, bit for bit;
-    /// false (nothing written) where there is no such loop. `stream`: as
-    /// [`SubDivInterleave::sub_div_interleave`]'s.
+    /// false (nothing written) where there is no such loop. `stream` and
+    /// `given`: as [`SubDivInterleave::sub_div_interleave`]'s.
     fn comb3_interleave(
         _c: &[Place<'_>],
         _fm: &[&[Self]],
@@ -964,6 +972,7 @@ pub(crate) trait Comb3Interleave: Sized {
         _fp: &[&[Self]],
         _out: &mut [Self],
         _stream: bool,
+        _given: Option<Given<Self>>,
     ) -> bool {
         false
     }
@@ -978,6 +987,7 @@ impl Comb3Interleave for f64 {
         fp: &[&[f64]],
         out: &mut [f64],
         stream: bool,
+        given: Option<Given<f64>>,
     ) -> bool {
         let m = c.len();
         if !(2..=3).contains(&m) || fm.len() != m || fp.len() != m || !available() {
@@ -985,9 +995,10 @@ impl Comb3Interleave for f64 {
         }
         let n = out.len() / m;
         assert!(out.len() == m * n && f0.len() >= n);
+        assert!(given.is_none_or(|g| g.slot < m));
         assert!(fm.iter().chain(fp).all(|s| s.len() >= n));
         assert!(c.iter().all(|c| match c {
-            Place::Same(_) => true,
+            Place::Same(_) | Place::Switch(..) => true,
             Place::Each(e) => e.iter().all(|e| e.len() >= n),
         }));
         assert!(!stream || out.as_ptr() as usize % 32 == 0);
@@ -996,18 +1007,28 @@ impl Comb3Interleave for f64 {
             // SAFETY: AVX2 was detected at run time (available());
             // every slice holds at least n points and out exactly
             // m * n, 32-byte aligned when streamed (asserted above).
+            let each = c.iter().enumerate();
+            let e = each.fold(0, |e, (k, c)| e | (matches!(c, Place::Each(_)) as u8) << k);
+            macro_rules! run {
+                ($m:literal, $($e:literal)*) => {
+                    match e {
+                        $($e => comb3_ilv_f64::<$m, $e>(c, fm, f0, fp, out, stream, given),)*
+                        _ => unreachable!(),
+                    }
+                };
+            }
             unsafe {
                 if m == 3 {
-                    comb3_ilv_f64::<3>(c, fm, f0, fp, out, stream)
+                    run!(3, 0 1 2 3 4 5 6 7)
                 } else {
-                    comb3_ilv_f64::<2>(c, fm, f0, fp, out, stream)
+                    run!(2, 0 1 2 3)
                 }
             };
             true
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
-            let _ = (c, f0, stream);
+            let _ = (c, f0, stream, given);
             false
         }
     }
@@ -1018,57 +1039,99 @@ impl Comb3Interleave for f64 {
 impl Comb3Interleave for f32 {}
 
 /// The loop of [`Comb3Interleave`] for `M` (2 or 3) f64 places, by blocks
-/// of 4 points. Caller: AVX2 present, the slices as there.
+/// of 4 points, bit `k` of `E` set when place `k` is [`Place::Each`] (the
+/// others' coefficients held in registers, a switch between runs of
+/// blocks). Caller: AVX2 present, the slices as there, `E` true to `c`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[allow(unused_unsafe)]
-unsafe fn comb3_ilv_f64<const M: usize>(
+unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
     c: &[Place<'_>],
     fm: &[&[f64]],
     f0: &[f64],
     fp: &[&[f64]],
     out: &mut [f64],
     stream: bool,
+    given: Option<Given<f64>>,
 ) {
     let n = out.len() / M;
+    let full = n - n % 4;
     let po = out.as_mut_ptr();
-    // SAFETY: register operations only.
-    let same: [[__m256d; 3]; M] = std::array::from_fn(|k| match c[k] {
-        Place::Same(c) => unsafe { c.map(|c| _mm256_set1_pd(c)) },
-        Place::Each(_) => unsafe { [_mm256_setzero_pd(); 3] },
+    let (pm, pp): ([*const f64; M], [*const f64; M]) = (
+        std::array::from_fn(|k| fm[k].as_ptr()),
+        std::array::from_fn(|k| fp[k].as_ptr()),
+    );
+    let pe: [[*const f64; 3]; M] = std::array::from_fn(|k| match c[k] {
+        Place::Each(e) => e.map(|e| e.as_ptr()),
+        _ => [std::ptr::null(); 3],
     });
-    let mut i = 0;
-    while i + 4 <= n {
-        for r in fp {
-            prefetch_ahead(r, i);
-        }
-        // SAFETY: i + 4 <= n: the loads stay inside fm[k], f0, fp[k] and
-        // the coefficient slices, the stores (4M values from M i) inside
-        // out; each store starts 32 M i bytes after out, hence aligned
-        // when streamed. The products and sums in numpy's order.
-        unsafe {
-            let x0 = _mm256_loadu_pd(f0.as_ptr().add(i));
-            let v: [__m256d; M] = std::array::from_fn(|k| {
-                let cs = match c[k] {
-                    Place::Same(_) => same[k],
-                    Place::Each(e) => e.map(|e| _mm256_loadu_pd(e.as_ptr().add(i))),
-                };
-                let a = _mm256_mul_pd(cs[0], _mm256_loadu_pd(fm[k].as_ptr().add(i)));
-                let b = _mm256_mul_pd(cs[1], x0);
-                let z = _mm256_mul_pd(cs[2], _mm256_loadu_pd(fp[k].as_ptr().add(i)));
-                _mm256_add_pd(_mm256_add_pd(a, b), z)
-            });
-            let p = po.add(M * i);
-            for (k, &y) in ilv_pd::<M>(v).iter().enumerate().take(M) {
-                put_pd(p.add(4 * k), y, stream);
+    // The blocks from `i` up to the returned end share the coefficients
+    // of every place but the Each ones (a block holding a switch: alone).
+    let until = |i: usize| {
+        let mut end = full;
+        for c in c {
+            if let Place::Switch(_, _, s) = *c {
+                if s > i {
+                    end = end.min((s - s % 4).max(i + 4));
+                }
             }
         }
-        i += 4;
+        end
+    };
+    // Those coefficients for the block from `i`, lane by lane.
+    // SAFETY: register operations only.
+    let shared = |i: usize| -> [[__m256d; 3]; M] {
+        std::array::from_fn(|k| unsafe {
+            let l: [[f64; 3]; 4] = match c[k] {
+                Place::Each(_) => [[0.0; 3]; 4],
+                _ => std::array::from_fn(|l| c[k].at(i + l)),
+            };
+            [0, 1, 2].map(|j| _mm256_setr_pd(l[0][j], l[1][j], l[2][j], l[3][j]))
+        })
+    };
+    let (stops, mut next) = (given_blocks(given, n, 4), 0);
+    let mut i = 0;
+    while i < full {
+        let (end, cv) = (until(i), shared(i));
+        while i < end {
+            for &r in &pp {
+                prefetch_ptr(r, i);
+            }
+            // SAFETY: i + 4 <= n: the loads stay inside fm[k], f0, fp[k]
+            // and the coefficient slices, the stores (4M values from M i)
+            // inside out; each store starts 32 M i bytes after out, hence
+            // aligned when streamed. The products and sums in numpy's
+            // order. The transmutes: a vector and its 4 lanes are the same
+            // 32 bytes, every bit pattern valid.
+            unsafe {
+                let x0 = _mm256_loadu_pd(f0.as_ptr().add(i));
+                let mut v: [__m256d; M] = std::array::from_fn(|k| {
+                    let cs = match E >> k & 1 {
+                        1 => pe[k].map(|e| _mm256_loadu_pd(e.add(i))),
+                        _ => cv[k],
+                    };
+                    let a = _mm256_mul_pd(cs[0], _mm256_loadu_pd(pm[k].add(i)));
+                    let b = _mm256_mul_pd(cs[1], x0);
+                    let z = _mm256_mul_pd(cs[2], _mm256_loadu_pd(pp[k].add(i)));
+                    _mm256_add_pd(_mm256_add_pd(a, b), z)
+                });
+                if i == stops[next] {
+                    let (lanes, back) = (|v| std::mem::transmute(v), |a| std::mem::transmute(a));
+                    given_block::<_, _, 4>(&mut v, i, given, &stops, &mut next, lanes, back);
+                }
+                let p = po.add(M * i);
+                for (k, &y) in ilv_pd::<M>(v).iter().enumerate().take(M) {
+                    put_pd(p.add(4 * k), y, stream);
+                }
+            }
+            i += 4;
+        }
     }
     while i < n {
         for k in 0..M {
             out[M * i + k] = comb3_at(c[k].at(i), [fm[k][i], f0[i], fp[k][i]]);
         }
+        given_at(given, &mut out[M * i..M * i + M], i);
         i += 1;
     }
 }

@@ -9,13 +9,14 @@
 //! coordinates on every axis in float64, takes one SIMD loop that computes
 //! every axis and interleaves; other rows, and the points around a row's
 //! ends, are differentiated along every axis into small buffers, which are
-//! then interleaved. With a step on every axis, a run of interior rows goes
-//! through that loop in windows of whole 8-point blocks on one grid over
-//! the output (from a 64-byte boundary where one is), a window from a row's
-//! first grid point into the next row, the inner axis's end values computed
-//! first and given to the loop: one call and one streamed sweep per row,
-//! for rows of any length from 8 points and outputs at any offset from a
-//! cache line (numpy's large arrays start 16 bytes past one).
+//! then interleaved. A run of interior rows goes through that loop in
+//! windows of whole 8-point blocks on one grid over the output (from a
+//! 64-byte boundary where one is), a window from a row's first grid point
+//! into the next row, the inner axis's end values computed first and given
+//! to the loop (with coordinates, the outer axes' coefficients switch to
+//! the next row's where it starts): one call and one streamed sweep per
+//! row, for rows of any length from 8 points and outputs at any offset
+//! from a cache line (numpy's large arrays start 16 bytes past one).
 //! Each point takes the same formula from the same inputs as in
 //! [`super::dense`], so the same bits.
 
@@ -30,6 +31,9 @@ const CHUNK: usize = 256;
 
 /// The most axes one interleaved output holds.
 pub(crate) const MAX_AXES: usize = 8;
+
+/// The most axes the SIMD loops take.
+const SIMD_AXES: usize = 3;
 
 /// One differentiated axis: its stencil (prepared from `rule`), its ends,
 /// the memory dimension it runs along (0 = outermost) and its place among
@@ -120,10 +124,9 @@ pub(crate) fn interleaved<I: Element>(
         })
     };
     let inner = axes.iter().flatten().find(|a| a.dim == nd - 1);
-    // Runs of interior rows with a step on every axis go through the SIMD
-    // loop in windows of whole 8-point blocks on one grid over the output,
-    // a window from the first grid point of a row to the first of the
-    // next, the inner axis's values at the rows' ends computed first and
+    // Runs of interior rows go through the SIMD loop in windows of whole
+    // 8-point blocks on one grid over the output, a window from the first
+    // grid point of a row to the first of the next, the inner axis's values at the rows' ends computed first and
     // given to the loop: its neighbours there (read and dropped) lie in the
     // rows before and after, which an outer axis's interior row has. So a
     // run is streamed in one sweep, a call per row, whatever the row's
@@ -132,14 +135,14 @@ pub(crate) fn interleaved<I: Element>(
     // 64-byte boundary where one is (else 32, the streaming stores' need).
     let grid = match &kind {
         _ if n0 < 8 => None,
-        Simd::Quots(_) if !stream => Some(0),
-        Simd::Quots(_) => {
+        Simd::None => None,
+        _ if !stream => Some(0),
+        _ => {
             let o = out.as_ptr() as usize;
             let size = std::mem::size_of::<I::Output>();
             let on = |b: usize| (0..8).find(|p| (o + p * m * size) % b == 0);
             on(64).or_else(|| on(32))
         }
-        _ => None,
     };
     // The first grid point at or after point `q` of the output.
     let up = |c: usize, q: usize| q + (c + 8 - q % 8) % 8;
@@ -263,9 +266,10 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
     /// Points `[lo, hi)` of an interior row, inside `[1, n - 1)` of the
     /// inner axis (or a row with every axis outer), through the SIMD loop
     /// into `o` (`m` values per point); false (nothing written) without
-    /// one. With `given` (divisors only), `[lo, hi)` may run past the row's
-    /// ends into the rows before and after (interior too), the inner
-    /// axis's values at the row ends given.
+    /// one. With `given`, `[lo, hi)` may run past the row's ends into the
+    /// rows before and after (interior too), the inner axis's values at
+    /// the row ends given (with coordinates, the outer axes' coefficients
+    /// switch to the next row's where it starts).
     fn simd(
         &self,
         kind: &Simd<'_, '_>,
@@ -275,8 +279,14 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
         given: Option<Given<I::Output>>,
     ) -> bool {
         let (f, at, nd, m) = (self.f, self.at, self.dims.len(), self.m);
-        let (mut fm, mut fp): ([&[I]; MAX_AXES], [&[I]; MAX_AXES]) = Default::default();
-        let mut places = [crate::simd::Place::Same([0.0; 3]); MAX_AXES];
+        let n0 = self.dims[nd - 1];
+        // The loops take two or three axes (a call per row: no more set
+        // up than that).
+        if m > SIMD_AXES {
+            return false;
+        }
+        let (mut fm, mut fp): ([&[I]; SIMD_AXES], [&[I]; SIMD_AXES]) = Default::default();
+        let mut places = [crate::simd::Place::Same([0.0; 3]); SIMD_AXES];
         for (ax, &s) in self.axes.iter().zip(self.strides) {
             let Some(ax) = ax else { continue };
             let s = if ax.dim == nd - 1 { 1 } else { s };
@@ -286,18 +296,26 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
                 let Some((t, first)) = t[ax.slot] else {
                     return false;
                 };
+                let n = self.dims[ax.dim];
                 places[ax.slot] = if ax.dim == nd - 1 {
-                    let [a, b, c] = &t.columns;
-                    let r = lo - first..hi - first;
-                    crate::simd::Place::Each([&a[r.clone()], &b[r.clone()], &c[r]])
+                    // By point, into the next row (its ends given).
+                    let [a, b, c] = &t.twice;
+                    if a.len() != 2 * n {
+                        return false;
+                    }
+                    crate::simd::Place::Each([&a[lo..hi], &b[lo..hi], &c[lo..hi]])
                 } else {
-                    crate::simd::Place::Same(t.rows[(at / s) % self.dims[ax.dim] - first])
+                    // This row's, then from the next row on the next's.
+                    let row = |at: usize| t.rows[(at / s) % n - first];
+                    match hi > n0 {
+                        true => crate::simd::Place::Switch(row(at), row(at + n0), n0 - lo),
+                        false => crate::simd::Place::Same(row(at)),
+                    }
                 };
             }
         }
         match kind {
             Simd::Quots(q) => I::sub_div_interleave(q, &fm[..m], &fp[..m], o, stream, given),
-            Simd::Coords(_) if given.is_some() || hi > self.dims[nd - 1] => false,
             Simd::Coords(_) => I::comb3_interleave(
                 &places[..m],
                 &fm[..m],
@@ -305,6 +323,7 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
                 &fp[..m],
                 o,
                 stream,
+                given,
             ),
             Simd::None => false,
         }

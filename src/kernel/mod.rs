@@ -199,6 +199,11 @@ struct Table {
     rows: Vec<[f64; 3]>,
     /// The same as three columns (what lane loops vectorise).
     columns: [Vec<f64>; 3],
+    /// The columns by point over the whole axis, twice over (`2n`
+    /// entries), zero at the points the table does not hold (the ends of
+    /// an axis that is not periodic): a run of points from one row into
+    /// the next (the interleaved output's windows) is one slice.
+    twice: [Vec<f64>; 3],
 }
 
 /// Where the steps between points come from.
@@ -359,7 +364,20 @@ impl<'a> Coefs<'a> {
                 .map(|k| interior_coef(self.d.get(k - 1), self.d.get(k)))
                 .collect();
             let columns = [0, 1, 2].map(|j| rows.iter().map(|c| c[j]).collect());
-            Box::new(Table { rows, columns })
+            let (first, n) = (self.first, rows.len() + 2 * self.first);
+            let twice = [0, 1, 2].map(|j| {
+                (0..2 * n)
+                    .map(|p| match (p % n).checked_sub(first) {
+                        Some(k) if k < rows.len() => rows[k][j],
+                        _ => 0.0,
+                    })
+                    .collect()
+            });
+            Box::new(Table {
+                rows,
+                columns,
+                twice,
+            })
         })
     }
 }

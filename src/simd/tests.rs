@@ -540,8 +540,9 @@ interleave_suite!(
 );
 
 /// The coordinate loop that interleaves, against the plain formula in
-/// numpy's order, bit for bit: 2 and 3 places, each with shared or
-/// per-point coefficients, every length up to 40, ordinary stores at every
+/// numpy's order, bit for bit: 2 and 3 places, each with shared,
+/// per-point or switching coefficients (the switch at any point), with
+/// and without given points, every length up to 40, ordinary stores at every
 /// length and streaming stores into a 32-byte aligned output at whole
 /// blocks; random bit patterns (NaN, infinities, subnormals among them)
 /// and numbers of mixed sizes (a sum in another order gives other bits).
@@ -569,40 +570,64 @@ fn comb3_interleave_matches_the_plain_formula() {
         .map(|j| (0..len).map(|i| val(5 * i + j + 1)).collect())
         .collect();
     let same = [[0.25, -1.5, 1.25], [f64::NAN, 0.0, -0.0], [1e-3, 7.0, -7.0]];
+    let other = [[-3.0, 0.5, 2.5], [1.0, -1.0, 1e-300], [4.0, 1e300, -0.5]];
     let mut store = vec![0.0f64; 3 * len + 8];
     let at = to_boundary(store.as_ptr() as usize, 8, 32).unwrap();
     let mut ran = false;
     for m in [2, 3] {
-        // Bit k of `each`: place k takes per-point coefficients.
-        for each in 0..(1 << m) {
+        // Digit k (base 3) of `kinds`: place k takes the same coefficients
+        // for every point, its own for each point, or switches at a point.
+        for kinds in 0..[1, 3, 9, 27][m] {
             for (n, stream) in (0..=len).flat_map(|n| [(n, false), (n, true)]) {
                 if stream && n % 8 != 0 {
                     continue;
                 }
                 let places: Vec<Place<'_>> = (0..m)
-                    .map(|k| match each >> k & 1 {
+                    .map(|k| match kinds / [1, 3, 9][k] % 3 {
                         1 => Place::Each([&cols[0][..n], &cols[1][..n], &cols[2][..n]]),
+                        2 => Place::Switch(same[k], other[k], rng.next() as usize % (n + 1)),
                         _ => Place::Same(same[k]),
                     })
                     .collect();
                 let a: Vec<&[f64]> = fm[..m].iter().map(|v| &v[..n]).collect();
                 let c: Vec<&[f64]> = fp[..m].iter().map(|v| &v[..n]).collect();
-                let out = &mut store[at..at + m * n];
-                out.fill(1.0);
-                if !f64::comb3_interleave(&places, &a, &f0[..n], &c, out, stream) {
-                    continue;
-                }
-                fence();
-                ran = true;
-                for i in 0..n {
-                    for k in 0..m {
-                        let w = places[k].at(i);
-                        let want = w[0] * fm[k][i] + w[1] * f0[i] + w[2] * fp[k][i];
-                        let got = out[m * i + k];
-                        assert!(
-                            got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
-                            "m {m} each {each} n {n} stream {stream} point {i} place {k}"
-                        );
+                // Two or three points of one place given, as in the
+                // dividing loop's test.
+                let given = (n >= 3).then(|| {
+                    let p0 = rng.next() as usize % n;
+                    let p1 = (p0 + 1 + rng.next() as usize % (n - 1)) % n;
+                    let p2 = (0..n).find(|p| ![p0, p1].contains(p)).unwrap();
+                    let p2 = [p2, usize::MAX][rng.next() as usize % 2];
+                    let slot = rng.next() as usize % m;
+                    Given {
+                        slot,
+                        at: [(p0, 1.5e3), (p1, -2.5e-3), (p2, 7.0)],
+                    }
+                });
+                for given in [None, given] {
+                    let out = &mut store[at..at + m * n];
+                    out.fill(1.0);
+                    if !f64::comb3_interleave(&places, &a, &f0[..n], &c, out, stream, given) {
+                        continue;
+                    }
+                    fence();
+                    ran = true;
+                    for i in 0..n {
+                        for k in 0..m {
+                            let w = places[k].at(i);
+                            let mut want = w[0] * fm[k][i] + w[1] * f0[i] + w[2] * fp[k][i];
+                            for (p, x) in given.iter().flat_map(|g| g.at) {
+                                if p == i && k == given.unwrap().slot {
+                                    want = x;
+                                }
+                            }
+                            let got = out[m * i + k];
+                            assert!(
+                                got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                                "m {m} places {places:?} n {n} stream {stream} given {given:?} \
+                                 point {i} place {k}"
+                            );
+                        }
                     }
                 }
             }
@@ -615,6 +640,7 @@ fn comb3_interleave_matches_the_plain_formula() {
         &[],
         &[&[], &[]],
         &mut [],
-        false
+        false,
+        None
     ));
 }
