@@ -957,8 +957,7 @@ impl Place<'_> {
 }
 
 /// Element types with a SIMD loop that combines coordinates' three terms
-/// and interleaves at once (float64 only: a float32 form, converting each
-/// input three times, measured slower than the separate loops).
+/// and interleaves at once (float64, and float32 computed in double).
 pub(crate) trait Comb3Interleave: Sized {
     /// `out[m * i + k] = c0 * fm[k][i] + c1 * f0[i] + c2 * fp[k][i]` (in
     /// double, numpy's order, rounded to `Self` at the end) for the `m`
@@ -978,65 +977,74 @@ pub(crate) trait Comb3Interleave: Sized {
     }
 }
 
-impl Comb3Interleave for f64 {
-    #[inline]
-    fn comb3_interleave(
-        c: &[Place<'_>],
-        fm: &[&[f64]],
-        f0: &[f64],
-        fp: &[&[f64]],
-        out: &mut [f64],
-        stream: bool,
-        given: Option<Given<f64>>,
-    ) -> bool {
-        let m = c.len();
-        if !(2..=3).contains(&m) || fm.len() != m || fp.len() != m || !available() {
-            return false;
+/// `$run::<M, E>` of the arguments `$args` (a tuple) for `M` = `$m` and the
+/// run-time `$e`, one of the `E` listed.
+macro_rules! by_each {
+    ($run:ident, $m:literal, $e:expr, $args:expr, $($k:literal)*) => {{
+        let (c, fm, f0, fp, out, stream, given) = $args;
+        match $e {
+            $($k => $run::<$m, $k>(c, fm, f0, fp, out, stream, given),)*
+            _ => unreachable!(),
         }
-        let n = out.len() / m;
-        assert!(out.len() == m * n && f0.len() >= n);
-        assert!(given.is_none_or(|g| g.slot < m));
-        assert!(fm.iter().chain(fp).all(|s| s.len() >= n));
-        assert!(c.iter().all(|c| match c {
-            Place::Same(_) | Place::Switch(..) => true,
-            Place::Each(e) => e.iter().all(|e| e.len() >= n),
-        }));
-        assert!(!stream || out.as_ptr() as usize % 32 == 0);
-        #[cfg(target_arch = "x86_64")]
-        {
-            // SAFETY: AVX2 was detected at run time (available());
-            // every slice holds at least n points and out exactly
-            // m * n, 32-byte aligned when streamed (asserted above).
-            let each = c.iter().enumerate();
-            let e = each.fold(0, |e, (k, c)| e | (matches!(c, Place::Each(_)) as u8) << k);
-            macro_rules! run {
-                ($m:literal, $($e:literal)*) => {
-                    match e {
-                        $($e => comb3_ilv_f64::<$m, $e>(c, fm, f0, fp, out, stream, given),)*
-                        _ => unreachable!(),
-                    }
-                };
-            }
-            unsafe {
-                if m == 3 {
-                    run!(3, 0 1 2 3 4 5 6 7)
-                } else {
-                    run!(2, 0 1 2 3)
-                }
-            };
-            true
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            let _ = (c, f0, stream, given);
-            false
-        }
-    }
+    }};
 }
 
-/// No float32 loop: the float32 form measured slower than the separate
-/// loops.
-impl Comb3Interleave for f32 {}
+/// The checks and the dispatch of [`Comb3Interleave`] for one type: `$run`
+/// its loop.
+macro_rules! comb3_interleave_impl {
+    ($t:ty, $run:ident) => {
+        impl Comb3Interleave for $t {
+            #[inline]
+            fn comb3_interleave(
+                c: &[Place<'_>],
+                fm: &[&[$t]],
+                f0: &[$t],
+                fp: &[&[$t]],
+                out: &mut [$t],
+                stream: bool,
+                given: Option<Given<$t>>,
+            ) -> bool {
+                let m = c.len();
+                if !(2..=3).contains(&m) || fm.len() != m || fp.len() != m || !available() {
+                    return false;
+                }
+                let n = out.len() / m;
+                assert!(out.len() == m * n && f0.len() >= n);
+                assert!(given.is_none_or(|g| g.slot < m));
+                assert!(fm.iter().chain(fp).all(|s| s.len() >= n));
+                assert!(c.iter().all(|c| match c {
+                    Place::Same(_) | Place::Switch(..) => true,
+                    Place::Each(e) => e.iter().all(|e| e.len() >= n),
+                }));
+                assert!(!stream || out.as_ptr() as usize % 32 == 0);
+                #[cfg(target_arch = "x86_64")]
+                {
+                    // SAFETY: AVX2 was detected at run time (available());
+                    // every slice holds at least n points and out exactly
+                    // m * n, 32-byte aligned when streamed (asserted above).
+                    let each = c.iter().enumerate();
+                    let e = each.fold(0, |e, (k, c)| e | (matches!(c, Place::Each(_)) as u8) << k);
+                    let args = (c, fm, f0, fp, out, stream, given);
+                    unsafe {
+                        if m == 3 {
+                            by_each!($run, 3, e, args, 0 1 2 3 4 5 6 7)
+                        } else {
+                            by_each!($run, 2, e, args, 0 1 2 3)
+                        }
+                    };
+                    true
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                {
+                    let _ = (c, f0, stream, given);
+                    false
+                }
+            }
+        }
+    };
+}
+comb3_interleave_impl!(f64, comb3_ilv_f64);
+comb3_interleave_impl!(f32, comb3_ilv_f32);
 
 /// The loop of [`Comb3Interleave`] for `M` (2 or 3) f64 places, by blocks
 /// of 4 points, bit `k` of `E` set when place `k` is [`Place::Each`] (the
@@ -1065,19 +1073,6 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
         Place::Each(e) => e.map(|e| e.as_ptr()),
         _ => [std::ptr::null(); 3],
     });
-    // The blocks from `i` up to the returned end share the coefficients
-    // of every place but the Each ones (a block holding a switch: alone).
-    let until = |i: usize| {
-        let mut end = full;
-        for c in c {
-            if let Place::Switch(_, _, s) = *c {
-                if s > i {
-                    end = end.min((s - s % 4).max(i + 4));
-                }
-            }
-        }
-        end
-    };
     // Those coefficients for the block from `i`, lane by lane.
     // SAFETY: register operations only.
     let shared = |i: usize| -> [[__m256d; 3]; M] {
@@ -1092,7 +1087,7 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
     let (stops, mut next) = (given_blocks(given, n, 4), 0);
     let mut i = 0;
     while i < full {
-        let (end, cv) = (until(i), shared(i));
+        let (end, cv) = (switch_end(c, i, full, 4), shared(i));
         while i < end {
             for &r in &pp {
                 prefetch_ptr(r, i);
@@ -1130,6 +1125,135 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
     while i < n {
         for k in 0..M {
             out[M * i + k] = comb3_at(c[k].at(i), [fm[k][i], f0[i], fp[k][i]]);
+        }
+        given_at(given, &mut out[M * i..M * i + M], i);
+        i += 1;
+    }
+}
+
+/// The end of the run of blocks (of `w` points, up to `full`) from point `i`
+/// that share the coefficients of every place but the [`Place::Each`]
+/// ones: the block holding a switch is a run alone.
+#[inline(always)]
+fn switch_end(c: &[Place<'_>], i: usize, full: usize, w: usize) -> usize {
+    let mut end = full;
+    for c in c {
+        if let Place::Switch(_, _, s) = *c {
+            if s > i {
+                end = end.min((s - s % w).max(i + w));
+            }
+        }
+    }
+    end
+}
+
+/// [`comb3_ilv_f64`] for `f32` inputs and outputs, by blocks of 8 points,
+/// each half of four in double as numpy computes it (the inputs converted
+/// exactly, the products and sums rounded in double, the result rounded to
+/// float32).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[allow(unused_unsafe)]
+unsafe fn comb3_ilv_f32<const M: usize, const E: u8>(
+    c: &[Place<'_>],
+    fm: &[&[f32]],
+    f0: &[f32],
+    fp: &[&[f32]],
+    out: &mut [f32],
+    stream: bool,
+    given: Option<Given<f32>>,
+) {
+    let n = out.len() / M;
+    let full = n - n % 8;
+    let po = out.as_mut_ptr();
+    let (pm, pp): ([*const f32; M], [*const f32; M]) = (
+        std::array::from_fn(|k| fm[k].as_ptr()),
+        std::array::from_fn(|k| fp[k].as_ptr()),
+    );
+    let pe: [[*const f64; 3]; M] = std::array::from_fn(|k| match c[k] {
+        Place::Each(e) => e.map(|e| e.as_ptr()),
+        _ => [std::ptr::null(); 3],
+    });
+    // The shared coefficients of the four points from `i`, lane by lane.
+    // SAFETY: register operations only.
+    let shared = |i: usize| -> [[__m256d; 3]; M] {
+        std::array::from_fn(|k| unsafe {
+            let l: [[f64; 3]; 4] = match c[k] {
+                Place::Each(_) => [[0.0; 3]; 4],
+                _ => std::array::from_fn(|l| c[k].at(i + l)),
+            };
+            [0, 1, 2].map(|j| _mm256_setr_pd(l[0][j], l[1][j], l[2][j], l[3][j]))
+        })
+    };
+    // SAFETY: register operations only.
+    let idx = unsafe { ilv_ps_index() };
+    let (stops, mut next) = (given_blocks(given, n, 8), 0);
+    // The block from `i`, its halves' shared coefficients `lo` and `hi`
+    // (a macro: the same code for a run, where they are one, and for a
+    // block holding a switch).
+    macro_rules! block {
+        ($i:expr, $lo:expr, $hi:expr) => {{
+            let i = $i;
+            for &r in &pp {
+                prefetch_ptr(r, i);
+            }
+            // SAFETY: i + 8 <= n: the loads stay inside fm[k], f0, fp[k]
+            // and the coefficient slices, the stores (8M values from M i)
+            // inside out; each store starts 32 M i bytes after out, hence
+            // aligned when streamed. The conversions to double are exact,
+            // the products and sums in numpy's order, the conversion back
+            // rounds to nearest as `as f32` does. The transmutes: a vector
+            // and its 8 lanes are the same 32 bytes, every bit pattern
+            // valid.
+            unsafe {
+                let half = |j: usize, cv: &[[__m256d; 3]; M]| -> [__m128; M] {
+                    let wide = |p: *const f32| _mm256_cvtps_pd(_mm_loadu_ps(p.add(j)));
+                    let x0 = wide(f0.as_ptr());
+                    std::array::from_fn(|k| {
+                        let cs = match E >> k & 1 {
+                            1 => pe[k].map(|e| _mm256_loadu_pd(e.add(j))),
+                            _ => cv[k],
+                        };
+                        let a = _mm256_mul_pd(cs[0], wide(pm[k]));
+                        let b = _mm256_mul_pd(cs[1], x0);
+                        let z = _mm256_mul_pd(cs[2], wide(pp[k]));
+                        _mm256_cvtpd_ps(_mm256_add_pd(_mm256_add_pd(a, b), z))
+                    })
+                };
+                let (l, h) = (half(i, $lo), half(i + 4, $hi));
+                let mut v: [__m256; M] = std::array::from_fn(|k| _mm256_set_m128(h[k], l[k]));
+                if i == stops[next] {
+                    let (lanes, back) = (|v| std::mem::transmute(v), |a| std::mem::transmute(a));
+                    given_block::<_, _, 8>(&mut v, i, given, &stops, &mut next, lanes, back);
+                }
+                let p = po.add(M * i);
+                for (k, &y) in ilv_ps::<M>(v, &idx).iter().enumerate().take(M) {
+                    put_ps(p.add(8 * k), y, stream);
+                }
+            }
+        }};
+    }
+    let mut i = 0;
+    while i < full {
+        let end = switch_end(c, i, full, 8);
+        if c.iter()
+            .any(|c| matches!(*c, Place::Switch(_, _, s) if i < s && s < i + 8))
+        {
+            // The block holding a switch: its halves' own coefficients.
+            block!(i, &shared(i), &shared(i + 4));
+            i += 8;
+            continue;
+        }
+        let cv = shared(i);
+        while i < end {
+            block!(i, &cv, &cv);
+            i += 8;
+        }
+    }
+    while i < n {
+        for k in 0..M {
+            let x = [fm[k][i], f0[i], fp[k][i]].map(f64::from);
+            out[M * i + k] = comb3_at(c[k].at(i), x) as f32;
         }
         given_at(given, &mut out[M * i..M * i + M], i);
         i += 1;

@@ -6,7 +6,7 @@
 //! (and read it from memory before each write); here the output is written
 //! in one sequential sweep (streaming stores for outputs far larger than
 //! the cache). An interior row with a uniform step on every axis, or
-//! coordinates on every axis in float64, takes one SIMD loop that computes
+//! coordinates on every axis, takes one SIMD loop that computes
 //! every axis and interleaves; other rows, and the points around a row's
 //! ends, are differentiated along every axis into small buffers, which are
 //! then interleaved. A run of interior rows goes through that loop in

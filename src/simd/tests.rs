@@ -540,107 +540,117 @@ interleave_suite!(
 );
 
 /// The coordinate loop that interleaves, against the plain formula in
-/// numpy's order, bit for bit: 2 and 3 places, each with shared,
-/// per-point or switching coefficients (the switch at any point), with
-/// and without given points, every length up to 40, ordinary stores at every
-/// length and streaming stores into a 32-byte aligned output at whole
-/// blocks; random bit patterns (NaN, infinities, subnormals among them)
-/// and numbers of mixed sizes (a sum in another order gives other bits).
+/// numpy's order, bit for bit, in float64 and in float32 (computed in
+/// double): 2 and 3 places, each with shared, per-point or switching
+/// coefficients (the switch at any point), with and without given points,
+/// every length up to 40, ordinary stores at every length and streaming
+/// stores into a 32-byte aligned output at whole blocks; random bit
+/// patterns (NaN, infinities, subnormals among them) and numbers of mixed
+/// sizes (a sum in another order gives other bits).
 #[test]
 fn comb3_interleave_matches_the_plain_formula() {
-    let mut rng = Rng(99);
-    let len = 40;
-    let mut val = |k: usize| {
-        let v = (rng.next() % 2001) as f64 * 0.37 - 350.0;
-        match k % 6 {
-            0 => f64::from_bits(rng.next()),
-            1..=3 => v + (rng.next() % 1000) as f64 * 1e-7,
-            4 => v * 1e300,
-            _ => v * 1e-310,
-        }
-    };
-    let fm: Vec<Vec<f64>> = (0..3)
-        .map(|j| (0..len).map(|i| val(i + j)).collect())
-        .collect();
-    let fp: Vec<Vec<f64>> = (0..3)
-        .map(|j| (0..len).map(|i| val(2 * i + j)).collect())
-        .collect();
-    let f0: Vec<f64> = (0..len).map(|i| val(3 * i + 1)).collect();
-    let cols: Vec<Vec<f64>> = (0..3)
-        .map(|j| (0..len).map(|i| val(5 * i + j + 1)).collect())
-        .collect();
-    let same = [[0.25, -1.5, 1.25], [f64::NAN, 0.0, -0.0], [1e-3, 7.0, -7.0]];
-    let other = [[-3.0, 0.5, 2.5], [1.0, -1.0, 1e-300], [4.0, 1e300, -0.5]];
-    let mut store = vec![0.0f64; 3 * len + 8];
-    let at = to_boundary(store.as_ptr() as usize, 8, 32).unwrap();
-    let mut ran = false;
-    for m in [2, 3] {
-        // Digit k (base 3) of `kinds`: place k takes the same coefficients
-        // for every point, its own for each point, or switches at a point.
-        for kinds in 0..[1, 3, 9, 27][m] {
-            for (n, stream) in (0..=len).flat_map(|n| [(n, false), (n, true)]) {
-                if stream && n % 8 != 0 {
-                    continue;
-                }
-                let places: Vec<Place<'_>> = (0..m)
-                    .map(|k| match kinds / [1, 3, 9][k] % 3 {
-                        1 => Place::Each([&cols[0][..n], &cols[1][..n], &cols[2][..n]]),
-                        2 => Place::Switch(same[k], other[k], rng.next() as usize % (n + 1)),
-                        _ => Place::Same(same[k]),
-                    })
-                    .collect();
-                let a: Vec<&[f64]> = fm[..m].iter().map(|v| &v[..n]).collect();
-                let c: Vec<&[f64]> = fp[..m].iter().map(|v| &v[..n]).collect();
-                // Two or three points of one place given, as in the
-                // dividing loop's test.
-                let given = (n >= 3).then(|| {
-                    let p0 = rng.next() as usize % n;
-                    let p1 = (p0 + 1 + rng.next() as usize % (n - 1)) % n;
-                    let p2 = (0..n).find(|p| ![p0, p1].contains(p)).unwrap();
-                    let p2 = [p2, usize::MAX][rng.next() as usize % 2];
-                    let slot = rng.next() as usize % m;
-                    Given {
-                        slot,
-                        at: [(p0, 1.5e3), (p1, -2.5e-3), (p2, 7.0)],
-                    }
-                });
-                for given in [None, given] {
-                    let out = &mut store[at..at + m * n];
-                    out.fill(1.0);
-                    if !f64::comb3_interleave(&places, &a, &f0[..n], &c, out, stream, given) {
+    fn check<T: Comb3Interleave + Copy + std::fmt::Debug>(
+        rng: &mut Rng,
+        from: fn(f64) -> T,
+        to: fn(T) -> f64,
+        bits: fn(u64) -> T,
+    ) {
+        let len = 40;
+        let mut val = |k: usize| {
+            let v = (rng.next() % 2001) as f64 * 0.37 - 350.0;
+            match k % 6 {
+                0 => to(bits(rng.next())),
+                1..=3 => v + (rng.next() % 1000) as f64 * 1e-7,
+                4 => v * 1e300,
+                _ => v * 1e-310,
+            }
+        };
+        let mut vals = |n: usize, k: usize, j: usize| -> Vec<T> {
+            (0..n).map(|i| from(val(k * i + j))).collect()
+        };
+        let fm: Vec<Vec<T>> = (0..3).map(|j| vals(len, 1, j)).collect();
+        let fp: Vec<Vec<T>> = (0..3).map(|j| vals(len, 2, j)).collect();
+        let f0: Vec<T> = vals(len, 3, 1);
+        let cols: Vec<Vec<f64>> = (0..3)
+            .map(|j| (0..len).map(|i| val(5 * i + j + 1)).collect())
+            .collect();
+        let same = [[0.25, -1.5, 1.25], [f64::NAN, 0.0, -0.0], [1e-3, 7.0, -7.0]];
+        let other = [[-3.0, 0.5, 2.5], [1.0, -1.0, 1e-300], [4.0, 1e300, -0.5]];
+        let size = std::mem::size_of::<T>();
+        let mut store = vec![from(0.0); 3 * len + 8];
+        let at = to_boundary(store.as_ptr() as usize, size, 32).unwrap();
+        let mut ran = false;
+        for m in [2, 3] {
+            // Digit k (base 3) of `kinds`: place k takes the same
+            // coefficients for every point, its own for each point, or
+            // switches at a point.
+            for kinds in 0..[1, 3, 9, 27][m] {
+                for (n, stream) in (0..=len).flat_map(|n| [(n, false), (n, true)]) {
+                    if stream && n % 8 != 0 {
                         continue;
                     }
-                    fence();
-                    ran = true;
-                    for i in 0..n {
-                        for k in 0..m {
-                            let w = places[k].at(i);
-                            let mut want = w[0] * fm[k][i] + w[1] * f0[i] + w[2] * fp[k][i];
-                            for (p, x) in given.iter().flat_map(|g| g.at) {
-                                if p == i && k == given.unwrap().slot {
-                                    want = x;
+                    let places: Vec<Place<'_>> = (0..m)
+                        .map(|k| match kinds / [1, 3, 9][k] % 3 {
+                            1 => Place::Each([&cols[0][..n], &cols[1][..n], &cols[2][..n]]),
+                            2 => Place::Switch(same[k], other[k], rng.next() as usize % (n + 1)),
+                            _ => Place::Same(same[k]),
+                        })
+                        .collect();
+                    let a: Vec<&[T]> = fm[..m].iter().map(|v| &v[..n]).collect();
+                    let c: Vec<&[T]> = fp[..m].iter().map(|v| &v[..n]).collect();
+                    // Two or three points of one place given, as in the
+                    // dividing loop's test.
+                    let given = (n >= 3).then(|| {
+                        let p0 = rng.next() as usize % n;
+                        let p1 = (p0 + 1 + rng.next() as usize % (n - 1)) % n;
+                        let p2 = (0..n).find(|p| ![p0, p1].contains(p)).unwrap();
+                        let p2 = [p2, usize::MAX][rng.next() as usize % 2];
+                        let slot = rng.next() as usize % m;
+                        Given {
+                            slot,
+                            at: [(p0, from(1.5e3)), (p1, from(-2.5e-3)), (p2, from(7.0))],
+                        }
+                    });
+                    for given in [None, given] {
+                        let out = &mut store[at..at + m * n];
+                        out.fill(from(1.0));
+                        if !T::comb3_interleave(&places, &a, &f0[..n], &c, out, stream, given) {
+                            continue;
+                        }
+                        fence();
+                        ran = true;
+                        for i in 0..n {
+                            for k in 0..m {
+                                let w = places[k].at(i);
+                                let x = [fm[k][i], f0[i], fp[k][i]].map(to);
+                                let mut want = from(w[0] * x[0] + w[1] * x[1] + w[2] * x[2]);
+                                for (p, x) in given.iter().flat_map(|g| g.at) {
+                                    if p == i && k == given.unwrap().slot {
+                                        want = x;
+                                    }
                                 }
+                                let (got, want) = (to(out[m * i + k]), to(want));
+                                assert!(
+                                    got.to_bits() == want.to_bits()
+                                        || (got.is_nan() && want.is_nan()),
+                                    "{} m {m} places {places:?} n {n} stream {stream} \
+                                     given {given:?} point {i} place {k}: {got:e} vs {want:e}",
+                                    std::any::type_name::<T>()
+                                );
                             }
-                            let got = out[m * i + k];
-                            assert!(
-                                got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
-                                "m {m} places {places:?} n {n} stream {stream} given {given:?} \
-                                 point {i} place {k}"
-                            );
                         }
                     }
                 }
             }
         }
+        assert_eq!(ran, available());
     }
-    assert_eq!(ran, available());
-    assert!(!f32::comb3_interleave(
-        &[Place::Same([1.0; 3]); 2],
-        &[&[], &[]],
-        &[],
-        &[&[], &[]],
-        &mut [],
-        false,
-        None
-    ));
+    let mut rng = Rng(99);
+    check::<f64>(&mut rng, |x| x, |x| x, f64::from_bits);
+    check::<f32>(
+        &mut rng,
+        |x| x as f32,
+        f64::from,
+        |b| f32::from_bits(b as u32),
+    );
 }
