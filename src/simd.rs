@@ -1069,21 +1069,9 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
         std::array::from_fn(|k| fm[k].as_ptr()),
         std::array::from_fn(|k| fp[k].as_ptr()),
     );
-    let pe: [[*const f64; 3]; M] = std::array::from_fn(|k| match c[k] {
-        Place::Each(e) => e.map(|e| e.as_ptr()),
-        _ => [std::ptr::null(); 3],
-    });
-    // Those coefficients for the block from `i`, lane by lane.
-    // SAFETY: register operations only.
-    let shared = |i: usize| -> [[__m256d; 3]; M] {
-        std::array::from_fn(|k| unsafe {
-            let l: [[f64; 3]; 4] = match c[k] {
-                Place::Each(_) => [[0.0; 3]; 4],
-                _ => std::array::from_fn(|l| c[k].at(i + l)),
-            };
-            [0, 1, 2].map(|j| _mm256_setr_pd(l[0][j], l[1][j], l[2][j], l[3][j]))
-        })
-    };
+    let pe = each_ptrs::<M>(c);
+    // SAFETY: AVX is present (the caller's promise); register operations.
+    let shared = |i: usize| shared_lanes::<M>(c, i).map(|c| c.map(|l| unsafe { setr4(l) }));
     let (stops, mut next) = (given_blocks(given, n, 4), 0);
     let mut i = 0;
     while i < full {
@@ -1131,6 +1119,37 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
     }
 }
 
+/// The coefficient columns of the [`Place::Each`] places (null for the
+/// others).
+#[inline(always)]
+fn each_ptrs<const M: usize>(c: &[Place<'_>]) -> [[*const f64; 3]; M] {
+    std::array::from_fn(|k| match c[k] {
+        Place::Each(e) => e.map(|e| e.as_ptr()),
+        _ => [std::ptr::null(); 3],
+    })
+}
+
+/// The coefficients of every place but the [`Place::Each`] ones (zero for
+/// those) for the four points from `i`: `[place][j][lane]`.
+#[inline(always)]
+fn shared_lanes<const M: usize>(c: &[Place<'_>], i: usize) -> [[[f64; 4]; 3]; M] {
+    std::array::from_fn(|k| match c[k] {
+        Place::Each(_) => [[0.0; 4]; 3],
+        _ => {
+            let l: [[f64; 3]; 4] = std::array::from_fn(|l| c[k].at(i + l));
+            [0, 1, 2].map(|j| [l[0][j], l[1][j], l[2][j], l[3][j]])
+        }
+    })
+}
+
+/// Four lanes as a vector. Caller: AVX present.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+#[inline]
+unsafe fn setr4(l: [f64; 4]) -> __m256d {
+    _mm256_setr_pd(l[0], l[1], l[2], l[3])
+}
+
 /// The end of the run of blocks (of `w` points, up to `full`) from point `i`
 /// that share the coefficients of every place but the [`Place::Each`]
 /// ones: the block holding a switch is a run alone.
@@ -1170,21 +1189,9 @@ unsafe fn comb3_ilv_f32<const M: usize, const E: u8>(
         std::array::from_fn(|k| fm[k].as_ptr()),
         std::array::from_fn(|k| fp[k].as_ptr()),
     );
-    let pe: [[*const f64; 3]; M] = std::array::from_fn(|k| match c[k] {
-        Place::Each(e) => e.map(|e| e.as_ptr()),
-        _ => [std::ptr::null(); 3],
-    });
-    // The shared coefficients of the four points from `i`, lane by lane.
-    // SAFETY: register operations only.
-    let shared = |i: usize| -> [[__m256d; 3]; M] {
-        std::array::from_fn(|k| unsafe {
-            let l: [[f64; 3]; 4] = match c[k] {
-                Place::Each(_) => [[0.0; 3]; 4],
-                _ => std::array::from_fn(|l| c[k].at(i + l)),
-            };
-            [0, 1, 2].map(|j| _mm256_setr_pd(l[0][j], l[1][j], l[2][j], l[3][j]))
-        })
-    };
+    let pe = each_ptrs::<M>(c);
+    // SAFETY: AVX is present (the caller's promise); register operations.
+    let shared = |i: usize| shared_lanes::<M>(c, i).map(|c| c.map(|l| unsafe { setr4(l) }));
     // SAFETY: register operations only.
     let idx = unsafe { ilv_ps_index() };
     let (stops, mut next) = (given_blocks(given, n, 8), 0);

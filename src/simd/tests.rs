@@ -480,20 +480,7 @@ macro_rules! interleave_suite {
                         }
                         let a: Vec<&[$t]> = fm[..m].iter().map(|v| &v[..n]).collect();
                         let c: Vec<&[$t]> = fp[..m].iter().map(|v| &v[..n]).collect();
-                        // Two or three points of one place given (anywhere:
-                        // in a block, two in one block, in the scalar tail;
-                        // a third past the run, none).
-                        let given = (n >= 3).then(|| {
-                            let p0 = rng.next() as usize % n;
-                            let p1 = (p0 + 1 + rng.next() as usize % (n - 1)) % n;
-                            let p2 = (0..n).find(|p| ![p0, p1].contains(p)).unwrap();
-                            let p2 = [p2, usize::MAX][rng.next() as usize % 2];
-                            let slot = rng.next() as usize % m;
-                            Given {
-                                slot,
-                                at: [(p0, 1.5e3 as $t), (p1, -2.5e-3 as $t), (p2, 7.0 as $t)],
-                            }
-                        });
+                        let given = random_given(&mut rng, n, m, [1.5e3, -2.5e-3, 7.0]);
                         for given in [None, given] {
                             let out = &mut store[at..at + m * n];
                             out.fill(<$t>::NAN);
@@ -538,6 +525,23 @@ interleave_suite!(
     1e35,
     1e-40
 );
+
+/// Two or three points of one of `m` places of a run of `n` given the
+/// values `x` (anywhere: in a block, two in one block, in the scalar tail;
+/// a third past the run, none); none for a run shorter than 3.
+fn random_given<T: Copy>(rng: &mut Rng, n: usize, m: usize, x: [T; 3]) -> Option<Given<T>> {
+    (n >= 3).then(|| {
+        let p0 = rng.next() as usize % n;
+        let p1 = (p0 + 1 + rng.next() as usize % (n - 1)) % n;
+        let p2 = (0..n).find(|p| ![p0, p1].contains(p)).unwrap();
+        let p2 = [p2, usize::MAX][rng.next() as usize % 2];
+        let slot = rng.next() as usize % m;
+        Given {
+            slot,
+            at: [(p0, x[0]), (p1, x[1]), (p2, x[2])],
+        }
+    })
+}
 
 /// The coordinate loop that interleaves, against the plain formula in
 /// numpy's order, bit for bit, in float64 and in float32 (computed in
@@ -598,19 +602,7 @@ fn comb3_interleave_matches_the_plain_formula() {
                         .collect();
                     let a: Vec<&[T]> = fm[..m].iter().map(|v| &v[..n]).collect();
                     let c: Vec<&[T]> = fp[..m].iter().map(|v| &v[..n]).collect();
-                    // Two or three points of one place given, as in the
-                    // dividing loop's test.
-                    let given = (n >= 3).then(|| {
-                        let p0 = rng.next() as usize % n;
-                        let p1 = (p0 + 1 + rng.next() as usize % (n - 1)) % n;
-                        let p2 = (0..n).find(|p| ![p0, p1].contains(p)).unwrap();
-                        let p2 = [p2, usize::MAX][rng.next() as usize % 2];
-                        let slot = rng.next() as usize % m;
-                        Given {
-                            slot,
-                            at: [(p0, from(1.5e3)), (p1, from(-2.5e-3)), (p2, from(7.0))],
-                        }
-                    });
+                    let given = random_given(rng, n, m, [1.5e3, -2.5e-3, 7.0].map(from));
                     for given in [None, given] {
                         let out = &mut store[at..at + m * n];
                         out.fill(from(1.0));
