@@ -126,9 +126,10 @@ pub(crate) fn interleaved<I: Element>(
     let inner = axes.iter().flatten().find(|a| a.dim == nd - 1);
     // Runs of interior rows go through the SIMD loop in windows of whole
     // 8-point blocks on one grid over the output, a window from the first
-    // grid point of a row to the first of the next, the inner axis's values at the rows' ends computed first and
-    // given to the loop: its neighbours there (read and dropped) lie in the
-    // rows before and after, which an outer axis's interior row has. So a
+    // grid point of a row to the first of the next, the inner axis's
+    // values at the rows' ends computed first and given to the loop: its
+    // neighbours there (read and dropped) lie in the rows before and
+    // after, which an outer axis's interior row has. So a
     // run is streamed in one sweep, a call per row, whatever the row's
     // length (8 points or more); the points before the run's first grid
     // point and after its last go through the stage. The grid starts on a

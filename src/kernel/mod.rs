@@ -173,9 +173,10 @@ impl Ends {
 /// Coefficients of the non-uniform formulas (docs/numerics.md), from the coordinate
 /// differences of one axis.
 ///
-/// The per-point tables (`3n` doubles, twice) are built once per call for
-/// axes of up to [`TABLE_MAX`] points that have more than one lane to
-/// share them, or when row mode first needs them; lanes of a longer axis
+/// The per-point tables (`3n` doubles, twice, and `6n` for the
+/// interleaved output's windows) are built once per call for axes of up to
+/// [`TABLE_MAX`] points that have more than one lane to share them, or
+/// when row mode first needs them; lanes of a longer axis
 /// (a long 1-d array) or of a lone lane compute each point's coefficients
 /// as they go, with the same operations. The steps of an ordinary axis
 /// are the caller's coordinates, borrowed (no copy, no allocation); a
