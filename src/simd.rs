@@ -1070,8 +1070,11 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
         std::array::from_fn(|k| fp[k].as_ptr()),
     );
     let pe = each_ptrs::<M>(c);
-    // SAFETY: AVX is present (the caller's promise); register operations.
-    let shared = |i: usize| shared_lanes::<M>(c, i).map(|c| c.map(|l| unsafe { setr4(l) }));
+    // SAFETY: AVX is present (the caller's promise); the loads read the
+    // four lanes of `l`.
+    let shared = |i: usize| {
+        shared_lanes::<M>(c, i).map(|c| c.map(|l| unsafe { _mm256_loadu_pd(l.as_ptr()) }))
+    };
     let (stops, mut next) = (given_blocks(given, n, 4), 0);
     let mut i = 0;
     while i < full {
@@ -1142,14 +1145,6 @@ fn shared_lanes<const M: usize>(c: &[Place<'_>], i: usize) -> [[[f64; 4]; 3]; M]
     })
 }
 
-/// Four lanes as a vector. Caller: AVX present.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx")]
-#[inline]
-unsafe fn setr4(l: [f64; 4]) -> __m256d {
-    _mm256_setr_pd(l[0], l[1], l[2], l[3])
-}
-
 /// The end of the run of blocks (of `w` points, up to `full`) from point `i`
 /// that share the coefficients of every place but the [`Place::Each`]
 /// ones: the block holding a switch is a run alone.
@@ -1190,8 +1185,11 @@ unsafe fn comb3_ilv_f32<const M: usize, const E: u8>(
         std::array::from_fn(|k| fp[k].as_ptr()),
     );
     let pe = each_ptrs::<M>(c);
-    // SAFETY: AVX is present (the caller's promise); register operations.
-    let shared = |i: usize| shared_lanes::<M>(c, i).map(|c| c.map(|l| unsafe { setr4(l) }));
+    // SAFETY: AVX is present (the caller's promise); the loads read the
+    // four lanes of `l`.
+    let shared = |i: usize| {
+        shared_lanes::<M>(c, i).map(|c| c.map(|l| unsafe { _mm256_loadu_pd(l.as_ptr()) }))
+    };
     // SAFETY: register operations only.
     let idx = unsafe { ilv_ps_index() };
     let (stops, mut next) = (given_blocks(given, n, 8), 0);
@@ -1243,10 +1241,9 @@ unsafe fn comb3_ilv_f32<const M: usize, const E: u8>(
     let mut i = 0;
     while i < full {
         let end = switch_end(c, i, full, 8);
-        if c.iter()
-            .any(|c| matches!(*c, Place::Switch(_, _, s) if i < s && s < i + 8))
-        {
-            // The block holding a switch: its halves' own coefficients.
+        if end == i + 8 {
+            // A run of one block (the one holding a switch among them):
+            // its halves' own coefficients.
             block!(i, &shared(i), &shared(i + 4));
             i += 8;
             continue;

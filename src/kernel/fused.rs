@@ -129,10 +129,10 @@ pub(crate) fn interleaved<I: Element>(
     // grid point of a row to the first of the next, the inner axis's
     // values at the rows' ends computed first and given to the loop: its
     // neighbours there (read and dropped) lie in the rows before and
-    // after, which an outer axis's interior row has. So a
-    // run is streamed in one sweep, a call per row, whatever the row's
-    // length (8 points or more); the points before the run's first grid
-    // point and after its last go through the stage. The grid starts on a
+    // after, which an outer axis's interior row has. So a run is streamed
+    // in one sweep, a call per row, whatever the row's length (8 points or
+    // more); the points before the run's first grid point and after its
+    // last go through the stage. The grid starts on a
     // 64-byte boundary where one is (else 32, the streaming stores' need).
     let grid = match &kind {
         _ if n0 < 8 => None,
@@ -300,7 +300,7 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
                 let n = self.dims[ax.dim];
                 places[ax.slot] = if ax.dim == nd - 1 {
                     // By point, into the next row (its ends given).
-                    let [a, b, c] = &t.twice;
+                    let [a, b, c] = &t.columns;
                     if a.len() != 2 * n {
                         return false;
                     }

@@ -173,10 +173,9 @@ impl Ends {
 /// Coefficients of the non-uniform formulas (docs/numerics.md), from the coordinate
 /// differences of one axis.
 ///
-/// The per-point tables (`3n` doubles, twice, and `6n` for the
-/// interleaved output's windows) are built once per call for axes of up to
-/// [`TABLE_MAX`] points that have more than one lane to share them, or
-/// when row mode first needs them; lanes of a longer axis
+/// The per-point tables (`3n` doubles by row, `6n` by column) are built
+/// once per call for axes of up to [`TABLE_MAX`] points that have more
+/// than one lane to share them, or when row mode first needs them; lanes of a longer axis
 /// (a long 1-d array) or of a lone lane compute each point's coefficients
 /// as they go, with the same operations. The steps of an ordinary axis
 /// are the caller's coordinates, borrowed (no copy, no allocation); a
@@ -198,13 +197,12 @@ pub(crate) struct Coefs<'a> {
 struct Table {
     /// `[a, b, c]` of point `first + k` (row mode's per-row producer).
     rows: Vec<[f64; 3]>,
-    /// The same as three columns (what lane loops vectorise).
+    /// The same as three columns by point (what lane loops vectorise),
+    /// over the whole axis twice (`2n` entries), zero at the points the
+    /// table does not hold (the ends of an axis that is not periodic): a
+    /// run of points from one row into the next (the interleaved output's
+    /// windows) is one slice too.
     columns: [Vec<f64>; 3],
-    /// The columns by point over the whole axis, twice over (`2n`
-    /// entries), zero at the points the table does not hold (the ends of
-    /// an axis that is not periodic): a run of points from one row into
-    /// the next (the interleaved output's windows) is one slice.
-    twice: [Vec<f64>; 3],
 }
 
 /// Where the steps between points come from.
@@ -364,9 +362,8 @@ impl<'a> Coefs<'a> {
             let rows: Vec<[f64; 3]> = (1..self.d.len())
                 .map(|k| interior_coef(self.d.get(k - 1), self.d.get(k)))
                 .collect();
-            let columns = [0, 1, 2].map(|j| rows.iter().map(|c| c[j]).collect());
             let (first, n) = (self.first, rows.len() + 2 * self.first);
-            let twice = [0, 1, 2].map(|j| {
+            let columns = [0, 1, 2].map(|j| {
                 (0..2 * n)
                     .map(|p| match (p % n).checked_sub(first) {
                         Some(k) if k < rows.len() => rows[k][j],
@@ -374,11 +371,7 @@ impl<'a> Coefs<'a> {
                     })
                     .collect()
             });
-            Box::new(Table {
-                rows,
-                columns,
-                twice,
-            })
+            Box::new(Table { rows, columns })
         })
     }
 }
@@ -812,24 +805,23 @@ impl<I: Element> Stencil<I> for NonUniform<'_, '_, I> {
         let Some(t) = self.c.table.get() else {
             return false;
         };
-        let (k, len) = (g0 - self.c.first, o.len());
+        let r = g0..g0 + o.len();
         let [a, b, c] = &t.columns;
-        let each = [&a[k..k + len], &b[k..k + len], &c[k..k + len]];
+        let each = [&a[r.clone()], &b[r.clone()], &c[r]];
         I::comb3_rows(Coef3::Each(each), f, o, true)
     }
     #[inline(always)]
     fn lane_interior(&self, g0: usize, f: [&[I]; 3], o: &mut [I::Output]) {
-        let k = g0 - self.c.first;
-        let len = o.len();
+        let (k, len) = (g0 - self.c.first, o.len());
         let [fa, fb, fc] = f;
         match self.c.table.get() {
             Some(t) => {
                 let [a, b, c] = &t.columns;
-                let each = [&a[k..k + len], &b[k..k + len], &c[k..k + len]];
-                if len >= COMB3_SIMD_MIN && I::comb3_rows(Coef3::Each(each), f, o, false) {
+                let [a, b, c] = [&a[g0..g0 + len], &b[g0..g0 + len], &c[g0..g0 + len]];
+                if len >= COMB3_SIMD_MIN && I::comb3_rows(Coef3::Each([a, b, c]), f, o, false) {
                     return;
                 }
-                let coefs = a[k..k + len].iter().zip(&b[k..k + len]).zip(&c[k..k + len]);
+                let coefs = a.iter().zip(b).zip(c);
                 let points = o.iter_mut().zip(fa).zip(fb).zip(fc);
                 for ((((o, &x), &y), &z), ((&a, &b), &c)) in points.zip(coefs) {
                     *o = self.make([a, b, c]).eval(x, y, z);
