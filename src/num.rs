@@ -290,7 +290,7 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
         _fp: &[&[Self]],
         _out: &mut [Self::Output],
         _stream: bool,
-        _given: Option<Given<Self::Output>>,
+        _given: Option<Given<'_, Self::Output>>,
     ) -> bool {
         false
     }
@@ -308,7 +308,7 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
         _fp: &[&[Self]],
         _out: &mut [Self::Output],
         _stream: bool,
-        _given: Option<Given<Self::Output>>,
+        _given: Option<Given<'_, Self::Output>>,
     ) -> bool {
         false
     }
@@ -352,7 +352,7 @@ macro_rules! float_element {
                 fp: &[&[$t]],
                 out: &mut [$t],
                 stream: bool,
-                given: Option<Given<$t>>,
+                given: Option<Given<'_, $t>>,
             ) -> bool {
                 <$t as SubDivInterleave>::sub_div_interleave(q, fm, fp, out, stream, given)
             }
@@ -364,7 +364,7 @@ macro_rules! float_element {
                 fp: &[&[$t]],
                 out: &mut [$t],
                 stream: bool,
-                given: Option<Given<$t>>,
+                given: Option<Given<'_, $t>>,
             ) -> bool {
                 <$t as Comb3Interleave>::comb3_interleave(c, fm, f0, fp, out, stream, given)
             }

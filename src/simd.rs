@@ -425,21 +425,31 @@ pub(crate) trait SubDivInterleave: Sized {
         fp: &[&[Self]],
         out: &mut [Self],
         stream: bool,
-        given: Option<Given<Self>>,
+        given: Option<Given<'_, Self>>,
     ) -> bool;
 }
 
-/// Up to three points' values of one place, given: place `slot` of point
-/// `at[j].0` of a run takes `at[j].1` (a point past the run: none, as
-/// `usize::MAX`). These are rows' ends along the inner axis, whose formulas
-/// are not the loop's; the loop still reads its inputs there, and drops
-/// what it computes.
+/// Points' values of one place, given: place `slot` of point `at[j].0` of
+/// a run takes `at[j].1`, the points in increasing order (a point past the
+/// run: none, as `usize::MAX`). These are rows' ends along the inner axis,
+/// whose formulas are not the loop's; the loop still reads its inputs
+/// there, and drops what it computes.
 ///
 /// `pub` for the reason [`Coef3`] is.
 #[derive(Clone, Copy, Debug)]
-pub struct Given<T> {
+pub struct Given<'a, T> {
     pub slot: usize,
-    pub at: [(usize, T); 3],
+    pub at: &'a [(usize, T)],
+}
+
+impl<T> Given<'_, T> {
+    /// The checks of the loops' callers: the place exists, the points in
+    /// increasing order.
+    fn check(g: &Option<Self>, m: usize) {
+        if let Some(g) = g {
+            assert!(g.slot < m && g.at.windows(2).all(|w| w[0].0 < w[1].0));
+        }
+    }
 }
 
 /// The checks and the dispatch of [`SubDivInterleave`] for one type: `$d`
@@ -454,7 +464,7 @@ macro_rules! sub_div_interleave_impl {
                 fp: &[&[$t]],
                 out: &mut [$t],
                 stream: bool,
-                given: Option<Given<$t>>,
+                given: Option<Given<'_, $t>>,
             ) -> bool {
                 let m = q.m;
                 let Some(rs) = &q.$d else { return false };
@@ -463,7 +473,7 @@ macro_rules! sub_div_interleave_impl {
                 }
                 let n = out.len() / m;
                 assert!(out.len() == m * n);
-                assert!(given.is_none_or(|g| g.slot < m));
+                Given::check(&given, m);
                 assert!(fm.iter().chain(fp).all(|s| s.len() >= n));
                 assert!(!stream || out.as_ptr() as usize % 32 == 0);
                 #[cfg(target_arch = "x86_64")]
@@ -676,16 +686,10 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
     fp: &[&[f64]],
     out: &mut [f64],
     stream: bool,
-    given: Option<Given<f64>>,
+    given: Option<Given<'_, f64>>,
 ) {
     let n = out.len() / M;
     let po = out.as_mut_ptr();
-    let scalar = |out: &mut [f64], i: usize| {
-        for k in 0..M {
-            out[M * i + k] = (fp[k][i] - fm[k][i]) / rs[k].b;
-        }
-        given_at(given, &mut out[M * i..M * i + M], i);
-    };
     let mut i = 0;
     // SAFETY: register operations only.
     let rv: [RecipV; M] =
@@ -694,7 +698,7 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
         std::array::from_fn(|k| fm[k].as_ptr()),
         std::array::from_fn(|k| fp[k].as_ptr()),
     );
-    let (stops, mut next) = (given_blocks(given, n, 4), 0);
+    let mut stops = Stops::<_, 4>::new(given, n);
     while i + 4 <= n {
         for &r in &pp {
             prefetch_ptr(r, i);
@@ -702,8 +706,6 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
         // SAFETY: i + 4 <= n: the loads stay inside fm[k] and fp[k], the
         // stores (4M values from M i) inside out; each store starts 32 M i
         // bytes after out, hence aligned when streamed.
-        // The transmutes: a vector and its 4 lanes are the same 32 bytes,
-        // every bit pattern valid.
         unsafe {
             let mut v: [__m256d; M] = std::array::from_fn(|k| {
                 let a = _mm256_sub_pd(_mm256_loadu_pd(pp[k].add(i)), _mm256_loadu_pd(pm[k].add(i)));
@@ -714,9 +716,9 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
                     _ => quot4::<NEG>(r, a),
                 }
             });
-            if i == stops[next] {
-                let (lanes, back) = (|v| std::mem::transmute(v), |a| std::mem::transmute(a));
-                given_block::<_, _, 4>(&mut v, i, given, &stops, &mut next, lanes, back);
+            if i == stops.next {
+                let set = |v, l, x| set_lane_pd(v, l, x);
+                stops.place(&mut v, set);
             }
             let p = po.add(M * i);
             let y = ilv_pd::<M>(v);
@@ -727,7 +729,10 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
         i += 4;
     }
     while i < n {
-        scalar(out, i);
+        for k in 0..M {
+            out[M * i + k] = (fp[k][i] - fm[k][i]) / rs[k].b;
+        }
+        stops.at(&mut out[M * i..M * i + M], i);
         i += 1;
     }
 }
@@ -742,7 +747,7 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
     fp: &[&[f32]],
     out: &mut [f32],
     stream: bool,
-    given: Option<Given<f32>>,
+    given: Option<Given<'_, f32>>,
 ) {
     let n = out.len() / M;
     let po = out.as_mut_ptr();
@@ -756,7 +761,7 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
     );
     // SAFETY: register operations only.
     let idx = unsafe { ilv_ps_index() };
-    let (stops, mut next) = (given_blocks(given, n, 8), 0);
+    let mut stops = Stops::<_, 8>::new(given, n);
     while i + 8 <= n {
         for &r in &pp {
             prefetch_ptr(r, i);
@@ -764,8 +769,6 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
         // SAFETY: i + 8 <= n: the loads stay inside fm[k] and fp[k], the
         // stores (8M values from M i) inside out; each store starts 32 M i
         // bytes after out, hence aligned when streamed.
-        // The transmutes: a vector and its 8 lanes are the same 32 bytes,
-        // every bit pattern valid.
         unsafe {
             let mut v: [__m256; M] = std::array::from_fn(|k| {
                 let a = _mm256_sub_ps(_mm256_loadu_ps(pp[k].add(i)), _mm256_loadu_ps(pm[k].add(i)));
@@ -776,9 +779,9 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
                     _ => quot8::<NEG>(r, a),
                 }
             });
-            if i == stops[next] {
-                let (lanes, back) = (|v| std::mem::transmute(v), |a| std::mem::transmute(a));
-                given_block::<_, _, 8>(&mut v, i, given, &stops, &mut next, lanes, back);
+            if i == stops.next {
+                let set = |v, l, x| set_lane_ps(v, l, x);
+                stops.place(&mut v, set);
             }
             let p = po.add(M * i);
             let y = ilv_ps::<M>(v, &idx);
@@ -792,61 +795,106 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
         for k in 0..M {
             out[M * i + k] = (fp[k][i] - fm[k][i]) / rs[k].b;
         }
-        given_at(given, &mut out[M * i..M * i + M], i);
+        stops.at(&mut out[M * i..M * i + M], i);
         i += 1;
     }
 }
 
-/// The starts of the SIMD blocks (of `w` points, from point 0, of `n`)
-/// that hold the given points, in order, then `usize::MAX` (also for a
-/// point in the scalar tail): the loop compares each block with one.
-#[inline(always)]
-fn given_blocks<T: Copy>(given: Option<Given<T>>, n: usize, w: usize) -> [usize; 4] {
-    let block = |p: usize| if p < n - n % w { p - p % w } else { usize::MAX };
-    let mut b = [usize::MAX; 4];
-    if let Some(g) = given {
-        for (b, &(p, _)) in b.iter_mut().zip(&g.at) {
-            *b = block(p);
-        }
-        b.sort_unstable();
-    }
-    b
+/// Where a loop's given points are: the start of the next SIMD block (of
+/// `W` points, from point 0, of `n`) that holds one, `usize::MAX` when no
+/// block does (a point in the scalar tail or past the run): the loop
+/// compares each block with it.
+struct Stops<'a, T, const W: usize> {
+    given: Option<Given<'a, T>>,
+    /// The blocks end here (the scalar tail after).
+    full: usize,
+    /// The first given point not yet placed.
+    k: usize,
+    next: usize,
 }
 
-/// The block of `W` points from point `i` (its places' vectors `v`, seen
-/// as lanes through `lanes` and `back`) takes the values `given` gives for
-/// it; `next` moves past the block's entries in `stops` (from
-/// [`given_blocks`]).
-#[inline(always)]
-fn given_block<V: Copy, T: Copy, const W: usize>(
-    v: &mut [V],
-    i: usize,
-    given: Option<Given<T>>,
-    stops: &[usize; 4],
-    next: &mut usize,
-    lanes: impl Fn(V) -> [T; W],
-    back: impl Fn([T; W]) -> V,
-) {
-    *next += stops[*next..].iter().take_while(|&&b| b == i).count();
-    let Some(g) = given else { return };
-    let mut a = lanes(v[g.slot]);
-    for &(p, x) in &g.at {
-        if (i..i + W).contains(&p) {
-            a[p - i] = x;
-        }
+impl<'a, T: Copy, const W: usize> Stops<'a, T, W> {
+    #[inline(always)]
+    fn new(given: Option<Given<'a, T>>, n: usize) -> Self {
+        let mut s = Stops {
+            given,
+            full: n - n % W,
+            k: 0,
+            next: usize::MAX,
+        };
+        s.advance();
+        s
     }
-    v[g.slot] = back(a);
-}
 
-/// Point `i` (its values `o`) takes the values `given` for it.
-#[inline(always)]
-fn given_at<T: Copy>(given: Option<Given<T>>, o: &mut [T], i: usize) {
-    if let Some(g) = given {
-        for &(p, x) in &g.at {
-            if p == i {
-                o[g.slot] = x;
+    #[inline(always)]
+    fn advance(&mut self) {
+        let p = self
+            .given
+            .and_then(|g| g.at.get(self.k))
+            .map_or(usize::MAX, |a| a.0);
+        self.next = if p < self.full { p - p % W } else { usize::MAX };
+    }
+
+    /// The block of `W` points from `self.next` (its places' vectors `v`)
+    /// takes the values given for it, each put in its lane by `set(vector,
+    /// lane, value)`.
+    #[inline(always)]
+    fn place<V: Copy, const M: usize>(&mut self, v: &mut [V; M], set: impl Fn(V, usize, T) -> V) {
+        let Some(g) = self.given else { return };
+        let i = self.next;
+        // Each place by its constant index, the values blended in
+        // registers: a run-time index, or lanes written through memory,
+        // would keep the vectors in memory (a store and a reload every
+        // block, and a stalled reload where a lane was just written).
+        while let Some(&(p, x)) = g.at.get(self.k).filter(|a| a.0 < i + W) {
+            for (k, v) in v.iter_mut().enumerate() {
+                if k == g.slot {
+                    *v = set(*v, p - i, x);
+                }
+            }
+            self.k += 1;
+        }
+        self.advance();
+    }
+
+    /// Point `i` of the scalar tail (its values `o`) takes the value
+    /// given for it.
+    #[inline(always)]
+    fn at(&self, o: &mut [T], i: usize) {
+        if let Some(g) = self.given {
+            for &(p, x) in &g.at[self.k..] {
+                if p == i {
+                    o[g.slot] = x;
+                }
             }
         }
+    }
+}
+
+/// `v` with lane `l` (below 4) set to `x`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn set_lane_pd(v: __m256d, l: usize, x: f64) -> __m256d {
+    // SAFETY: register operations only.
+    unsafe {
+        let at = _mm256_cmpeq_epi64(_mm256_set1_epi64x(l as i64), _mm256_setr_epi64x(0, 1, 2, 3));
+        _mm256_blendv_pd(v, _mm256_set1_pd(x), _mm256_castsi256_pd(at))
+    }
+}
+
+/// `v` with lane `l` (below 8) set to `x`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn set_lane_ps(v: __m256, l: usize, x: f32) -> __m256 {
+    // SAFETY: register operations only.
+    unsafe {
+        let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        let at = _mm256_cmpeq_epi32(_mm256_set1_epi32(l as i32), lanes);
+        _mm256_blendv_ps(v, _mm256_set1_ps(x), _mm256_castsi256_ps(at))
     }
 }
 
@@ -971,7 +1019,7 @@ pub(crate) trait Comb3Interleave: Sized {
         _fp: &[&[Self]],
         _out: &mut [Self],
         _stream: bool,
-        _given: Option<Given<Self>>,
+        _given: Option<Given<'_, Self>>,
     ) -> bool {
         false
     }
@@ -1002,7 +1050,7 @@ macro_rules! comb3_interleave_impl {
                 fp: &[&[$t]],
                 out: &mut [$t],
                 stream: bool,
-                given: Option<Given<$t>>,
+                given: Option<Given<'_, $t>>,
             ) -> bool {
                 let m = c.len();
                 if !(2..=3).contains(&m) || fm.len() != m || fp.len() != m || !available() {
@@ -1010,7 +1058,7 @@ macro_rules! comb3_interleave_impl {
                 }
                 let n = out.len() / m;
                 assert!(out.len() == m * n && f0.len() >= n);
-                assert!(given.is_none_or(|g| g.slot < m));
+                Given::check(&given, m);
                 assert!(fm.iter().chain(fp).all(|s| s.len() >= n));
                 assert!(c.iter().all(|c| match c {
                     Place::Same(_) | Place::Switch(..) => true,
@@ -1060,7 +1108,7 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
     fp: &[&[f64]],
     out: &mut [f64],
     stream: bool,
-    given: Option<Given<f64>>,
+    given: Option<Given<'_, f64>>,
 ) {
     let n = out.len() / M;
     let full = n - n % 4;
@@ -1075,7 +1123,7 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
     let shared = |i: usize| {
         shared_lanes::<M>(c, i).map(|c| c.map(|l| unsafe { _mm256_loadu_pd(l.as_ptr()) }))
     };
-    let (stops, mut next) = (given_blocks(given, n, 4), 0);
+    let mut stops = Stops::<_, 4>::new(given, n);
     let mut i = 0;
     while i < full {
         let (end, cv) = (switch_end(c, i, full, 4), shared(i));
@@ -1087,8 +1135,7 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
             // and the coefficient slices, the stores (4M values from M i)
             // inside out; each store starts 32 M i bytes after out, hence
             // aligned when streamed. The products and sums in numpy's
-            // order. The transmutes: a vector and its 4 lanes are the same
-            // 32 bytes, every bit pattern valid.
+            // order.
             unsafe {
                 let x0 = _mm256_loadu_pd(f0.as_ptr().add(i));
                 let mut v: [__m256d; M] = std::array::from_fn(|k| {
@@ -1101,9 +1148,9 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
                     let z = _mm256_mul_pd(cs[2], _mm256_loadu_pd(pp[k].add(i)));
                     _mm256_add_pd(_mm256_add_pd(a, b), z)
                 });
-                if i == stops[next] {
-                    let (lanes, back) = (|v| std::mem::transmute(v), |a| std::mem::transmute(a));
-                    given_block::<_, _, 4>(&mut v, i, given, &stops, &mut next, lanes, back);
+                if i == stops.next {
+                    let set = |v, l, x| set_lane_pd(v, l, x);
+                    stops.place(&mut v, set);
                 }
                 let p = po.add(M * i);
                 for (k, &y) in ilv_pd::<M>(v).iter().enumerate().take(M) {
@@ -1117,7 +1164,7 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
         for k in 0..M {
             out[M * i + k] = comb3_at(c[k].at(i), [fm[k][i], f0[i], fp[k][i]]);
         }
-        given_at(given, &mut out[M * i..M * i + M], i);
+        stops.at(&mut out[M * i..M * i + M], i);
         i += 1;
     }
 }
@@ -1175,7 +1222,7 @@ unsafe fn comb3_ilv_f32<const M: usize, const E: u8>(
     fp: &[&[f32]],
     out: &mut [f32],
     stream: bool,
-    given: Option<Given<f32>>,
+    given: Option<Given<'_, f32>>,
 ) {
     let n = out.len() / M;
     let full = n - n % 8;
@@ -1192,7 +1239,7 @@ unsafe fn comb3_ilv_f32<const M: usize, const E: u8>(
     };
     // SAFETY: register operations only.
     let idx = unsafe { ilv_ps_index() };
-    let (stops, mut next) = (given_blocks(given, n, 8), 0);
+    let mut stops = Stops::<_, 8>::new(given, n);
     // The block from `i`, its halves' shared coefficients `lo` and `hi`
     // (a macro: the same code for a run, where they are one, and for a
     // block holding a switch).
@@ -1207,9 +1254,7 @@ unsafe fn comb3_ilv_f32<const M: usize, const E: u8>(
             // inside out; each store starts 32 M i bytes after out, hence
             // aligned when streamed. The conversions to double are exact,
             // the products and sums in numpy's order, the conversion back
-            // rounds to nearest as `as f32` does. The transmutes: a vector
-            // and its 8 lanes are the same 32 bytes, every bit pattern
-            // valid.
+            // rounds to nearest as `as f32` does.
             unsafe {
                 let half = |j: usize, cv: &[[__m256d; 3]; M]| -> [__m128; M] {
                     let wide = |p: *const f32| _mm256_cvtps_pd(_mm_loadu_ps(p.add(j)));
@@ -1227,9 +1272,9 @@ unsafe fn comb3_ilv_f32<const M: usize, const E: u8>(
                 };
                 let (l, h) = (half(i, $lo), half(i + 4, $hi));
                 let mut v: [__m256; M] = std::array::from_fn(|k| _mm256_set_m128(h[k], l[k]));
-                if i == stops[next] {
-                    let (lanes, back) = (|v| std::mem::transmute(v), |a| std::mem::transmute(a));
-                    given_block::<_, _, 8>(&mut v, i, given, &stops, &mut next, lanes, back);
+                if i == stops.next {
+                    let set = |v, l, x| set_lane_ps(v, l, x);
+                    stops.place(&mut v, set);
                 }
                 let p = po.add(M * i);
                 for (k, &y) in ilv_ps::<M>(v, &idx).iter().enumerate().take(M) {
@@ -1259,7 +1304,7 @@ unsafe fn comb3_ilv_f32<const M: usize, const E: u8>(
             let x = [fm[k][i], f0[i], fp[k][i]].map(f64::from);
             out[M * i + k] = comb3_at(c[k].at(i), x) as f32;
         }
-        given_at(given, &mut out[M * i..M * i + M], i);
+        stops.at(&mut out[M * i..M * i + M], i);
         i += 1;
     }
 }

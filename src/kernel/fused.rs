@@ -35,6 +35,9 @@ pub(crate) const MAX_AXES: usize = 8;
 /// The most axes the SIMD loops take.
 const SIMD_AXES: usize = 3;
 
+/// The most rows one call of the SIMD loop with a step takes.
+const RUN: usize = 64;
+
 /// One differentiated axis: its stencil (prepared from `rule`), its ends,
 /// the memory dimension it runs along (0 = outermost) and its place among
 /// a point's values.
@@ -111,6 +114,7 @@ pub(crate) fn interleaved<I: Element>(
     let mut scratch = Scratch {
         bufs: [[zero; CHUNK]; MAX_AXES],
         stage: [zero; CHUNK * MAX_AXES],
+        given: [(0, zero); 2 * RUN + 1],
     };
     // Every outer axis at the row starting at `at` interior: one formula
     // for every point but the inner axis's ends.
@@ -125,15 +129,20 @@ pub(crate) fn interleaved<I: Element>(
     };
     let inner = axes.iter().flatten().find(|a| a.dim == nd - 1);
     // Runs of interior rows go through the SIMD loop in windows of whole
-    // 8-point blocks on one grid over the output, a window from the first
-    // grid point of a row to the first of the next, the inner axis's
-    // values at the rows' ends computed first and given to the loop: its
+    // 8-point blocks on one grid over the output, the inner axis's values
+    // at the rows' ends computed first and given to the loop: its
     // neighbours there (read and dropped) lie in the rows before and
-    // after, which an outer axis's interior row has. So a run is streamed
-    // in one sweep, a call per row, whatever the row's length (8 points or
-    // more); the points before the run's first grid point and after its
-    // last go through the stage. The grid starts on a
-    // 64-byte boundary where one is (else 32, the streaming stores' need).
+    // after, which an outer axis's interior row has. With a step on every
+    // axis, a window runs from the first grid point of a run's first row
+    // over up to RUN rows (each outer axis's neighbours are the same
+    // distance away in all of them) to the first grid point of the row
+    // after; with coordinates (an outer axis's coefficients change from
+    // row to row), over one row into the next, its coefficients switching
+    // there. So a run is streamed in one sweep, a call per RUN rows or per
+    // row, whatever the rows' length (8 points or more); the points
+    // before the run's first grid point and after its last go through the
+    // stage. The grid starts on a 64-byte boundary where one is (else 32,
+    // the streaming stores' need).
     let grid = match &kind {
         _ if n0 < 8 => None,
         Simd::None => None,
@@ -145,13 +154,20 @@ pub(crate) fn interleaved<I: Element>(
             on(64).or_else(|| on(32))
         }
     };
+    let most = match kind {
+        Simd::Quots(_) => RUN,
+        _ => 1,
+    };
     // The first grid point at or after point `q` of the output.
     let up = |c: usize, q: usize| q + (c + 8 - q % 8) % 8;
     let (row0, row1) = (r0 * (plane / n0), r1 * (plane / n0));
     // Whether the row's points before its first grid point were written
     // with the row before.
     let mut carried = false;
-    for row in row0..row1 {
+    // Whether row `.0` is interior, when known (found by the run before).
+    let mut known = (row1, false);
+    let mut row = row0;
+    while row < row1 {
         let at = row * n0;
         let base = (at - r0 * plane) * m;
         let x = RowAt {
@@ -162,16 +178,32 @@ pub(crate) fn interleaved<I: Element>(
             at,
             m,
         };
-        let interior = fast && interior_at(at);
+        let interior = fast
+            && if known.0 == row {
+                known.1
+            } else {
+                interior_at(at)
+            };
         if let (true, Some(c)) = (interior, grid) {
-            // The window [lo, hi) in the row's points (hi past n0: into
-            // the next row).
+            // The run: this row and the interior rows after it, `rows` in
+            // all; `next`: the row after is interior too. The window [lo,
+            // hi) in the run's points (hi past the run: into that row).
             let q = at - r0 * plane;
-            let next = row + 1 < row1 && interior_at(at + n0);
+            let mut rows = 1;
+            let next = loop {
+                let r = row + rows;
+                let more = r < row1 && interior_at(r * n0);
+                known = (r, more);
+                if !more || rows == most {
+                    break more;
+                }
+                rows += 1;
+            };
+            let len = rows * n0;
             let lo = up(c, q) - q;
             let hi = match next {
-                true => up(c, q + n0) - q,
-                false => (up(c, q + n0 + 1) - 8).max(q + lo) - q,
+                true => up(c, q + len) - q,
+                false => (up(c, q + len + 1) - 8).max(q + lo) - q,
             };
             let inside = inner.is_none() || (at + lo >= 1 && at + hi < f.len());
             if inside {
@@ -179,29 +211,45 @@ pub(crate) fn interleaved<I: Element>(
                     let o_row = &mut out[base..base + n0 * m];
                     x.pieces(&kind, (0, lo), interior, stream, o_row, &mut scratch);
                 }
-                // The row ends inside the window, as the window's points.
-                let given = inner.map(|ax| {
-                    let none = (usize::MAX, <I::Output as Num>::zero());
-                    let mut g = Given {
-                        slot: ax.slot,
-                        at: [none; 3],
-                    };
-                    // The row's first and last point, the next row's first.
-                    for (k, p) in [0, n0 - 1, n0].into_iter().enumerate() {
-                        if (lo..hi).contains(&p) {
-                            g.at[k] = (p - lo, x.inner_end(ax, at, p));
+                // The rows' ends inside the window, as the window's
+                // points: each row's first and last, the next row's first.
+                let given = match inner {
+                    Some(ax) => {
+                        let ends = (0..rows).flat_map(|r| [(r, 0), (r, n0 - 1)]);
+                        let mut k = 0;
+                        for (r, p) in ends.chain([(rows - 1, n0)]) {
+                            if (lo..hi).contains(&(r * n0 + p)) {
+                                let v = x.inner_end(ax, at + r * n0, p);
+                                scratch.given[k] = (r * n0 + p - lo, v);
+                                k += 1;
+                            }
                         }
+                        Some(Given {
+                            slot: ax.slot,
+                            at: &scratch.given[..k],
+                        })
                     }
-                    g
-                });
+                    None => None,
+                };
                 let o = &mut out[base + lo * m..base + hi * m];
                 fast = x.simd(&kind, (lo, hi), o, stream, given);
                 if fast {
-                    if !next && hi < n0 {
-                        let o_row = &mut out[base..base + n0 * m];
-                        x.pieces(&kind, (hi, n0), interior, stream, o_row, &mut scratch);
+                    let last = (rows - 1) * n0;
+                    if !next && hi < len {
+                        let x = RowAt { at: at + last, ..x };
+                        let b = base + last * m;
+                        let o_row = &mut out[b..b + n0 * m];
+                        x.pieces(
+                            &kind,
+                            (hi - last, n0),
+                            interior,
+                            stream,
+                            o_row,
+                            &mut scratch,
+                        );
                     }
                     carried = next;
+                    row += rows;
                     continue;
                 }
             }
@@ -228,6 +276,7 @@ pub(crate) fn interleaved<I: Element>(
         for span in parts {
             fast &= x.pieces(&kind, span, interior && fast, stream, o_row, &mut scratch);
         }
+        row += 1;
     }
     if stream {
         crate::simd::fence();
@@ -241,6 +290,8 @@ pub(crate) fn interleaved<I: Element>(
 struct Scratch<T> {
     bufs: [[T; CHUNK]; MAX_AXES],
     stage: [T; CHUNK * MAX_AXES],
+    /// The values given to the SIMD loop: a run's rows' ends.
+    given: [(usize, T); 2 * RUN + 1],
 }
 
 /// The fused SIMD loop of the interleaved path: divisors or coordinate
@@ -277,7 +328,7 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
         (lo, hi): (usize, usize),
         o: &mut [I::Output],
         stream: bool,
-        given: Option<Given<I::Output>>,
+        given: Option<Given<'_, I::Output>>,
     ) -> bool {
         let (f, at, nd, m) = (self.f, self.at, self.dims.len(), self.m);
         let n0 = self.dims[nd - 1];
@@ -360,7 +411,7 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
         o_row: &mut [I::Output],
         scratch: &mut Scratch<I::Output>,
     ) -> bool {
-        let Scratch { bufs, stage } = scratch;
+        let Scratch { bufs, stage, .. } = scratch;
         let (m, n0) = (self.m, self.dims[self.dims.len() - 1]);
         let mut found = true;
         let mut c0 = lo;

@@ -481,6 +481,7 @@ macro_rules! interleave_suite {
                         let a: Vec<&[$t]> = fm[..m].iter().map(|v| &v[..n]).collect();
                         let c: Vec<&[$t]> = fp[..m].iter().map(|v| &v[..n]).collect();
                         let given = random_given(&mut rng, n, m, [1.5e3, -2.5e-3, 7.0]);
+                        let given = given.as_ref().map(|(slot, at)| Given { slot: *slot, at });
                         for given in [None, given] {
                             let out = &mut store[at..at + m * n];
                             out.fill(<$t>::NAN);
@@ -491,7 +492,7 @@ macro_rules! interleave_suite {
                             for i in 0..n {
                                 for k in 0..m {
                                     let mut want = (fp[k][i] - fm[k][i]) / b[k] as $t;
-                                    for (p, x) in given.iter().flat_map(|g| g.at) {
+                                    for &(p, x) in given.iter().flat_map(|g| g.at) {
                                         if p == i && k == given.unwrap().slot {
                                             want = x;
                                         }
@@ -526,20 +527,34 @@ interleave_suite!(
     1e-40
 );
 
-/// Two or three points of one of `m` places of a run of `n` given the
-/// values `x` (anywhere: in a block, two in one block, in the scalar tail;
-/// a third past the run, none); none for a run shorter than 3.
-fn random_given<T: Copy>(rng: &mut Rng, n: usize, m: usize, x: [T; 3]) -> Option<Given<T>> {
+/// Points of one of `m` places of a run of `n` given the values `x` (in
+/// turn), in increasing order: a few anywhere (in a block, two in one
+/// block, in the scalar tail), or one block in four dense (about every
+/// other point: several in every block, as a run of short rows has), and
+/// one past the run half the time; none for a run shorter than 3. The
+/// place, and the points with their values.
+fn random_given<T: Copy>(
+    rng: &mut Rng,
+    n: usize,
+    m: usize,
+    x: [T; 3],
+) -> Option<(usize, Vec<(usize, T)>)> {
     (n >= 3).then(|| {
-        let p0 = rng.next() as usize % n;
-        let p1 = (p0 + 1 + rng.next() as usize % (n - 1)) % n;
-        let p2 = (0..n).find(|p| ![p0, p1].contains(p)).unwrap();
-        let p2 = [p2, usize::MAX][rng.next() as usize % 2];
-        let slot = rng.next() as usize % m;
-        Given {
-            slot,
-            at: [(p0, x[0]), (p1, x[1]), (p2, x[2])],
+        let dense = rng.next() % 4 == 0;
+        let mut at: Vec<usize> = (0..n)
+            .filter(|_| match dense {
+                true => rng.next() % 2 == 0,
+                false => rng.next() % (n as u64) < 3,
+            })
+            .collect();
+        if rng.next() % 2 == 0 {
+            at.push(usize::MAX);
         }
+        let slot = rng.next() as usize % m;
+        (
+            slot,
+            at.iter().enumerate().map(|(j, &p)| (p, x[j % 3])).collect(),
+        )
     })
 }
 
@@ -603,6 +618,7 @@ fn comb3_interleave_matches_the_plain_formula() {
                     let a: Vec<&[T]> = fm[..m].iter().map(|v| &v[..n]).collect();
                     let c: Vec<&[T]> = fp[..m].iter().map(|v| &v[..n]).collect();
                     let given = random_given(rng, n, m, [1.5e3, -2.5e-3, 7.0].map(from));
+                    let given = given.as_ref().map(|(slot, at)| Given { slot: *slot, at });
                     for given in [None, given] {
                         let out = &mut store[at..at + m * n];
                         out.fill(from(1.0));
@@ -616,7 +632,7 @@ fn comb3_interleave_matches_the_plain_formula() {
                                 let w = places[k].at(i);
                                 let x = [fm[k][i], f0[i], fp[k][i]].map(to);
                                 let mut want = from(w[0] * x[0] + w[1] * x[1] + w[2] * x[2]);
-                                for (p, x) in given.iter().flat_map(|g| g.at) {
+                                for &(p, x) in given.iter().flat_map(|g| g.at) {
                                     if p == i && k == given.unwrap().slot {
                                         want = x;
                                     }
