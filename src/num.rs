@@ -281,7 +281,7 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
     /// loop that also interleaves, bit for bit as those divisions; false
     /// (nothing written) where there is no such loop. `stream`: streaming
     /// stores, for an `out` on a 32-byte boundary holding whole blocks of
-    /// 8 points. `given`: up to three points' values of one place, given.
+    /// 8 points. `given`: points' values of one place, given.
     #[doc(hidden)]
     #[inline(always)]
     fn sub_div_interleave(

@@ -418,7 +418,7 @@ pub(crate) trait SubDivInterleave: Sized {
     /// divisor or machine). `stream`: non-temporal stores, for an `out`
     /// that starts on a 32-byte boundary (asserted) and whose points come
     /// in whole SIMD blocks (8 points hold whole blocks for every type).
-    /// `given`: up to three points' values of one place, given.
+    /// `given`: points' values of one place, given ([`Given`]).
     fn sub_div_interleave(
         q: &Quots,
         fm: &[&[Self]],

@@ -12,11 +12,13 @@
 //! then interleaved. A run of interior rows goes through that loop in
 //! windows of whole 8-point blocks on one grid over the output (from a
 //! 64-byte boundary where one is), a window from a row's first grid point
-//! into the next row, the inner axis's end values computed first and given
-//! to the loop (with coordinates, the outer axes' coefficients switch to
-//! the next row's where it starts): one call and one streamed sweep per
-//! row, for rows of any length from 8 points and outputs at any offset
-//! from a cache line (numpy's large arrays start 16 bytes past one).
+//! over up to 64 rows with a step (one row with coordinates) into the row
+//! after, the inner axis's end values computed first and given to the loop
+//! (with coordinates, the outer axes' coefficients switch to the next
+//! row's where it starts): one call per run of rows (or per row) and one
+//! streamed sweep, for rows of any length from 8 points and outputs at any
+//! offset from a cache line (numpy's large arrays start 16 bytes past
+//! one).
 //! Each point takes the same formula from the same inputs as in
 //! [`super::dense`], so the same bits.
 
@@ -318,10 +320,11 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
     /// Points `[lo, hi)` of an interior row, inside `[1, n - 1)` of the
     /// inner axis (or a row with every axis outer), through the SIMD loop
     /// into `o` (`m` values per point); false (nothing written) without
-    /// one. With `given`, `[lo, hi)` may run past the row's ends into the
-    /// rows before and after (interior too), the inner axis's values at
-    /// the row ends given (with coordinates, the outer axes' coefficients
-    /// switch to the next row's where it starts).
+    /// one. With `given`, `[lo, hi)` may run past the row's end over the
+    /// interior rows after it (its inputs reach into the rows before and
+    /// after), the inner axis's values at the rows' ends given; with
+    /// coordinates into the next row only, the outer axes' coefficients
+    /// switching to its own where it starts.
     fn simd(
         &self,
         kind: &Simd<'_, '_>,
