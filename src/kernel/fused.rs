@@ -335,8 +335,8 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
     ) -> bool {
         let (f, at, nd, m) = (self.f, self.at, self.dims.len(), self.m);
         let n0 = self.dims[nd - 1];
-        // The loops take two or three axes (a call per row: no more set
-        // up than that).
+        // The loops take two or three axes (a call per run of rows or per
+        // row: no more set up than that).
         if m > SIMD_AXES {
             return false;
         }
