@@ -717,8 +717,7 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
                 }
             });
             if i == stops.next {
-                let set = |v, l, x| set_lane_pd(v, l, x);
-                stops.place(&mut v, set);
+                stops.place(&mut v, |v, l, x| set_lane_pd(v, l, x));
             }
             let p = po.add(M * i);
             let y = ilv_pd::<M>(v);
@@ -780,8 +779,7 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
                 }
             });
             if i == stops.next {
-                let set = |v, l, x| set_lane_ps(v, l, x);
-                stops.place(&mut v, set);
+                stops.place(&mut v, |v, l, x| set_lane_ps(v, l, x));
             }
             let p = po.add(M * i);
             let y = ilv_ps::<M>(v, &idx);
@@ -1149,8 +1147,7 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
                     _mm256_add_pd(_mm256_add_pd(a, b), z)
                 });
                 if i == stops.next {
-                    let set = |v, l, x| set_lane_pd(v, l, x);
-                    stops.place(&mut v, set);
+                    stops.place(&mut v, |v, l, x| set_lane_pd(v, l, x));
                 }
                 let p = po.add(M * i);
                 for (k, &y) in ilv_pd::<M>(v).iter().enumerate().take(M) {
@@ -1273,8 +1270,7 @@ unsafe fn comb3_ilv_f32<const M: usize, const E: u8>(
                 let (l, h) = (half(i, $lo), half(i + 4, $hi));
                 let mut v: [__m256; M] = std::array::from_fn(|k| _mm256_set_m128(h[k], l[k]));
                 if i == stops.next {
-                    let set = |v, l, x| set_lane_ps(v, l, x);
-                    stops.place(&mut v, set);
+                    stops.place(&mut v, |v, l, x| set_lane_ps(v, l, x));
                 }
                 let p = po.add(M * i);
                 for (k, &y) in ilv_ps::<M>(v, &idx).iter().enumerate().take(M) {

@@ -175,9 +175,9 @@ impl Ends {
 ///
 /// The per-point tables (`3n` doubles by row, `6n` by column) are built
 /// once per call for axes of up to [`TABLE_MAX`] points that have more
-/// than one lane to share them, or when row mode first needs them; lanes of a longer axis
-/// (a long 1-d array) or of a lone lane compute each point's coefficients
-/// as they go, with the same operations. The steps of an ordinary axis
+/// than one lane to share them, or when row mode first needs them; lanes
+/// of a longer axis (a long 1-d array) or of a lone lane compute each
+/// point's coefficients as they go, with the same operations. The steps of an ordinary axis
 /// are the caller's coordinates, borrowed (no copy, no allocation); a
 /// periodic axis owns its padded differences.
 #[derive(Debug)]
