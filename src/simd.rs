@@ -690,7 +690,6 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
 ) {
     let n = out.len() / M;
     let po = out.as_mut_ptr();
-    let mut i = 0;
     // SAFETY: register operations only.
     let rv: [RecipV; M] =
         std::array::from_fn(|k| unsafe { RecipV::new(&rs[if ONE { 0 } else { k }]) });
@@ -699,34 +698,43 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
         std::array::from_fn(|k| fp[k].as_ptr()),
     );
     let mut stops = Stops::<_, 4>::new(given, n);
-    while i + 4 <= n {
+    // The block from `i`.
+    let block = |i: usize| -> [__m256d; M] {
         for &r in &pp {
             prefetch_ptr(r, i);
         }
-        // SAFETY: i + 4 <= n: the loads stay inside fm[k] and fp[k], the
-        // stores (4M values from M i) inside out; each store starts 32 M i
-        // bytes after out, hence aligned when streamed.
-        unsafe {
-            let mut v: [__m256d; M] = std::array::from_fn(|k| {
-                let a = _mm256_sub_pd(_mm256_loadu_pd(pp[k].add(i)), _mm256_loadu_pd(pm[k].add(i)));
-                let r = &rv[if ONE { 0 } else { k }];
-                match if F == ANY { r.form } else { F } {
-                    EXACT => quot4::<EXACT>(r, a),
-                    POS => quot4::<POS>(r, a),
-                    _ => quot4::<NEG>(r, a),
-                }
-            });
-            if i == stops.next {
-                stops.place(&mut v, |v, l, x| set_lane_pd(v, l, x));
+        // SAFETY: i + 4 <= n: the loads stay inside fm[k] and fp[k].
+        std::array::from_fn(|k| unsafe {
+            let a = _mm256_sub_pd(_mm256_loadu_pd(pp[k].add(i)), _mm256_loadu_pd(pm[k].add(i)));
+            let r = &rv[if ONE { 0 } else { k }];
+            match if F == ANY { r.form } else { F } {
+                EXACT => quot4::<EXACT>(r, a),
+                POS => quot4::<POS>(r, a),
+                _ => quot4::<NEG>(r, a),
             }
-            let p = po.add(M * i);
-            let y = ilv_pd::<M>(v);
-            for (k, &y) in y.iter().enumerate().take(M) {
-                put_pd(p.add(4 * k), y, stream);
-            }
+        })
+    };
+    // SAFETY: i + 4 <= n: the stores (4M values from M i) stay inside out;
+    // each starts 32 M i bytes after out, hence aligned when streamed.
+    let put = |i: usize, v: [__m256d; M], s: bool| unsafe {
+        let p = po.add(M * i);
+        for (k, &y) in ilv_pd::<M>(v).iter().enumerate().take(M) {
+            put_pd(p.add(4 * k), y, s);
         }
-        i += 4;
-    }
+    };
+    let mut i = blocks(
+        &mut stops,
+        stream,
+        |_| usize::MAX,
+        |_, _| (),
+        |i, _, s| put(i, block(i), s),
+        |i, _, stops| {
+            let mut v = block(i);
+            // SAFETY: register operations only.
+            stops.place(&mut v, |v, l, x| unsafe { set_lane_pd(v, l, x) });
+            put(i, v, stream);
+        },
+    );
     while i < n {
         for k in 0..M {
             out[M * i + k] = (fp[k][i] - fm[k][i]) / rs[k].b;
@@ -750,7 +758,6 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
 ) {
     let n = out.len() / M;
     let po = out.as_mut_ptr();
-    let mut i = 0;
     // SAFETY: register operations only.
     let rv: [RecipV32; M] =
         std::array::from_fn(|k| unsafe { RecipV32::new(&rs[if ONE { 0 } else { k }]) });
@@ -761,34 +768,43 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
     // SAFETY: register operations only.
     let idx = unsafe { ilv_ps_index() };
     let mut stops = Stops::<_, 8>::new(given, n);
-    while i + 8 <= n {
+    // The block from `i`.
+    let block = |i: usize| -> [__m256; M] {
         for &r in &pp {
             prefetch_ptr(r, i);
         }
-        // SAFETY: i + 8 <= n: the loads stay inside fm[k] and fp[k], the
-        // stores (8M values from M i) inside out; each store starts 32 M i
-        // bytes after out, hence aligned when streamed.
-        unsafe {
-            let mut v: [__m256; M] = std::array::from_fn(|k| {
-                let a = _mm256_sub_ps(_mm256_loadu_ps(pp[k].add(i)), _mm256_loadu_ps(pm[k].add(i)));
-                let r = &rv[if ONE { 0 } else { k }];
-                match if F == ANY { r.form } else { F } {
-                    EXACT => quot8::<EXACT>(r, a),
-                    POS => quot8::<POS>(r, a),
-                    _ => quot8::<NEG>(r, a),
-                }
-            });
-            if i == stops.next {
-                stops.place(&mut v, |v, l, x| set_lane_ps(v, l, x));
+        // SAFETY: i + 8 <= n: the loads stay inside fm[k] and fp[k].
+        std::array::from_fn(|k| unsafe {
+            let a = _mm256_sub_ps(_mm256_loadu_ps(pp[k].add(i)), _mm256_loadu_ps(pm[k].add(i)));
+            let r = &rv[if ONE { 0 } else { k }];
+            match if F == ANY { r.form } else { F } {
+                EXACT => quot8::<EXACT>(r, a),
+                POS => quot8::<POS>(r, a),
+                _ => quot8::<NEG>(r, a),
             }
-            let p = po.add(M * i);
-            let y = ilv_ps::<M>(v, &idx);
-            for (k, &y) in y.iter().enumerate().take(M) {
-                put_ps(p.add(8 * k), y, stream);
-            }
+        })
+    };
+    // SAFETY: i + 8 <= n: the stores (8M values from M i) stay inside out;
+    // each starts 32 M i bytes after out, hence aligned when streamed.
+    let put = |i: usize, v: [__m256; M], s: bool| unsafe {
+        let p = po.add(M * i);
+        for (k, &y) in ilv_ps::<M>(v, &idx).iter().enumerate().take(M) {
+            put_ps(p.add(8 * k), y, s);
         }
-        i += 8;
-    }
+    };
+    let mut i = blocks(
+        &mut stops,
+        stream,
+        |_| usize::MAX,
+        |_, _| (),
+        |i, _, s| put(i, block(i), s),
+        |i, _, stops| {
+            let mut v = block(i);
+            // SAFETY: register operations only.
+            stops.place(&mut v, |v, l, x| unsafe { set_lane_ps(v, l, x) });
+            put(i, v, stream);
+        },
+    );
     while i < n {
         for k in 0..M {
             out[M * i + k] = (fp[k][i] - fm[k][i]) / rs[k].b;
@@ -796,6 +812,47 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
         stops.at(&mut out[M * i..M * i + M], i);
         i += 1;
     }
+}
+
+/// The blocks of `W` points from point 0 to `stops.full` (returned), in
+/// runs that end at `limit(start)` at the latest, each run's state (its
+/// shared coefficients) from `state(start, end)`: `block(i, state,
+/// stream)` for each block that holds no given point (called with
+/// `stream` a constant, so that each of its two forms has its own code and
+/// tests nothing per block), `given(i, state, stops)` for each that does.
+#[inline(always)]
+fn blocks<T: Copy, C, const W: usize>(
+    stops: &mut Stops<'_, T, W>,
+    stream: bool,
+    limit: impl Fn(usize) -> usize,
+    state: impl Fn(usize, usize) -> C,
+    block: impl Fn(usize, &C, bool),
+    mut given: impl FnMut(usize, &C, &mut Stops<'_, T, W>),
+) -> usize {
+    let mut i = 0;
+    while i < stops.full {
+        let end = limit(i).min(stops.full);
+        let c = state(i, end);
+        while i < end {
+            let stop = stops.next.min(end);
+            if stream {
+                while i < stop {
+                    block(i, &c, true);
+                    i += W;
+                }
+            } else {
+                while i < stop {
+                    block(i, &c, false);
+                    i += W;
+                }
+            }
+            if i < end {
+                given(i, &c, stops);
+                i += W;
+            }
+        }
+    }
+    i
 }
 
 /// Where a loop's given points are: the start of the next SIMD block (of
@@ -1122,41 +1179,49 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
         shared_lanes::<M>(c, i).map(|c| c.map(|l| unsafe { _mm256_loadu_pd(l.as_ptr()) }))
     };
     let mut stops = Stops::<_, 4>::new(given, n);
-    let mut i = 0;
-    while i < full {
-        let (end, cv) = (switch_end(c, i, full, 4), shared(i));
-        while i < end {
-            for &r in &pp {
-                prefetch_ptr(r, i);
-            }
-            // SAFETY: i + 4 <= n: the loads stay inside fm[k], f0, fp[k]
-            // and the coefficient slices, the stores (4M values from M i)
-            // inside out; each store starts 32 M i bytes after out, hence
-            // aligned when streamed. The products and sums in numpy's
-            // order.
-            unsafe {
-                let x0 = _mm256_loadu_pd(f0.as_ptr().add(i));
-                let mut v: [__m256d; M] = std::array::from_fn(|k| {
-                    let cs = match E >> k & 1 {
-                        1 => pe[k].map(|e| _mm256_loadu_pd(e.add(i))),
-                        _ => cv[k],
-                    };
-                    let a = _mm256_mul_pd(cs[0], _mm256_loadu_pd(pm[k].add(i)));
-                    let b = _mm256_mul_pd(cs[1], x0);
-                    let z = _mm256_mul_pd(cs[2], _mm256_loadu_pd(pp[k].add(i)));
-                    _mm256_add_pd(_mm256_add_pd(a, b), z)
-                });
-                if i == stops.next {
-                    stops.place(&mut v, |v, l, x| set_lane_pd(v, l, x));
-                }
-                let p = po.add(M * i);
-                for (k, &y) in ilv_pd::<M>(v).iter().enumerate().take(M) {
-                    put_pd(p.add(4 * k), y, stream);
-                }
-            }
-            i += 4;
+    // The block from `i`, the coefficients of its places but the
+    // `Place::Each` ones `cv`.
+    let block = |i: usize, cv: &[[__m256d; 3]; M]| -> [__m256d; M] {
+        for &r in &pp {
+            prefetch_ptr(r, i);
         }
-    }
+        // SAFETY: i + 4 <= n: the loads stay inside fm[k], f0, fp[k] and
+        // the coefficient slices. The products and sums in numpy's order.
+        unsafe {
+            let x0 = _mm256_loadu_pd(f0.as_ptr().add(i));
+            std::array::from_fn(|k| {
+                let cs = match E >> k & 1 {
+                    1 => pe[k].map(|e| _mm256_loadu_pd(e.add(i))),
+                    _ => cv[k],
+                };
+                let a = _mm256_mul_pd(cs[0], _mm256_loadu_pd(pm[k].add(i)));
+                let b = _mm256_mul_pd(cs[1], x0);
+                let z = _mm256_mul_pd(cs[2], _mm256_loadu_pd(pp[k].add(i)));
+                _mm256_add_pd(_mm256_add_pd(a, b), z)
+            })
+        }
+    };
+    // SAFETY: i + 4 <= n: the stores (4M values from M i) stay inside out;
+    // each starts 32 M i bytes after out, hence aligned when streamed.
+    let put = |i: usize, v: [__m256d; M], s: bool| unsafe {
+        let p = po.add(M * i);
+        for (k, &y) in ilv_pd::<M>(v).iter().enumerate().take(M) {
+            put_pd(p.add(4 * k), y, s);
+        }
+    };
+    let mut i = blocks(
+        &mut stops,
+        stream,
+        |i| switch_end(c, i, full, 4),
+        |i, _| shared(i),
+        |i, cv, s| put(i, block(i, cv), s),
+        |i, cv, stops| {
+            let mut v = block(i, cv);
+            // SAFETY: register operations only.
+            stops.place(&mut v, |v, l, x| unsafe { set_lane_pd(v, l, x) });
+            put(i, v, stream);
+        },
+    );
     while i < n {
         for k in 0..M {
             out[M * i + k] = comb3_at(c[k].at(i), [fm[k][i], f0[i], fp[k][i]]);
@@ -1237,64 +1302,64 @@ unsafe fn comb3_ilv_f32<const M: usize, const E: u8>(
     // SAFETY: register operations only.
     let idx = unsafe { ilv_ps_index() };
     let mut stops = Stops::<_, 8>::new(given, n);
-    // The block from `i`, its halves' shared coefficients `lo` and `hi`
-    // (a macro: the same code for a run, where they are one, and for a
-    // block holding a switch).
-    macro_rules! block {
-        ($i:expr, $lo:expr, $hi:expr) => {{
-            let i = $i;
-            for &r in &pp {
-                prefetch_ptr(r, i);
-            }
-            // SAFETY: i + 8 <= n: the loads stay inside fm[k], f0, fp[k]
-            // and the coefficient slices, the stores (8M values from M i)
-            // inside out; each store starts 32 M i bytes after out, hence
-            // aligned when streamed. The conversions to double are exact,
-            // the products and sums in numpy's order, the conversion back
-            // rounds to nearest as `as f32` does.
-            unsafe {
-                let half = |j: usize, cv: &[[__m256d; 3]; M]| -> [__m128; M] {
-                    let wide = |p: *const f32| _mm256_cvtps_pd(_mm_loadu_ps(p.add(j)));
-                    let x0 = wide(f0.as_ptr());
-                    std::array::from_fn(|k| {
-                        let cs = match E >> k & 1 {
-                            1 => pe[k].map(|e| _mm256_loadu_pd(e.add(j))),
-                            _ => cv[k],
-                        };
-                        let a = _mm256_mul_pd(cs[0], wide(pm[k]));
-                        let b = _mm256_mul_pd(cs[1], x0);
-                        let z = _mm256_mul_pd(cs[2], wide(pp[k]));
-                        _mm256_cvtpd_ps(_mm256_add_pd(_mm256_add_pd(a, b), z))
-                    })
-                };
-                let (l, h) = (half(i, $lo), half(i + 4, $hi));
-                let mut v: [__m256; M] = std::array::from_fn(|k| _mm256_set_m128(h[k], l[k]));
-                if i == stops.next {
-                    stops.place(&mut v, |v, l, x| set_lane_ps(v, l, x));
-                }
-                let p = po.add(M * i);
-                for (k, &y) in ilv_ps::<M>(v, &idx).iter().enumerate().take(M) {
-                    put_ps(p.add(8 * k), y, stream);
-                }
-            }
-        }};
-    }
-    let mut i = 0;
-    while i < full {
-        let end = switch_end(c, i, full, 8);
-        if end == i + 8 {
+    // The block from `i`, its halves' coefficients of every place but the
+    // `Place::Each` ones `lo` and `hi`.
+    let block = |i: usize, lo: &[[__m256d; 3]; M], hi: &[[__m256d; 3]; M]| -> [__m256; M] {
+        for &r in &pp {
+            prefetch_ptr(r, i);
+        }
+        // SAFETY: i + 8 <= n: the loads stay inside fm[k], f0, fp[k] and
+        // the coefficient slices. The conversions to double are exact, the
+        // products and sums in numpy's order, the conversion back rounds
+        // to nearest as `as f32` does.
+        unsafe {
+            let half = |j: usize, cv: &[[__m256d; 3]; M]| -> [__m128; M] {
+                let wide = |p: *const f32| _mm256_cvtps_pd(_mm_loadu_ps(p.add(j)));
+                let x0 = wide(f0.as_ptr());
+                std::array::from_fn(|k| {
+                    let cs = match E >> k & 1 {
+                        1 => pe[k].map(|e| _mm256_loadu_pd(e.add(j))),
+                        _ => cv[k],
+                    };
+                    let a = _mm256_mul_pd(cs[0], wide(pm[k]));
+                    let b = _mm256_mul_pd(cs[1], x0);
+                    let z = _mm256_mul_pd(cs[2], wide(pp[k]));
+                    _mm256_cvtpd_ps(_mm256_add_pd(_mm256_add_pd(a, b), z))
+                })
+            };
+            let (l, h) = (half(i, lo), half(i + 4, hi));
+            std::array::from_fn(|k| _mm256_set_m128(h[k], l[k]))
+        }
+    };
+    // SAFETY: i + 8 <= n: the stores (8M values from M i) stay inside out;
+    // each starts 32 M i bytes after out, hence aligned when streamed.
+    let put = |i: usize, v: [__m256; M], s: bool| unsafe {
+        let p = po.add(M * i);
+        for (k, &y) in ilv_ps::<M>(v, &idx).iter().enumerate().take(M) {
+            put_ps(p.add(8 * k), y, s);
+        }
+    };
+    let mut i = blocks(
+        &mut stops,
+        stream,
+        |i| switch_end(c, i, full, 8),
+        |i, end| match end == i + 8 {
             // A run of one block (the one holding a switch among them):
             // its halves' own coefficients.
-            block!(i, &shared(i), &shared(i + 4));
-            i += 8;
-            continue;
-        }
-        let cv = shared(i);
-        while i < end {
-            block!(i, &cv, &cv);
-            i += 8;
-        }
-    }
+            true => (shared(i), shared(i + 4)),
+            false => {
+                let c = shared(i);
+                (c, c)
+            }
+        },
+        |i, (lo, hi), s| put(i, block(i, lo, hi), s),
+        |i, (lo, hi), stops| {
+            let mut v = block(i, lo, hi);
+            // SAFETY: register operations only.
+            stops.place(&mut v, |v, l, x| unsafe { set_lane_ps(v, l, x) });
+            put(i, v, stream);
+        },
+    );
     while i < n {
         for k in 0..M {
             let x = [fm[k][i], f0[i], fp[k][i]].map(f64::from);
@@ -1437,6 +1502,20 @@ unsafe fn put_ps(p: *mut f32, r: __m256, stream: bool) {
             _mm256_storeu_ps(p, r);
         }
     }
+}
+
+/// Ask for the cache line holding `r[i]` (nothing where there is no
+/// prefetch instruction); `i` may be past the end.
+#[inline(always)]
+pub(crate) fn prefetch<T>(r: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint: it reads nothing the program sees and
+    // never faults, whatever the address (computed by wrapping_add).
+    unsafe {
+        _mm_prefetch::<_MM_HINT_T0>(r.as_ptr().wrapping_add(i).cast())
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (r, i);
 }
 
 /// Ask for `r` [`PREFETCH_BYTES`] past point `i`: the input after the
