@@ -117,18 +117,13 @@ pub(crate) fn interleaved<I: Element>(
         bufs: [[zero; CHUNK]; MAX_AXES],
         stage: [zero; CHUNK * MAX_AXES],
         given: [(0, zero); 2 * RUN + 1],
+        ends: [(0, 0); 2 * RUN + 1],
     };
-    // Every outer axis at the row starting at `at` interior: one formula
-    // for every point but the inner axis's ends.
-    let interior_at = |at: usize| {
-        axes.iter().zip(&strides).all(|(a, &s)| match a {
-            Some(a) if a.dim < nd - 1 => {
-                let g = (at / s) % dims[a.dim];
-                g > 0 && g + 1 < dims[a.dim]
-            }
-            _ => true,
-        })
-    };
+    let (row0, row1) = (r0 * (plane / n0), r1 * (plane / n0));
+    // Every outer axis at a row interior: one formula for every point but
+    // the inner axis's ends.
+    let outer = axes.iter().flatten().map(|a| a.dim).filter(|&d| d < nd - 1);
+    let mut interior_at = Interior::new(dims, outer, row0);
     let inner = axes.iter().flatten().find(|a| a.dim == nd - 1);
     // Runs of interior rows go through the SIMD loop in windows of whole
     // 8-point blocks on one grid over the output, the inner axis's values
@@ -162,12 +157,9 @@ pub(crate) fn interleaved<I: Element>(
     };
     // The first grid point at or after point `q` of the output.
     let up = |c: usize, q: usize| q + (c + 8 - q % 8) % 8;
-    let (row0, row1) = (r0 * (plane / n0), r1 * (plane / n0));
     // Whether the row's points before its first grid point were written
     // with the row before.
     let mut carried = false;
-    // Whether row `.0` is interior, when known (found by the run before).
-    let mut known = (row1, false);
     let mut row = row0;
     while row < row1 {
         let at = row * n0;
@@ -180,12 +172,7 @@ pub(crate) fn interleaved<I: Element>(
             at,
             m,
         };
-        let interior = fast
-            && if known.0 == row {
-                known.1
-            } else {
-                interior_at(at)
-            };
+        let interior = fast && interior_at.row(row);
         if let (true, Some(c)) = (interior, grid) {
             // The run: this row and the interior rows after it, `rows` in
             // all; `next`: the row after is interior too. The window [lo,
@@ -194,8 +181,7 @@ pub(crate) fn interleaved<I: Element>(
             let mut rows = 1;
             let next = loop {
                 let r = row + rows;
-                let more = r < row1 && interior_at(r * n0);
-                known = (r, more);
+                let more = r < row1 && interior_at.row(r);
                 if !more || rows == most {
                     break more;
                 }
@@ -227,13 +213,15 @@ pub(crate) fn interleaved<I: Element>(
                         }
                         let ends = (0..rows).flat_map(|r| [(r, 0), (r, n0 - 1)]);
                         let mut k = 0;
-                        for (r, p) in ends.chain([(rows - 1, n0)]) {
+                        for (r, p) in ends.chain([(rows, 0)]) {
                             if (lo..hi).contains(&(r * n0 + p)) {
-                                let v = x.inner_end(ax, at + r * n0, p);
-                                scratch.given[k] = (r * n0 + p - lo, v);
+                                scratch.ends[k] = (at + r * n0, p);
+                                scratch.given[k].0 = r * n0 + p - lo;
                                 k += 1;
                             }
                         }
+                        let (e, g) = (&scratch.ends[..k], &mut scratch.given[..k]);
+                        ax.st.fused(ax.rule, |st| st.ends(f, n0, ax.ends, e, g));
                         Some(Given {
                             slot: ax.slot,
                             at: &scratch.given[..k],
@@ -302,6 +290,59 @@ struct Scratch<T> {
     stage: [T; CHUNK * MAX_AXES],
     /// The values given to the SIMD loop: a run's rows' ends.
     given: [(usize, T); 2 * RUN + 1],
+    /// Where those are: each one's row's first element and its point.
+    ends: [(usize, usize); 2 * RUN + 1],
+}
+
+/// Whether every outer axis is interior at a row, row after row: each
+/// outer axis's index carried from row to row (no division per row).
+struct Interior {
+    /// The row the indices are at.
+    at: usize,
+    /// Per outer axis: its stride in rows, the rows into its current
+    /// index, that index, and its length.
+    axes: [(usize, usize, usize, usize); MAX_AXES],
+    k: usize,
+}
+
+impl Interior {
+    /// At row `row` of `dims` (memory order, rows along the last), for the
+    /// outer axes along memory dimensions `outer` (up to [`MAX_AXES`], each
+    /// below the last).
+    fn new(dims: &[usize], outer: impl IntoIterator<Item = usize>, row: usize) -> Self {
+        let nd = dims.len();
+        let mut x = Interior {
+            at: row,
+            axes: [(1, 0, 0, 0); MAX_AXES],
+            k: 0,
+        };
+        for d in outer {
+            let p: usize = dims[d + 1..nd - 1].iter().product();
+            x.axes[x.k] = (p, row % p, (row / p) % dims[d], dims[d]);
+            x.k += 1;
+        }
+        x
+    }
+
+    /// Whether row `row` (at or after the last one asked about) is interior
+    /// along every outer axis.
+    #[inline]
+    fn row(&mut self, row: usize) -> bool {
+        debug_assert!(row >= self.at);
+        while self.at < row {
+            self.at += 1;
+            for (p, c, g, n) in &mut self.axes[..self.k] {
+                *c += 1;
+                if *c == *p {
+                    *c = 0;
+                    *g = if *g + 1 == *n { 0 } else { *g + 1 };
+                }
+            }
+        }
+        self.axes[..self.k]
+            .iter()
+            .all(|&(_, _, g, n)| g > 0 && g + 1 < n)
+    }
 }
 
 /// The fused SIMD loop of the interleaved path: divisors or coordinate
@@ -390,21 +431,6 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
             ),
             Simd::None => false,
         }
-    }
-
-    /// The inner axis `ax`'s value at point `p` (0 or `n - 1`; `n`: the
-    /// next row's first) of the row starting at `at`, by its own formula.
-    /// Only that end's points are read (the next row's last is not yet in
-    /// the cache).
-    fn inner_end(&self, ax: &Axis<'_, '_, I>, at: usize, p: usize) -> I::Output {
-        let n = self.dims[ax.dim];
-        let (at, g) = if p == n { (at + n, 0) } else { (at, p) };
-        let lane = &self.f[at..at + n];
-        let mut v = <I::Output as Num>::zero();
-        let o = std::slice::from_mut(&mut v);
-        ax.st
-            .fused(ax.rule, |st| st.lane(lane, (g, g + 1), ax.ends, o));
-        v
     }
 
     /// Points `[lo, hi)` of the row (its output `o_row`) a chunk at a time:
@@ -530,13 +556,38 @@ impl<I: Element> Prepared<I> {
     }
 }
 
-/// A stencil seen through the two pieces of work of the fused loop.
+/// A stencil seen through the pieces of work of the fused loop.
 trait Piece<I: Element> {
     fn lane(&self, f: &[I], span: (usize, usize), ends: Ends, o: &mut [I::Output]);
     fn row(&self, f: &[I], at: (usize, usize, usize), len: usize, ends: Ends, o: &mut [I::Output]);
+    /// The end points `at[k] = (first, g)` (`g` 0 or `n - 1`) of lanes of
+    /// `n` points starting at element `first` of `f` into `o[k].1`.
+    fn ends(
+        &self,
+        f: &[I],
+        n: usize,
+        ends: Ends,
+        at: &[(usize, usize)],
+        o: &mut [(usize, I::Output)],
+    );
 }
 
 impl<I: Element, S: Stencil<I>> Piece<I> for S {
+    fn ends(
+        &self,
+        f: &[I],
+        n: usize,
+        ends: Ends,
+        at: &[(usize, usize)],
+        o: &mut [(usize, I::Output)],
+    ) {
+        for (&(first, g), o) in at.iter().zip(o) {
+            debug_assert!(g == 0 || g == n - 1);
+            let f = &f[first..first + n];
+            let (fm, [a, b, c]) = end_point(g, n, ends);
+            o.1 = eval(self, fm, 0, f[a], f[b], f[c]);
+        }
+    }
     fn lane(&self, f: &[I], span: (usize, usize), ends: Ends, o: &mut [I::Output]) {
         lane_span(self, f, span, ends, o)
     }
@@ -584,4 +635,47 @@ fn row_span<I: Element, S: Stencil<I>>(
     }
     let (fm, [a, b, c]) = end_point(g, n, ends);
     end_row(st, fm, [row(a), row(b), row(c)], o);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Interior;
+
+    /// The indices carried from row to row find the interior rows that
+    /// division finds: every shape of 2 to 5 dimensions with extents 1 to
+    /// 4 (rows of 3 points), every set of outer axes, from every starting
+    /// row, each row in turn and every other row.
+    #[test]
+    fn interior_rows_match_division() {
+        for nd in 2..=5usize {
+            for code in 0..4usize.pow(nd as u32 - 1) {
+                let mut dims: Vec<usize> = (0..nd - 1)
+                    .map(|d| code / 4usize.pow(d as u32) % 4 + 1)
+                    .collect();
+                dims.push(3);
+                let rows: usize = dims[..nd - 1].iter().product();
+                for set in 0..1usize << (nd - 1) {
+                    let outer: Vec<usize> = (0..nd - 1).filter(|d| set >> d & 1 == 1).collect();
+                    let truth = |r: usize| {
+                        outer.iter().all(|&d| {
+                            let g = r / dims[d + 1..nd - 1].iter().product::<usize>() % dims[d];
+                            g > 0 && g + 1 < dims[d]
+                        })
+                    };
+                    for start in 0..rows {
+                        for step in [1, 2] {
+                            let mut x = Interior::new(&dims, outer.iter().copied(), start);
+                            for r in (start..rows).step_by(step) {
+                                assert_eq!(
+                                    x.row(r),
+                                    truth(r),
+                                    "{dims:?} {outer:?} from {start}, row {r}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
