@@ -1173,11 +1173,8 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
         std::array::from_fn(|k| fp[k].as_ptr()),
     );
     let pe = each_ptrs::<M>(c);
-    // SAFETY: AVX is present (the caller's promise); the loads read the
-    // four lanes of `l`.
-    let shared = |i: usize| {
-        shared_lanes::<M>(c, i).map(|c| c.map(|l| unsafe { _mm256_loadu_pd(l.as_ptr()) }))
-    };
+    // SAFETY: register operations only (AVX2 enabled here).
+    let shared = |i: usize| unsafe { shared_pd::<M>(c, i) };
     let mut stops = Stops::<_, 4>::new(given, n);
     // The block from `i`, the coefficients of its places but the
     // `Place::Each` ones `cv`.
@@ -1242,16 +1239,30 @@ fn each_ptrs<const M: usize>(c: &[Place<'_>]) -> [[*const f64; 3]; M] {
 }
 
 /// The coefficients of every place but the [`Place::Each`] ones (zero for
-/// those) for the four points from `i`: `[place][j][lane]`.
-#[inline(always)]
-fn shared_lanes<const M: usize>(c: &[Place<'_>], i: usize) -> [[[f64; 4]; 3]; M] {
-    std::array::from_fn(|k| match c[k] {
-        Place::Each(_) => [[0.0; 4]; 3],
-        _ => {
-            let l: [[f64; 3]; 4] = std::array::from_fn(|l| c[k].at(i + l));
-            [0, 1, 2].map(|j| [l[0][j], l[1][j], l[2][j], l[3][j]])
-        }
-    })
+/// those) for the four points from `i`: `[place][j]`, a lane per point.
+/// Made in registers (a switch by a blend on the lanes before it): four
+/// lanes stored one by one and loaded as a vector would stall the load.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn shared_pd<const M: usize>(c: &[Place<'_>], i: usize) -> [[__m256d; 3]; M] {
+    // SAFETY: register operations only.
+    unsafe {
+        let splat = |c: [f64; 3]| c.map(|x| _mm256_set1_pd(x));
+        std::array::from_fn(|k| match c[k] {
+            Place::Each(_) => [_mm256_setzero_pd(); 3],
+            Place::Same(a) => splat(a),
+            Place::Switch(a, b, at) => {
+                // The lanes before point `at`: a's.
+                let before = at.saturating_sub(i).min(4) as i64;
+                let lanes = _mm256_setr_epi64x(0, 1, 2, 3);
+                let m = _mm256_castsi256_pd(_mm256_cmpgt_epi64(_mm256_set1_epi64x(before), lanes));
+                let (a, b) = (splat(a), splat(b));
+                [0, 1, 2].map(|j| _mm256_blendv_pd(b[j], a[j], m))
+            }
+        })
+    }
 }
 
 /// The end of the run of blocks (of `w` points, up to `full`) from point `i`
@@ -1294,11 +1305,8 @@ unsafe fn comb3_ilv_f32<const M: usize, const E: u8>(
         std::array::from_fn(|k| fp[k].as_ptr()),
     );
     let pe = each_ptrs::<M>(c);
-    // SAFETY: AVX is present (the caller's promise); the loads read the
-    // four lanes of `l`.
-    let shared = |i: usize| {
-        shared_lanes::<M>(c, i).map(|c| c.map(|l| unsafe { _mm256_loadu_pd(l.as_ptr()) }))
-    };
+    // SAFETY: register operations only (AVX2 enabled here).
+    let shared = |i: usize| unsafe { shared_pd::<M>(c, i) };
     // SAFETY: register operations only.
     let idx = unsafe { ilv_ps_index() };
     let mut stops = Stops::<_, 8>::new(given, n);
