@@ -1516,14 +1516,7 @@ unsafe fn put_ps(p: *mut f32, r: __m256, stream: bool) {
 /// prefetch instruction); `i` may be past the end.
 #[inline(always)]
 pub(crate) fn prefetch<T>(r: &[T], i: usize) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is a hint: it reads nothing the program sees and
-    // never faults, whatever the address (computed by wrapping_add).
-    unsafe {
-        _mm_prefetch::<_MM_HINT_T0>(r.as_ptr().wrapping_add(i).cast())
-    };
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (r, i);
+    prefetch_raw(r.as_ptr().wrapping_add(i));
 }
 
 /// Ask for `r` [`PREFETCH_BYTES`] past point `i`: the input after the
@@ -1532,21 +1525,28 @@ pub(crate) fn prefetch<T>(r: &[T], i: usize) {
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn prefetch_ahead<T>(r: &[T], i: usize) {
-    let ahead = i + PREFETCH_BYTES / std::mem::size_of::<T>();
-    // SAFETY: a prefetch is a hint: it reads nothing the program sees and
-    // never faults, whatever the address (computed without dereferencing,
-    // by wrapping_add); SSE is part of x86-64.
-    unsafe { _mm_prefetch::<_MM_HINT_T0>(r.as_ptr().wrapping_add(ahead).cast()) };
+    prefetch_ptr(r.as_ptr(), i);
 }
 
 /// [`prefetch_ahead`] from a slice's start pointer `r`.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn prefetch_ptr<T>(r: *const T, i: usize) {
-    let ahead = i + PREFETCH_BYTES / std::mem::size_of::<T>();
-    // SAFETY: as in prefetch_ahead: a hint, never a fault, the address
-    // computed by wrapping_add.
-    unsafe { _mm_prefetch::<_MM_HINT_T0>(r.wrapping_add(ahead).cast()) };
+    prefetch_raw(r.wrapping_add(i + PREFETCH_BYTES / std::mem::size_of::<T>()));
+}
+
+/// Ask for the cache line holding `p`, any address (nothing where there
+/// is no prefetch instruction).
+#[inline(always)]
+fn prefetch_raw<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint: it reads nothing the program sees and
+    // never faults, whatever the address; SSE is part of x86-64.
+    unsafe {
+        _mm_prefetch::<_MM_HINT_T0>(p.cast())
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 /// The coefficients of point `i` (the loops' heads, tails and the blocks

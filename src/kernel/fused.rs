@@ -22,7 +22,9 @@
 //! Each point takes the same formula from the same inputs as in
 //! [`super::dense`], so the same bits.
 
-use super::{end_point, end_positions, end_row, eval, streamed_span, NonUniform, Prepared, Rule};
+use super::{
+    end_point, end_positions, end_row, lane_end, streamed_span, NonUniform, Prepared, Rule,
+};
 use super::{Ends, Point};
 use super::{Stencil, Table};
 use crate::num::{Element, Num};
@@ -583,9 +585,7 @@ impl<I: Element, S: Stencil<I>> Piece<I> for S {
     ) {
         for (&(first, g), o) in at.iter().zip(o) {
             debug_assert!(g == 0 || g == n - 1);
-            let f = &f[first..first + n];
-            let (fm, [a, b, c]) = end_point(g, n, ends);
-            o.1 = eval(self, fm, 0, f[a], f[b], f[c]);
+            o.1 = lane_end(self, &f[first..first + n], g, ends);
         }
     }
     fn lane(&self, f: &[I], span: (usize, usize), ends: Ends, o: &mut [I::Output]) {
@@ -612,8 +612,7 @@ pub(super) fn lane_span<I: Element, S: Stencil<I>>(
         st.lane_interior_cached(lo, f3, &mut o[lo - c0..hi - c0]);
     }
     for g in end_positions(n).filter(|g| (c0..c1).contains(g)) {
-        let (fm, [a, b, c]) = end_point(g, n, ends);
-        o[g - c0] = eval(st, fm, 0, f[a], f[b], f[c]);
+        o[g - c0] = lane_end(st, f, g, ends);
     }
 }
 

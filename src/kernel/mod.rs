@@ -177,9 +177,9 @@ impl Ends {
 /// once per call for axes of up to [`TABLE_MAX`] points that have more
 /// than one lane to share them, or when row mode first needs them; lanes
 /// of a longer axis (a long 1-d array) or of a lone lane compute each
-/// point's coefficients as they go, with the same operations. The steps of an ordinary axis
-/// are the caller's coordinates, borrowed (no copy, no allocation); a
-/// periodic axis owns its padded differences.
+/// point's coefficients as they go, with the same operations. The steps of
+/// an ordinary axis are the caller's coordinates, borrowed (no copy, no
+/// allocation); a periodic axis owns its padded differences.
 #[derive(Debug)]
 pub(crate) struct Coefs<'a> {
     /// The steps: point `first + k` uses steps `k` and `k + 1`.
@@ -1649,9 +1649,15 @@ fn dense_lane<I: Element, S: Stencil<I>>(st: &S, f: &[I], o: &mut [I::Output], e
         st.lane_interior(1, [&f[..n - 2], &f[1..n - 1], &f[2..]], &mut o[1..n - 1]);
     }
     for g in [0, n - 1] {
-        let (fm, [a, b, c]) = end_point(g, n, ends);
-        o[g] = eval(st, fm, 0, f[a], f[b], f[c]);
+        o[g] = lane_end(st, f, g, ends);
     }
+}
+
+/// End point `g` of the lane `f` (the whole lane) by its formula.
+#[inline(always)]
+fn lane_end<I: Element, S: Stencil<I>>(st: &S, f: &[I], g: usize, ends: Ends) -> I::Output {
+    let (fm, [a, b, c]) = end_point(g, f.len(), ends);
+    eval(st, fm, 0, f[a], f[b], f[c])
 }
 
 /// `o[j]` by formula `fm` from the rows `r[0][j], r[1][j], r[2][j]`: an
