@@ -725,8 +725,7 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
     let mut i = blocks(
         &mut stops,
         stream,
-        |_| usize::MAX,
-        |_, _| (),
+        |_| (usize::MAX, ()),
         |i, _, s| put(i, block(i), s),
         |i, _, stops| {
             let mut v = block(i);
@@ -795,8 +794,7 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
     let mut i = blocks(
         &mut stops,
         stream,
-        |_| usize::MAX,
-        |_, _| (),
+        |_| (usize::MAX, ()),
         |i, _, s| put(i, block(i), s),
         |i, _, stops| {
             let mut v = block(i);
@@ -815,24 +813,25 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
 }
 
 /// The blocks of `W` points from point 0 to `stops.full` (returned), in
-/// runs that end at `limit(start)` at the latest, each run's state (its
-/// shared coefficients) from `state(start, end)`: `block(i, state,
-/// stream)` for each block that holds no given point (called with
-/// `stream` a constant, so that each of its two forms has its own code and
-/// tests nothing per block), `given(i, state, stops)` for each that does.
+/// runs: `run(start)` gives a run's end (the run stops earlier at
+/// `stops.full`) and its state (its shared coefficients), asked for each
+/// run in turn; `block(i, state, stream)` for each block that holds no
+/// given point (called with `stream` a constant, so that each of its two
+/// forms has its own code and tests nothing per block), `given(i, state,
+/// stops)` for each that does.
 #[inline(always)]
 fn blocks<T: Copy, C, const W: usize>(
     stops: &mut Stops<'_, T, W>,
     stream: bool,
-    limit: impl Fn(usize) -> usize,
-    state: impl Fn(usize, usize) -> C,
+    mut run: impl FnMut(usize) -> (usize, C),
     block: impl Fn(usize, &C, bool),
     mut given: impl FnMut(usize, &C, &mut Stops<'_, T, W>),
 ) -> usize {
     let mut i = 0;
     while i < stops.full {
-        let end = limit(i).min(stops.full);
-        let c = state(i, end);
+        let (end, c) = run(i);
+        let end = end.min(stops.full);
+        debug_assert!(end > i);
         while i < end {
             let stop = stops.next.min(end);
             if stream {
@@ -1032,31 +1031,168 @@ unsafe fn ilv_ps<const M: usize>(v: [__m256; M], idx: &[__m256i; 3]) -> [__m256;
     }
 }
 
-/// The coefficients of one place of [`Comb3Interleave`]: the same three
-/// for every point (an outer axis's row), three per point (the inner
-/// axis: `c[j][i]` for point `i`), or one three before point `k` and
-/// another from there (`Switch(a, b, k)`: an outer axis's row and the
-/// next row's, a run crossing from one row into the next). `pub` for the
-/// reason [`Coef3`] is.
+/// The coefficients of one place of [`Comb3Interleave`] at point `i` of
+/// a run over rows of points (the points of an output row and on into the
+/// rows after it). `pub` for the reason [`Coef3`] is.
 #[derive(Clone, Copy, Debug)]
 pub enum Place<'a> {
-    Same([f64; 3]),
-    Each([&'a [f64]; 3]),
-    Switch([f64; 3], [f64; 3], usize),
+    /// An outer axis: the same three for each of its rows of `s` points
+    /// (`s` at least 8), point 0 being point `p0` (below `s`) of its row:
+    /// point `i` takes `rows[(p0 + i) / s]`.
+    Rows {
+        rows: &'a [[f64; 3]],
+        s: usize,
+        p0: usize,
+    },
+    /// The inner axis: three per point of a row of `n` points (`n` at
+    /// least 8), point 0 being point `p0` (below `n`) of its row: point `i`
+    /// takes `cols[j][(p0 + i) % n]`. Each column holds the row's twice
+    /// (`2n` entries), so that a block from one row into the next is one
+    /// load.
+    Wrap {
+        cols: [&'a [f64]; 3],
+        n: usize,
+        p0: usize,
+    },
 }
 
 impl Place<'_> {
     #[inline(always)]
     fn at(&self, i: usize) -> [f64; 3] {
-        match self {
-            Place::Same(c) => *c,
-            Place::Each(c) => [c[0][i], c[1][i], c[2][i]],
-            Place::Switch(a, b, k) => match i < *k {
-                true => *a,
-                false => *b,
-            },
+        match *self {
+            Place::Rows { rows, s, p0 } => rows[(p0 + i) / s],
+            Place::Wrap { cols, n, p0 } => cols.map(|c| c[(p0 + i) % n]),
         }
     }
+
+    /// Whether the place holds coefficients for points `0..len` as its
+    /// loop reads them.
+    fn fits(&self, len: usize) -> bool {
+        match *self {
+            Place::Rows { rows, s, p0 } => {
+                s >= 8 && p0 < s && (len == 0 || (p0 + len - 1) / s < rows.len())
+            }
+            Place::Wrap { cols, n, p0 } => {
+                n >= 8 && p0 < n && cols.iter().all(|c| c.len() >= 2 * n)
+            }
+        }
+    }
+}
+
+/// Where a run of blocks stands in a place's rows: the row `q` of the
+/// run's first point (counted from point 0's) and the point `b` where the
+/// row after starts. Moved from run to run, no division.
+#[derive(Clone, Copy)]
+struct Cursor {
+    q: usize,
+    b: usize,
+    s: usize,
+}
+
+impl Cursor {
+    #[inline(always)]
+    fn new(c: &Place<'_>) -> Self {
+        let (s, p0) = match *c {
+            Place::Rows { s, p0, .. } => (s, p0),
+            Place::Wrap { n, p0, .. } => (n, p0),
+        };
+        Cursor { q: 0, b: s - p0, s }
+    }
+
+    /// At point `i` (at or after the point it was at), and the end of the
+    /// run of `w`-point blocks from there that stay in one row: the
+    /// block holding the row's end is a run alone.
+    #[inline(always)]
+    fn to(&mut self, i: usize, w: usize) -> usize {
+        while self.b <= i {
+            self.q += 1;
+            self.b += self.s;
+        }
+        match self.b < i + w {
+            true => i + w,
+            false => self.b - self.b % w,
+        }
+    }
+
+    /// The coefficient columns of a [`Place::Wrap`] (`cols`, rows of `n`,
+    /// point 0 at `p0`) moved so that point `i` of the run is at `i`:
+    /// wrapping arithmetic (the pointer may lie before the columns); the
+    /// loads at the run's points lie inside them.
+    #[inline(always)]
+    fn cols(&self, cols: [&[f64]; 3], n: usize, p0: usize) -> [*const f64; 3] {
+        cols.map(|c| c.as_ptr().wrapping_add(p0).wrapping_sub(self.q * n))
+    }
+}
+
+/// A [`Place::Rows`]'s coefficients for the four points from `j`, a lane
+/// per point, the run's cursor `at` (its row `q` up to point `b`, the
+/// next row's from there): made in registers (a change of row by a blend
+/// on the lanes before it), as four lanes stored one by one and loaded as
+/// a vector would stall the load.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn rows_pd(rows: &[[f64; 3]], at: &Cursor, j: usize) -> [__m256d; 3] {
+    // SAFETY: register operations only.
+    unsafe {
+        let splat = |c: [f64; 3]| c.map(|x| _mm256_set1_pd(x));
+        let a = splat(rows[at.q]);
+        // The lanes before point `b`: row q's.
+        let before = at.b.saturating_sub(j).min(4);
+        if before == 4 {
+            return a;
+        }
+        let b = splat(rows[at.q + 1]);
+        let lanes = _mm256_setr_epi64x(0, 1, 2, 3);
+        let m = _mm256_cmpgt_epi64(_mm256_set1_epi64x(before as i64), lanes);
+        let m = _mm256_castsi256_pd(m);
+        [0, 1, 2].map(|j| _mm256_blendv_pd(b[j], a[j], m))
+    }
+}
+
+/// A run's coefficients of the `M` places: the [`Place::Rows`] ones' in
+/// registers for the four points from `j` (`cv`), the [`Place::Wrap`]
+/// ones' columns moved to the run (`pe`); zero and null for the other
+/// kind.
+#[cfg(target_arch = "x86_64")]
+struct RunCoefs<const M: usize> {
+    cv: [[__m256d; 3]; M],
+    pe: [[*const f64; 3]; M],
+}
+
+/// The run of blocks of `w` points from point `i` for the places `c`,
+/// their cursors `at` moved there: its end and its coefficients (`cv` for
+/// each offset in `js`: the points from `i + js[h]`).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn run_coefs<const M: usize, const H: usize>(
+    c: &[Place<'_>],
+    at: &mut [Cursor; M],
+    i: usize,
+    w: usize,
+    js: [usize; H],
+) -> (usize, [RunCoefs<M>; H]) {
+    let mut end = usize::MAX;
+    // SAFETY: register operations only.
+    let zero = unsafe { _mm256_setzero_pd() };
+    let mut r: [RunCoefs<M>; H] = std::array::from_fn(|_| RunCoefs {
+        cv: [[zero; 3]; M],
+        pe: [[std::ptr::null(); 3]; M],
+    });
+    for (k, at) in at.iter_mut().enumerate() {
+        end = end.min(at.to(i, w));
+        for (h, &j) in js.iter().enumerate() {
+            match c[k] {
+                // SAFETY: register operations only.
+                Place::Rows { rows, .. } => r[h].cv[k] = unsafe { rows_pd(rows, at, i + j) },
+                Place::Wrap { cols, n, p0 } => r[h].pe[k] = at.cols(cols, n, p0),
+            }
+        }
+    }
+    (end, r)
 }
 
 /// Element types with a SIMD loop that combines coordinates' three terms
@@ -1115,10 +1251,7 @@ macro_rules! comb3_interleave_impl {
                 assert!(out.len() == m * n && f0.len() >= n);
                 Given::check(&given, m);
                 assert!(fm.iter().chain(fp).all(|s| s.len() >= n));
-                assert!(c.iter().all(|c| match c {
-                    Place::Same(_) | Place::Switch(..) => true,
-                    Place::Each(e) => e.iter().all(|e| e.len() >= n),
-                }));
+                assert!(c.iter().all(|c| c.fits(n)));
                 assert!(!stream || out.as_ptr() as usize % 32 == 0);
                 #[cfg(target_arch = "x86_64")]
                 {
@@ -1126,7 +1259,7 @@ macro_rules! comb3_interleave_impl {
                     // every slice holds at least n points and out exactly
                     // m * n, 32-byte aligned when streamed (asserted above).
                     let each = c.iter().enumerate();
-                    let e = each.fold(0, |e, (k, c)| e | (matches!(c, Place::Each(_)) as u8) << k);
+                    let e = each.fold(0, |e, (k, c)| e | (matches!(c, Place::Wrap { .. }) as u8) << k);
                     let args = (c, fm, f0, fp, out, stream, given);
                     unsafe {
                         if m == 3 {
@@ -1150,9 +1283,11 @@ comb3_interleave_impl!(f64, comb3_ilv_f64);
 comb3_interleave_impl!(f32, comb3_ilv_f32);
 
 /// The loop of [`Comb3Interleave`] for `M` (2 or 3) f64 places, by blocks
-/// of 4 points, bit `k` of `E` set when place `k` is [`Place::Each`] (the
-/// others' coefficients held in registers, a switch between runs of
-/// blocks). Caller: AVX2 present, the slices as there, `E` true to `c`.
+/// of 4 points in runs that stay in one row of every place (the block
+/// holding a row's end a run alone), bit `k` of `E` set when place `k` is
+/// [`Place::Wrap`] (its columns loaded per block, the others'
+/// coefficients held in registers for the run). Caller: AVX2 present, the
+/// slices and places as there, `E` true to `c`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[allow(unused_unsafe)]
@@ -1166,30 +1301,28 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
     given: Option<Given<'_, f64>>,
 ) {
     let n = out.len() / M;
-    let full = n - n % 4;
     let po = out.as_mut_ptr();
     let (pm, pp): ([*const f64; M], [*const f64; M]) = (
         std::array::from_fn(|k| fm[k].as_ptr()),
         std::array::from_fn(|k| fp[k].as_ptr()),
     );
-    let pe = each_ptrs::<M>(c);
-    // SAFETY: register operations only (AVX2 enabled here).
-    let shared = |i: usize| unsafe { shared_pd::<M>(c, i) };
+    let mut at: [Cursor; M] = std::array::from_fn(|k| Cursor::new(&c[k]));
     let mut stops = Stops::<_, 4>::new(given, n);
-    // The block from `i`, the coefficients of its places but the
-    // `Place::Each` ones `cv`.
-    let block = |i: usize, cv: &[[__m256d; 3]; M]| -> [__m256d; M] {
+    // The block from `i`, its run's coefficients `r`.
+    let block = |i: usize, r: &RunCoefs<M>| -> [__m256d; M] {
         for &r in &pp {
             prefetch_ptr(r, i);
         }
-        // SAFETY: i + 4 <= n: the loads stay inside fm[k], f0, fp[k] and
-        // the coefficient slices. The products and sums in numpy's order.
+        // SAFETY: i + 4 <= n: the loads stay inside fm[k], f0 and fp[k],
+        // and those of a Wrap place's columns inside them (its cursor is
+        // at the run's row, which i + 3 leaves by less than a row: an
+        // index below 2n). The products and sums in numpy's order.
         unsafe {
             let x0 = _mm256_loadu_pd(f0.as_ptr().add(i));
             std::array::from_fn(|k| {
                 let cs = match E >> k & 1 {
-                    1 => pe[k].map(|e| _mm256_loadu_pd(e.add(i))),
-                    _ => cv[k],
+                    1 => r.pe[k].map(|e| _mm256_loadu_pd(e.wrapping_add(i))),
+                    _ => r.cv[k],
                 };
                 let a = _mm256_mul_pd(cs[0], _mm256_loadu_pd(pm[k].add(i)));
                 let b = _mm256_mul_pd(cs[1], x0);
@@ -1209,11 +1342,14 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
     let mut i = blocks(
         &mut stops,
         stream,
-        |i| switch_end(c, i, full, 4),
-        |i, _| shared(i),
-        |i, cv, s| put(i, block(i, cv), s),
-        |i, cv, stops| {
-            let mut v = block(i, cv);
+        |i| {
+            // SAFETY: register operations only.
+            let (end, [r]) = unsafe { run_coefs::<M, 1>(c, &mut at, i, 4, [0]) };
+            (end, r)
+        },
+        |i, r, s| put(i, block(i, r), s),
+        |i, r, stops| {
+            let mut v = block(i, r);
             // SAFETY: register operations only.
             stops.place(&mut v, |v, l, x| unsafe { set_lane_pd(v, l, x) });
             put(i, v, stream);
@@ -1226,59 +1362,6 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
         stops.at(&mut out[M * i..M * i + M], i);
         i += 1;
     }
-}
-
-/// The coefficient columns of the [`Place::Each`] places (null for the
-/// others).
-#[inline(always)]
-fn each_ptrs<const M: usize>(c: &[Place<'_>]) -> [[*const f64; 3]; M] {
-    std::array::from_fn(|k| match c[k] {
-        Place::Each(e) => e.map(|e| e.as_ptr()),
-        _ => [std::ptr::null(); 3],
-    })
-}
-
-/// The coefficients of every place but the [`Place::Each`] ones (zero for
-/// those) for the four points from `i`: `[place][j]`, a lane per point.
-/// Made in registers (a switch by a blend on the lanes before it): four
-/// lanes stored one by one and loaded as a vector would stall the load.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[inline]
-#[allow(unused_unsafe)]
-unsafe fn shared_pd<const M: usize>(c: &[Place<'_>], i: usize) -> [[__m256d; 3]; M] {
-    // SAFETY: register operations only.
-    unsafe {
-        let splat = |c: [f64; 3]| c.map(|x| _mm256_set1_pd(x));
-        std::array::from_fn(|k| match c[k] {
-            Place::Each(_) => [_mm256_setzero_pd(); 3],
-            Place::Same(a) => splat(a),
-            Place::Switch(a, b, at) => {
-                // The lanes before point `at`: a's.
-                let before = at.saturating_sub(i).min(4) as i64;
-                let lanes = _mm256_setr_epi64x(0, 1, 2, 3);
-                let m = _mm256_castsi256_pd(_mm256_cmpgt_epi64(_mm256_set1_epi64x(before), lanes));
-                let (a, b) = (splat(a), splat(b));
-                [0, 1, 2].map(|j| _mm256_blendv_pd(b[j], a[j], m))
-            }
-        })
-    }
-}
-
-/// The end of the run of blocks (of `w` points, up to `full`) from point `i`
-/// that share the coefficients of every place but the [`Place::Each`]
-/// ones: the block holding a switch is a run alone.
-#[inline(always)]
-fn switch_end(c: &[Place<'_>], i: usize, full: usize, w: usize) -> usize {
-    let mut end = full;
-    for c in c {
-        if let Place::Switch(_, _, s) = *c {
-            if s > i {
-                end = end.min((s - s % w).max(i + w));
-            }
-        }
-    }
-    end
 }
 
 /// [`comb3_ilv_f64`] for `f32` inputs and outputs, by blocks of 8 points,
@@ -1298,36 +1381,34 @@ unsafe fn comb3_ilv_f32<const M: usize, const E: u8>(
     given: Option<Given<'_, f32>>,
 ) {
     let n = out.len() / M;
-    let full = n - n % 8;
     let po = out.as_mut_ptr();
     let (pm, pp): ([*const f32; M], [*const f32; M]) = (
         std::array::from_fn(|k| fm[k].as_ptr()),
         std::array::from_fn(|k| fp[k].as_ptr()),
     );
-    let pe = each_ptrs::<M>(c);
-    // SAFETY: register operations only (AVX2 enabled here).
-    let shared = |i: usize| unsafe { shared_pd::<M>(c, i) };
+    let mut at: [Cursor; M] = std::array::from_fn(|k| Cursor::new(&c[k]));
     // SAFETY: register operations only.
     let idx = unsafe { ilv_ps_index() };
     let mut stops = Stops::<_, 8>::new(given, n);
-    // The block from `i`, its halves' coefficients of every place but the
-    // `Place::Each` ones `lo` and `hi`.
-    let block = |i: usize, lo: &[[__m256d; 3]; M], hi: &[[__m256d; 3]; M]| -> [__m256; M] {
+    // The block from `i`, its run's coefficients for its halves `r` (a
+    // run of more than one block has the same in both).
+    let block = |i: usize, r: &[RunCoefs<M>; 2]| -> [__m256; M] {
         for &r in &pp {
             prefetch_ptr(r, i);
         }
-        // SAFETY: i + 8 <= n: the loads stay inside fm[k], f0, fp[k] and
-        // the coefficient slices. The conversions to double are exact, the
-        // products and sums in numpy's order, the conversion back rounds
-        // to nearest as `as f32` does.
+        // SAFETY: i + 8 <= n: the loads stay inside fm[k], f0 and fp[k],
+        // and those of a Wrap place's columns inside them (as in
+        // comb3_ilv_f64: an index below 2n). The conversions to double are
+        // exact, the products and sums in numpy's order, the conversion
+        // back rounds to nearest as `as f32` does.
         unsafe {
-            let half = |j: usize, cv: &[[__m256d; 3]; M]| -> [__m128; M] {
+            let half = |j: usize, r: &RunCoefs<M>| -> [__m128; M] {
                 let wide = |p: *const f32| _mm256_cvtps_pd(_mm_loadu_ps(p.add(j)));
                 let x0 = wide(f0.as_ptr());
                 std::array::from_fn(|k| {
                     let cs = match E >> k & 1 {
-                        1 => pe[k].map(|e| _mm256_loadu_pd(e.add(j))),
-                        _ => cv[k],
+                        1 => r.pe[k].map(|e| _mm256_loadu_pd(e.wrapping_add(j))),
+                        _ => r.cv[k],
                     };
                     let a = _mm256_mul_pd(cs[0], wide(pm[k]));
                     let b = _mm256_mul_pd(cs[1], x0);
@@ -1335,7 +1416,7 @@ unsafe fn comb3_ilv_f32<const M: usize, const E: u8>(
                     _mm256_cvtpd_ps(_mm256_add_pd(_mm256_add_pd(a, b), z))
                 })
             };
-            let (l, h) = (half(i, lo), half(i + 4, hi));
+            let (l, h) = (half(i, &r[0]), half(i + 4, &r[1]));
             std::array::from_fn(|k| _mm256_set_m128(h[k], l[k]))
         }
     };
@@ -1350,19 +1431,11 @@ unsafe fn comb3_ilv_f32<const M: usize, const E: u8>(
     let mut i = blocks(
         &mut stops,
         stream,
-        |i| switch_end(c, i, full, 8),
-        |i, end| match end == i + 8 {
-            // A run of one block (the one holding a switch among them):
-            // its halves' own coefficients.
-            true => (shared(i), shared(i + 4)),
-            false => {
-                let c = shared(i);
-                (c, c)
-            }
-        },
-        |i, (lo, hi), s| put(i, block(i, lo, hi), s),
-        |i, (lo, hi), stops| {
-            let mut v = block(i, lo, hi);
+        // SAFETY: register operations only.
+        |i| unsafe { run_coefs::<M, 2>(c, &mut at, i, 8, [0, 4]) },
+        |i, r, s| put(i, block(i, r), s),
+        |i, r, stops| {
+            let mut v = block(i, r);
             // SAFETY: register operations only.
             stops.place(&mut v, |v, l, x| unsafe { set_lane_ps(v, l, x) });
             put(i, v, stream);

@@ -12,13 +12,12 @@
 //! then interleaved. A run of interior rows goes through that loop in
 //! windows of whole 8-point blocks on one grid over the output (from a
 //! 64-byte boundary where one is), a window from a row's first grid point
-//! over up to 64 rows with a step (one row with coordinates) into the row
-//! after, the inner axis's end values computed first and given to the loop
-//! (with coordinates, the outer axes' coefficients switch to the next
-//! row's where it starts): one call per run of rows (or per row) and one
-//! streamed sweep, for rows of any length from 8 points and outputs at any
-//! offset from a cache line (numpy's large arrays start 16 bytes past
-//! one).
+//! over up to 64 rows into the row after, the inner axis's end values
+//! computed first and given to the loop (with coordinates, each point
+//! takes its own row's coefficients, the loop's runs of blocks cut where
+//! rows change): one call per run of rows and one streamed sweep, for rows
+//! of any length from 8 points and outputs at any offset from a cache line
+//! (numpy's large arrays start 16 bytes past one).
 //! Each point takes the same formula from the same inputs as in
 //! [`super::dense`], so the same bits.
 
@@ -39,7 +38,7 @@ pub(crate) const MAX_AXES: usize = 8;
 /// The most axes the SIMD loops take.
 const SIMD_AXES: usize = 3;
 
-/// The most rows one call of the SIMD loop with a step takes.
+/// The most rows one call of the SIMD loop takes.
 const RUN: usize = 64;
 
 /// One differentiated axis: its stencil (prepared from `rule`), its ends,
@@ -131,14 +130,13 @@ pub(crate) fn interleaved<I: Element>(
     // 8-point blocks on one grid over the output, the inner axis's values
     // at the rows' ends computed first and given to the loop: its
     // neighbours there (read and dropped) lie in the rows before and
-    // after, which an outer axis's interior row has. With a step on every
-    // axis, a window runs from the first grid point of a run's first row
-    // over up to RUN rows (each outer axis's neighbours are the same
-    // distance away in all of them) to the first grid point of the row
-    // after; with coordinates (an outer axis's coefficients change from
-    // row to row), over one row into the next, its coefficients switching
-    // there. So a run is streamed in one sweep, a call per RUN rows or per
-    // row, whatever the rows' length (8 points or more); the points
+    // after, which an outer axis's interior row has. A window runs from
+    // the first grid point of a run's first row over up to RUN rows (each
+    // outer axis's neighbours are the same distance away in all of them)
+    // to the first grid point of the row after; with coordinates, each
+    // point takes its own row's coefficients (the inner axis's by its
+    // place in its row). So a run is streamed in one sweep, a call per RUN
+    // rows, whatever the rows' length (8 points or more); the points
     // before the run's first grid point and after its last go through the
     // stage. The grid starts on a 64-byte boundary where one is (else 32,
     // the streaming stores' need).
@@ -152,10 +150,6 @@ pub(crate) fn interleaved<I: Element>(
             let on = |b: usize| (0..8).find(|p| (o + p * m * size) % b == 0);
             on(64).or_else(|| on(32))
         }
-    };
-    let most = match kind {
-        Simd::Quots(_) => RUN,
-        _ => 1,
     };
     // The first grid point at or after point `q` of the output.
     let up = |c: usize, q: usize| q + (c + 8 - q % 8) % 8;
@@ -184,7 +178,7 @@ pub(crate) fn interleaved<I: Element>(
             let next = loop {
                 let r = row + rows;
                 let more = r < row1 && interior_at.row(r);
-                if !more || rows == most {
+                if !more || rows == RUN {
                     break more;
                 }
                 rows += 1;
@@ -373,9 +367,8 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
     /// into `o` (`m` values per point); false (nothing written) without
     /// one. With `given`, `[lo, hi)` may run past the row's end over the
     /// interior rows after it (its inputs reach into the rows before and
-    /// after), the inner axis's values at the rows' ends given; with
-    /// coordinates into the next row only, the outer axes' coefficients
-    /// switching to its own where it starts.
+    /// after), the inner axis's values at the rows' ends given (with
+    /// coordinates, each point takes its own row's coefficients).
     fn simd(
         &self,
         kind: &Simd<'_, '_>,
@@ -391,8 +384,17 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
         if m > SIMD_AXES {
             return false;
         }
+        // The coordinate loop's rows are 8 points or more.
+        if matches!(kind, Simd::Coords(_)) && n0 < 8 {
+            return false;
+        }
         let (mut fm, mut fp): ([&[I]; SIMD_AXES], [&[I]; SIMD_AXES]) = Default::default();
-        let mut places = [crate::simd::Place::Same([0.0; 3]); SIMD_AXES];
+        // Each slot's (every slot below m is taken by an axis).
+        let mut places = [crate::simd::Place::Rows {
+            rows: &[],
+            s: 0,
+            p0: 0,
+        }; SIMD_AXES];
         for (ax, &s) in self.axes.iter().zip(self.strides) {
             let Some(ax) = ax else { continue };
             let s = if ax.dim == nd - 1 { 1 } else { s };
@@ -404,18 +406,24 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
                 };
                 let n = self.dims[ax.dim];
                 places[ax.slot] = if ax.dim == nd - 1 {
-                    // By point, into the next row (its ends given).
+                    // By point, on into the rows after (their ends given).
                     let [a, b, c] = &t.columns;
                     if a.len() != 2 * n {
                         return false;
                     }
-                    crate::simd::Place::Each([&a[lo..hi], &b[lo..hi], &c[lo..hi]])
+                    crate::simd::Place::Wrap {
+                        cols: [a, b, c],
+                        n,
+                        p0: lo % n,
+                    }
                 } else {
-                    // This row's, then from the next row on the next's.
-                    let row = |at: usize| t.rows[(at / s) % n - first];
-                    match hi > n0 {
-                        true => crate::simd::Place::Switch(row(at), row(at + n0), n0 - lo),
-                        false => crate::simd::Place::Same(row(at)),
+                    // By row of this axis (`s` points), from the first
+                    // point's on.
+                    let e = at + lo;
+                    crate::simd::Place::Rows {
+                        rows: &t.rows[(e / s) % n - first..],
+                        s,
+                        p0: e % s,
                     }
                 };
             }

@@ -560,8 +560,10 @@ fn random_given<T: Copy>(
 
 /// The coordinate loop that interleaves, against the plain formula in
 /// numpy's order, bit for bit, in float64 and in float32 (computed in
-/// double): 2 and 3 places, each with shared, per-point or switching
-/// coefficients (the switch at any point), with and without given points,
+/// double): 2 and 3 places, each with coefficients by row (rows of 8 to
+/// 14 points, or longer than the run: one row) or by a point's place in
+/// its row (rows of 8 to 20 points), the run starting anywhere in a row,
+/// with and without given points,
 /// every length up to 40, ordinary stores at every length and streaming
 /// stores into a 32-byte aligned output at whole blocks; random bit
 /// patterns (NaN, infinities, subnormals among them) and numbers of mixed
@@ -590,31 +592,69 @@ fn comb3_interleave_matches_the_plain_formula() {
         let fm: Vec<Vec<T>> = (0..3).map(|j| vals(len, 1, j)).collect();
         let fp: Vec<Vec<T>> = (0..3).map(|j| vals(len, 2, j)).collect();
         let f0: Vec<T> = vals(len, 3, 1);
+        // A row's coefficients by point (up to 20 points), and each row's
+        // by row (up to 8 rows).
         let cols: Vec<Vec<f64>> = (0..3)
-            .map(|j| (0..len).map(|i| val(5 * i + j + 1)).collect())
+            .map(|j| (0..20).map(|i| val(5 * i + j + 1)).collect())
             .collect();
-        let same = [[0.25, -1.5, 1.25], [f64::NAN, 0.0, -0.0], [1e-3, 7.0, -7.0]];
-        let other = [[-3.0, 0.5, 2.5], [1.0, -1.0, 1e-300], [4.0, 1e300, -0.5]];
+        let rows: Vec<[f64; 3]> = (0..8)
+            .map(|r| [0, 1, 2].map(|j| val(7 * r + j + 2)))
+            .collect();
         let size = std::mem::size_of::<T>();
         let mut store = vec![from(0.0); 3 * len + 8];
         let at = to_boundary(store.as_ptr() as usize, size, 32).unwrap();
         let mut ran = false;
         for m in [2, 3] {
-            // Digit k (base 3) of `kinds`: place k takes the same
-            // coefficients for every point, its own for each point, or
-            // switches at a point.
+            // Digit k (base 3) of `kinds`: place k takes one row's
+            // coefficients (its rows longer than the run), its own by its
+            // place in its row, or one row's and then the next's.
             for kinds in 0..[1, 3, 9, 27][m] {
                 for (n, stream) in (0..=len).flat_map(|n| [(n, false), (n, true)]) {
                     if stream && n % 8 != 0 {
                         continue;
                     }
-                    let places: Vec<Place<'_>> = (0..m)
-                        .map(|k| match kinds / [1, 3, 9][k] % 3 {
-                            1 => Place::Each([&cols[0][..n], &cols[1][..n], &cols[2][..n]]),
-                            2 => Place::Switch(same[k], other[k], rng.next() as usize % (n + 1)),
-                            _ => Place::Same(same[k]),
+                    // Each place's rows: their length and point 0's place
+                    // in its row; a Wrap place's columns (a row's twice).
+                    let shape: Vec<(u8, usize, usize)> = (0..m)
+                        .map(|k| {
+                            let (kind, s) = match kinds / [1, 3, 9][k] % 3 {
+                                0 => (0, len + 1 + rng.next() as usize % 9),
+                                1 => (1, 8 + rng.next() as usize % 13),
+                                _ => (0, 8 + rng.next() as usize % 7),
+                            };
+                            (kind, s, rng.next() as usize % s)
                         })
                         .collect();
+                    let twice: Vec<[Vec<f64>; 3]> = shape
+                        .iter()
+                        .map(|&(_, s, _)| {
+                            std::array::from_fn(|j| {
+                                let c = &cols[j][..s.min(20)];
+                                c.iter().chain(c).copied().collect()
+                            })
+                        })
+                        .collect();
+                    let places: Vec<Place<'_>> = shape
+                        .iter()
+                        .zip(&twice)
+                        .map(|(&(kind, s, p0), t)| match kind {
+                            1 => Place::Wrap {
+                                cols: [&t[0], &t[1], &t[2]],
+                                n: s,
+                                p0,
+                            },
+                            _ => Place::Rows { rows: &rows, s, p0 },
+                        })
+                        .collect();
+                    // Point i's coefficients in place k, from the
+                    // definitions.
+                    let coef = |k: usize, i: usize| -> [f64; 3] {
+                        let (kind, s, p0) = shape[k];
+                        match kind {
+                            1 => [0, 1, 2].map(|j| cols[j][(p0 + i) % s]),
+                            _ => rows[(p0 + i) / s],
+                        }
+                    };
                     let a: Vec<&[T]> = fm[..m].iter().map(|v| &v[..n]).collect();
                     let c: Vec<&[T]> = fp[..m].iter().map(|v| &v[..n]).collect();
                     let given = random_given(rng, n, m, [1.5e3, -2.5e-3, 7.0].map(from));
@@ -629,7 +669,7 @@ fn comb3_interleave_matches_the_plain_formula() {
                         ran = true;
                         for i in 0..n {
                             for k in 0..m {
-                                let w = places[k].at(i);
+                                let w = coef(k, i);
                                 let x = [fm[k][i], f0[i], fp[k][i]].map(to);
                                 let mut want = from(w[0] * x[0] + w[1] * x[1] + w[2] * x[2]);
                                 for &(p, x) in given.iter().flat_map(|g| g.at) {
