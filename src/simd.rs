@@ -293,6 +293,29 @@ unsafe fn quot_loop_f64<const F: u8, const STREAM: bool>(
 ) -> usize {
     let n = o.len().min(fm.len()).min(fp.len());
     let (pm, pp, po) = (fm.as_ptr(), fp.as_ptr(), o.as_mut_ptr());
+    // Two blocks at a time (a cache line of each input): one prefetch,
+    // one test for the divider, half the loop's own instructions.
+    while i + 8 <= n {
+        // SAFETY: i + 8 <= n: as below, for the blocks from i and i + 4
+        // (the second 32 bytes after the first, so aligned too).
+        unsafe {
+            prefetch_ahead(fp, i);
+            let a0 = _mm256_sub_pd(_mm256_loadu_pd(pp.add(i)), _mm256_loadu_pd(pm.add(i)));
+            let a1 = _mm256_sub_pd(
+                _mm256_loadu_pd(pp.add(i + 4)),
+                _mm256_loadu_pd(pm.add(i + 4)),
+            );
+            let (q0, b0) = quot4_parts::<F>(rv, a0);
+            let (q1, b1) = quot4_parts::<F>(rv, a1);
+            let (q0, q1) = match F != EXACT && _mm256_movemask_pd(_mm256_or_pd(b0, b1)) != 0 {
+                true => (quot4_fix(rv, a0, q0, b0), quot4_fix(rv, a1, q1, b1)),
+                false => (q0, q1),
+            };
+            put_pd(po.add(i), q0, STREAM);
+            put_pd(po.add(i + 4), q1, STREAM);
+        }
+        i += 8;
+    }
     while i + 4 <= n {
         // SAFETY: i + 4 <= n <= fm.len(), fp.len(), o.len(): the unaligned
         // loads and the store stay inside the slices; with `STREAM` the
@@ -349,6 +372,28 @@ unsafe fn quot_loop_f32<const F: u8, const STREAM: bool>(
 ) -> usize {
     let n = o.len().min(fm.len()).min(fp.len());
     let (pm, pp, po) = (fm.as_ptr(), fp.as_ptr(), o.as_mut_ptr());
+    // Two blocks at a time, as quot_loop_f64.
+    while i + 16 <= n {
+        // SAFETY: i + 16 <= n: as below, for the blocks from i and i + 8
+        // (the second 32 bytes after the first, so aligned too).
+        unsafe {
+            prefetch_ahead(fp, i);
+            let a0 = _mm256_sub_ps(_mm256_loadu_ps(pp.add(i)), _mm256_loadu_ps(pm.add(i)));
+            let a1 = _mm256_sub_ps(
+                _mm256_loadu_ps(pp.add(i + 8)),
+                _mm256_loadu_ps(pm.add(i + 8)),
+            );
+            let (q0, b0) = quot8_parts::<F>(rv, a0);
+            let (q1, b1) = quot8_parts::<F>(rv, a1);
+            let (q0, q1) = match F != EXACT && _mm256_movemask_ps(_mm256_or_ps(b0, b1)) != 0 {
+                true => (quot8_fix(rv, a0, q0, b0), quot8_fix(rv, a1, q1, b1)),
+                false => (q0, q1),
+            };
+            put_ps(po.add(i), q0, STREAM);
+            put_ps(po.add(i + 8), q1, STREAM);
+        }
+        i += 16;
+    }
     while i + 8 <= n {
         // SAFETY: as quot_loop_f64's, with 8 lanes of 4 bytes (vmovntps).
         unsafe {
@@ -590,9 +635,26 @@ fn form(exact: bool, pos: bool) -> u8 {
 unsafe fn quot4<const F: u8>(r: &RecipV, a: __m256d) -> __m256d {
     // SAFETY: register operations only (AVX2 and FMA enabled here).
     unsafe {
+        let (q2, bad) = quot4_parts::<F>(r, a);
+        if F != EXACT && _mm256_movemask_pd(bad) != 0 {
+            return quot4_fix(r, a, q2, bad);
+        }
+        q2
+    }
+}
+
+/// [`quot4`] but the divider: the corrected quotient and the lanes that
+/// need the divider (none in form [`EXACT`]).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn quot4_parts<const F: u8>(r: &RecipV, a: __m256d) -> (__m256d, __m256d) {
+    // SAFETY: register operations only (AVX2 and FMA enabled here).
+    unsafe {
         let q = _mm256_mul_pd(a, r.y);
         if F == EXACT {
-            return q;
+            return (q, _mm256_setzero_pd());
         }
         // q - nr * y as nr * (-y) + q: the same exact value, and one fma
         // (the compiler would negate nr with an extra operation).
@@ -604,12 +666,18 @@ unsafe fn quot4<const F: u8>(r: &RecipV, a: __m256d) -> __m256d {
         let x = _mm256_and_si256(_mm256_castpd_si256(a), _mm256_set1_epi64x(i64::MAX));
         let out = _mm256_cmpgt_epi64(_mm256_add_epi64(x, r.off), r.top);
         let zero = _mm256_cmpeq_epi64(x, _mm256_setzero_si256());
-        let bad = _mm256_castsi256_pd(_mm256_andnot_si256(zero, out));
-        if _mm256_movemask_pd(bad) != 0 {
-            return _mm256_blendv_pd(q2, _mm256_div_pd(a, r.b), bad);
-        }
-        q2
+        (q2, _mm256_castsi256_pd(_mm256_andnot_si256(zero, out)))
     }
+}
+
+/// The quotients `q` with the lanes `bad` from the divider.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn quot4_fix(r: &RecipV, a: __m256d, q: __m256d, bad: __m256d) -> __m256d {
+    // SAFETY: register operations only (AVX2 enabled here).
+    unsafe { _mm256_blendv_pd(q, _mm256_div_pd(a, r.b), bad) }
 }
 
 /// [`RecipV`] for `f32`: 8 lanes, the range test in 32-bit integers.
@@ -653,9 +721,25 @@ impl RecipV32 {
 unsafe fn quot8<const F: u8>(r: &RecipV32, a: __m256) -> __m256 {
     // SAFETY: register operations only (AVX2 and FMA enabled here).
     unsafe {
+        let (q2, bad) = quot8_parts::<F>(r, a);
+        if F != EXACT && _mm256_movemask_ps(bad) != 0 {
+            return quot8_fix(r, a, q2, bad);
+        }
+        q2
+    }
+}
+
+/// [`quot8`] but the divider, as [`quot4_parts`].
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn quot8_parts<const F: u8>(r: &RecipV32, a: __m256) -> (__m256, __m256) {
+    // SAFETY: register operations only (AVX2 and FMA enabled here).
+    unsafe {
         let q = _mm256_mul_ps(a, r.y);
         if F == EXACT {
-            return q;
+            return (q, _mm256_setzero_ps());
         }
         let q2 = if F == POS {
             _mm256_fmadd_ps(_mm256_fmsub_ps(q, r.b, a), r.ny, q)
@@ -665,12 +749,18 @@ unsafe fn quot8<const F: u8>(r: &RecipV32, a: __m256) -> __m256 {
         let x = _mm256_and_si256(_mm256_castps_si256(a), _mm256_set1_epi32(i32::MAX));
         let out = _mm256_cmpgt_epi32(_mm256_add_epi32(x, r.off), r.top);
         let zero = _mm256_cmpeq_epi32(x, _mm256_setzero_si256());
-        let bad = _mm256_castsi256_ps(_mm256_andnot_si256(zero, out));
-        if _mm256_movemask_ps(bad) != 0 {
-            return _mm256_blendv_ps(q2, _mm256_div_ps(a, r.b), bad);
-        }
-        q2
+        (q2, _mm256_castsi256_ps(_mm256_andnot_si256(zero, out)))
     }
+}
+
+/// The quotients `q` with the lanes `bad` from the divider.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn quot8_fix(r: &RecipV32, a: __m256, q: __m256, bad: __m256) -> __m256 {
+    // SAFETY: register operations only (AVX2 enabled here).
+    unsafe { _mm256_blendv_ps(q, _mm256_div_ps(a, r.b), bad) }
 }
 
 /// The loop of [`SubDivInterleave`] for `M` (2 or 3) f64 divisors: every
