@@ -316,7 +316,8 @@ unsafe fn quot_loop_f64<const F: u8, const STREAM: bool>(
         }
         i += 8;
     }
-    while i + 4 <= n {
+    // One block left at most.
+    if i + 4 <= n {
         // SAFETY: i + 4 <= n <= fm.len(), fp.len(), o.len(): the unaligned
         // loads and the store stay inside the slices; with `STREAM` the
         // output address is 32-byte aligned (the caller's, then steps of
@@ -394,7 +395,7 @@ unsafe fn quot_loop_f32<const F: u8, const STREAM: bool>(
         }
         i += 16;
     }
-    while i + 8 <= n {
+    if i + 8 <= n {
         // SAFETY: as quot_loop_f64's, with 8 lanes of 4 bytes (vmovntps).
         unsafe {
             prefetch_ahead(fp, i);
@@ -1121,13 +1122,17 @@ unsafe fn ilv_ps<const M: usize>(v: [__m256; M], idx: &[__m256i; 3]) -> [__m256;
     }
 }
 
+/// The shortest rows the coordinate loops that interleave take: a block
+/// of 4 or 8 points then holds at most one row's end.
+const ROW_MIN: usize = 8;
+
 /// The coefficients of one place of [`Comb3Interleave`] at point `i` of
 /// a run over rows of points (the points of an output row and on into the
 /// rows after it). `pub` for the reason [`Coef3`] is.
 #[derive(Clone, Copy, Debug)]
 pub enum Place<'a> {
     /// An outer axis: the same three for each of its rows of `s` points
-    /// (`s` at least 8), point 0 being point `p0` (below `s`) of its row:
+    /// (`s` at least [`ROW_MIN`] for the loops), point 0 being point `p0` (below `s`) of its row:
     /// point `i` takes `rows[(p0 + i) / s]`.
     Rows {
         rows: &'a [[f64; 3]],
@@ -1135,7 +1140,7 @@ pub enum Place<'a> {
         p0: usize,
     },
     /// The inner axis: three per point of a row of `n` points (`n` at
-    /// least 8), point 0 being point `p0` (below `n`) of its row: point `i`
+    /// least [`ROW_MIN`] for the loops), point 0 being point `p0` (below `n`) of its row: point `i`
     /// takes `cols[j][(p0 + i) % n]`. Each column holds the row's twice
     /// (`2n` entries), so that a block from one row into the next is one
     /// load.
@@ -1147,6 +1152,15 @@ pub enum Place<'a> {
 }
 
 impl Place<'_> {
+    /// The length of the place's rows and point 0's place in its row.
+    #[inline(always)]
+    fn row(&self) -> (usize, usize) {
+        match *self {
+            Place::Rows { s, p0, .. } => (s, p0),
+            Place::Wrap { n, p0, .. } => (n, p0),
+        }
+    }
+
     #[inline(always)]
     fn at(&self, i: usize) -> [f64; 3] {
         match *self {
@@ -1158,14 +1172,13 @@ impl Place<'_> {
     /// Whether the place holds coefficients for points `0..len` as its
     /// loop reads them.
     fn fits(&self, len: usize) -> bool {
-        match *self {
-            Place::Rows { rows, s, p0 } => {
-                s >= 8 && p0 < s && (len == 0 || (p0 + len - 1) / s < rows.len())
+        let (s, p0) = self.row();
+        s >= ROW_MIN
+            && p0 < s
+            && match *self {
+                Place::Rows { rows, .. } => len == 0 || (p0 + len - 1) / s < rows.len(),
+                Place::Wrap { cols, .. } => cols.iter().all(|c| c.len() >= 2 * s),
             }
-            Place::Wrap { cols, n, p0 } => {
-                n >= 8 && p0 < n && cols.iter().all(|c| c.len() >= 2 * n)
-            }
-        }
     }
 }
 
@@ -1182,10 +1195,7 @@ struct Cursor {
 impl Cursor {
     #[inline(always)]
     fn new(c: &Place<'_>) -> Self {
-        let (s, p0) = match *c {
-            Place::Rows { s, p0, .. } => (s, p0),
-            Place::Wrap { n, p0, .. } => (n, p0),
-        };
+        let (s, p0) = c.row();
         Cursor { q: 0, b: s - p0, s }
     }
 
@@ -1274,11 +1284,18 @@ unsafe fn run_coefs<const M: usize, const H: usize>(
     });
     for (k, at) in at.iter_mut().enumerate() {
         end = end.min(at.to(i, w));
-        for (h, &j) in js.iter().enumerate() {
-            match c[k] {
-                // SAFETY: register operations only.
-                Place::Rows { rows, .. } => r[h].cv[k] = unsafe { rows_pd(rows, at, i + j) },
-                Place::Wrap { cols, n, p0 } => r[h].pe[k] = at.cols(cols, n, p0),
+        match c[k] {
+            Place::Rows { rows, .. } => {
+                for (r, &j) in r.iter_mut().zip(&js) {
+                    // SAFETY: register operations only.
+                    r.cv[k] = unsafe { rows_pd(rows, at, i + j) };
+                }
+            }
+            Place::Wrap { cols, n, p0 } => {
+                let pe = at.cols(cols, n, p0);
+                for r in &mut r {
+                    r.pe[k] = pe;
+                }
             }
         }
     }
@@ -1291,8 +1308,9 @@ pub(crate) trait Comb3Interleave: Sized {
     /// `out[m * i + k] = c0 * fm[k][i] + c1 * f0[i] + c2 * fp[k][i]` (in
     /// double, numpy's order, rounded to `Self` at the end) for the `m`
     /// places `c[k]` and every point `i < out.len() / m`, bit for bit;
-    /// false (nothing written) where there is no such loop. `stream` and
-    /// `given`: as [`SubDivInterleave::sub_div_interleave`]'s.
+    /// false (nothing written) where there is no such loop, or a place's
+    /// rows are shorter than [`ROW_MIN`]. `stream` and `given`: as
+    /// [`SubDivInterleave::sub_div_interleave`]'s.
     fn comb3_interleave(
         _c: &[Place<'_>],
         _fm: &[&[Self]],
@@ -1334,7 +1352,9 @@ macro_rules! comb3_interleave_impl {
                 given: Option<Given<'_, $t>>,
             ) -> bool {
                 let m = c.len();
-                if !(2..=3).contains(&m) || fm.len() != m || fp.len() != m || !available() {
+                let short = c.iter().any(|c| c.row().0 < ROW_MIN);
+                if !(2..=3).contains(&m) || fm.len() != m || fp.len() != m || short || !available()
+                {
                     return false;
                 }
                 let n = out.len() / m;

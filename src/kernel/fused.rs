@@ -378,14 +378,9 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
         given: Option<Given<'_, I::Output>>,
     ) -> bool {
         let (f, at, nd, m) = (self.f, self.at, self.dims.len(), self.m);
-        let n0 = self.dims[nd - 1];
         // The loops take two or three axes (a call per run of rows or per
         // row: no more set up than that).
         if m > SIMD_AXES {
-            return false;
-        }
-        // The coordinate loop's rows are 8 points or more.
-        if matches!(kind, Simd::Coords(_)) && n0 < 8 {
             return false;
         }
         let (mut fm, mut fp): ([&[I]; SIMD_AXES], [&[I]; SIMD_AXES]) = Default::default();
