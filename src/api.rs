@@ -578,6 +578,11 @@ impl<'a> Plan<'a> {
         };
         let bytes = std::mem::size_of_val(f);
         let stream = bytes * self.axes.len() >= stream_min;
+        // Outputs far larger than the cache: every axis in one sweep where
+        // that path takes the plan (a pass per axis otherwise).
+        if stream && self.dense_fused(f, order, outs, threads, rows) {
+            return;
+        }
         let chunks = threads.min(dims[0]);
         if chunks <= 1 {
             return self.dense_tiles(f, &dims, order, outs, (0, dims[0]), rows, stream);
@@ -616,6 +621,84 @@ impl<'a> Plan<'a> {
         });
     }
 
+    /// Every output of a dense run in one sweep over `f`, streamed
+    /// ([`kernel::fused::separate`]), split between `threads` by outermost
+    /// rows; false (nothing written) where that path does not take this
+    /// plan, element type or outputs. A thread whose rows' input holds
+    /// values that path does not take computes them again by the passes
+    /// of [`Plan::dense_tiles`] (`rows` at a time).
+    fn dense_fused<A: Element>(
+        &self,
+        f: &[A],
+        order: Order,
+        outs: &mut [&mut [A::Output]],
+        threads: usize,
+        rows: usize,
+    ) -> bool {
+        let m = outs.len();
+        if !(2..=3).contains(&m) || self.shape.contains(&1) {
+            return false;
+        }
+        self.fused(
+            order,
+            |k| k,
+            |dims, axes| {
+                if axes[..m].iter().any(Option::is_none) {
+                    return false;
+                }
+                let sweep = |outs: &mut [&mut [A::Output]], span| {
+                    let x = kernel::fused::Separate {
+                        f,
+                        dims,
+                        outs,
+                        rows: span,
+                        stream: true,
+                    };
+                    kernel::fused::separate(axes, x)
+                };
+                // Asked first with no rows: whether the path takes these.
+                if !sweep(outs, (0, 0)) {
+                    return false;
+                }
+                let go = |outs: &mut [&mut [A::Output]], span: (usize, usize)| {
+                    if !sweep(outs, span) {
+                        self.dense_tiles(f, dims, order, outs, span, rows, true);
+                    }
+                };
+                let plane: usize = dims[1..].iter().product();
+                let chunks = threads.min(dims[0]);
+                if chunks <= 1 {
+                    go(outs, (0, dims[0]));
+                    return true;
+                }
+                // Each thread a run of outermost rows of every output (each
+                // output moved by the same amount: the same offsets apart).
+                let mut rest: Vec<&mut [A::Output]> = outs.iter_mut().map(|o| &mut **o).collect();
+                std::thread::scope(|s| {
+                    let mut start = 0;
+                    for c in 0..chunks {
+                        let len = (dims[0] - start) / (chunks - c);
+                        let (mut mine, others): (Vec<_>, Vec<_>) = std::mem::take(&mut rest)
+                            .into_iter()
+                            .map(|o| o.split_at_mut(len * plane))
+                            .unzip();
+                        rest = others;
+                        let go = &go;
+                        let mut work = move || go(&mut mine, (start, start + len));
+                        if c + 1 == chunks {
+                            work();
+                        } else if let Err(e) = std::thread::Builder::new().spawn_scoped(s, work) {
+                            // As in execute: reported at the C boundary.
+                            panic!("could not start a worker thread: {e}");
+                        }
+                        start += len;
+                    }
+                });
+                true
+            },
+        )
+    }
+
     /// Whether [`Plan::execute_interleaved`] can run this plan: the dense
     /// path's formulas and at least two (at most eight) axes.
     pub(crate) fn interleaved_ok(&self) -> bool {
@@ -652,6 +735,69 @@ impl<'a> Plan<'a> {
         if f.is_empty() {
             return;
         }
+        self.fused(
+            order,
+            |k| slots[k],
+            |dims, axes| {
+                assert!(
+                    axes[..m].iter().all(Option::is_some),
+                    "interleaved_ok: numpy's formulas"
+                );
+                let plane: usize = dims[1..].iter().product();
+                let stream = std::mem::size_of_val(f) * m >= stream_min;
+                let (threads, _) = self.tiling::<A>(f.len(), TILE_BYTES, min_parallel);
+                let chunks = threads.min(dims[0]);
+                let run = |out: &mut [A::Output], rows| {
+                    let x = kernel::fused::Interleaved {
+                        f,
+                        dims,
+                        out,
+                        rows,
+                        stream,
+                    };
+                    kernel::fused::interleaved(axes, x)
+                };
+                if chunks <= 1 {
+                    return run(out, (0, dims[0]));
+                }
+                // Each thread a run of outermost rows.
+                let mut rest = out;
+                std::thread::scope(|s| {
+                    let mut start = 0;
+                    for c in 0..chunks {
+                        let len = (dims[0] - start) / (chunks - c);
+                        let (mine, others) =
+                            std::mem::take(&mut rest).split_at_mut(len * plane * m);
+                        rest = others;
+                        let run = &run;
+                        let work = move || {
+                            let mine = mine;
+                            run(mine, (start, start + len))
+                        };
+                        if c + 1 == chunks {
+                            work();
+                        } else if let Err(e) = std::thread::Builder::new().spawn_scoped(s, work) {
+                            // As in execute: reported at the C boundary.
+                            panic!("could not start a worker thread: {e}");
+                        }
+                        start += len;
+                    }
+                });
+            },
+        )
+    }
+
+    /// The fused loops' view of this plan on a contiguous input in
+    /// `order`, given to `run`: the extents in memory order without those
+    /// of 1 (no axis runs along them), and each axis's stencil and memory
+    /// dimension, axis `k` (axes order) at place `slot(k)` (None for an
+    /// axis without numpy's formulas: accuracy orders).
+    fn fused<A: Element, R>(
+        &self,
+        order: Order,
+        slot: impl Fn(usize) -> usize,
+        run: impl FnOnce(&[usize], &[Option<kernel::fused::Axis<'_, '_, A>>]) -> R,
+    ) -> R {
         let nd = self.shape.len();
         // Memory dimension of each input dimension (0 = outermost), with
         // the extents of 1 left out (no axis runs along them).
@@ -682,52 +828,10 @@ impl<'a> Plan<'a> {
                     rule: &self.rules[k],
                     ends: self.ends[k],
                     dim: place[mem(axis)],
-                    slot: slots[k],
+                    slot: slot(k),
                 })
             });
-        assert!(
-            axes[..m].iter().all(Option::is_some),
-            "interleaved_ok: numpy's formulas"
-        );
-        let plane: usize = dims[1..].iter().product();
-        let stream = std::mem::size_of_val(f) * m >= stream_min;
-        let (threads, _) = self.tiling::<A>(f.len(), TILE_BYTES, min_parallel);
-        let chunks = threads.min(dims[0]);
-        let run = |out: &mut [A::Output], rows| {
-            let x = kernel::fused::Interleaved {
-                f,
-                dims: &dims,
-                out,
-                rows,
-                stream,
-            };
-            kernel::fused::interleaved(&axes, x)
-        };
-        if chunks <= 1 {
-            return run(out, (0, dims[0]));
-        }
-        // Each thread a run of outermost rows.
-        let mut rest = out;
-        std::thread::scope(|s| {
-            let mut start = 0;
-            for c in 0..chunks {
-                let len = (dims[0] - start) / (chunks - c);
-                let (mine, others) = std::mem::take(&mut rest).split_at_mut(len * plane * m);
-                rest = others;
-                let run = &run;
-                let work = move || {
-                    let mine = mine;
-                    run(mine, (start, start + len))
-                };
-                if c + 1 == chunks {
-                    work();
-                } else if let Err(e) = std::thread::Builder::new().spawn_scoped(s, work) {
-                    // As in execute: reported at the C boundary.
-                    panic!("could not start a worker thread: {e}");
-                }
-                start += len;
-            }
-        });
+        run(&dims, &axes)
     }
 
     /// What [`Plan::run_prepared`] needs to run this plan on contiguous
@@ -2052,6 +2156,177 @@ mod tests {
             }
         }
         let mut seed = 0x2545f4914f6cdd1du64;
+        let mut rnd = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..300 {
+            run::<f64>(&mut rnd);
+            run::<f32>(&mut rnd);
+        }
+    }
+
+    /// Every axis in one sweep into separate outputs against a pass per
+    /// axis, bit for bit: 2-d and 3-d arrays of both orders, two or three
+    /// axes (the inner one among them or not), steps (powers of two and
+    /// not, negative, one per axis or the same), edges and periodic ends,
+    /// edge orders 1 and 2, float64 and float32, one to three threads, the
+    /// outputs at one offset from a line (every offset to 64 bytes) or not,
+    /// the input with values the fast form refuses (zeros, which it takes;
+    /// NaN, infinities, subnormal, huge and tiny ones, which send the rows
+    /// back to the passes) or without. Where the sweep must take the call
+    /// (steps, outputs at one offset, no refused value) it is asked
+    /// directly and must answer that it did.
+    #[test]
+    fn separate_matches_dense() {
+        fn run<A: Element + crate::num::Real>(rnd: &mut impl FnMut(usize) -> usize)
+        where
+            A::Output: Copy + PartialEq + std::fmt::Debug + Default,
+        {
+            let ndim = 2 + rnd(2);
+            // Rows long enough for whole blocks (and runs of them), some
+            // of whole blocks, some short.
+            let shape: Vec<usize> = (0..ndim)
+                .map(|_| match rnd(4) {
+                    0 => 20 + rnd(70),
+                    1 => 16 * (1 + rnd(4)),
+                    _ => 3 + rnd(14),
+                })
+                .collect();
+            let size: usize = shape.iter().product();
+            let mut f: Vec<A> = (0..size)
+                .map(|i| A::from_f64((((i * 7919 + 13) % 2001) as f64 - 1000.0) * 0.37))
+                .collect();
+            // Values the fast form refuses, a third of the time; zeros
+            // (which it takes) another third.
+            let special = rnd(3);
+            if special > 0 {
+                // NaN, infinities, subnormal, tiny and huge in each type.
+                let wide = std::mem::size_of::<A>() == 8;
+                let refused = [
+                    f64::NAN,
+                    f64::INFINITY,
+                    -f64::INFINITY,
+                    if wide { 1e-310 } else { 1e-40 },
+                    if wide { -1e-300 } else { -1e-30 },
+                    if wide { 1e307 } else { 1e38 },
+                ]
+                .map(A::from_f64);
+                for _ in 0..1 + rnd(3) {
+                    let v = match special {
+                        1 => refused[rnd(refused.len())],
+                        _ => A::from_f64(0.0),
+                    };
+                    f[rnd(size)] = v;
+                }
+            }
+            let coords: Vec<f64> = (0..shape[0]).map(|i| i as f64 * 1.5 + 0.25).collect();
+            let same = rnd(2) == 0;
+            let spacing: Vec<Spacing<'_>> = (0..ndim)
+                .map(|d| match if same { 1 } else { rnd(6) } {
+                    0 => Spacing::Uniform(0.5),
+                    1 => Spacing::Uniform(0.1),
+                    2 => Spacing::Unit,
+                    3 => Spacing::Uniform(-0.3),
+                    4 if d == 0 => Spacing::Coordinates(&coords),
+                    _ => Spacing::Uniform(0.7 + rnd(5) as f64),
+                })
+                .collect();
+            let axes: Vec<isize> = match rnd(4) {
+                0 if ndim == 3 => vec![2, 0],
+                1 if ndim == 3 => vec![0, 1],
+                2 if ndim == 3 => vec![1, 2],
+                _ => (0..ndim as isize).collect(),
+            };
+            let sp: Vec<Spacing<'_>> = axes.iter().map(|&a| spacing[a as usize]).collect();
+            let bounds = (axes.iter())
+                .map(|_| match rnd(3) {
+                    0 => Boundary::Periodic { period: None },
+                    _ => Boundary::Sides {
+                        lo: Side::OneSided,
+                        hi: Side::OneSided,
+                    },
+                })
+                .collect();
+            let edge = 1 + rnd(2);
+            let opts = Options::default().boundaries(bounds);
+            let Ok(plan) = Plan::with_options(&shape, &sp, Some(&axes), edge, &opts) else {
+                return;
+            };
+            let m = axes.len();
+            let steps = sp.iter().all(|s| !matches!(s, Spacing::Coordinates(_)));
+            let esize = std::mem::size_of::<A::Output>();
+            let line = 64 / esize;
+            for order in [Order::C, Order::F] {
+                let mut want = vec![vec![A::Output::default(); size]; m];
+                let mut held: Vec<&mut [A::Output]> = want.iter_mut().map(|o| &mut o[..]).collect();
+                plan.execute_dense(&f, order, &mut held);
+                // The outputs in one buffer, each a whole number of lines
+                // after the one before (so at one offset from a line), from
+                // any offset; or one of them an element further on.
+                let apart = (size.div_ceil(line) + 1 + rnd(2)) * line;
+                let mut buf = vec![A::Output::default(); m * apart + 3 * line];
+                let start = (64 - buf.as_ptr() as usize % 64) % 64 / esize + rnd(line);
+                let skew = rnd(4) == 0;
+                let one = !skew;
+                for (threads, tile) in [(1, usize::MAX), (2, 64), (3, usize::MAX)] {
+                    let mut p = plan.clone();
+                    p.threads = threads;
+                    buf.iter_mut().for_each(|x| *x = A::Output::default());
+                    let mut outs: Vec<&mut [A::Output]> = Vec::new();
+                    let mut rest = &mut buf[start..];
+                    for k in 0..m {
+                        let at = if skew && k == m - 1 { 1 } else { 0 };
+                        let (o, r) = std::mem::take(&mut rest).split_at_mut(apart);
+                        outs.push(&mut o[at..at + size]);
+                        rest = r;
+                    }
+                    p.execute_dense_tuned(&f, order, &mut outs, (tile, 0, 0));
+                    for (k, (got, want)) in outs.iter().zip(&want).enumerate() {
+                        assert!(
+                            format!("{got:?}") == format!("{want:?}"),
+                            "{} shape {shape:?} axes {axes:?} spacing {sp:?} edge {edge} \
+                             {order:?} threads {threads} tile {tile} start {start} skew {skew} \
+                             special {special} axis {k}:\n{got:?}\n{want:?}",
+                            std::any::type_name::<A>(),
+                        );
+                    }
+                }
+                // Taken, and vouched for, where it must be.
+                let clean = special != 1;
+                if steps && one && clean && plan.dense_ok() && (2..=3).contains(&m) {
+                    let mut outs: Vec<&mut [A::Output]> = Vec::new();
+                    let mut rest = &mut buf[start..];
+                    for _ in 0..m {
+                        let (o, r) = std::mem::take(&mut rest).split_at_mut(apart);
+                        outs.push(&mut o[..size]);
+                        rest = r;
+                    }
+                    let done = plan.fused(
+                        order,
+                        |k| k,
+                        |dims, axes| {
+                            let x = kernel::fused::Separate {
+                                f: &f,
+                                dims,
+                                outs: &mut outs,
+                                rows: (0, dims[0]),
+                                stream: true,
+                            };
+                            kernel::fused::separate(axes, x)
+                        },
+                    );
+                    assert!(
+                        done,
+                        "{} shape {shape:?} axes {axes:?} spacing {sp:?} {order:?}: not taken",
+                        std::any::type_name::<A>()
+                    );
+                }
+            }
+        }
+        let mut seed = 0x9e3779b97f4a7c15u64;
         let mut rnd = move |n: usize| {
             seed ^= seed << 13;
             seed ^= seed >> 7;

@@ -10,6 +10,7 @@ use num_complex::Complex;
 
 use crate::simd::{
     Coef3, Comb3, Comb3Interleave, Given, Place, Quot, Quots, SubDiv, SubDivInterleave,
+    SubDivSeparate,
 };
 
 /// A real working precision: `f32` or `f64`.
@@ -294,6 +295,35 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
     ) -> bool {
         false
     }
+    /// `outs[k][i] = (fp[k][i] - fm[k][i]) / b_k` through the SIMD loop
+    /// that writes every axis's output in one sweep; None (nothing
+    /// written) where there is no such loop. `inner`: the place whose
+    /// neighbours are adjacent points, with the input around the points:
+    /// then the fast form, bit for bit as those divisions when every input
+    /// value read passes [`Element::separate_inputs_ok`] (`Some(false)`:
+    /// one of the points' own does not). `stream` and `given`: as
+    /// [`Element::sub_div_interleave`]'s (every output on a 32-byte
+    /// boundary when streamed).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn sub_div_separate(
+        _q: &Quots,
+        _fm: &[&[Self]],
+        _fp: &[&[Self]],
+        _inner: Option<(usize, &[Self])>,
+        _outs: &mut [&mut [Self::Output]],
+        _stream: bool,
+        _given: Option<Given<'_, Self::Output>>,
+    ) -> Option<bool> {
+        None
+    }
+    /// Whether the fast form of [`Element::sub_div_separate`] takes every
+    /// input value of `xs` for the divisors `q`.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn separate_inputs_ok(_q: &Quots, _xs: &[Self]) -> bool {
+        true
+    }
     /// `out[m * i + k] = c0 * fm[k][i] + c1 * f0[i] + c2 * fp[k][i]`
     /// through the SIMD loop that also interleaves, bit for bit as the
     /// portable coordinate formula; false (nothing written) where there is
@@ -355,6 +385,22 @@ macro_rules! float_element {
                 given: Option<Given<'_, $t>>,
             ) -> bool {
                 <$t as SubDivInterleave>::sub_div_interleave(q, fm, fp, out, stream, given)
+            }
+            #[inline(always)]
+            fn sub_div_separate(
+                q: &Quots,
+                fm: &[&[$t]],
+                fp: &[&[$t]],
+                inner: Option<(usize, &[$t])>,
+                outs: &mut [&mut [$t]],
+                stream: bool,
+                given: Option<Given<'_, $t>>,
+            ) -> Option<bool> {
+                <$t as SubDivSeparate>::sub_div_separate(q, fm, fp, inner, outs, stream, given)
+            }
+            #[inline(always)]
+            fn separate_inputs_ok(q: &Quots, xs: &[$t]) -> bool {
+                <$t as SubDivSeparate>::inputs_ok(q, xs)
             }
             #[inline(always)]
             fn comb3_interleave(

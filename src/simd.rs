@@ -35,6 +35,9 @@
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
+mod separate;
+pub(crate) use separate::{SubDivSeparate, PAD as SEPARATE_PAD};
+
 /// The constant divisor `b`, its reciprocal, and the range of `|a|` for
 /// which the fma quotient is `RN(a / b)`.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -702,3 +702,137 @@ fn comb3_interleave_matches_the_plain_formula() {
         |b| f32::from_bits(b as u32),
     );
 }
+
+/// The loop that divides into separate outputs against true division, bit
+/// for bit, and its fast form's word on its points: when it says they are
+/// all in its range, each one is (by the exact definition, `inputs_ok`),
+/// and the quotients are right; values well inside always pass. The points
+/// take, one at a time, values at and beyond the range's ends (next to
+/// `L` and `H`, zero, subnormal, infinite, NaN) at every place, the scalar
+/// tail's too; the tested form (no inner place) against true division on
+/// any values; given values; streamed and not.
+macro_rules! separate_suite {
+    ($name:ident, $t:ty, $p:expr) => {
+        #[test]
+        fn $name() {
+            let mut rng = Rng(777);
+            let len = 44;
+            let pad = separate::PAD;
+            let plain = |rng: &mut Rng| ((rng.next() % 2001) as f64 * 0.37 - 370.0) as $t;
+            let divisor_sets: [[f64; 3]; 5] = [
+                [0.2, 0.2, 0.2],
+                [-0.2, -0.2, -0.2],
+                [1.0, 1.0, 1.0],
+                [0.2, 0.6, 2.0],
+                [-3.0, 0.5, 7.0],
+            ];
+            let size = std::mem::size_of::<$t>();
+            let mut ran = false;
+            for b in divisor_sets {
+                for m in [2, 3] {
+                    let qs: Vec<Option<Quot>> = b[..m].iter().map(|&b| Quot::for_step(b)).collect();
+                    let q = Quots::new(&qs);
+                    let (l, h) = match (size, q.d64, q.d32) {
+                        (8, Some(r), _) => separate::input_range(&r[..m], $p),
+                        (4, _, Some(r)) => separate::input_range(&r[..m], $p),
+                        _ => continue,
+                    };
+                    let (l, h) = (l as $t, h as $t);
+                    let edge = [
+                        0.0,
+                        -0.0,
+                        l,
+                        -l,
+                        <$t>::from_bits(l.to_bits().saturating_sub(1)),
+                        <$t>::from_bits(l.to_bits() + 1),
+                        h,
+                        -h,
+                        <$t>::from_bits(h.to_bits() - 1),
+                        <$t>::from_bits(h.to_bits().saturating_add(1)),
+                        <$t>::MIN_POSITIVE / 4.0,
+                        <$t>::INFINITY,
+                        <$t>::NAN,
+                    ];
+                    for n in 0..=len {
+                        let outer: Vec<Vec<$t>> =
+                            (0..2 * m).map(|_| (0..n).map(|_| plain(&mut rng)).collect()).collect();
+                        let mut c: Vec<$t> = (0..n + pad + 1).map(|_| plain(&mut rng)).collect();
+                        // Case 0: every point well inside; then one point
+                        // at an edge value.
+                        for case in 0..=edge.len() {
+                            let mut c = c.clone();
+                            if case > 0 && n > 0 {
+                                c[pad + (rng.next() as usize) % n] = edge[case - 1];
+                            }
+                            let stream = n % 16 == 0 && rng.next() % 2 == 0;
+                            let given = random_given(&mut rng, n, m, [1.5e3, -2.5e-3, 7.0]);
+                            let given = given.as_ref().map(|(slot, at)| Given { slot: *slot, at });
+                            let slot = (rng.next() as usize) % m;
+                            for inner in [true, false] {
+                                // Outer places' neighbours from `outer`; the
+                                // inner place's from `c` (or from `outer` too
+                                // without an inner place).
+                                let fm: Vec<&[$t]> = (0..m).map(|k| &outer[2 * k][..]).collect();
+                                let fp: Vec<&[$t]> = (0..m).map(|k| &outer[2 * k + 1][..]).collect();
+                                let (cm, cp) = (c[pad - 1..pad - 1 + n].to_vec(), c[pad + 1..pad + 1 + n].to_vec());
+                                let (mut fm, mut fp) = (fm, fp);
+                                if inner {
+                                    fm[slot] = &cm;
+                                    fp[slot] = &cp;
+                                }
+                                let apart = n.div_ceil(64) * 64 + 64;
+                                let mut store = vec![<$t>::NAN; m * apart + 64];
+                                let at0 = to_boundary(store.as_ptr() as usize, size, 64).unwrap();
+                                let mut outs: Vec<&mut [$t]> = Vec::new();
+                                let mut rest = &mut store[at0..];
+                                for _ in 0..m {
+                                    let (o, r) = std::mem::take(&mut rest).split_at_mut(apart);
+                                    outs.push(&mut o[..n]);
+                                    rest = r;
+                                }
+                                let inner_arg = inner.then_some((slot, &c[..]));
+                                let Some(clean) =
+                                    <$t>::sub_div_separate(&q, &fm, &fp, inner_arg, &mut outs, stream, given)
+                                else {
+                                    continue;
+                                };
+                                ran = true;
+                                let points_ok = (0..n).all(|i| <$t>::inputs_ok(&q, &[c[pad + i]]));
+                                if inner && clean {
+                                    assert!(points_ok, "divisors {b:?} m {m} n {n} case {case}: vouched for a value out of range");
+                                }
+                                if inner && case == 0 {
+                                    assert!(clean, "divisors {b:?} m {m} n {n}: values well inside refused");
+                                }
+                                if inner && !clean {
+                                    continue;
+                                }
+                                for i in 0..n {
+                                    for k in 0..m {
+                                        let mut want = (fp[k][i] - fm[k][i]) / b[k] as $t;
+                                        for &(p, x) in given.iter().flat_map(|g| g.at) {
+                                            if p == i && k == given.unwrap().slot {
+                                                want = x;
+                                            }
+                                        }
+                                        let got = outs[k][i];
+                                        assert!(
+                                            got.to_bits() == want.to_bits()
+                                                || (got.is_nan() && want.is_nan()),
+                                            "divisors {b:?} m {m} n {n} case {case} inner {inner} \
+                                             slot {slot} stream {stream} point {i} place {k}: {got:e} vs {want:e}"
+                                        );
+                                    }
+                                }
+                            }
+                        }
+                        c.clear();
+                    }
+                }
+            }
+            assert_eq!(ran, available());
+        }
+    };
+}
+separate_suite!(separate_loop_matches_true_division_f64, f64, 53);
+separate_suite!(separate_loop_matches_true_division_f32, f32, 24);

@@ -1,0 +1,633 @@
+//! Every axis at once into separate outputs: the dividing loop of a
+//! uniform step for two or three axes, each axis's quotients streamed into
+//! its own output. A block is a cache line of every output (8 float64 or
+//! 16 float32 points), written output after output, whole lines in turn:
+//! the pattern that keeps the write-combining buffers full (partial lines
+//! alternating between outputs cost several times as much).
+//!
+//! The inner axis's neighbours are adjacent points. Loading the left one
+//! (`f[i - 1]`) would read, four kilobytes apart, the place the last
+//! block's stores went to when input and outputs start at the same offset
+//! in a page (the usual case: large allocations are page-aligned plus a
+//! header); the processor then takes the load as dependent on those
+//! stores, still in flight, and waits for them (measured on an AMD EPYC:
+//! 24.5 ms instead of 18.5 for a 256^3 float64 field). So the loop loads
+//! each point once, at or ahead of the block it stores, and builds the
+//! left neighbours from the vector carried from the block before.
+//!
+//! The dividing loop's range test (see `quot4`) costs here what the
+//! division saves: with three outputs streamed the loop is bound by how
+//! many instructions stand between its stores (measured: each extra
+//! instruction per block of 4 points costs about 2% of the run). So the
+//! fast form tests the inputs instead, once per point: where every input
+//! value is zero or has a magnitude in `[L, H]` (`L` the least difference
+//! the correction takes times `2^(p+1)`, `H` half the greatest), every
+//! difference of two of them is zero or in the range the correction
+//! takes. The loop tests the points it is given (the inner place's, each
+//! loaded once) and answers whether they all are; its caller answers for
+//! the rest and computes again, by the tested loops, what it cannot vouch
+//! for.
+
+use super::*;
+use std::cell::Cell;
+
+/// Input points before the first point that the inner axis's slice holds
+/// (the carried vector's, for both types).
+pub(crate) const PAD: usize = 8;
+
+/// Element types with a SIMD loop that divides into separate outputs.
+pub(crate) trait SubDivSeparate: Sized {
+    /// `outs[k][i] = (fp[k][i] - fm[k][i]) / b_k` for the `m` divisors
+    /// `b_k` of `q` and every point `i < n` (every output `n` long, every
+    /// `fm[k]`, `fp[k]` at least `n`); None (nothing written) where there
+    /// is no such loop (this type, `m`, divisor or machine). With `inner`,
+    /// the fast form: `Some(true)` when every point's input value (`inner`
+    /// from `PAD` on) is in the range [`SubDivSeparate::inputs_ok`] tests,
+    /// and then the outputs are those quotients bit for bit if every other
+    /// input value read is too (the caller's to know); `Some(false)`
+    /// otherwise (the outputs then hold no promise). Without, every
+    /// quotient is tested (`Some(true)`).
+    /// `inner`: the place whose neighbours are adjacent points, and the
+    /// input from [`PAD`] points before point 0 to one after point
+    /// `n - 1` (`n + PAD + 1` long): that place's neighbours are read
+    /// there (its `fm` and `fp` only by the scalar tail). `stream`:
+    /// non-temporal stores, for outputs that all start on a 32-byte
+    /// boundary (asserted; on a 64-byte one, each block is a line of each
+    /// output). `given`: points' values of one place, given ([`Given`]).
+    fn sub_div_separate(
+        q: &Quots,
+        fm: &[&[Self]],
+        fp: &[&[Self]],
+        inner: Option<(usize, &[Self])>,
+        outs: &mut [&mut [Self]],
+        stream: bool,
+        given: Option<Given<'_, Self>>,
+    ) -> Option<bool>;
+
+    /// Whether every value of `xs` is one the fast form takes for `q`
+    /// (zero, or a magnitude in `[L, H]`; every value for exact divisors).
+    fn inputs_ok(q: &Quots, xs: &[Self]) -> bool;
+}
+
+/// `[L, H]` of the fast form for the first `m` divisors (see the module
+/// documentation), in `f64`; `p` the precision in bits. Exact divisors
+/// (powers of two) take every value.
+pub(super) fn input_range<T: Copy + Into<f64>>(rs: &[Recip<T>], p: i32) -> (f64, f64) {
+    let (mut l, mut h) = (0.0f64, f64::INFINITY);
+    for r in rs.iter().filter(|r| !r.exact) {
+        l = l.max(r.lo.into() * 2f64.powi(p + 1));
+        h = h.min(r.hi.into() / 2.0);
+    }
+    (l, h)
+}
+
+/// The checks and the dispatch of [`SubDivSeparate`] for one type: `$d`
+/// its divisors in [`Quots`], `$run` its loop.
+macro_rules! sub_div_separate_impl {
+    ($t:ty, $d:ident, $run:ident, $p:expr) => {
+        impl SubDivSeparate for $t {
+            #[inline]
+            fn sub_div_separate(
+                q: &Quots,
+                fm: &[&[$t]],
+                fp: &[&[$t]],
+                inner: Option<(usize, &[$t])>,
+                outs: &mut [&mut [$t]],
+                stream: bool,
+                given: Option<Given<'_, $t>>,
+            ) -> Option<bool> {
+                let m = q.m;
+                let rs = q.$d.as_ref()?;
+                if fm.len() != m || fp.len() != m || outs.len() != m || !available() {
+                    return None;
+                }
+                let n = outs[0].len();
+                assert!(outs.iter().all(|o| o.len() == n));
+                Given::check(&given, m);
+                assert!(fm.iter().chain(fp).all(|s| s.len() >= n));
+                if let Some((slot, c)) = inner {
+                    assert!(slot < m && c.len() == n + PAD + 1);
+                }
+                assert!(!stream || outs.iter().all(|o| o.as_ptr() as usize % 32 == 0));
+                #[cfg(target_arch = "x86_64")]
+                {
+                    // The inner place last (the loops know it by its index).
+                    let (mut fm2, mut fp2) = ([fm[0]; 3], [fp[0]; 3]);
+                    fm2[..m].copy_from_slice(fm);
+                    fp2[..m].copy_from_slice(fp);
+                    let mut rs = *rs;
+                    let mut outs2: [&mut [$t]; 3] = Default::default();
+                    for (o, h) in outs2.iter_mut().zip(outs.iter_mut()) {
+                        *o = &mut **h;
+                    }
+                    let mut given = given;
+                    let c = match inner {
+                        Some((slot, c)) => {
+                            let last = m - 1;
+                            fm2.swap(slot, last);
+                            fp2.swap(slot, last);
+                            rs.swap(slot, last);
+                            outs2.swap(slot, last);
+                            if let Some(g) = &mut given {
+                                g.slot = match g.slot {
+                                    x if x == slot => last,
+                                    x if x == last => slot,
+                                    x => x,
+                                };
+                            }
+                            Some(c)
+                        }
+                        None => None,
+                    };
+                    let one = rs[1..m].iter().all(|r| r.b.to_bits() == rs[0].b.to_bits());
+                    let f = form(rs[0].exact, rs[0].b > 0.0);
+                    let (fm, fp, o, s, g) = (&fm2[..m], &fp2[..m], &mut outs2[..m], stream, given);
+                    let c = c.map(|c| (c, input_range(&rs[..m], $p)));
+                    macro_rules! go {
+                        ($fast:expr) => {
+                            match (m == 3, one, f) {
+                                (true, true, EXACT) => {
+                                    $run::<3, EXACT, true, $fast>(&rs, fm, fp, c, o, s, g)
+                                }
+                                (true, true, POS) => {
+                                    $run::<3, POS, true, $fast>(&rs, fm, fp, c, o, s, g)
+                                }
+                                (true, true, _) => {
+                                    $run::<3, NEG, true, $fast>(&rs, fm, fp, c, o, s, g)
+                                }
+                                (false, true, EXACT) => {
+                                    $run::<2, EXACT, true, $fast>(&rs, fm, fp, c, o, s, g)
+                                }
+                                (false, true, POS) => {
+                                    $run::<2, POS, true, $fast>(&rs, fm, fp, c, o, s, g)
+                                }
+                                (false, true, _) => {
+                                    $run::<2, NEG, true, $fast>(&rs, fm, fp, c, o, s, g)
+                                }
+                                (true, false, _) => {
+                                    $run::<3, ANY, false, $fast>(&rs, fm, fp, c, o, s, g)
+                                }
+                                (false, false, _) => {
+                                    $run::<2, ANY, false, $fast>(&rs, fm, fp, c, o, s, g)
+                                }
+                            }
+                        };
+                    }
+                    // SAFETY: AVX2 and FMA were detected at run time
+                    // (available()); every output holds n points, every fm
+                    // and fp at least n, the inner slice n + PAD + 1, the
+                    // outputs 32-byte aligned when streamed (asserted
+                    // above); m is 2 or 3 (Quots::new).
+                    Some(unsafe {
+                        match c.is_some() {
+                            true => go!(true),
+                            false => go!(false),
+                        }
+                    })
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                {
+                    let _ = (rs, stream, given, inner);
+                    None
+                }
+            }
+
+            fn inputs_ok(q: &Quots, xs: &[$t]) -> bool {
+                let Some(rs) = &q.$d else { return true };
+                let (l, h) = input_range(&rs[..q.m], $p);
+                if l == 0.0 && h == f64::INFINITY {
+                    return true;
+                }
+                // Exact in this type: powers of two times its values.
+                let (l, h) = (l as $t, h as $t);
+                // Without branches per value (the compiler's SIMD), a
+                // chunk at a time.
+                xs.chunks(256).all(|c| {
+                    c.iter().fold(true, |ok, &x| {
+                        let a = x.abs();
+                        ok & ((a == 0.0) | ((l <= a) & (a <= h)))
+                    })
+                })
+            }
+        }
+    };
+}
+sub_div_separate_impl!(f64, d64, sub_div_sep_f64, 53);
+sub_div_separate_impl!(f32, d32, sub_div_sep_f32, 24);
+
+/// `[a3, b0, b1, b2]`: the left neighbours of the points of `b`, `a` the
+/// four points before them.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn left_pd(a: __m256d, b: __m256d) -> __m256d {
+    // SAFETY: register operations only.
+    unsafe { _mm256_shuffle_pd::<0b0101>(_mm256_permute2f128_pd::<0x21>(a, b), b) }
+}
+
+/// `[a7, b0, ..., b6]`: [`left_pd`] for 8 floats.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn left_ps(a: __m256, b: __m256) -> __m256 {
+    // SAFETY: register operations only.
+    unsafe {
+        // a4..a7 | b0..b3, then per 128-bit half the last float of the
+        // first operand's half before the second's first three.
+        let t = _mm256_castps_si256(_mm256_permute2f128_ps::<0x21>(a, b));
+        _mm256_castsi256_ps(_mm256_alignr_epi8::<12>(_mm256_castps_si256(b), t))
+    }
+}
+
+/// `RN(a / b)` in 4 lanes without the range test: right when `|a|` is in
+/// `r`'s range or 0 (see `quot4`).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn quot4_fast(r: &RecipV, form: u8, a: __m256d) -> __m256d {
+    // SAFETY: register operations only (AVX2 and FMA enabled here).
+    unsafe {
+        let q = _mm256_mul_pd(a, r.y);
+        match form {
+            EXACT => q,
+            POS => _mm256_fmadd_pd(_mm256_fmsub_pd(q, r.b, a), r.ny, q),
+            _ => _mm256_fmadd_pd(_mm256_fnmadd_pd(q, r.b, a), r.y, q),
+        }
+    }
+}
+
+/// [`quot4_fast`] for 8 `f32` lanes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn quot8_fast(r: &RecipV32, form: u8, a: __m256) -> __m256 {
+    // SAFETY: register operations only (AVX2 and FMA enabled here).
+    unsafe {
+        let q = _mm256_mul_ps(a, r.y);
+        match form {
+            EXACT => q,
+            POS => _mm256_fmadd_ps(_mm256_fmsub_ps(q, r.b, a), r.ny, q),
+            _ => _mm256_fmadd_ps(_mm256_fnmadd_ps(q, r.b, a), r.y, q),
+        }
+    }
+}
+
+/// The loop of [`SubDivSeparate`] for `M` (2 or 3) f64 divisors: every
+/// divisor of form `F` ([`ANY`]: each its own), `ONE`: all of them
+/// `rs[0]`. `FAST` (with `inner`, its place the last, and the inputs'
+/// range): the fast form, which returns whether the inner place's points
+/// are in that range; otherwise every quotient tested (returns true).
+/// Caller: AVX2 and FMA present, the lengths and alignment as
+/// [`SubDivSeparate::sub_div_separate`] checks them.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(unused_unsafe)]
+unsafe fn sub_div_sep_f64<const M: usize, const F: u8, const ONE: bool, const FAST: bool>(
+    rs: &[Recip<f64>; 3],
+    fm: &[&[f64]],
+    fp: &[&[f64]],
+    inner: Option<(&[f64], (f64, f64))>,
+    outs: &mut [&mut [f64]],
+    stream: bool,
+    given: Option<Given<'_, f64>>,
+) -> bool {
+    let n = outs[0].len();
+    // SAFETY: register operations only.
+    let rv: [RecipV; M] =
+        std::array::from_fn(|k| unsafe { RecipV::new(&rs[if ONE { 0 } else { k }]) });
+    let (pm, pp): ([*const f64; M], [*const f64; M]) = (
+        std::array::from_fn(|k| fm[k].as_ptr()),
+        std::array::from_fn(|k| fp[k].as_ptr()),
+    );
+    let po: [*mut f64; M] = std::array::from_fn(|k| outs[k].as_mut_ptr());
+    // The places whose neighbours are rows away (all but the inner one).
+    let outer = if FAST { M - 1 } else { M };
+    debug_assert_eq!(FAST, inner.is_some());
+    let (pc, (l, h)) = inner.map_or((std::ptr::null(), (0.0, 0.0)), |(c, r)| (c.as_ptr(), r));
+    // The test of the inner place's points, on the upper 32 bits of their
+    // magnitudes (so it may refuse values next to the range's ends, never
+    // take one outside it): the greatest below the upper bits of `H` (so
+    // below `H`), and the least of the nonzero ones less one (zero's wraps
+    // round to the greatest integer) at or above the upper bits of `L`
+    // plus one (so above `L`).
+    let hi_bits = ((h.to_bits() >> 32).saturating_sub(1)) as i32;
+    let lo_bits = ((l.to_bits() >> 32) + 1) as i32;
+    // SAFETY: register operations only.
+    let (abs, one) = unsafe { (_mm256_set1_epi64x(i64::MAX), _mm256_set1_epi64x(1)) };
+    // The four points before the next block's, carried, and the test's
+    // greatest and least so far.
+    // SAFETY: the inner slice starts PAD >= 4 points before point 0.
+    let prev = Cell::new(match inner {
+        Some(_) => unsafe { _mm256_loadu_pd(pc.add(PAD - 4)) },
+        None => unsafe { _mm256_setzero_pd() },
+    });
+    // SAFETY: register operations only.
+    let test = Cell::new(unsafe { (_mm256_setzero_si256(), _mm256_set1_epi32(-1)) });
+    let mut stops = Stops::<_, 8>::new(given, n);
+    // The quotients of place `k` for the block of 8 points from `i`.
+    // A macro, not a closure: used 2M times, a closure is not inlined.
+    macro_rules! quots {
+        ($k:expr, $i:expr) => {{
+            let (k, i): (usize, usize) = ($k, $i);
+            // SAFETY: i + 8 <= n: the loads stay inside fm[k] and fp[k], and
+            // inside the inner slice (points PAD + i - 4 to PAD + i + 9 of its
+            // n + PAD + 1); the rest are register operations.
+            unsafe {
+                let (a0, a1) = if k < outer {
+                    let d = |j: usize| {
+                        _mm256_sub_pd(_mm256_loadu_pd(pp[k].add(j)), _mm256_loadu_pd(pm[k].add(j)))
+                    };
+                    (d(i), d(i + 4))
+                } else {
+                    let c = pc.add(PAD + i);
+                    let (x0, x1) = (_mm256_loadu_pd(c), _mm256_loadu_pd(c.add(4)));
+                    let (m0, m1) = (left_pd(prev.get(), x0), left_pd(x0, x1));
+                    prev.set(x1);
+                    if FAST && F != EXACT {
+                        let (mut big, mut small) = test.get();
+                        for x in [x0, x1] {
+                            let x = _mm256_and_si256(_mm256_castpd_si256(x), abs);
+                            big = _mm256_max_epu32(big, x);
+                            small = _mm256_min_epu32(small, _mm256_sub_epi64(x, one));
+                        }
+                        test.set((big, small));
+                    }
+                    (
+                        _mm256_sub_pd(_mm256_loadu_pd(c.add(1)), m0),
+                        _mm256_sub_pd(_mm256_loadu_pd(c.add(5)), m1),
+                    )
+                };
+                let r = &rv[if ONE { 0 } else { k }];
+                let form = if F == ANY { r.form } else { F };
+                if FAST {
+                    [quot4_fast(r, form, a0), quot4_fast(r, form, a1)]
+                } else if form == EXACT {
+                    [_mm256_mul_pd(a0, r.y), _mm256_mul_pd(a1, r.y)]
+                } else {
+                    let ((q0, b0), (q1, b1)) = match form {
+                        POS => (quot4_parts::<POS>(r, a0), quot4_parts::<POS>(r, a1)),
+                        _ => (quot4_parts::<NEG>(r, a0), quot4_parts::<NEG>(r, a1)),
+                    };
+                    match _mm256_movemask_pd(_mm256_or_pd(b0, b1)) != 0 {
+                        true => [quot4_fix(r, a0, q0, b0), quot4_fix(r, a1, q1, b1)],
+                        false => [q0, q1],
+                    }
+                }
+            }
+        }};
+    }
+    // The block from `i`, every place.
+    let block = |i: usize| -> [[__m256d; 2]; M] {
+        // SAFETY: register operations only.
+        let mut v = [[unsafe { _mm256_setzero_pd() }; 2]; M];
+        v[0] = quots!(0, i);
+        v[1] = quots!(1, i);
+        if M == 3 {
+            v[M - 1] = quots!(2, i);
+        }
+        v
+    };
+    // SAFETY: i + 8 <= n: the stores stay inside output k; i is a multiple
+    // of 8, so each starts 64 i / 8 bytes after the output's start (or 32
+    // more), hence aligned when streamed.
+    let put = |k: usize, i: usize, v: [__m256d; 2], s: bool| unsafe {
+        put_pd(po[k].add(i), v[0], s);
+        put_pd(po[k].add(i + 4), v[1], s);
+    };
+    let mut i = blocks(
+        &mut stops,
+        stream,
+        |_| (usize::MAX, ()),
+        |i, _, s| {
+            for &r in &pp[..outer] {
+                prefetch_ptr(r, i);
+            }
+            // Every load before the block's first store (a store four
+            // kilobytes from a later load would hold that load up), then
+            // each output's line whole, in turn.
+            let v = block(i);
+            for (k, v) in v.into_iter().enumerate() {
+                put(k, i, v, s);
+            }
+        },
+        |i, _, stops| {
+            let mut v = block(i);
+            // SAFETY: register operations only.
+            stops.place(&mut v, |v, l, x| unsafe {
+                match l < 4 {
+                    true => [set_lane_pd(v[0], l, x), v[1]],
+                    false => [v[0], set_lane_pd(v[1], l - 4, x)],
+                }
+            });
+            for (k, v) in v.into_iter().enumerate() {
+                put(k, i, v, stream);
+            }
+        },
+    );
+    // Exact divisors only: every value is taken.
+    let every = l == 0.0 && h == f64::INFINITY;
+    let mut clean = true;
+    if FAST && !every {
+        // SAFETY: register operations only.
+        unsafe {
+            let (big, small) = test.get();
+            // Unsigned comparisons: big <= hi_bits, small >= lo_bits (the
+            // upper halves: the odd lanes).
+            let hi_ok = _mm256_cmpeq_epi32(_mm256_min_epu32(big, _mm256_set1_epi32(hi_bits)), big);
+            let lo_ok =
+                _mm256_cmpeq_epi32(_mm256_max_epu32(small, _mm256_set1_epi32(lo_bits)), small);
+            let ok = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_and_si256(hi_ok, lo_ok)));
+            clean = ok & 0xaa == 0xaa;
+        }
+    }
+    while i < n {
+        let mut o = [0.0; M];
+        for (k, o) in o.iter_mut().enumerate() {
+            *o = (fp[k][i] - fm[k][i]) / rs[if ONE { 0 } else { k }].b;
+        }
+        stops.at(&mut o, i);
+        for (k, o) in o.iter().enumerate() {
+            outs[k][i] = *o;
+        }
+        if let (true, false, Some((c, _))) = (FAST, every, inner) {
+            let a = c[PAD + i].abs();
+            clean &= a == 0.0 || (l <= a && a <= h);
+        }
+        i += 1;
+    }
+    clean
+}
+
+/// [`sub_div_sep_f64`] for `f32`, by blocks of 16 points; its test on the
+/// whole magnitudes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(unused_unsafe)]
+unsafe fn sub_div_sep_f32<const M: usize, const F: u8, const ONE: bool, const FAST: bool>(
+    rs: &[Recip<f32>; 3],
+    fm: &[&[f32]],
+    fp: &[&[f32]],
+    inner: Option<(&[f32], (f64, f64))>,
+    outs: &mut [&mut [f32]],
+    stream: bool,
+    given: Option<Given<'_, f32>>,
+) -> bool {
+    let n = outs[0].len();
+    // SAFETY: register operations only.
+    let rv: [RecipV32; M] =
+        std::array::from_fn(|k| unsafe { RecipV32::new(&rs[if ONE { 0 } else { k }]) });
+    let (pm, pp): ([*const f32; M], [*const f32; M]) = (
+        std::array::from_fn(|k| fm[k].as_ptr()),
+        std::array::from_fn(|k| fp[k].as_ptr()),
+    );
+    let po: [*mut f32; M] = std::array::from_fn(|k| outs[k].as_mut_ptr());
+    let outer = if FAST { M - 1 } else { M };
+    debug_assert_eq!(FAST, inner.is_some());
+    let (pc, (l, h)) = inner.map_or((std::ptr::null(), (0.0, 0.0)), |(c, r)| (c.as_ptr(), r));
+    // `L` and `H` are exact in f32 (powers of two times the divisor's
+    // range, itself in f32); an infinite `H` takes every finite value.
+    let (l, h) = (l as f32, h as f32);
+    let hi_bits = h.to_bits() as i32;
+    let lo_bits = l.to_bits() as i32;
+    // SAFETY: register operations only.
+    let (abs, one) = unsafe { (_mm256_set1_epi32(i32::MAX), _mm256_set1_epi32(1)) };
+    // The eight points before the next block's, carried; the test.
+    // SAFETY: the inner slice starts PAD = 8 points before point 0.
+    let prev = Cell::new(match inner {
+        Some(_) => unsafe { _mm256_loadu_ps(pc.add(PAD - 8)) },
+        None => unsafe { _mm256_setzero_ps() },
+    });
+    // SAFETY: register operations only.
+    let test = Cell::new(unsafe { (_mm256_setzero_si256(), _mm256_set1_epi32(-1)) });
+    let mut stops = Stops::<_, 16>::new(given, n);
+    // The quotients of place `k` for the block of 16 points from `i`.
+    // A macro, not a closure: used 2M times, a closure is not inlined.
+    macro_rules! quots {
+        ($k:expr, $i:expr) => {{
+            let (k, i): (usize, usize) = ($k, $i);
+            // SAFETY: i + 16 <= n: as sub_div_sep_f64's, 16 points.
+            unsafe {
+                let (a0, a1) = if k < outer {
+                    let d = |j: usize| {
+                        _mm256_sub_ps(_mm256_loadu_ps(pp[k].add(j)), _mm256_loadu_ps(pm[k].add(j)))
+                    };
+                    (d(i), d(i + 8))
+                } else {
+                    let c = pc.add(PAD + i);
+                    let (x0, x1) = (_mm256_loadu_ps(c), _mm256_loadu_ps(c.add(8)));
+                    let (m0, m1) = (left_ps(prev.get(), x0), left_ps(x0, x1));
+                    prev.set(x1);
+                    if FAST && F != EXACT {
+                        let (mut big, mut small) = test.get();
+                        for x in [x0, x1] {
+                            let x = _mm256_and_si256(_mm256_castps_si256(x), abs);
+                            big = _mm256_max_epu32(big, x);
+                            small = _mm256_min_epu32(small, _mm256_sub_epi32(x, one));
+                        }
+                        test.set((big, small));
+                    }
+                    (
+                        _mm256_sub_ps(_mm256_loadu_ps(c.add(1)), m0),
+                        _mm256_sub_ps(_mm256_loadu_ps(c.add(9)), m1),
+                    )
+                };
+                let r = &rv[if ONE { 0 } else { k }];
+                let form = if F == ANY { r.form } else { F };
+                if FAST {
+                    [quot8_fast(r, form, a0), quot8_fast(r, form, a1)]
+                } else if form == EXACT {
+                    [_mm256_mul_ps(a0, r.y), _mm256_mul_ps(a1, r.y)]
+                } else {
+                    let ((q0, b0), (q1, b1)) = match form {
+                        POS => (quot8_parts::<POS>(r, a0), quot8_parts::<POS>(r, a1)),
+                        _ => (quot8_parts::<NEG>(r, a0), quot8_parts::<NEG>(r, a1)),
+                    };
+                    match _mm256_movemask_ps(_mm256_or_ps(b0, b1)) != 0 {
+                        true => [quot8_fix(r, a0, q0, b0), quot8_fix(r, a1, q1, b1)],
+                        false => [q0, q1],
+                    }
+                }
+            }
+        }};
+    }
+    // The block from `i`, every place.
+    let block = |i: usize| -> [[__m256; 2]; M] {
+        // SAFETY: register operations only.
+        let mut v = [[unsafe { _mm256_setzero_ps() }; 2]; M];
+        v[0] = quots!(0, i);
+        v[1] = quots!(1, i);
+        if M == 3 {
+            v[M - 1] = quots!(2, i);
+        }
+        v
+    };
+    // SAFETY: i + 16 <= n: the stores stay inside output k; i is a
+    // multiple of 16, so each starts 64 i / 16 bytes after the output's
+    // start (or 32 more), hence aligned when streamed.
+    let put = |k: usize, i: usize, v: [__m256; 2], s: bool| unsafe {
+        put_ps(po[k].add(i), v[0], s);
+        put_ps(po[k].add(i + 8), v[1], s);
+    };
+    let mut i = blocks(
+        &mut stops,
+        stream,
+        |_| (usize::MAX, ()),
+        |i, _, s| {
+            for &r in &pp[..outer] {
+                prefetch_ptr(r, i);
+            }
+            // As sub_div_sep_f64's: every load first.
+            let v = block(i);
+            for (k, v) in v.into_iter().enumerate() {
+                put(k, i, v, s);
+            }
+        },
+        |i, _, stops| {
+            let mut v = block(i);
+            // SAFETY: register operations only.
+            stops.place(&mut v, |v, l, x| unsafe {
+                match l < 8 {
+                    true => [set_lane_ps(v[0], l, x), v[1]],
+                    false => [v[0], set_lane_ps(v[1], l - 8, x)],
+                }
+            });
+            for (k, v) in v.into_iter().enumerate() {
+                put(k, i, v, stream);
+            }
+        },
+    );
+    // Exact divisors only: every value is taken.
+    let every = l == 0.0 && h == f32::INFINITY;
+    let mut clean = true;
+    if FAST && !every {
+        // SAFETY: register operations only.
+        unsafe {
+            let (big, small) = test.get();
+            let hi_ok = _mm256_cmpeq_epi32(_mm256_min_epu32(big, _mm256_set1_epi32(hi_bits)), big);
+            let lo_ok =
+                _mm256_cmpeq_epi32(_mm256_max_epu32(small, _mm256_set1_epi32(lo_bits)), small);
+            let ok = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_and_si256(hi_ok, lo_ok)));
+            clean = ok == 0xff;
+        }
+    }
+    while i < n {
+        let mut o = [0.0; M];
+        for (k, o) in o.iter_mut().enumerate() {
+            *o = (fp[k][i] - fm[k][i]) / rs[if ONE { 0 } else { k }].b;
+        }
+        stops.at(&mut o, i);
+        for (k, o) in o.iter().enumerate() {
+            outs[k][i] = *o;
+        }
+        if let (true, false, Some((c, _))) = (FAST, every, inner) {
+            let a = c[PAD + i].abs();
+            clean &= a == 0.0 || (l <= a && a <= h);
+        }
+        i += 1;
+    }
+    clean
+}
