@@ -579,13 +579,18 @@ impl<'a> Plan<'a> {
         let bytes = std::mem::size_of_val(f);
         let stream = bytes * self.axes.len() >= stream_min;
         // Outputs far larger than the cache: every axis in one sweep where
-        // that path takes the plan (a pass per axis otherwise).
-        if stream && self.dense_fused(f, order, outs, threads, rows) {
-            return;
-        }
+        // that path takes the plan (asked first with no rows); a pass per
+        // axis otherwise, and for a thread's rows whose input the sweep
+        // refuses.
+        let sweep = stream && self.dense_sweep(f, order, outs, (0, 0));
+        let run = |outs: &mut [&mut [A::Output]], span: (usize, usize)| {
+            if !(sweep && self.dense_sweep(f, order, outs, span)) {
+                self.dense_tiles(f, &dims, order, outs, span, rows, stream)
+            }
+        };
         let chunks = threads.min(dims[0]);
         if chunks <= 1 {
-            return self.dense_tiles(f, &dims, order, outs, (0, dims[0]), rows, stream);
+            return run(outs, (0, dims[0]));
         }
         // Each thread a run of outermost rows of every output.
         let mut rest: Vec<&mut [A::Output]> = outs.iter_mut().map(|o| &mut **o).collect();
@@ -598,18 +603,8 @@ impl<'a> Plan<'a> {
                     .map(|o| o.split_at_mut(len * plane))
                     .unzip();
                 rest = others;
-                let dims = &dims;
-                let mut work = move || {
-                    self.dense_tiles(
-                        f,
-                        dims,
-                        order,
-                        &mut mine,
-                        (start, start + len),
-                        rows,
-                        stream,
-                    )
-                };
+                let run = &run;
+                let mut work = move || run(&mut mine, (start, start + len));
                 if c + 1 == chunks {
                     work();
                 } else if let Err(e) = std::thread::Builder::new().spawn_scoped(s, work) {
@@ -621,19 +616,17 @@ impl<'a> Plan<'a> {
         });
     }
 
-    /// Every output of a dense run in one sweep over `f`, streamed
-    /// ([`kernel::fused::separate`]), split between `threads` by outermost
-    /// rows; false (nothing written) where that path does not take this
-    /// plan, element type or outputs. A thread whose rows' input holds
-    /// values that path does not take computes them again by the passes
-    /// of [`Plan::dense_tiles`] (`rows` at a time).
-    fn dense_fused<A: Element>(
+    /// Rows `span` of the outermost dimension of every output of a dense
+    /// run (`outs` hold just those) in one sweep over `f`, streamed
+    /// ([`kernel::fused::separate`]); false where that path does not take
+    /// this plan, element type, outputs or input (asked with no rows: for
+    /// all but the input, nothing written).
+    fn dense_sweep<A: Element>(
         &self,
         f: &[A],
         order: Order,
         outs: &mut [&mut [A::Output]],
-        threads: usize,
-        rows: usize,
+        span: (usize, usize),
     ) -> bool {
         let m = outs.len();
         if !(2..=3).contains(&m) || self.shape.contains(&1) {
@@ -646,55 +639,14 @@ impl<'a> Plan<'a> {
                 if axes[..m].iter().any(Option::is_none) {
                     return false;
                 }
-                let sweep = |outs: &mut [&mut [A::Output]], span| {
-                    let x = kernel::fused::Separate {
-                        f,
-                        dims,
-                        outs,
-                        rows: span,
-                        stream: true,
-                    };
-                    kernel::fused::separate(axes, x)
+                let x = kernel::fused::Separate {
+                    f,
+                    dims,
+                    outs,
+                    rows: span,
+                    stream: true,
                 };
-                // Asked first with no rows: whether the path takes these.
-                if !sweep(outs, (0, 0)) {
-                    return false;
-                }
-                let go = |outs: &mut [&mut [A::Output]], span: (usize, usize)| {
-                    if !sweep(outs, span) {
-                        self.dense_tiles(f, dims, order, outs, span, rows, true);
-                    }
-                };
-                let plane: usize = dims[1..].iter().product();
-                let chunks = threads.min(dims[0]);
-                if chunks <= 1 {
-                    go(outs, (0, dims[0]));
-                    return true;
-                }
-                // Each thread a run of outermost rows of every output (each
-                // output moved by the same amount: the same offsets apart).
-                let mut rest: Vec<&mut [A::Output]> = outs.iter_mut().map(|o| &mut **o).collect();
-                std::thread::scope(|s| {
-                    let mut start = 0;
-                    for c in 0..chunks {
-                        let len = (dims[0] - start) / (chunks - c);
-                        let (mut mine, others): (Vec<_>, Vec<_>) = std::mem::take(&mut rest)
-                            .into_iter()
-                            .map(|o| o.split_at_mut(len * plane))
-                            .unzip();
-                        rest = others;
-                        let go = &go;
-                        let mut work = move || go(&mut mine, (start, start + len));
-                        if c + 1 == chunks {
-                            work();
-                        } else if let Err(e) = std::thread::Builder::new().spawn_scoped(s, work) {
-                            // As in execute: reported at the C boundary.
-                            panic!("could not start a worker thread: {e}");
-                        }
-                        start += len;
-                    }
-                });
-                true
+                kernel::fused::separate(axes, x)
             },
         )
     }

@@ -236,10 +236,9 @@ trait Sink<I: Element> {
     }
     /// Input points the SIMD loop reads before a span's first point.
     fn reach(&self) -> usize;
-    /// The first point of the grid (below [`Sink::block`]): where blocks
-    /// start on a 64-byte boundary (else 32) of the output(s), streamed;
-    /// 0 when not.
-    fn grid(&self, stream: bool) -> Option<usize>;
+    /// Whether output point `p`'s values start on a `b`-byte boundary in
+    /// every output.
+    fn aligned(&self, p: usize, b: usize) -> bool;
     /// The span of an interior row from output point `q` (`n0` points)
     /// that streams whole lines ([`streamed_span`]).
     fn span(&self, q: usize, n0: usize) -> (usize, usize);
@@ -284,14 +283,9 @@ impl<I: Element> Sink<I> for Ilv<'_, I::Output> {
     fn reach(&self) -> usize {
         1
     }
-    fn grid(&self, stream: bool) -> Option<usize> {
-        if !stream {
-            return Some(0);
-        }
-        let o = self.out.as_ptr() as usize;
+    fn aligned(&self, p: usize, b: usize) -> bool {
         let point = self.m * std::mem::size_of::<I::Output>();
-        let on = |b: usize| (0..8).find(|p| (o + p * point) % b == 0);
-        on(64).or_else(|| on(32))
+        (self.out.as_ptr() as usize + p * point) % b == 0
     }
     fn span(&self, q: usize, n0: usize) -> (usize, usize) {
         let m = self.m;
@@ -346,20 +340,9 @@ impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
     fn reach(&self) -> usize {
         crate::simd::SEPARATE_PAD
     }
-    fn grid(&self, stream: bool) -> Option<usize> {
-        if !stream {
-            return Some(0);
-        }
+    fn aligned(&self, p: usize, b: usize) -> bool {
         let size = std::mem::size_of::<I::Output>();
-        let block = <Self as Sink<I>>::block(self);
-        let on = |b: usize| {
-            (0..block).find(|p| {
-                self.outs
-                    .iter()
-                    .all(|o| (o.as_ptr() as usize + p * size) % b == 0)
-            })
-        };
-        on(64).or_else(|| on(32))
+        (self.outs.iter()).all(|o| (o.as_ptr() as usize + p * size) % b == 0)
     }
     fn span(&self, q: usize, n0: usize) -> (usize, usize) {
         streamed_span::<I::Output>(&self.outs[0][q..q + n0], 1, n0)
@@ -482,10 +465,14 @@ fn sweep<I: Element, S: Sink<I>>(
     let mut interior_at = Interior::new(dims, outer, row0);
     let inner = axes.iter().flatten().find(|a| a.dim == nd - 1);
     let b = sink.block();
+    // The first point of the grid (below a block): 0, or streamed, where
+    // blocks start on a 64-byte boundary (else 32) of the output(s).
+    let on = |a: usize| (0..b).find(|&p| sink.aligned(p, a));
     let grid = match &kind {
         _ if n0 < b => None,
         Kind::None => None,
-        _ => sink.grid(stream),
+        _ if !stream => Some(0),
+        _ => on(64).or_else(|| on(32)),
     };
     // The first grid point at or after output point `q`.
     let up = |c: usize, q: usize| q + (c + b - q % b) % b;
