@@ -2175,14 +2175,29 @@ mod tests {
                 }
             }
             let coords: Vec<f64> = (0..shape[0]).map(|i| i as f64 * 1.5 + 0.25).collect();
-            let same = rnd(2) == 0;
+            // Uneven coordinates for every dimension.
+            let uneven: Vec<Vec<f64>> = (shape.iter())
+                .map(|&n| {
+                    let mut x = -3.0;
+                    (0..n)
+                        .map(|_| {
+                            x += 0.25 + rnd(100) as f64 * 0.0137;
+                            x
+                        })
+                        .collect()
+                })
+                .collect();
+            // The same step on every axis, coordinates on every axis, or
+            // each its own.
+            let form = rnd(3);
             let spacing: Vec<Spacing<'_>> = (0..ndim)
-                .map(|d| match if same { 1 } else { rnd(6) } {
+                .map(|d| match [1, 6, rnd(6)][form] {
                     0 => Spacing::Uniform(0.5),
                     1 => Spacing::Uniform(0.1),
                     2 => Spacing::Unit,
                     3 => Spacing::Uniform(-0.3),
                     4 if d == 0 => Spacing::Coordinates(&coords),
+                    6 => Spacing::Coordinates(&uneven[d]),
                     _ => Spacing::Uniform(0.7 + rnd(5) as f64),
                 })
                 .collect();
@@ -2209,6 +2224,7 @@ mod tests {
             };
             let m = axes.len();
             let steps = sp.iter().all(|s| !matches!(s, Spacing::Coordinates(_)));
+            let coords = sp.iter().all(|s| matches!(s, Spacing::Coordinates(_)));
             let esize = std::mem::size_of::<A::Output>();
             let line = 64 / esize;
             for order in [Order::C, Order::F] {
@@ -2246,9 +2262,11 @@ mod tests {
                         );
                     }
                 }
-                // Taken, and vouched for, where it must be.
+                // Taken, and vouched for, where it must be (with
+                // coordinates, whatever the values).
                 let clean = special != 1;
-                if steps && one && clean && plan.dense_ok() && (2..=3).contains(&m) {
+                let must = (steps && clean) || coords;
+                if must && one && plan.dense_ok() && (2..=3).contains(&m) {
                     let mut outs: Vec<&mut [A::Output]> = Vec::new();
                     let mut rest = &mut buf[start..];
                     for _ in 0..m {

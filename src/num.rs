@@ -9,8 +9,8 @@
 use num_complex::Complex;
 
 use crate::simd::{
-    Coef3, Comb3, Comb3Interleave, Given, Place, Quot, Quots, SubDiv, SubDivInterleave,
-    SubDivSeparate,
+    Coef3, Comb3, Comb3Interleave, Comb3Separate, Given, Place, Quot, Quots, SubDiv,
+    SubDivInterleave, SubDivSeparate,
 };
 
 /// A real working precision: `f32` or `f64`.
@@ -342,6 +342,28 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
     ) -> bool {
         false
     }
+    /// `outs[k][i] = c0 * f[at + i - s_k] + c1 * f[at + i] + c2 * f[at +
+    /// i + s_k]` (`s_k = strides[k]`) through the SIMD loop that writes
+    /// every axis's output in one sweep, bit for bit as the portable
+    /// coordinate formula; false (nothing written) where there is no such
+    /// loop (with every output empty: whether there is one). `inner`: the
+    /// place whose neighbours are adjacent points. `stream` and `given`: as
+    /// [`Element::sub_div_separate`]'s.
+    #[doc(hidden)]
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn comb3_separate(
+        _c: &[Place<'_>],
+        _f: &[Self],
+        _at: usize,
+        _strides: &[usize],
+        _inner: Option<usize>,
+        _outs: &mut [&mut [Self::Output]],
+        _stream: bool,
+        _given: Option<Given<'_, Self::Output>>,
+    ) -> bool {
+        false
+    }
 }
 
 macro_rules! identity_element {
@@ -413,6 +435,19 @@ macro_rules! float_element {
                 given: Option<Given<'_, $t>>,
             ) -> bool {
                 <$t as Comb3Interleave>::comb3_interleave(c, fm, f0, fp, out, stream, given)
+            }
+            #[inline(always)]
+            fn comb3_separate(
+                c: &[Place<'_>],
+                f: &[$t],
+                at: usize,
+                strides: &[usize],
+                inner: Option<usize>,
+                outs: &mut [&mut [$t]],
+                stream: bool,
+                given: Option<Given<'_, $t>>,
+            ) -> bool {
+                <$t as Comb3Separate>::comb3_separate(c, f, at, strides, inner, outs, stream, given)
             }
         }
     )*};

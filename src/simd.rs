@@ -36,7 +36,7 @@
 use std::arch::x86_64::*;
 
 mod separate;
-pub(crate) use separate::{SubDivSeparate, PAD as SEPARATE_PAD};
+pub(crate) use separate::{Comb3Separate, SubDivSeparate, PAD as SEPARATE_PAD};
 
 /// The constant divisor `b`, its reciprocal, and the range of `|a|` for
 /// which the fma quotient is `RN(a / b)`.
@@ -819,7 +819,7 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
     let mut i = blocks(
         &mut stops,
         stream,
-        |_| (usize::MAX, ()),
+        ((), |_, _| usize::MAX),
         |i, _, s| put(i, block(i), s),
         |i, _, stops| {
             let mut v = block(i);
@@ -888,7 +888,7 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
     let mut i = blocks(
         &mut stops,
         stream,
-        |_| (usize::MAX, ()),
+        ((), |_, _| usize::MAX),
         |i, _, s| put(i, block(i), s),
         |i, _, stops| {
             let mut v = block(i);
@@ -907,9 +907,9 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
 }
 
 /// The blocks of `W` points from point 0 to `stops.full` (returned), in
-/// runs: `run(start)` gives a run's end (the run stops earlier at
-/// `stops.full`) and its state (its shared coefficients), asked for each
-/// run in turn; `block(i, state, stream)` for each block that holds no
+/// runs: `run(start, state)` gives a run's end (the run stops earlier at
+/// `stops.full`) and sets its state (its shared coefficients), asked for
+/// each run in turn; `block(i, state, stream)` for each block that holds no
 /// given point (called with `stream` a constant, so that each of its two
 /// forms has its own code and tests nothing per block), `given(i, state,
 /// stops)` for each that does.
@@ -917,13 +917,13 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
 fn blocks<T: Copy, C, const W: usize>(
     stops: &mut Stops<'_, T, W>,
     stream: bool,
-    mut run: impl FnMut(usize) -> (usize, C),
+    (mut c, mut run): (C, impl FnMut(usize, &mut C) -> usize),
     block: impl Fn(usize, &C, bool),
     mut given: impl FnMut(usize, &C, &mut Stops<'_, T, W>),
 ) -> usize {
     let mut i = 0;
     while i < stops.full {
-        let (end, c) = run(i);
+        let end = run(i, &mut c);
         let end = end.min(stops.full);
         debug_assert!(end > i);
         while i < end {
@@ -1264,9 +1264,21 @@ struct RunCoefs<const M: usize> {
     pe: [[*const f64; 3]; M],
 }
 
+#[cfg(target_arch = "x86_64")]
+impl<const M: usize> RunCoefs<M> {
+    /// `H` of them, zero and null.
+    #[inline(always)]
+    fn none<const H: usize>() -> [RunCoefs<M>; H] {
+        // SAFETY: all-zero bytes are a valid vector (plain numbers) and a
+        // valid (null) raw pointer.
+        unsafe { std::mem::zeroed() }
+    }
+}
+
 /// The run of blocks of `w` points from point `i` for the places `c`,
-/// their cursors `at` moved there: its end and its coefficients (`cv` for
-/// each offset in `js`: the points from `i + js[h]`).
+/// their cursors `at` moved there: its end, its coefficients into `r`
+/// (`cv` for each offset in `js`: the points from `i + js[h]`), in place
+/// (returned, the few hundred bytes would be copied for every run).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
@@ -1274,17 +1286,11 @@ struct RunCoefs<const M: usize> {
 unsafe fn run_coefs<const M: usize, const H: usize>(
     c: &[Place<'_>],
     at: &mut [Cursor; M],
-    i: usize,
-    w: usize,
+    (i, w): (usize, usize),
     js: [usize; H],
-) -> (usize, [RunCoefs<M>; H]) {
+    r: &mut [RunCoefs<M>; H],
+) -> usize {
     let mut end = usize::MAX;
-    // SAFETY: register operations only.
-    let zero = unsafe { _mm256_setzero_pd() };
-    let mut r: [RunCoefs<M>; H] = std::array::from_fn(|_| RunCoefs {
-        cv: [[zero; 3]; M],
-        pe: [[std::ptr::null(); 3]; M],
-    });
     for (k, at) in at.iter_mut().enumerate() {
         end = end.min(at.to(i, w));
         match c[k] {
@@ -1296,13 +1302,13 @@ unsafe fn run_coefs<const M: usize, const H: usize>(
             }
             Place::Wrap { cols, n, p0 } => {
                 let pe = at.cols(cols, n, p0);
-                for r in &mut r {
+                for r in r.iter_mut() {
                     r.pe[k] = pe;
                 }
             }
         }
     }
-    (end, r)
+    end
 }
 
 /// Element types with a SIMD loop that combines coordinates' three terms
@@ -1455,13 +1461,12 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
     let mut i = blocks(
         &mut stops,
         stream,
-        |i| {
-            // SAFETY: register operations only.
-            let (end, [r]) = unsafe { run_coefs::<M, 1>(c, &mut at, i, 4, [0]) };
-            (end, r)
-        },
-        |i, r, s| put(i, block(i, r), s),
-        |i, r, stops| {
+        // SAFETY: register operations only.
+        (RunCoefs::none(), |i, r: &mut _| unsafe {
+            run_coefs::<M, 1>(c, &mut at, (i, 4), [0], r)
+        }),
+        |i, [r], s| put(i, block(i, r), s),
+        |i, [r], stops| {
             let mut v = block(i, r);
             // SAFETY: register operations only.
             stops.place(&mut v, |v, l, x| unsafe { set_lane_pd(v, l, x) });
@@ -1545,7 +1550,9 @@ unsafe fn comb3_ilv_f32<const M: usize, const E: u8>(
         &mut stops,
         stream,
         // SAFETY: register operations only.
-        |i| unsafe { run_coefs::<M, 2>(c, &mut at, i, 8, [0, 4]) },
+        (RunCoefs::none(), |i, r: &mut _| unsafe {
+            run_coefs::<M, 2>(c, &mut at, (i, 8), [0, 4], r)
+        }),
         |i, r, s| put(i, block(i, r), s),
         |i, r, stops| {
             let mut v = block(i, r);
@@ -1696,6 +1703,22 @@ unsafe fn put_ps(p: *mut f32, r: __m256, stream: bool) {
             _mm256_storeu_ps(p, r);
         }
     }
+}
+
+/// `x`, unseen by the optimiser: a loop that takes its index so reads
+/// and writes every stream at that index from its own fixed base, where
+/// the optimiser would otherwise give each stream a pointer of its own to
+/// step (a dozen of them do not fit the registers: the loop then steps
+/// them in memory).
+#[inline(always)]
+fn opaque(mut x: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: an empty template (a comment): no instruction runs; no
+    // memory, stack or flags are touched, `x` stays in its register.
+    unsafe {
+        std::arch::asm!("/* {0} */", inout(reg) x, options(pure, nomem, nostack, preserves_flags))
+    };
+    x
 }
 
 /// Ask for the cache line holding `r[i]` (nothing where there is no

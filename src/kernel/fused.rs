@@ -22,8 +22,8 @@
 //! [`super::dense`], so the same bits.
 //!
 //! The same sweep also fills separate outputs, one per axis ([`separate`]:
-//! large C and Fortran arrays with a uniform step on two or three axes),
-//! each block of points a cache line of every output in turn. A pass per
+//! large C and Fortran arrays with a uniform step or coordinates on two or
+//! three axes), each block of points a cache line of every output in turn. A pass per
 //! axis reads the input once per axis and writes the outputs in long runs
 //! one after the other; one sweep reads it once and keeps every output's
 //! stream going (measured on an AMD EPYC, 256^3 float64, all axes, step
@@ -118,13 +118,14 @@ pub(crate) struct Separate<'f, 'o, 'd, 'x, I: Element> {
 /// `x.outs[k]`) in one sweep over the input, each block of points a cache
 /// line of every output in turn: the layout of three separate arrays
 /// written as fast as one. Taken for two or three axes, each with a
-/// uniform step its type has the dividing loop for, and (streamed) outputs
-/// at the same offset from a 32-byte boundary; false otherwise, nothing
-/// written (the caller then takes a pass per axis). False too, the outputs
-/// then holding no promise, where the input holds values the fast form
-/// does not take (see [`crate::simd`]'s separate loops: zeros and
-/// magnitudes far from the ends of the type's range are taken): the
-/// caller computes those outputs again.
+/// uniform step its type has the dividing loop for or each with
+/// coordinates, and (streamed) outputs at the same offset from a 32-byte
+/// boundary; false otherwise, nothing written (the caller then takes a
+/// pass per axis). False too, the outputs then holding no promise, where
+/// a step's fast form meets input values it does not take (see
+/// [`crate::simd`]'s separate loops: zeros and magnitudes far from the
+/// ends of the type's range are taken): the caller computes those outputs
+/// again. Coordinates take every value.
 pub(crate) fn separate<I: Element>(
     axes: &[Option<Axis<'_, '_, I>>],
     x: Separate<'_, '_, '_, '_, I>,
@@ -141,23 +142,28 @@ pub(crate) fn separate<I: Element>(
     if nd < 2 || !(2..=SIMD_AXES).contains(&m) || outs.len() != m || dims.contains(&1) {
         return false;
     }
-    let Kind::Quots(q) = Kind::of(axes, m) else {
-        return false;
-    };
+    let kind = Kind::of(axes, m);
     // The loop exists for this type, divisors and machine (asked with no
     // points: nothing written).
     let mut none: [&mut [I::Output]; SIMD_AXES] = Default::default();
     let empty: [&[I]; SIMD_AXES] = Default::default();
-    let probe = I::sub_div_separate(
-        &q,
-        &empty[..m],
-        &empty[..m],
-        None,
-        &mut none[..m],
-        false,
-        None,
-    );
-    if probe.is_none() {
+    let found = match &kind {
+        Kind::Quots(q) => {
+            let (e, o) = (&empty[..m], &mut none[..m]);
+            I::sub_div_separate(q, e, e, None, o, false, None).is_some()
+        }
+        Kind::Coords(_) => {
+            let row = crate::simd::Place::Rows {
+                rows: &[],
+                s: usize::MAX,
+                p0: 0,
+            };
+            let (s, o) = (&[1; SIMD_AXES][..m], &mut none[..m]);
+            I::comb3_separate(&[row; SIMD_AXES][..m], &[], 0, s, None, o, false, None)
+        }
+        Kind::None => false,
+    };
+    if !found {
         return false;
     }
     // Streamed, every output from the same offset in a 32-byte block.
@@ -174,8 +180,13 @@ pub(crate) fn separate<I: Element>(
     // points it reads as its own; the rest of the input it may read is
     // tested here: the pieces' points as they go, the planes on either
     // side of the rows first.
-    let fast = axes.iter().flatten().any(|a| a.dim == nd - 1);
-    let ok = |r: usize| I::separate_inputs_ok(&q, &f[r * plane..(r + 1) * plane]);
+    let quots = match kind {
+        Kind::Quots(q) => Some(q),
+        _ => None,
+    };
+    let fast = quots.is_some() && axes.iter().flatten().any(|a| a.dim == nd - 1);
+    let ok =
+        |r: usize| (quots.iter()).all(|q| I::separate_inputs_ok(q, &f[r * plane..(r + 1) * plane]));
     if fast && !((r0 == 0 || ok(r0 - 1)) && (r1 == dims[0] || ok(r1))) {
         return false;
     }
@@ -185,11 +196,11 @@ pub(crate) fn separate<I: Element>(
     }
     let mut sink = Sep {
         outs: &mut held[..m],
-        quots: q,
+        quots,
         fast,
         clean: true,
     };
-    sweep(axes, (f, dims, rows, stream), Kind::Quots(q), &mut sink);
+    sweep(axes, (f, dims, rows, stream), kind, &mut sink);
     sink.clean
 }
 
@@ -324,7 +335,8 @@ impl<I: Element> Sink<I> for Ilv<'_, I::Output> {
 /// read by the fast form so far is one it takes.
 struct Sep<'x, 'o, O> {
     outs: &'x mut [&'o mut [O]],
-    quots: crate::simd::Quots,
+    /// The divisors of a uniform step (none with coordinates).
+    quots: Option<crate::simd::Quots>,
     /// The SIMD loop takes its fast form (the inner axis is an axis).
     fast: bool,
     clean: bool,
@@ -350,37 +362,49 @@ impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
     fn simd(
         &mut self,
         x: &RowAt<'_, '_, '_, '_, I>,
-        _kind: &Kind<'_>,
+        kind: &Kind<'_>,
         (lo, hi): (usize, usize),
         q: usize,
         stream: bool,
         given: Option<Given<'_, I::Output>>,
     ) -> bool {
-        let quots = &self.quots;
         let (f, at, nd, m) = (x.f, x.at, x.dims.len(), x.m);
-        let (fm, fp) = x.neighbours((lo, hi));
-        // The inner axis reads its points from the carried vector's on.
-        let pad = crate::simd::SEPARATE_PAD;
-        let inner = (x.axes.iter().flatten())
-            .find(|a| a.dim == nd - 1)
-            .map(|a| (a.slot, &f[at + lo - pad..at + hi + 1]));
+        let inner = (x.axes.iter().flatten()).find(|a| a.dim == nd - 1);
         let mut outs: [&mut [I::Output]; SIMD_AXES] = Default::default();
         for (o, h) in outs.iter_mut().zip(self.outs.iter_mut()) {
             *o = &mut h[q + lo..q + hi];
         }
-        let done = I::sub_div_separate(
-            quots,
-            &fm[..m],
-            &fp[..m],
-            inner,
-            &mut outs[..m],
-            stream,
-            given,
-        );
-        if let Some(clean) = done {
-            self.clean &= clean;
+        let outs = &mut outs[..m];
+        match (kind, &self.quots) {
+            (Kind::Quots(_), Some(quots)) => {
+                let (fm, fp) = x.neighbours((lo, hi));
+                // The inner axis reads its points from the carried
+                // vector's on.
+                let pad = crate::simd::SEPARATE_PAD;
+                let inner = inner.map(|a| (a.slot, &f[at + lo - pad..at + hi + 1]));
+                let (fm, fp) = (&fm[..m], &fp[..m]);
+                let done = I::sub_div_separate(quots, fm, fp, inner, outs, stream, given);
+                if let Some(clean) = done {
+                    self.clean &= clean;
+                }
+                done.is_some()
+            }
+            (Kind::Coords(t), None) => {
+                let Some(places) = x.places(t, lo) else {
+                    return false;
+                };
+                // Each slot's stride (the inner axis's 1).
+                let mut strides = [1; SIMD_AXES];
+                for (ax, &s) in x.axes.iter().zip(x.strides) {
+                    if let Some(ax) = ax.as_ref().filter(|a| a.dim < nd - 1) {
+                        strides[ax.slot] = s;
+                    }
+                }
+                let (c, s, inner) = (&places[..m], &strides[..m], inner.map(|a| a.slot));
+                I::comb3_separate(c, f, at + lo, s, inner, outs, stream, given)
+            }
+            _ => false,
         }
-        done.is_some()
     }
     fn pieces(
         &mut self,
@@ -394,9 +418,9 @@ impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
     ) -> bool {
         // Each axis by its own formulas (these are the rows at an outer
         // axis's ends, and the few points around a run), copied out.
-        if self.fast {
+        if let (true, Some(q)) = (self.fast, &self.quots) {
             let f = &x.f[x.at + lo..x.at + hi];
-            self.clean &= I::separate_inputs_ok(&self.quots, f);
+            self.clean &= I::separate_inputs_ok(q, f);
         }
         let bufs = &mut scratch.bufs;
         let mut c0 = lo;
@@ -696,14 +720,42 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
         stream: bool,
         given: Option<Given<'_, I::Output>>,
     ) -> bool {
-        let (f, at, nd, m) = (self.f, self.at, self.dims.len(), self.m);
+        let (f, at, m) = (self.f, self.at, self.m);
         // The loops take two or three axes (a call per run of rows or per
         // row: no more set up than that).
         if m > SIMD_AXES {
             return false;
         }
         let (fm, fp) = self.neighbours((lo, hi));
-        // Each slot's (every slot below m is taken by an axis).
+        match kind {
+            Kind::Quots(q) => I::sub_div_interleave(q, &fm[..m], &fp[..m], o, stream, given),
+            Kind::Coords(t) => {
+                let Some(places) = self.places(t, lo) else {
+                    return false;
+                };
+                I::comb3_interleave(
+                    &places[..m],
+                    &fm[..m],
+                    &f[at + lo..at + hi],
+                    &fp[..m],
+                    o,
+                    stream,
+                    given,
+                )
+            }
+            Kind::None => false,
+        }
+    }
+
+    /// Each slot's coefficients from the row's point `lo` on, from the
+    /// tables `t` (every slot below `m` taken by an axis with one); None
+    /// where a table lacks the columns the inner axis needs.
+    fn places<'t>(
+        &self,
+        t: &[Option<(&'t Table, usize)>; MAX_AXES],
+        lo: usize,
+    ) -> Option<[crate::simd::Place<'t>; SIMD_AXES]> {
+        let (at, nd) = (self.at, self.dims.len());
         let mut places = [crate::simd::Place::Rows {
             rows: &[],
             s: 0,
@@ -711,48 +763,31 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
         }; SIMD_AXES];
         for (ax, &s) in self.axes.iter().zip(self.strides) {
             let Some(ax) = ax else { continue };
-            let s = if ax.dim == nd - 1 { 1 } else { s };
-            if let Kind::Coords(t) = kind {
-                let Some((t, first)) = t[ax.slot] else {
-                    return false;
-                };
-                let n = self.dims[ax.dim];
-                places[ax.slot] = if ax.dim == nd - 1 {
-                    // By point, on into the rows after (their ends given).
-                    let [a, b, c] = &t.columns;
-                    if a.len() != 2 * n {
-                        return false;
-                    }
-                    crate::simd::Place::Wrap {
-                        cols: [a, b, c],
-                        n,
-                        p0: lo % n,
-                    }
-                } else {
-                    // By row of this axis (`s` points), from the first
-                    // point's on.
-                    let e = at + lo;
-                    crate::simd::Place::Rows {
-                        rows: &t.rows[(e / s) % n - first..],
-                        s,
-                        p0: e % s,
-                    }
-                };
-            }
+            let (t, first) = t[ax.slot]?;
+            let n = self.dims[ax.dim];
+            places[ax.slot] = if ax.dim == nd - 1 {
+                // By point, on into the rows after (their ends given).
+                let [a, b, c] = &t.columns;
+                if a.len() != 2 * n {
+                    return None;
+                }
+                crate::simd::Place::Wrap {
+                    cols: [a, b, c],
+                    n,
+                    p0: lo % n,
+                }
+            } else {
+                // By row of this axis (`s` points), from the first
+                // point's on.
+                let e = at + lo;
+                crate::simd::Place::Rows {
+                    rows: &t.rows[(e / s) % n - first..],
+                    s,
+                    p0: e % s,
+                }
+            };
         }
-        match kind {
-            Kind::Quots(q) => I::sub_div_interleave(q, &fm[..m], &fp[..m], o, stream, given),
-            Kind::Coords(_) => I::comb3_interleave(
-                &places[..m],
-                &fm[..m],
-                &f[at + lo..at + hi],
-                &fp[..m],
-                o,
-                stream,
-                given,
-            ),
-            Kind::None => false,
-        }
+        Some(places)
     }
 
     /// Points `[lo, hi)` of the row (its output `o_row`) a chunk at a time:

@@ -401,7 +401,7 @@ unsafe fn sub_div_sep_f64<const M: usize, const F: u8, const ONE: bool, const FA
     let mut i = blocks(
         &mut stops,
         stream,
-        |_| (usize::MAX, ()),
+        ((), |_, _| usize::MAX),
         |i, _, s| {
             for &r in &pp[..outer] {
                 prefetch_ptr(r, i);
@@ -575,7 +575,7 @@ unsafe fn sub_div_sep_f32<const M: usize, const F: u8, const ONE: bool, const FA
     let mut i = blocks(
         &mut stops,
         stream,
-        |_| (usize::MAX, ()),
+        ((), |_, _| usize::MAX),
         |i, _, s| {
             for &r in &pp[..outer] {
                 prefetch_ptr(r, i);
@@ -630,4 +630,427 @@ unsafe fn sub_div_sep_f32<const M: usize, const F: u8, const ONE: bool, const FA
         i += 1;
     }
     clean
+}
+
+/// Element types with a SIMD loop that combines coordinates' three terms
+/// into separate outputs (float64, and float32 computed in double), each
+/// block of points a cache line of every output, as the dividing loop.
+pub(crate) trait Comb3Separate: Sized {
+    /// `outs[k][i] = c0 * f[e - s_k] + c1 * f[e] + c2 * f[e + s_k]`, `e =
+    /// at + i` (in double, numpy's order, rounded to `Self` at the end),
+    /// for the `m` places `c[k]` with neighbours `strides[k] = s_k`
+    /// elements away and every point `i < n` (every output `n` long), bit
+    /// for bit; false (nothing written) where there is no such loop (this
+    /// type, `m` or machine), a place's rows are shorter than a block (8
+    /// float64 points, 16 float32), `inner` names a place that is not the
+    /// one [`Place::Wrap`] or its stride is not 1, or `f` does not hold
+    /// [`PAD`] points before point 0 and every neighbour. With every
+    /// output empty, whether the loop exists. All neighbours are read
+    /// from one pointer at fixed distances (a pointer per neighbour would
+    /// not leave the loop registers enough); `inner`'s left ones from the
+    /// vector carried from the block before. `stream` and `given`: as
+    /// [`SubDivSeparate::sub_div_separate`]'s.
+    #[allow(clippy::too_many_arguments)]
+    fn comb3_separate(
+        c: &[Place<'_>],
+        f: &[Self],
+        at: usize,
+        strides: &[usize],
+        inner: Option<usize>,
+        outs: &mut [&mut [Self]],
+        stream: bool,
+        given: Option<Given<'_, Self>>,
+    ) -> bool;
+}
+
+/// The checks and the dispatch of [`Comb3Separate`] for one type: `$run`
+/// its loop, `$w` its block.
+macro_rules! comb3_separate_impl {
+    ($t:ty, $run:ident, $w:expr) => {
+        impl Comb3Separate for $t {
+            #[inline]
+            fn comb3_separate(
+                c: &[Place<'_>],
+                f: &[$t],
+                at: usize,
+                strides: &[usize],
+                inner: Option<usize>,
+                outs: &mut [&mut [$t]],
+                stream: bool,
+                given: Option<Given<'_, $t>>,
+            ) -> bool {
+                let m = c.len();
+                if !(2..=3).contains(&m) || strides.len() != m || outs.len() != m || !available() {
+                    return false;
+                }
+                let n = outs[0].len();
+                if outs.iter().all(|o| o.is_empty()) {
+                    return true;
+                }
+                // The inner place (if any) the one Wrap, every row a block
+                // or longer: a block then holds at most one row's end.
+                let wrap = |k: usize| matches!(c[k], Place::Wrap { .. });
+                let kinds = (0..m).all(|k| wrap(k) == (inner == Some(k)));
+                let unit = inner.is_none_or(|k| strides[k] == 1);
+                if !kinds || !unit || c.iter().any(|c| c.row().0 < $w) {
+                    return false;
+                }
+                // Every point's neighbours, and PAD points before point 0.
+                let reach = strides.iter().fold(PAD, |r, &s| r.max(s));
+                let end = at.checked_add(n).and_then(|e| e.checked_add(reach));
+                if at < reach || end.is_none_or(|e| e > f.len()) || strides.contains(&0) {
+                    return false;
+                }
+                assert!(outs.iter().all(|o| o.len() == n));
+                Given::check(&given, m);
+                assert!(c.iter().all(|c| c.fits(n)));
+                assert!(!stream || outs.iter().all(|o| o.as_ptr() as usize % 32 == 0));
+                #[cfg(target_arch = "x86_64")]
+                {
+                    // The inner place last (the loops know it by its index).
+                    let (mut c2, mut s2) = ([c[0]; 3], [1; 3]);
+                    c2[..m].copy_from_slice(c);
+                    s2[..m].copy_from_slice(strides);
+                    let mut outs2: [&mut [$t]; 3] = Default::default();
+                    for (o, h) in outs2.iter_mut().zip(outs.iter_mut()) {
+                        *o = &mut **h;
+                    }
+                    let mut given = given;
+                    if let Some(slot) = inner {
+                        let last = m - 1;
+                        c2.swap(slot, last);
+                        s2.swap(slot, last);
+                        outs2.swap(slot, last);
+                        if let Some(g) = &mut given {
+                            g.slot = match g.slot {
+                                x if x == slot => last,
+                                x if x == last => slot,
+                                x => x,
+                            };
+                        }
+                    }
+                    let (c, x, o) = (&c2[..m], (f, at, &s2), &mut outs2[..m]);
+                    let (s, g) = (stream, given);
+                    // SAFETY: AVX2 was detected at run time (available());
+                    // every output holds n points, f every neighbour of
+                    // theirs and PAD points before point 0, the places fit
+                    // n points with rows of a block or more, the inner one
+                    // (if any) last, the only Wrap, stride 1; the outputs
+                    // are 32-byte aligned when streamed (checked above).
+                    unsafe {
+                        match (m == 3, inner.is_some()) {
+                            (true, true) => $run::<3, true>(c, x, o, s, g),
+                            (true, false) => $run::<3, false>(c, x, o, s, g),
+                            (false, true) => $run::<2, true>(c, x, o, s, g),
+                            (false, false) => $run::<2, false>(c, x, o, s, g),
+                        }
+                    }
+                    true
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                {
+                    let _ = (f, at, inner, stream, given);
+                    false
+                }
+            }
+        }
+    };
+}
+comb3_separate_impl!(f64, comb3_sep_f64, 8);
+comb3_separate_impl!(f32, comb3_sep_f32, 16);
+
+/// The loop of [`Comb3Separate`] for `M` (2 or 3) f64 places, by blocks of
+/// 8 points (a line of each output) in runs that stay in one row of every
+/// place (the block holding a row's end a run alone). `INNER`: the last
+/// place is the inner one ([`Place::Wrap`], its columns loaded per block,
+/// its neighbours from the centre: the left ones from the vector carried
+/// from the block before); the others are [`Place::Rows`], their
+/// coefficients in registers for the run. Caller: AVX2 present, the
+/// slices and places as [`Comb3Separate::comb3_separate`] checks them.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[allow(unused_unsafe)]
+unsafe fn comb3_sep_f64<const M: usize, const INNER: bool>(
+    c: &[Place<'_>],
+    (f, at, strides): (&[f64], usize, &[usize; 3]),
+    outs: &mut [&mut [f64]],
+    stream: bool,
+    given: Option<Given<'_, f64>>,
+) {
+    let n = outs[0].len();
+    let po: [*mut f64; M] = std::array::from_fn(|k| outs[k].as_mut_ptr());
+    let outer = if INNER { M - 1 } else { M };
+    // Point 0, and each place's stride.
+    // SAFETY: at < f.len() (f holds point 0's neighbours).
+    let pc = unsafe { f.as_ptr().add(at) };
+    let st: [usize; M] = std::array::from_fn(|k| strides[k]);
+    let mut cur: [Cursor; M] = std::array::from_fn(|k| Cursor::new(&c[k]));
+    // The four points before the next block's, carried.
+    // SAFETY: f holds PAD >= 4 points before point 0.
+    let prev = Cell::new(unsafe { _mm256_loadu_pd(pc.sub(4)) });
+    let mut stops = Stops::<_, 8>::new(given, n);
+    // The block from `i`, every place, its run's coefficients for its
+    // halves `r`: the first's for both unless `split` (the block holds a
+    // row's end: fewer registers held for the blocks of a row).
+    let block = |i: usize, r: &[RunCoefs<M>; 2], split: bool| -> [[__m256d; 2]; M] {
+        // SAFETY: i + 8 <= n: the loads stay inside f (points 0 to n - 1
+        // and their neighbours, s[k] away, the inner place's one), and
+        // inside the inner place's columns
+        // (its cursor is at the run's row, which i + 7 leaves by less than
+        // a row: an index below 2n). The products and sums in numpy's
+        // order.
+        unsafe {
+            let x0 = _mm256_loadu_pd(pc.add(i));
+            let x1 = _mm256_loadu_pd(pc.add(i + 4));
+            let x = [x0, x1];
+            let l = if INNER {
+                let l = [left_pd(prev.get(), x0), left_pd(x0, x1)];
+                prev.set(x1);
+                l
+            } else {
+                x
+            };
+            macro_rules! comb {
+                ($k:expr, $h:expr) => {{
+                    let (k, h): (usize, usize) = ($k, $h);
+                    let j = i + 4 * h;
+                    let (cs, a, z) = if k < outer {
+                        let e = pc.add(j);
+                        let (a, z) = (_mm256_loadu_pd(e.sub(st[k])), _mm256_loadu_pd(e.add(st[k])));
+                        (r[if split { h } else { 0 }].cv[k], a, z)
+                    } else {
+                        // (The same columns for every half.)
+                        let cs = r[0].pe[k].map(|e| _mm256_loadu_pd(e.wrapping_add(j)));
+                        (cs, l[h], _mm256_loadu_pd(pc.add(j + 1)))
+                    };
+                    let a = _mm256_mul_pd(cs[0], a);
+                    let b = _mm256_mul_pd(cs[1], x[h]);
+                    let z = _mm256_mul_pd(cs[2], z);
+                    _mm256_add_pd(_mm256_add_pd(a, b), z)
+                }};
+            }
+            let zero = _mm256_setzero_pd();
+            let mut v = [[zero; 2]; M];
+            v[0] = [comb!(0, 0), comb!(0, 1)];
+            v[1] = [comb!(1, 0), comb!(1, 1)];
+            if M == 3 {
+                v[M - 1] = [comb!(2, 0), comb!(2, 1)];
+            }
+            v
+        }
+    };
+    // SAFETY: i + 8 <= n: the stores stay inside output k; i is a multiple
+    // of 8, so each starts 64 i / 8 bytes after the output's start (or 32
+    // more), hence aligned when streamed.
+    let put = |k: usize, i: usize, v: [__m256d; 2], s: bool| unsafe {
+        put_pd(po[k].add(i), v[0], s);
+        put_pd(po[k].add(i + 4), v[1], s);
+    };
+    let mut i = blocks(
+        &mut stops,
+        stream,
+        // SAFETY: register operations only.
+        ((RunCoefs::none(), false), |i, (r, split): &mut _| {
+            // SAFETY: register operations only.
+            let end = unsafe { run_coefs::<M, 2>(c, &mut cur, (i, 8), [0, 4], r) };
+            // A run of more than one block holds no row's end.
+            *split = end <= i + 8;
+            end
+        }),
+        |i, (r, split), s| {
+            // One index for every stream, each read from its own base.
+            let i = opaque(i);
+            for &k in &st[..outer] {
+                prefetch_ptr(pc.wrapping_add(k), i);
+            }
+            // Every load before the block's first store, then each
+            // output's line whole, in turn (as sub_div_sep_f64).
+            let v = match split {
+                true => block(i, r, true),
+                false => block(i, r, false),
+            };
+            for (k, v) in v.into_iter().enumerate() {
+                put(k, i, v, s);
+            }
+        },
+        |i, (r, _), stops| {
+            let mut v = block(i, r, true);
+            // SAFETY: register operations only.
+            stops.place(&mut v, |v, l, x| unsafe {
+                match l < 4 {
+                    true => [set_lane_pd(v[0], l, x), v[1]],
+                    false => [v[0], set_lane_pd(v[1], l - 4, x)],
+                }
+            });
+            for (k, v) in v.into_iter().enumerate() {
+                put(k, i, v, stream);
+            }
+        },
+    );
+    while i < n {
+        let mut o = [0.0; M];
+        for (k, o) in o.iter_mut().enumerate() {
+            let e = at + i;
+            *o = comb3_at(c[k].at(i), [f[e - st[k]], f[e], f[e + st[k]]]);
+        }
+        stops.at(&mut o, i);
+        for (k, o) in o.iter().enumerate() {
+            outs[k][i] = *o;
+        }
+        i += 1;
+    }
+}
+
+/// [`comb3_sep_f64`] for `f32` inputs and outputs, by blocks of 16 points,
+/// each quarter of four in double as numpy computes it (the inputs
+/// converted exactly, the products and sums rounded in double, the result
+/// rounded to float32); the inner place's left neighbours built from the
+/// converted centre, the quarter before carried.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[allow(unused_unsafe)]
+unsafe fn comb3_sep_f32<const M: usize, const INNER: bool>(
+    c: &[Place<'_>],
+    (f, at, strides): (&[f32], usize, &[usize; 3]),
+    outs: &mut [&mut [f32]],
+    stream: bool,
+    given: Option<Given<'_, f32>>,
+) {
+    let n = outs[0].len();
+    let po: [*mut f32; M] = std::array::from_fn(|k| outs[k].as_mut_ptr());
+    let outer = if INNER { M - 1 } else { M };
+    // Point 0, and each place's stride.
+    // SAFETY: at < f.len() (f holds point 0's neighbours).
+    let pc = unsafe { f.as_ptr().add(at) };
+    let st: [usize; M] = std::array::from_fn(|k| strides[k]);
+    let mut cur: [Cursor; M] = std::array::from_fn(|k| Cursor::new(&c[k]));
+    // Four points from `p`, in double (exact). Macros, not closures
+    // (used dozens of times in a block, closures are not inlined).
+    macro_rules! wide {
+        ($p:expr) => {
+            _mm256_cvtps_pd(_mm_loadu_ps($p))
+        };
+    }
+    // The four points before the next block's, in double, carried.
+    // SAFETY: f holds PAD >= 4 points before point 0.
+    let prev = Cell::new(unsafe { wide!(pc.sub(4)) });
+    let mut stops = Stops::<_, 16>::new(given, n);
+    // The block from `i`, every place, its run's coefficients for its
+    // quarters `r`: the first's for all unless `split` (as comb3_sep_f64's).
+    macro_rules! block {
+        ($i:expr, $r:expr, $split:expr) => {{
+            let (i, r, split): (usize, &[RunCoefs<M>; 4], bool) = ($i, $r, $split);
+            // SAFETY: i + 16 <= n: as comb3_sep_f64's, 16 points.
+            unsafe {
+                let x: [__m256d; 4] = [0, 1, 2, 3].map(|q| wide!(pc.add(i + 4 * q)));
+                let l = if INNER {
+                    let l = [
+                        left_pd(prev.get(), x[0]),
+                        left_pd(x[0], x[1]),
+                        left_pd(x[1], x[2]),
+                        left_pd(x[2], x[3]),
+                    ];
+                    prev.set(x[3]);
+                    l
+                } else {
+                    x
+                };
+                macro_rules! comb {
+                    ($k:expr, $q:expr) => {{
+                        let (k, q): (usize, usize) = ($k, $q);
+                        let j = i + 4 * q;
+                        let (cs, a, z) = if k < outer {
+                            let e = pc.add(j);
+                            let cv = r[if split { q } else { 0 }].cv[k];
+                            (cv, wide!(e.sub(st[k])), wide!(e.add(st[k])))
+                        } else {
+                            // (The same columns for every quarter.)
+                            let cs = r[0].pe[k].map(|e| _mm256_loadu_pd(e.wrapping_add(j)));
+                            (cs, l[q], wide!(pc.add(j + 1)))
+                        };
+                        let a = _mm256_mul_pd(cs[0], a);
+                        let b = _mm256_mul_pd(cs[1], x[q]);
+                        let z = _mm256_mul_pd(cs[2], z);
+                        _mm256_cvtpd_ps(_mm256_add_pd(_mm256_add_pd(a, b), z))
+                    }};
+                }
+                macro_rules! place {
+                    ($k:expr) => {
+                        [
+                            _mm256_set_m128(comb!($k, 1), comb!($k, 0)),
+                            _mm256_set_m128(comb!($k, 3), comb!($k, 2)),
+                        ]
+                    };
+                }
+                let zero = _mm256_setzero_ps();
+                let mut v = [[zero; 2]; M];
+                v[0] = place!(0);
+                v[1] = place!(1);
+                if M == 3 {
+                    v[M - 1] = place!(2);
+                }
+                v
+            }
+        }};
+    }
+    // SAFETY: i + 16 <= n: the stores stay inside output k; i is a
+    // multiple of 16, so each starts 64 i / 16 bytes after the output's
+    // start (or 32 more), hence aligned when streamed.
+    let put = |k: usize, i: usize, v: [__m256; 2], s: bool| unsafe {
+        put_ps(po[k].add(i), v[0], s);
+        put_ps(po[k].add(i + 8), v[1], s);
+    };
+    // One copy of the block's code (blocks makes one per form of stores
+    // given `stream`: two copies this size are not inlined, and a call per
+    // block costs a third of the time), the form chosen per block.
+    let mut i = blocks(
+        &mut stops,
+        false,
+        // SAFETY: register operations only.
+        ((RunCoefs::none(), false), |i, (r, split): &mut _| {
+            // SAFETY: register operations only.
+            let end = unsafe { run_coefs::<M, 4>(c, &mut cur, (i, 16), [0, 4, 8, 12], r) };
+            // A run of more than one block holds no row's end.
+            *split = end <= i + 16;
+            end
+        }),
+        |i, (r, split), _| {
+            // One index for every stream (as comb3_sep_f64's).
+            let i = opaque(i);
+            for &k in &st[..outer] {
+                prefetch_ptr(pc.wrapping_add(k), i);
+            }
+            // As comb3_sep_f64's: every load first.
+            let v = block!(i, r, *split);
+            for (k, v) in v.into_iter().enumerate() {
+                put(k, i, v, stream);
+            }
+        },
+        |i, (r, _), stops| {
+            let mut v = block!(i, r, true);
+            // SAFETY: register operations only.
+            stops.place(&mut v, |v, l, x| unsafe {
+                match l < 8 {
+                    true => [set_lane_ps(v[0], l, x), v[1]],
+                    false => [v[0], set_lane_ps(v[1], l - 8, x)],
+                }
+            });
+            for (k, v) in v.into_iter().enumerate() {
+                put(k, i, v, stream);
+            }
+        },
+    );
+    while i < n {
+        let mut o = [0.0; M];
+        for (k, o) in o.iter_mut().enumerate() {
+            let e = at + i;
+            let x = [f[e - st[k]], f[e], f[e + st[k]]].map(f64::from);
+            *o = comb3_at(c[k].at(i), x) as f32;
+        }
+        stops.at(&mut o, i);
+        for (k, o) in o.iter().enumerate() {
+            outs[k][i] = *o;
+        }
+        i += 1;
+    }
 }

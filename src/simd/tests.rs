@@ -836,3 +836,199 @@ macro_rules! separate_suite {
 }
 separate_suite!(separate_loop_matches_true_division_f64, f64, 53);
 separate_suite!(separate_loop_matches_true_division_f32, f32, 24);
+
+/// The coordinate loop into separate outputs against the plain formula
+/// in numpy's order, bit for bit, in float64 and in float32 (computed in
+/// double): 2 and 3 places, with an inner place (coefficients by its
+/// point's place in its row, neighbours adjacent, the left ones carried
+/// from block to block) at any slot or none, the others by row (rows of a
+/// block to a block and 7 points, or longer than the run) with neighbours
+/// 2 to 40 points away, the run starting anywhere in each row; every
+/// length up to 56 (whole blocks, runs of them, the scalar tail),
+/// streamed and not, with and without given points; random bit patterns
+/// and numbers of mixed sizes. And its refusals: rows shorter than a
+/// block, an inner place that is not the one by point, an input without
+/// room for the neighbours.
+#[test]
+fn comb3_separate_matches_the_plain_formula() {
+    // Point i of every output, by its index.
+    #[allow(clippy::needless_range_loop)]
+    fn check<T: separate::Comb3Separate + Copy + std::fmt::Debug>(
+        rng: &mut Rng,
+        from: fn(f64) -> T,
+        to: fn(T) -> f64,
+        bits: fn(u64) -> T,
+    ) {
+        let (len, pad) = (56, separate::PAD);
+        let w = 64 / std::mem::size_of::<T>();
+        let mut val = |k: usize| {
+            let v = (rng.next() % 2001) as f64 * 0.37 - 350.0;
+            match k % 6 {
+                0 => to(bits(rng.next())),
+                1..=3 => v + (rng.next() % 1000) as f64 * 1e-7,
+                4 => v * 1e300,
+                _ => v * 1e-310,
+            }
+        };
+        // The input: room for neighbours 40 points away on either side.
+        let reach = 40;
+        let f: Vec<T> = (0..reach + len + reach).map(|i| from(val(i))).collect();
+        let cols: Vec<Vec<f64>> = (0..3)
+            .map(|j| (0..w + 14).map(|i| val(5 * i + j + 1)).collect())
+            .collect();
+        let rows: Vec<[f64; 3]> = (0..8)
+            .map(|r| [0, 1, 2].map(|j| val(7 * r + j + 2)))
+            .collect();
+        let size = std::mem::size_of::<T>();
+        let apart = len + 64;
+        let mut store = vec![from(0.0); 3 * apart + 64];
+        let base = to_boundary(store.as_ptr() as usize, size, 32).unwrap();
+        let mut ran = false;
+        for m in [2, 3] {
+            for inner in [None, Some(0), Some(1), Some(2)] {
+                if inner.is_some_and(|k| k >= m) {
+                    continue;
+                }
+                for (n, stream) in (0..=len).flat_map(|n| [(n, false), (n, true)]) {
+                    // Each place: inner (by point, rows of `s`) or by row
+                    // (rows of `s`), point 0 at `p0` of its row; its
+                    // neighbours' distance.
+                    let shape: Vec<(bool, usize, usize, usize)> = (0..m)
+                        .map(|k| {
+                            let by_point = inner == Some(k);
+                            let s = match (by_point, rng.next() % 2) {
+                                (true, _) | (false, 0) => w + rng.next() as usize % 8,
+                                _ => len + 1 + rng.next() as usize % 9,
+                            };
+                            let d = if by_point {
+                                1
+                            } else {
+                                2 + rng.next() as usize % 39
+                            };
+                            (by_point, s, rng.next() as usize % s, d)
+                        })
+                        .collect();
+                    let twice: Vec<[Vec<f64>; 3]> = (shape.iter())
+                        .map(|&(_, s, _, _)| {
+                            std::array::from_fn(|j| {
+                                let c = &cols[j][..s.min(cols[j].len())];
+                                c.iter().chain(c).copied().collect()
+                            })
+                        })
+                        .collect();
+                    let places: Vec<Place<'_>> = (shape.iter().zip(&twice))
+                        .map(|(&(by_point, s, p0, _), t)| match by_point {
+                            true => Place::Wrap {
+                                cols: [&t[0], &t[1], &t[2]],
+                                n: s,
+                                p0,
+                            },
+                            false => Place::Rows { rows: &rows, s, p0 },
+                        })
+                        .collect();
+                    let coef = |k: usize, i: usize| -> [f64; 3] {
+                        let (by_point, s, p0, _) = shape[k];
+                        match by_point {
+                            true => [0, 1, 2].map(|j| cols[j][(p0 + i) % s]),
+                            false => rows[(p0 + i) / s],
+                        }
+                    };
+                    let strides: Vec<usize> = shape.iter().map(|s| s.3).collect();
+                    let at = reach + rng.next() as usize % 2;
+                    let given = random_given(rng, n, m, [1.5e3, -2.5e-3, 7.0].map(from));
+                    let given = given.as_ref().map(|(slot, at)| Given { slot: *slot, at });
+                    for given in [None, given] {
+                        // The outputs a whole number of 32-byte blocks apart.
+                        let (mut outs, mut rest) = (Vec::new(), &mut store[base..]);
+                        for _ in 0..m {
+                            let (o, r) = std::mem::take(&mut rest).split_at_mut(apart);
+                            o.fill(from(1.0));
+                            outs.push(&mut o[..n]);
+                            rest = r;
+                        }
+                        let done = T::comb3_separate(
+                            &places, &f, at, &strides, inner, &mut outs, stream, given,
+                        );
+                        assert_eq!(done, available());
+                        if !done {
+                            continue;
+                        }
+                        fence();
+                        ran = true;
+                        for i in 0..n {
+                            for k in 0..m {
+                                let c = coef(k, i);
+                                let (e, d) = (at + i, strides[k]);
+                                let x = [f[e - d], f[e], f[e + d]].map(to);
+                                let mut want = from(c[0] * x[0] + c[1] * x[1] + c[2] * x[2]);
+                                for &(p, x) in given.iter().flat_map(|g| g.at) {
+                                    if p == i && k == given.unwrap().slot {
+                                        want = x;
+                                    }
+                                }
+                                let (got, want) = (to(outs[k][i]), to(want));
+                                assert!(
+                                    got.to_bits() == want.to_bits()
+                                        || (got.is_nan() && want.is_nan()),
+                                    "{} m {m} inner {inner:?} places {places:?} strides \
+                                     {strides:?} n {n} stream {stream} given {given:?} \
+                                     point {i} place {k}: {got:e} vs {want:e}",
+                                    std::any::type_name::<T>()
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(ran, available());
+        // Refused: rows shorter than a block; an inner place by row, or a
+        // place by point that is not the inner one; no room before point
+        // 0 or after the last neighbour.
+        let t = [&cols[0][..], &cols[1][..], &cols[2][..]].map(|c| c[..2 * (w - 1)].to_vec());
+        let short = Place::Wrap {
+            cols: [&t[0], &t[1], &t[2]],
+            n: w - 1,
+            p0: 0,
+        };
+        let row = Place::Rows {
+            rows: &rows,
+            s: 100,
+            p0: 0,
+        };
+        let short_row = Place::Rows {
+            rows: &rows,
+            s: w - 1,
+            p0: 0,
+        };
+        let n = 2 * w;
+        let mut o: Vec<Vec<T>> = (0..2).map(|_| vec![from(1.0); n]).collect();
+        let [a, b] = &mut o[..] else { unreachable!() };
+        let mut outs = [&mut a[..], &mut b[..]];
+        for (places, strides, inner, at) in [
+            ([short, row], [1, 5], Some(0), reach),
+            ([row, short_row], [5, 5], None, reach),
+            ([row, row], [1, 5], Some(0), reach),
+            ([row, row], [5, 5], Some(1), reach),
+            ([row, row], [5, 5], None, pad - 1),
+            ([row, row], [5, 41], None, reach),
+            ([row, row], [5, 5], None, f.len() - n - 4),
+        ] {
+            let done = T::comb3_separate(&places, &f, at, &strides, inner, &mut outs, false, None);
+            assert!(!done, "{places:?} {strides:?} {inner:?} {at}");
+        }
+        assert!(outs.iter().all(|o| o.iter().all(|&x| to(x) == 1.0)));
+        // Asked with no points: whether the loop exists.
+        let mut none: [&mut [T]; 2] = Default::default();
+        let probe = T::comb3_separate(&[row, row], &[], 0, &[1, 1], None, &mut none, false, None);
+        assert_eq!(probe, available());
+    }
+    let mut rng = Rng(4242);
+    check::<f64>(&mut rng, |x| x, |x| x, f64::from_bits);
+    check::<f32>(
+        &mut rng,
+        |x| x as f32,
+        f64::from,
+        |b| f32::from_bits(b as u32),
+    );
+}
