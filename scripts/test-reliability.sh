@@ -29,7 +29,13 @@ root="$(pwd)"
 fuzz_secs="${GRADIENT_FUZZ_SECONDS:-45}"
 CC="${CC:-gcc}"
 CXX="${CXX:-g++}"
-work="$root/target/reliability"
+# Cargo's output directory (CARGO_TARGET_DIR honoured, as cargo does).
+target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in
+    /*) ;;
+    *) target_dir="$root/$target_dir" ;;
+esac
+work="$target_dir/reliability"
 mkdir -p "$work"
 t_start=$(date +%s)
 
@@ -86,11 +92,11 @@ fuzz_build_pid=$!
 # C programs against the debug library
 
 build_lib() {
-    cargo build --quiet && test -f target/debug/libgradient.so
+    cargo build --quiet && test -f "$target_dir/debug/libgradient.so"
 }
 step "cargo build (libgradient.so)" build_lib
 
-lib="$root/target/debug"
+lib="$target_dir/debug"
 cflags=(-std=c11 -Wall -Wextra -Werror -pedantic -ffp-contract=off -g -Iinclude)
 cxxflags=(-std=c++17 -Wall -Wextra -Werror -g -Iinclude)
 link=(-L"$lib" -lgradient -Wl,-rpath,"$lib")

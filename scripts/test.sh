@@ -6,6 +6,14 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n=== %s\n' "$*"; }
 
+# Cargo's output directory (CARGO_TARGET_DIR honoured, as cargo does).
+target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in
+    /*) ;;
+    *) target_dir="$PWD/$target_dir" ;;
+esac
+mkdir -p "$target_dir"
+
 step "tools"
 if ! python3 -c 'import numpy' 2>/dev/null; then
     # A Debian system Python refuses plain pip installs (PEP 668).
@@ -27,7 +35,7 @@ step "MPI: halo exchange over 4 ranks, bit-identical to one call (installs OpenM
 
 step "numpy differential suite (release library, via ctypes)"
 cargo build --release --quiet
-GRADIENT_LIB="$PWD/target/release/libgradient.so" python3 tests/python/run.py
+GRADIENT_LIB="$target_dir/release/libgradient.so" python3 tests/python/run.py
 
 step "Python package ndgradient: wheel built into a fresh venv, drop-in, dask and LocalCluster tests"
 ./scripts/test-python.sh
@@ -36,8 +44,8 @@ step "reliability: valgrind, ASan+UBSan, panic boundary, fuzzing (bounded: GRADI
 ./scripts/test-reliability.sh
 
 step "benchmark smoke run (scripts/bench.sh --quick; figures are not assertions)"
-./scripts/bench.sh --quick > target/bench-quick.log 2>&1 || { tail -30 target/bench-quick.log; exit 1; }
-tail -3 target/bench-quick.log
+./scripts/bench.sh --quick > "$target_dir/bench-quick.log" 2>&1 || { tail -30 "$target_dir/bench-quick.log"; exit 1; }
+tail -3 "$target_dir/bench-quick.log"
 
 # Last: the SONAME build (make) relinks the crate.
 step "packaging: make install, SONAME, pkg-config, C/C++/Fortran/Python/Julia-layout"
