@@ -23,10 +23,10 @@
 //!
 //! The same sweep also fills separate outputs, one per axis ([`separate`]:
 //! large C and Fortran arrays with a uniform step or coordinates on two or
-//! three axes), each block of points a cache line of every output in turn. A pass per
-//! axis reads the input once per axis and writes the outputs in long runs
-//! one after the other; one sweep reads it once and keeps every output's
-//! stream going (measured on an AMD EPYC, 256^3 float64, all axes, step
+//! three axes), each block of points a cache line of every output in turn.
+//! A pass per axis reads the input once per axis and writes the outputs in
+//! long runs one after the other; one sweep reads it once and keeps every
+//! output's stream going (measured on an AMD EPYC, 256^3 float64, all axes, step
 //! 0.1: 23.3 ms for the passes, 19.2 for the sweep, 15.5 for a loop that
 //! only copies the input to the three outputs). Its SIMD loop's fast form
 //! tests the input values instead of every difference (see the loop), so

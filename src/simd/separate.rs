@@ -1,6 +1,8 @@
 //! Every axis at once into separate outputs: the dividing loop of a
 //! uniform step for two or three axes, each axis's quotients streamed into
-//! its own output. A block is a cache line of every output (8 float64 or
+//! its own output, and the loop of coordinates (three terms per point and
+//! axis, as numpy computes them; it reads every value as it is, so no
+//! test of the inputs). A block is a cache line of every output (8 float64 or
 //! 16 float32 points), written output after output, whole lines in turn:
 //! the pattern that keeps the write-combining buffers full (partial lines
 //! alternating between outputs cost several times as much).
