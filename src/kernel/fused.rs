@@ -393,13 +393,7 @@ impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
                 let Some(places) = x.places(t, lo) else {
                     return false;
                 };
-                // Each slot's stride (the inner axis's 1).
-                let mut strides = [1; SIMD_AXES];
-                for (ax, &s) in x.axes.iter().zip(x.strides) {
-                    if let Some(ax) = ax.as_ref().filter(|a| a.dim < nd - 1) {
-                        strides[ax.slot] = s;
-                    }
-                }
+                let strides = x.slot_strides();
                 let (c, s, inner) = (&places[..m], &strides[..m], inner.map(|a| a.slot));
                 I::comb3_separate(c, f, at + lo, s, inner, outs, stream, given)
             }
@@ -694,15 +688,26 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
     /// row (every slot below `m` taken by an axis; `m` at most
     /// [`SIMD_AXES`]).
     fn neighbours(&self, (lo, hi): (usize, usize)) -> ([&[I]; SIMD_AXES], [&[I]; SIMD_AXES]) {
-        let (f, at, nd) = (self.f, self.at, self.dims.len());
+        let (f, at) = (self.f, self.at);
         let (mut fm, mut fp): ([&[I]; SIMD_AXES], [&[I]; SIMD_AXES]) = Default::default();
-        for (ax, &s) in self.axes.iter().zip(self.strides) {
-            let Some(ax) = ax else { continue };
-            let s = if ax.dim == nd - 1 { 1 } else { s };
-            fm[ax.slot] = &f[at + lo - s..at + hi - s];
-            fp[ax.slot] = &f[at + lo + s..at + hi + s];
+        for (slot, &s) in self.slot_strides().iter().enumerate().take(self.m) {
+            fm[slot] = &f[at + lo - s..at + hi - s];
+            fp[slot] = &f[at + lo + s..at + hi + s];
         }
         (fm, fp)
+    }
+
+    /// Each slot's stride: the elements between its neighbours (the inner
+    /// axis's 1; every slot below `m` taken by an axis, `m` at most
+    /// [`SIMD_AXES`]).
+    fn slot_strides(&self) -> [usize; SIMD_AXES] {
+        let mut st = [1; SIMD_AXES];
+        for (ax, &s) in self.axes.iter().zip(self.strides) {
+            if let Some(ax) = ax {
+                st[ax.slot] = s;
+            }
+        }
+        st
     }
 
     /// Points `[lo, hi)` of an interior row, inside `[1, n - 1)` of the
