@@ -196,7 +196,6 @@ pub(crate) fn separate<I: Element>(
     }
     let mut sink = Sep {
         outs: &mut held[..m],
-        quots,
         fast,
         clean: true,
     };
@@ -335,9 +334,8 @@ impl<I: Element> Sink<I> for Ilv<'_, I::Output> {
 /// read by the fast form so far is one it takes.
 struct Sep<'x, 'o, O> {
     outs: &'x mut [&'o mut [O]],
-    /// The divisors of a uniform step (none with coordinates).
-    quots: Option<crate::simd::Quots>,
-    /// The SIMD loop takes its fast form (the inner axis is an axis).
+    /// A step's SIMD loop takes its fast form (the inner axis is an axis;
+    /// never with coordinates, which take every value).
     fast: bool,
     clean: bool,
 }
@@ -375,8 +373,8 @@ impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
             *o = &mut h[q + lo..q + hi];
         }
         let outs = &mut outs[..m];
-        match (kind, &self.quots) {
-            (Kind::Quots(_), Some(quots)) => {
+        match kind {
+            Kind::Quots(quots) => {
                 let (fm, fp) = x.neighbours((lo, hi));
                 // The inner axis reads its points from the carried
                 // vector's on.
@@ -389,7 +387,7 @@ impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
                 }
                 done.is_some()
             }
-            (Kind::Coords(t), None) => {
+            Kind::Coords(t) => {
                 let Some(places) = x.places(t, lo) else {
                     return false;
                 };
@@ -397,13 +395,13 @@ impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
                 let (c, s, inner) = (&places[..m], &strides[..m], inner.map(|a| a.slot));
                 I::comb3_separate(c, f, at + lo, s, inner, outs, stream, given)
             }
-            _ => false,
+            Kind::None => false,
         }
     }
     fn pieces(
         &mut self,
         x: &RowAt<'_, '_, '_, '_, I>,
-        _kind: &Kind<'_>,
+        kind: &Kind<'_>,
         (lo, hi): (usize, usize),
         _interior: bool,
         stream: bool,
@@ -412,7 +410,7 @@ impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
     ) -> bool {
         // Each axis by its own formulas (these are the rows at an outer
         // axis's ends, and the few points around a run), copied out.
-        if let (true, Some(q)) = (self.fast, &self.quots) {
+        if let (true, Kind::Quots(q)) = (self.fast, kind) {
             let f = &x.f[x.at + lo..x.at + hi];
             self.clean &= I::separate_inputs_ok(q, f);
         }
