@@ -2128,7 +2128,8 @@ mod tests {
     /// outputs at one offset from a line (every offset to 64 bytes) or not,
     /// the input with values the fast form refuses (zeros, which it takes;
     /// NaN, infinities, subnormal, huge and tiny ones, which send the rows
-    /// back to the passes) or without. Where the sweep must take the call
+    /// back to the passes; anywhere, or in the first plane, which the sweep
+    /// takes apart) or without. Where the sweep must take the call
     /// (steps, outputs at one offset, no refused value) it is asked
     /// directly and must answer that it did.
     #[test]
@@ -2171,7 +2172,15 @@ mod tests {
                         1 => refused[rnd(refused.len())],
                         _ => A::from_f64(0.0),
                     };
-                    f[rnd(size)] = v;
+                    // Anywhere, or in the first plane in memory (C order:
+                    // the first along axis 0; Fortran: along the last),
+                    // which the sweep runs through apart from the rest.
+                    let within = match rnd(3) {
+                        0 => size,
+                        1 => size / shape[0],
+                        _ => size / shape[ndim - 1],
+                    };
+                    f[rnd(within)] = v;
                 }
             }
             let coords: Vec<f64> = (0..shape[0]).map(|i| i as f64 * 1.5 + 0.25).collect();

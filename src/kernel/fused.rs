@@ -35,12 +35,12 @@
 //! rows to the passes.
 
 use super::{
-    end_point, end_positions, end_row, lane_end, streamed_span, NonUniform, Prepared, Rule,
+    end_point, end_positions, end_row, lane_end, streamed_span, End, NonUniform, Prepared, Rule,
 };
 use super::{Ends, Point};
 use super::{Stencil, Table};
 use crate::num::{Element, Num};
-use crate::simd::Given;
+use crate::simd::{Given, Quot};
 
 /// Points per buffer: a row longer than this is done in pieces.
 const CHUNK: usize = 256;
@@ -235,6 +235,68 @@ impl<'p> Kind<'p> {
     }
 }
 
+/// The rows at outer axes' one-sided ends with a uniform step and
+/// numpy's edge order 1, whose formula there is the interior one's with
+/// the row itself for the missing neighbour and `h` for `2h`: `(f[1] -
+/// f[0]) / h` and `(f[n-1] - f[n-2]) / h`. Such rows take the SIMD loop
+/// with those divisors, in runs of rows that stand alike (a plane at the
+/// outermost axis's end, a row at the middle one's), not each axis by its
+/// own formulas.
+struct EdgeRuns {
+    /// Per slot: the divisor of its interior points (`2h`) and of its ends
+    /// (`h`), for the axes with a uniform step.
+    two_h: [Option<Quot>; SIMD_AXES],
+    h: [Option<Quot>; SIMD_AXES],
+    /// The bits of [`Interior::code`] whose ends take the loop.
+    bits: u32,
+}
+
+impl EdgeRuns {
+    fn new<I: Element>(axes: &[Option<Axis<'_, '_, I>>], kind: &Kind<'_>, nd: usize) -> Self {
+        let mut e = EdgeRuns {
+            two_h: [None; SIMD_AXES],
+            h: [None; SIMD_AXES],
+            bits: 0,
+        };
+        if !matches!(kind, Kind::Quots(_)) {
+            return e;
+        }
+        for a in axes.iter().flatten().filter(|a| a.slot < SIMD_AXES) {
+            let Rule::Step(step) = a.rule else { continue };
+            e.two_h[a.slot] = step.quot();
+            let one_sided = match a.st {
+                Prepared::Native(u) => !u.order2,
+                Prepared::NativeExact(u) => !u.order2,
+                _ => false,
+            };
+            if a.dim + 1 < nd && one_sided {
+                e.h[a.slot] = step.edge_quot();
+                if e.h[a.slot].is_some() {
+                    let (lo, hi) = (a.ends.lo == End::Edge, a.ends.hi == End::Edge);
+                    e.bits |= (lo as u32) << (2 * a.slot) | (hi as u32) << (2 * a.slot + 1);
+                }
+            }
+        }
+        e
+    }
+
+    /// The loop's divisors for the rows that stand at `code` (not 0), or
+    /// None where those rows take each axis's own formulas (an end that
+    /// is not one-sided, edge order 2, an axis of one point).
+    fn kind(&self, code: u32, m: usize) -> Option<Kind<'static>> {
+        let both = code & (code >> 1) & 0x5555_5555;
+        if code & !self.bits != 0 || both != 0 || m > SIMD_AXES {
+            return None;
+        }
+        let qs: [Option<Quot>; SIMD_AXES] = std::array::from_fn(|k| match code >> (2 * k) & 3 {
+            0 => self.two_h[k],
+            _ => self.h[k],
+        });
+        let q = crate::simd::Quots::new(&qs[..m]);
+        q.any().then_some(Kind::Quots(q))
+    }
+}
+
 /// Where a sweep writes: its outputs seen from the row loop. Output point
 /// `q` is the `q`-th point of the slab's rows.
 trait Sink<I: Element> {
@@ -264,6 +326,10 @@ trait Sink<I: Element> {
         stream: bool,
         given: Option<Given<'_, I::Output>>,
     ) -> bool;
+    /// The input points `[lo, hi)` of the row at `x` were read by a SIMD
+    /// loop that tests its quotients (a row at an outer axis's end): the
+    /// sink answers for them as its pieces do (`kind`: the sweep's).
+    fn vouch(&mut self, _x: &RowAt<'_, '_, '_, '_, I>, _kind: &Kind<'_>, _span: (usize, usize)) {}
     /// Points `[lo, hi)` of the row at `x` (from output point `q`) by
     /// pieces (see [`RowAt::pieces`]); false when an interior row found no
     /// SIMD loop.
@@ -377,8 +443,11 @@ impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
             Kind::Quots(quots) => {
                 let (fm, fp) = x.neighbours((lo, hi));
                 // The inner axis reads its points from the carried
-                // vector's on.
+                // vector's on (the fast form; a row at an outer axis's end
+                // takes the form that tests every quotient, its divisors
+                // not those the fast form's range was made for).
                 let pad = crate::simd::SEPARATE_PAD;
+                let inner = inner.filter(|_| x.edge == 0);
                 let inner = inner.map(|a| (a.slot, &f[at + lo - pad..at + hi + 1]));
                 let (fm, fp) = (&fm[..m], &fp[..m]);
                 let done = I::sub_div_separate(quots, fm, fp, inner, outs, stream, given);
@@ -398,6 +467,12 @@ impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
             Kind::None => false,
         }
     }
+    fn vouch(&mut self, x: &RowAt<'_, '_, '_, '_, I>, kind: &Kind<'_>, (lo, hi): (usize, usize)) {
+        if let (true, Kind::Quots(q)) = (self.fast, kind) {
+            let f = &x.f[x.at + lo..x.at + hi];
+            self.clean &= I::separate_inputs_ok(q, f);
+        }
+    }
     fn pieces(
         &mut self,
         x: &RowAt<'_, '_, '_, '_, I>,
@@ -410,10 +485,7 @@ impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
     ) -> bool {
         // Each axis by its own formulas (these are the rows at an outer
         // axis's ends, and the few points around a run), copied out.
-        if let (true, Kind::Quots(q)) = (self.fast, kind) {
-            let f = &x.f[x.at + lo..x.at + hi];
-            self.clean &= I::separate_inputs_ok(q, f);
-        }
+        <Self as Sink<I>>::vouch(self, x, kind, (lo, hi));
         let bufs = &mut scratch.bufs;
         let mut c0 = lo;
         while c0 < hi {
@@ -477,8 +549,9 @@ fn sweep<I: Element, S: Sink<I>>(
     let (row0, row1) = (r0 * (plane / n0), r1 * (plane / n0));
     // Every outer axis at a row interior: one formula for every point but
     // the inner axis's ends.
-    let outer = axes.iter().flatten().map(|a| a.dim).filter(|&d| d < nd - 1);
-    let mut interior_at = Interior::new(dims, outer, row0);
+    let outer = axes.iter().flatten().filter(|a| a.dim < nd - 1);
+    let mut interior_at = Interior::new(dims, outer.map(|a| (a.dim, a.slot)), row0);
+    let mut edges = EdgeRuns::new(axes, &kind, nd);
     let inner = axes.iter().flatten().find(|a| a.dim == nd - 1);
     let b = sink.block();
     // The first point of the grid (below a block): 0, or streamed, where
@@ -507,16 +580,27 @@ fn sweep<I: Element, S: Sink<I>>(
             f,
             at,
             m,
+            edge: 0,
         };
-        let interior = fast && interior_at.row(row);
-        if let (true, Some(c)) = (interior, grid) {
-            // The run: this row and the interior rows after it, `rows` in
-            // all; `next`: the row after is interior too. The window [lo,
-            // hi) in the run's points (hi past the run: into that row).
+        let code = interior_at.code(row);
+        let interior = fast && code == 0;
+        // A row at outer axes' one-sided ends: the loop with those
+        // divisors, the row itself as one neighbour.
+        let at_edge = match fast && code != 0 {
+            true => edges.kind(code, m),
+            false => None,
+        };
+        if let (true, Some(c)) = (interior || at_edge.is_some(), grid) {
+            let run_kind = at_edge.as_ref().unwrap_or(&kind);
+            let x = RowAt { edge: code, ..x };
+            // The run: this row and the rows after it that stand where it
+            // does, `rows` in all; `next`: the row after does too. The
+            // window [lo, hi) in the run's points (hi past the run: into
+            // that row).
             let mut rows = 1;
             let next = loop {
                 let r = row + rows;
-                let more = r < row1 && interior_at.row(r);
+                let more = r < row1 && interior_at.code(r) == code;
                 if !more || rows == RUN {
                     break more;
                 }
@@ -563,8 +647,12 @@ fn sweep<I: Element, S: Sink<I>>(
                     }
                     None => None,
                 };
-                fast = sink.simd(&x, &kind, (lo, hi), q, stream, given);
-                if fast {
+                let done = sink.simd(&x, run_kind, (lo, hi), q, stream, given);
+                if done {
+                    if code != 0 {
+                        // Read by a loop that tested its quotients.
+                        sink.vouch(&x, &kind, (lo, hi));
+                    }
                     let last = (rows - 1) * n0;
                     if !next && hi < len {
                         let x = RowAt { at: at + last, ..x };
@@ -574,6 +662,12 @@ fn sweep<I: Element, S: Sink<I>>(
                     carried = next;
                     row += rows;
                     continue;
+                }
+                // No loop: not again (the rows at the ends take the other
+                // way; without one for the interior, every row).
+                match code {
+                    0 => fast = false,
+                    _ => edges.bits = 0,
                 }
             }
         }
@@ -618,44 +712,53 @@ struct Scratch<T> {
     ends: [(usize, usize); 2 * RUN + 1],
 }
 
-/// Whether every outer axis is interior at a row, row after row: each
-/// outer axis's index carried from row to row (no division per row).
+/// Where a row stands along every outer axis, row after row: each outer
+/// axis's index carried from row to row (no division per row).
 struct Interior {
     /// The row the indices are at.
     at: usize,
     /// Per outer axis: its stride in rows, the rows into its current
-    /// index, that index, and its length.
-    axes: [(usize, usize, usize, usize); MAX_AXES],
+    /// index, that index, its length and its slot.
+    axes: [(usize, usize, usize, usize, usize); MAX_AXES],
     k: usize,
 }
 
 impl Interior {
     /// At row `row` of `dims` (memory order, rows along the last), for the
-    /// outer axes along memory dimensions `outer` (up to [`MAX_AXES`], each
-    /// below the last).
-    fn new(dims: &[usize], outer: impl IntoIterator<Item = usize>, row: usize) -> Self {
+    /// outer axes `outer` (up to [`MAX_AXES`]: each one's memory dimension,
+    /// below the last, and its slot).
+    fn new(dims: &[usize], outer: impl IntoIterator<Item = (usize, usize)>, row: usize) -> Self {
         let nd = dims.len();
         let mut x = Interior {
             at: row,
-            axes: [(1, 0, 0, 0); MAX_AXES],
+            axes: [(1, 0, 0, 0, 0); MAX_AXES],
             k: 0,
         };
-        for d in outer {
+        for (d, slot) in outer {
             let p: usize = dims[d + 1..nd - 1].iter().product();
-            x.axes[x.k] = (p, row % p, (row / p) % dims[d], dims[d]);
+            x.axes[x.k] = (p, row % p, (row / p) % dims[d], dims[d], slot);
             x.k += 1;
         }
         x
     }
 
-    /// Whether row `row` (at or after the last one asked about) is interior
-    /// along every outer axis.
+    /// Where row `row` stands: 0 where it is interior along every outer
+    /// axis, else bit `2 slot` set for each outer axis at its first index
+    /// and bit `2 slot + 1` for each at its last (both for an axis of one
+    /// point). Forward from the last row asked about, the indices are
+    /// carried; back (the row loop looked ahead for a run it then did not
+    /// take), they are found again by division.
     #[inline]
-    fn row(&mut self, row: usize) -> bool {
-        debug_assert!(row >= self.at);
+    fn code(&mut self, row: usize) -> u32 {
+        if row < self.at {
+            self.at = row;
+            for (p, c, g, n, _) in &mut self.axes[..self.k] {
+                (*c, *g) = (row % *p, (row / *p) % *n);
+            }
+        }
         while self.at < row {
             self.at += 1;
-            for (p, c, g, n) in &mut self.axes[..self.k] {
+            for (p, c, g, n, _) in &mut self.axes[..self.k] {
                 *c += 1;
                 if *c == *p {
                     *c = 0;
@@ -663,9 +766,11 @@ impl Interior {
                 }
             }
         }
-        self.axes[..self.k]
-            .iter()
-            .all(|&(_, _, g, n)| g > 0 && g + 1 < n)
+        let mut code = 0;
+        for &(_, _, g, n, slot) in &self.axes[..self.k] {
+            code |= ((g == 0) as u32) << (2 * slot) | ((g + 1 >= n) as u32) << (2 * slot + 1);
+        }
+        code
     }
 }
 
@@ -679,6 +784,10 @@ struct RowAt<'x, 'p, 'r, 'f, I: Element> {
     at: usize,
     /// Values per point (the axes).
     m: usize,
+    /// Where the row stands along the outer axes ([`Interior::code`]): 0
+    /// for an interior row; else the SIMD loop takes each end's row
+    /// itself for the neighbour beyond it.
+    edge: u32,
 }
 
 impl<I: Element> RowAt<'_, '_, '_, '_, I> {
@@ -689,8 +798,11 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
         let (f, at) = (self.f, self.at);
         let (mut fm, mut fp): ([&[I]; SIMD_AXES], [&[I]; SIMD_AXES]) = Default::default();
         for (slot, &s) in self.slot_strides().iter().enumerate().take(self.m) {
-            fm[slot] = &f[at + lo - s..at + hi - s];
-            fp[slot] = &f[at + lo + s..at + hi + s];
+            // At an end, the row itself for the neighbour beyond it.
+            let (first, last) = (self.edge >> (2 * slot) & 1, self.edge >> (2 * slot + 1) & 1);
+            let (sm, sp) = (s * (1 - first as usize), s * (1 - last as usize));
+            fm[slot] = &f[at + lo - sm..at + hi - sm];
+            fp[slot] = &f[at + lo + sp..at + hi + sp];
         }
         (fm, fp)
     }
@@ -998,12 +1110,13 @@ fn row_span<I: Element, S: Stencil<I>>(
 mod tests {
     use super::Interior;
 
-    /// The indices carried from row to row find the interior rows that
-    /// division finds: every shape of 2 to 5 dimensions with extents 1 to
-    /// 4 (rows of 3 points), every set of outer axes, from every starting
-    /// row, each row in turn and every other row.
+    /// The indices carried from row to row find where each row stands
+    /// (interior, or which ends of which axes) as division finds it: every
+    /// shape of 2 to 5 dimensions with extents 1 to 4 (rows of 3 points),
+    /// every set of outer axes (in slots that are not their order), from
+    /// every starting row, each row in turn, every other row, and back.
     #[test]
-    fn interior_rows_match_division() {
+    fn row_codes_match_division() {
         for nd in 2..=5usize {
             for code in 0..4usize.pow(nd as u32 - 1) {
                 let mut dims: Vec<usize> = (0..nd - 1)
@@ -1013,18 +1126,32 @@ mod tests {
                 let rows: usize = dims[..nd - 1].iter().product();
                 for set in 0..1usize << (nd - 1) {
                     let outer: Vec<usize> = (0..nd - 1).filter(|d| set >> d & 1 == 1).collect();
+                    // Axis `d` in slot `nd - 1 - d`.
+                    let slot = |d: usize| nd - 1 - d;
                     let truth = |r: usize| {
-                        outer.iter().all(|&d| {
+                        let mut code = 0;
+                        for &d in &outer {
                             let g = r / dims[d + 1..nd - 1].iter().product::<usize>() % dims[d];
-                            g > 0 && g + 1 < dims[d]
-                        })
+                            code |= ((g == 0) as u32) << (2 * slot(d));
+                            code |= ((g + 1 == dims[d]) as u32) << (2 * slot(d) + 1);
+                        }
+                        code
                     };
                     for start in 0..rows {
-                        for step in [1, 2] {
-                            let mut x = Interior::new(&dims, outer.iter().copied(), start);
-                            for r in (start..rows).step_by(step) {
+                        // Each row in turn, every other row, and two
+                        // ahead then one back.
+                        let back = (0..rows - start).map(|k| start + k + 1 - 2 * (k % 2));
+                        let walks: [Vec<usize>; 3] = [
+                            (start..rows).collect(),
+                            (start..rows).step_by(2).collect(),
+                            back.filter(|&r| r < rows).collect(),
+                        ];
+                        for walk in walks {
+                            let o = outer.iter().map(|&d| (d, slot(d)));
+                            let mut x = Interior::new(&dims, o, start);
+                            for r in walk {
                                 assert_eq!(
-                                    x.row(r),
+                                    x.code(r),
                                     truth(r),
                                     "{dims:?} {outer:?} from {start}, row {r}"
                                 );

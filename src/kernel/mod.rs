@@ -103,6 +103,11 @@ impl Step {
         crate::simd::Quot::for_step(2.0 * self.h)
     }
 
+    /// The SIMD divisor of `h`: numpy's one-sided ends at edge order 1.
+    pub(crate) fn edge_quot(&self) -> Option<crate::simd::Quot> {
+        crate::simd::Quot::for_step(self.h)
+    }
+
     /// Whether `2h`, in precision `R`, has an exact reciprocal.
     fn exact<R: Real>(&self) -> bool {
         known(self.inv_two_h[R::INDEX]).is_some()
