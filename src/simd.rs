@@ -539,19 +539,34 @@ macro_rules! sub_div_interleave_impl {
                     // out exactly m * n, 32-byte aligned when streamed
                     // (asserted above); m is 2 or 3 (Quots::new).
                     unsafe {
+                        // One divisor, not a power of two: the loop that
+                        // tests the differences once, after; again with
+                        // every quotient tested where one is out of range.
+                        macro_rules! lazy {
+                            ($m:literal, $f:ident) => {{
+                                let out = &mut *out;
+                                if !$run::<$m, $f, true, true>(rs, fm, fp, out, s, given) {
+                                    $run::<$m, $f, true, false>(rs, fm, fp, out, s, given);
+                                }
+                            }};
+                        }
                         match (m == 3, one, f) {
                             (true, true, EXACT) => {
-                                $run::<3, EXACT, true>(rs, fm, fp, out, s, given)
+                                $run::<3, EXACT, true, false>(rs, fm, fp, out, s, given);
                             }
-                            (true, true, POS) => $run::<3, POS, true>(rs, fm, fp, out, s, given),
-                            (true, true, _) => $run::<3, NEG, true>(rs, fm, fp, out, s, given),
+                            (true, true, POS) => lazy!(3, POS),
+                            (true, true, _) => lazy!(3, NEG),
                             (false, true, EXACT) => {
-                                $run::<2, EXACT, true>(rs, fm, fp, out, s, given)
+                                $run::<2, EXACT, true, false>(rs, fm, fp, out, s, given);
                             }
-                            (false, true, POS) => $run::<2, POS, true>(rs, fm, fp, out, s, given),
-                            (false, true, _) => $run::<2, NEG, true>(rs, fm, fp, out, s, given),
-                            (true, false, _) => $run::<3, ANY, false>(rs, fm, fp, out, s, given),
-                            (false, false, _) => $run::<2, ANY, false>(rs, fm, fp, out, s, given),
+                            (false, true, POS) => lazy!(2, POS),
+                            (false, true, _) => lazy!(2, NEG),
+                            (true, false, _) => {
+                                $run::<3, ANY, false, false>(rs, fm, fp, out, s, given);
+                            }
+                            (false, false, _) => {
+                                $run::<2, ANY, false, false>(rs, fm, fp, out, s, given);
+                            }
                         }
                     };
                     true
@@ -771,17 +786,25 @@ unsafe fn quot8_fix(r: &RecipV32, a: __m256, q: __m256, bad: __m256) -> __m256 {
 /// divisor of form `F` ([`ANY`]: each its own), `ONE`: all of them
 /// `rs[0]`. Caller: AVX2 and FMA present, `out.len() == M * n`, every `fm[k]` and
 /// `fp[k]` at least `n` long, `out` 32-byte aligned when `stream`.
+///
+/// `LAZY` (`ONE`, `F` [`POS`] or [`NEG`]): no test per block; the
+/// differences' magnitudes are gathered (their greatest and least) and
+/// tested once after the blocks, and false returned where one may be
+/// outside `rs[0]`'s range (the output then holds no promise: the caller
+/// runs the loop again without `LAZY`, every quotient tested). A test and
+/// a branch per vector cost about 4% of a large call (256^3, three axes,
+/// one interleaved output); a value out of range costs the call twice.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 #[allow(unused_unsafe)]
-unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
+unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool, const LAZY: bool>(
     rs: &[Recip<f64>; 3],
     fm: &[&[f64]],
     fp: &[&[f64]],
     out: &mut [f64],
     stream: bool,
     given: Option<Given<'_, f64>>,
-) {
+) -> bool {
     let n = out.len() / M;
     let po = out.as_mut_ptr();
     // SAFETY: register operations only.
@@ -792,6 +815,13 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
         std::array::from_fn(|k| fp[k].as_ptr()),
     );
     let mut stops = Stops::<_, 4>::new(given, n);
+    // LAZY: as sub_div_ilv_f32's test, on the upper 32 bits of the
+    // magnitudes (so it may refuse values next to the range's ends, never
+    // take one outside it; see sub_div_sep_f64).
+    // SAFETY: register operations only.
+    let test = std::cell::Cell::new(unsafe { (_mm256_setzero_si256(), _mm256_set1_epi32(-1)) });
+    // SAFETY: register operations only.
+    let (abs, one) = unsafe { (_mm256_set1_epi64x(i64::MAX), _mm256_set1_epi64x(1)) };
     // The block from `i`.
     let block = |i: usize| -> [__m256d; M] {
         for &r in &pp {
@@ -801,6 +831,16 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
         std::array::from_fn(|k| unsafe {
             let a = _mm256_sub_pd(_mm256_loadu_pd(pp[k].add(i)), _mm256_loadu_pd(pm[k].add(i)));
             let r = &rv[if ONE { 0 } else { k }];
+            if LAZY {
+                let (big, small) = test.get();
+                let x = _mm256_and_si256(_mm256_castpd_si256(a), abs);
+                let t = (
+                    _mm256_max_epu32(big, x),
+                    _mm256_min_epu32(small, _mm256_sub_epi64(x, one)),
+                );
+                test.set(t);
+                return separate::quot4_fast(r, F, a);
+            }
             match if F == ANY { r.form } else { F } {
                 EXACT => quot4::<EXACT>(r, a),
                 POS => quot4::<POS>(r, a),
@@ -835,21 +875,43 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool>(
         stops.at(&mut out[M * i..M * i + M], i);
         i += 1;
     }
+    if LAZY {
+        // The greatest upper bits below hi's, the least above lo's.
+        let hi = ((rs[0].hi.to_bits() >> 32).saturating_sub(1)) as i32;
+        let lo = ((rs[0].lo.to_bits() >> 32) + 1) as i32;
+        // SAFETY: register operations only.
+        unsafe {
+            let (big, small) = test.get();
+            let hi_ok = _mm256_cmpeq_epi32(_mm256_min_epu32(big, _mm256_set1_epi32(hi)), big);
+            let lo_ok = _mm256_cmpeq_epi32(_mm256_max_epu32(small, _mm256_set1_epi32(lo)), small);
+            // The upper halves: the odd lanes.
+            let ok = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_and_si256(hi_ok, lo_ok)));
+            return ok & 0xaa == 0xaa;
+        }
+    }
+    true
 }
 
-/// [`sub_div_ilv_f64`] for `f32`, by blocks of 8 points.
+/// [`sub_div_ilv_f64`] for `f32`, by blocks of 8 points (`LAZY`'s test on
+/// the whole magnitudes).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 #[allow(unused_unsafe)]
-unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
+unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool, const LAZY: bool>(
     rs: &[Recip<f32>; 3],
     fm: &[&[f32]],
     fp: &[&[f32]],
     out: &mut [f32],
     stream: bool,
     given: Option<Given<'_, f32>>,
-) {
+) -> bool {
     let n = out.len() / M;
+    // LAZY: the differences' magnitudes' greatest and least (less one, so
+    // that zero's wraps round to the greatest) so far, tested after.
+    // SAFETY: register operations only.
+    let test = std::cell::Cell::new(unsafe { (_mm256_setzero_si256(), _mm256_set1_epi32(-1)) });
+    // SAFETY: register operations only.
+    let (abs, one) = unsafe { (_mm256_set1_epi32(i32::MAX), _mm256_set1_epi32(1)) };
     let po = out.as_mut_ptr();
     // SAFETY: register operations only.
     let rv: [RecipV32; M] =
@@ -870,6 +932,16 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
         std::array::from_fn(|k| unsafe {
             let a = _mm256_sub_ps(_mm256_loadu_ps(pp[k].add(i)), _mm256_loadu_ps(pm[k].add(i)));
             let r = &rv[if ONE { 0 } else { k }];
+            if LAZY {
+                let (big, small) = test.get();
+                let x = _mm256_and_si256(_mm256_castps_si256(a), abs);
+                let t = (
+                    _mm256_max_epu32(big, x),
+                    _mm256_min_epu32(small, _mm256_sub_epi32(x, one)),
+                );
+                test.set(t);
+                return separate::quot8_fast(r, F, a);
+            }
             match if F == ANY { r.form } else { F } {
                 EXACT => quot8::<EXACT>(r, a),
                 POS => quot8::<POS>(r, a),
@@ -904,6 +976,19 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool>(
         stops.at(&mut out[M * i..M * i + M], i);
         i += 1;
     }
+    if LAZY {
+        let (lo, hi) = (rs[0].lo.to_bits(), rs[0].hi.to_bits());
+        // SAFETY: register operations only.
+        unsafe {
+            let (big, small) = test.get();
+            let hi_ok =
+                _mm256_cmpeq_epi32(_mm256_min_epu32(big, _mm256_set1_epi32(hi as i32)), big);
+            let l1 = _mm256_set1_epi32(lo.wrapping_sub(1) as i32);
+            let lo_ok = _mm256_cmpeq_epi32(_mm256_max_epu32(small, l1), small);
+            return _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_and_si256(hi_ok, lo_ok))) == 0xff;
+        }
+    }
+    true
 }
 
 /// The blocks of `W` points from point 0 to `stops.full` (returned), in

@@ -249,7 +249,7 @@ unsafe fn left_ps(a: __m256, b: __m256) -> __m256 {
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 #[allow(unused_unsafe)]
-unsafe fn quot4_fast(r: &RecipV, form: u8, a: __m256d) -> __m256d {
+pub(super) unsafe fn quot4_fast(r: &RecipV, form: u8, a: __m256d) -> __m256d {
     // SAFETY: register operations only (AVX2 and FMA enabled here).
     unsafe {
         let q = _mm256_mul_pd(a, r.y);
@@ -266,7 +266,7 @@ unsafe fn quot4_fast(r: &RecipV, form: u8, a: __m256d) -> __m256d {
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 #[allow(unused_unsafe)]
-unsafe fn quot8_fast(r: &RecipV32, form: u8, a: __m256) -> __m256 {
+pub(super) unsafe fn quot8_fast(r: &RecipV32, form: u8, a: __m256) -> __m256 {
     // SAFETY: register operations only (AVX2 and FMA enabled here).
     unsafe {
         let q = _mm256_mul_ps(a, r.y);
