@@ -115,8 +115,9 @@ recip!(f64, 53, -1022, 1023, 300);
 recip!(f32, 24, -126, 127, 40);
 
 /// The divisor in both precisions, built once per plan from `2h` (a
-/// double, as numpy's Python float), or None when the fast path is not
-/// available on this machine.
+/// double, as numpy's Python float; `h` for the one-sided ends of edge
+/// order 1), or None when the fast path is not available on this
+/// machine.
 ///
 /// `pub` (in this private module, so unreachable from outside the crate)
 /// because [`crate::Element`] names it in a hidden method.
@@ -127,13 +128,13 @@ pub struct Quot {
 }
 
 impl Quot {
-    /// The divisor `2h` in both precisions: in a precision where `2h` is a
-    /// power of two, its exact reciprocal (the loop multiplies; the kernel
-    /// takes it only for its streaming stores), otherwise the Markstein
-    /// correction.
-    pub(crate) fn for_step(two_h: f64) -> Option<Quot> {
+    /// The divisor `b` (`2h`, or `h`) in both precisions: in a precision
+    /// where `b` is a power of two, its exact reciprocal (the loop
+    /// multiplies; the kernel takes it only for its streaming stores),
+    /// otherwise the Markstein correction.
+    pub(crate) fn for_step(b: f64) -> Option<Quot> {
         use crate::Real;
-        let (b32, b64) = (two_h as f32, two_h);
+        let (b32, b64) = (b as f32, b);
         available().then(|| Quot {
             d64: match b64.exact_reciprocal() {
                 Some(y) => Some(Recip::<f64>::exact(b64, y)),
