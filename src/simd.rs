@@ -783,6 +783,92 @@ unsafe fn quot8_fix(r: &RecipV32, a: __m256, q: __m256, bad: __m256) -> __m256 {
     unsafe { _mm256_blendv_ps(q, _mm256_div_ps(a, r.b), bad) }
 }
 
+/// A range test made once after a loop instead of once per vector: the
+/// greatest magnitude and the least nonzero magnitude less one (zero's
+/// wraps round to the greatest integer, so zero never lowers it) of the
+/// values gathered so far, as unsigned numbers in 32-bit lanes. A float64
+/// value's upper 32 bits are its odd lanes (see [`upper_bounds`]).
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+struct Gathered {
+    big: __m256i,
+    small: __m256i,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Gathered {
+    /// Nothing gathered.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    #[allow(unused_unsafe)]
+    unsafe fn new() -> Self {
+        // SAFETY: register operations only.
+        unsafe {
+            Gathered {
+                big: _mm256_setzero_si256(),
+                small: _mm256_set1_epi32(-1),
+            }
+        }
+    }
+
+    /// With the four float64 values of `a`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    #[allow(unused_unsafe)]
+    unsafe fn pd(self, a: __m256d) -> Self {
+        // SAFETY: register operations only.
+        unsafe {
+            let x = _mm256_and_si256(_mm256_castpd_si256(a), _mm256_set1_epi64x(i64::MAX));
+            let x1 = _mm256_sub_epi64(x, _mm256_set1_epi64x(1));
+            Gathered {
+                big: _mm256_max_epu32(self.big, x),
+                small: _mm256_min_epu32(self.small, x1),
+            }
+        }
+    }
+
+    /// With the eight float32 values of `a`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    #[allow(unused_unsafe)]
+    unsafe fn ps(self, a: __m256) -> Self {
+        // SAFETY: register operations only.
+        unsafe {
+            let x = _mm256_and_si256(_mm256_castps_si256(a), _mm256_set1_epi32(i32::MAX));
+            let x1 = _mm256_sub_epi32(x, _mm256_set1_epi32(1));
+            Gathered {
+                big: _mm256_max_epu32(self.big, x),
+                small: _mm256_min_epu32(self.small, x1),
+            }
+        }
+    }
+
+    /// Whether, in the 32-bit lanes of `lanes` (a bit each), every
+    /// greatest is at most `hi` and every least at least `lo`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    #[allow(unused_unsafe)]
+    unsafe fn within(self, lo: u32, hi: u32, lanes: i32) -> bool {
+        // SAFETY: register operations only.
+        unsafe {
+            let (l, h) = (_mm256_set1_epi32(lo as i32), _mm256_set1_epi32(hi as i32));
+            let hi_ok = _mm256_cmpeq_epi32(_mm256_min_epu32(self.big, h), self.big);
+            let lo_ok = _mm256_cmpeq_epi32(_mm256_max_epu32(self.small, l), self.small);
+            let ok = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_and_si256(hi_ok, lo_ok)));
+            ok & lanes == lanes
+        }
+    }
+}
+
+/// [`Gathered::within`]'s bounds for float64 magnitudes in `[lo, hi]`
+/// tested on their upper 32 bits: the least upper half above `lo`'s and
+/// the greatest below `hi`'s, so the test may refuse values next to the
+/// range's ends, never take one outside it.
+fn upper_bounds(lo: f64, hi: f64) -> (u32, u32) {
+    let upper = |x: f64| (x.to_bits() >> 32) as u32;
+    (upper(lo) + 1, upper(hi).saturating_sub(1))
+}
+
 /// The loop of [`SubDivInterleave`] for `M` (2 or 3) f64 divisors: every
 /// divisor of form `F` ([`ANY`]: each its own), `ONE`: all of them
 /// `rs[0]`. Caller: AVX2 and FMA present, `out.len() == M * n`, every `fm[k]` and
@@ -816,13 +902,9 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool, const LA
         std::array::from_fn(|k| fp[k].as_ptr()),
     );
     let mut stops = Stops::<_, 4>::new(given, n);
-    // LAZY: as sub_div_ilv_f32's test, on the upper 32 bits of the
-    // magnitudes (so it may refuse values next to the range's ends, never
-    // take one outside it; see sub_div_sep_f64).
+    // LAZY: the differences gathered, tested after the blocks.
     // SAFETY: register operations only.
-    let test = std::cell::Cell::new(unsafe { (_mm256_setzero_si256(), _mm256_set1_epi32(-1)) });
-    // SAFETY: register operations only.
-    let (abs, one) = unsafe { (_mm256_set1_epi64x(i64::MAX), _mm256_set1_epi64x(1)) };
+    let test = std::cell::Cell::new(unsafe { Gathered::new() });
     // The block from `i`.
     let block = |i: usize| -> [__m256d; M] {
         for &r in &pp {
@@ -833,13 +915,7 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool, const LA
             let a = _mm256_sub_pd(_mm256_loadu_pd(pp[k].add(i)), _mm256_loadu_pd(pm[k].add(i)));
             let r = &rv[if ONE { 0 } else { k }];
             if LAZY {
-                let (big, small) = test.get();
-                let x = _mm256_and_si256(_mm256_castpd_si256(a), abs);
-                let t = (
-                    _mm256_max_epu32(big, x),
-                    _mm256_min_epu32(small, _mm256_sub_epi64(x, one)),
-                );
-                test.set(t);
+                test.set(test.get().pd(a));
                 return separate::quot4_fast(r, F, a);
             }
             match if F == ANY { r.form } else { F } {
@@ -877,18 +953,10 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool, const LA
         i += 1;
     }
     if LAZY {
-        // The greatest upper bits below hi's, the least above lo's.
-        let hi = ((rs[0].hi.to_bits() >> 32).saturating_sub(1)) as i32;
-        let lo = ((rs[0].lo.to_bits() >> 32) + 1) as i32;
-        // SAFETY: register operations only.
-        unsafe {
-            let (big, small) = test.get();
-            let hi_ok = _mm256_cmpeq_epi32(_mm256_min_epu32(big, _mm256_set1_epi32(hi)), big);
-            let lo_ok = _mm256_cmpeq_epi32(_mm256_max_epu32(small, _mm256_set1_epi32(lo)), small);
-            // The upper halves: the odd lanes.
-            let ok = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_and_si256(hi_ok, lo_ok)));
-            return ok & 0xaa == 0xaa;
-        }
+        let (lo, hi) = upper_bounds(rs[0].lo, rs[0].hi);
+        // SAFETY: register operations only. The upper halves: the odd
+        // lanes.
+        return unsafe { test.get().within(lo, hi, 0xaa) };
     }
     true
 }
@@ -907,12 +975,9 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool, const LA
     given: Option<Given<'_, f32>>,
 ) -> bool {
     let n = out.len() / M;
-    // LAZY: the differences' magnitudes' greatest and least (less one, so
-    // that zero's wraps round to the greatest) so far, tested after.
+    // LAZY: the differences gathered, tested after the blocks.
     // SAFETY: register operations only.
-    let test = std::cell::Cell::new(unsafe { (_mm256_setzero_si256(), _mm256_set1_epi32(-1)) });
-    // SAFETY: register operations only.
-    let (abs, one) = unsafe { (_mm256_set1_epi32(i32::MAX), _mm256_set1_epi32(1)) };
+    let test = std::cell::Cell::new(unsafe { Gathered::new() });
     let po = out.as_mut_ptr();
     // SAFETY: register operations only.
     let rv: [RecipV32; M] =
@@ -934,13 +999,7 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool, const LA
             let a = _mm256_sub_ps(_mm256_loadu_ps(pp[k].add(i)), _mm256_loadu_ps(pm[k].add(i)));
             let r = &rv[if ONE { 0 } else { k }];
             if LAZY {
-                let (big, small) = test.get();
-                let x = _mm256_and_si256(_mm256_castps_si256(a), abs);
-                let t = (
-                    _mm256_max_epu32(big, x),
-                    _mm256_min_epu32(small, _mm256_sub_epi32(x, one)),
-                );
-                test.set(t);
+                test.set(test.get().ps(a));
                 return separate::quot8_fast(r, F, a);
             }
             match if F == ANY { r.form } else { F } {
@@ -978,16 +1037,10 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool, const LA
         i += 1;
     }
     if LAZY {
-        let (lo, hi) = (rs[0].lo.to_bits(), rs[0].hi.to_bits());
+        // The least less one: `lo` itself is in the range.
+        let (lo, hi) = (rs[0].lo.to_bits() - 1, rs[0].hi.to_bits());
         // SAFETY: register operations only.
-        unsafe {
-            let (big, small) = test.get();
-            let hi_ok =
-                _mm256_cmpeq_epi32(_mm256_min_epu32(big, _mm256_set1_epi32(hi as i32)), big);
-            let l1 = _mm256_set1_epi32(lo.wrapping_sub(1) as i32);
-            let lo_ok = _mm256_cmpeq_epi32(_mm256_max_epu32(small, l1), small);
-            return _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_and_si256(hi_ok, lo_ok))) == 0xff;
-        }
+        return unsafe { test.get().within(lo, hi, 0xff) };
     }
     true
 }

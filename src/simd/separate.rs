@@ -311,15 +311,8 @@ unsafe fn sub_div_sep_f64<const M: usize, const F: u8, const ONE: bool, const FA
     debug_assert_eq!(FAST, inner.is_some());
     let (pc, (l, h)) = inner.map_or((std::ptr::null(), (0.0, 0.0)), |(c, r)| (c.as_ptr(), r));
     // The test of the inner place's points, on the upper 32 bits of their
-    // magnitudes (so it may refuse values next to the range's ends, never
-    // take one outside it): the greatest below the upper bits of `H` (so
-    // below `H`), and the least of the nonzero ones less one (zero's wraps
-    // round to the greatest integer) at or above the upper bits of `L`
-    // plus one (so above `L`).
-    let hi_bits = ((h.to_bits() >> 32).saturating_sub(1)) as i32;
-    let lo_bits = ((l.to_bits() >> 32) + 1) as i32;
-    // SAFETY: register operations only.
-    let (abs, one) = unsafe { (_mm256_set1_epi64x(i64::MAX), _mm256_set1_epi64x(1)) };
+    // magnitudes.
+    let (lo_bits, hi_bits) = upper_bounds(l, h);
     // The four points before the next block's, carried, and the test's
     // greatest and least so far.
     // SAFETY: the inner slice starts PAD >= 4 points before point 0.
@@ -328,7 +321,7 @@ unsafe fn sub_div_sep_f64<const M: usize, const F: u8, const ONE: bool, const FA
         None => unsafe { _mm256_setzero_pd() },
     });
     // SAFETY: register operations only.
-    let test = Cell::new(unsafe { (_mm256_setzero_si256(), _mm256_set1_epi32(-1)) });
+    let test = Cell::new(unsafe { Gathered::new() });
     let mut stops = Stops::<_, 8>::new(given, n);
     // The quotients of place `k` for the block of 8 points from `i`.
     // A macro, not a closure: used 2M times, a closure is not inlined.
@@ -350,13 +343,7 @@ unsafe fn sub_div_sep_f64<const M: usize, const F: u8, const ONE: bool, const FA
                     let (m0, m1) = (left_pd(prev.get(), x0), left_pd(x0, x1));
                     prev.set(x1);
                     if FAST && F != EXACT {
-                        let (mut big, mut small) = test.get();
-                        for x in [x0, x1] {
-                            let x = _mm256_and_si256(_mm256_castpd_si256(x), abs);
-                            big = _mm256_max_epu32(big, x);
-                            small = _mm256_min_epu32(small, _mm256_sub_epi64(x, one));
-                        }
-                        test.set((big, small));
+                        test.set(test.get().pd(x0).pd(x1));
                     }
                     (
                         _mm256_sub_pd(_mm256_loadu_pd(c.add(1)), m0),
@@ -434,17 +421,9 @@ unsafe fn sub_div_sep_f64<const M: usize, const F: u8, const ONE: bool, const FA
     let every = l == 0.0 && h == f64::INFINITY;
     let mut clean = true;
     if FAST && !every {
-        // SAFETY: register operations only.
-        unsafe {
-            let (big, small) = test.get();
-            // Unsigned comparisons: big <= hi_bits, small >= lo_bits (the
-            // upper halves: the odd lanes).
-            let hi_ok = _mm256_cmpeq_epi32(_mm256_min_epu32(big, _mm256_set1_epi32(hi_bits)), big);
-            let lo_ok =
-                _mm256_cmpeq_epi32(_mm256_max_epu32(small, _mm256_set1_epi32(lo_bits)), small);
-            let ok = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_and_si256(hi_ok, lo_ok)));
-            clean = ok & 0xaa == 0xaa;
-        }
+        // SAFETY: register operations only. The upper halves: the odd
+        // lanes.
+        clean = unsafe { test.get().within(lo_bits, hi_bits, 0xaa) };
     }
     while i < n {
         let mut o = [0.0; M];
@@ -493,10 +472,7 @@ unsafe fn sub_div_sep_f32<const M: usize, const F: u8, const ONE: bool, const FA
     // `L` and `H` are exact in f32 (powers of two times the divisor's
     // range, itself in f32); an infinite `H` takes every finite value.
     let (l, h) = (l as f32, h as f32);
-    let hi_bits = h.to_bits() as i32;
-    let lo_bits = l.to_bits() as i32;
-    // SAFETY: register operations only.
-    let (abs, one) = unsafe { (_mm256_set1_epi32(i32::MAX), _mm256_set1_epi32(1)) };
+    let (lo_bits, hi_bits) = (l.to_bits(), h.to_bits());
     // The eight points before the next block's, carried; the test.
     // SAFETY: the inner slice starts PAD = 8 points before point 0.
     let prev = Cell::new(match inner {
@@ -504,7 +480,7 @@ unsafe fn sub_div_sep_f32<const M: usize, const F: u8, const ONE: bool, const FA
         None => unsafe { _mm256_setzero_ps() },
     });
     // SAFETY: register operations only.
-    let test = Cell::new(unsafe { (_mm256_setzero_si256(), _mm256_set1_epi32(-1)) });
+    let test = Cell::new(unsafe { Gathered::new() });
     let mut stops = Stops::<_, 16>::new(given, n);
     // The quotients of place `k` for the block of 16 points from `i`.
     // A macro, not a closure: used 2M times, a closure is not inlined.
@@ -524,13 +500,7 @@ unsafe fn sub_div_sep_f32<const M: usize, const F: u8, const ONE: bool, const FA
                     let (m0, m1) = (left_ps(prev.get(), x0), left_ps(x0, x1));
                     prev.set(x1);
                     if FAST && F != EXACT {
-                        let (mut big, mut small) = test.get();
-                        for x in [x0, x1] {
-                            let x = _mm256_and_si256(_mm256_castps_si256(x), abs);
-                            big = _mm256_max_epu32(big, x);
-                            small = _mm256_min_epu32(small, _mm256_sub_epi32(x, one));
-                        }
-                        test.set((big, small));
+                        test.set(test.get().ps(x0).ps(x1));
                     }
                     (
                         _mm256_sub_ps(_mm256_loadu_ps(c.add(1)), m0),
@@ -607,14 +577,7 @@ unsafe fn sub_div_sep_f32<const M: usize, const F: u8, const ONE: bool, const FA
     let mut clean = true;
     if FAST && !every {
         // SAFETY: register operations only.
-        unsafe {
-            let (big, small) = test.get();
-            let hi_ok = _mm256_cmpeq_epi32(_mm256_min_epu32(big, _mm256_set1_epi32(hi_bits)), big);
-            let lo_ok =
-                _mm256_cmpeq_epi32(_mm256_max_epu32(small, _mm256_set1_epi32(lo_bits)), small);
-            let ok = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_and_si256(hi_ok, lo_ok)));
-            clean = ok == 0xff;
-        }
+        clean = unsafe { test.get().within(lo_bits, hi_bits, 0xff) };
     }
     while i < n {
         let mut o = [0.0; M];

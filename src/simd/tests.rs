@@ -443,77 +443,78 @@ macro_rules! interleave_suite {
         #[test]
         fn $name() {
             for tame in [false, true] {
-            let mut rng = Rng(4242);
-            let len = 40;
-            let mut val = |k: usize| {
-                let v = ((rng.next() % 2001) as f64 * 0.37 - 370.0) as $t;
-                match k % 5 {
-                    0 => 0.0,
-                    1 => v,
-                    2 if !tame => v * $huge,
-                    3 if !tame => v * $tiny,
-                    _ => v * 3.0,
-                }
-            };
-            let fm: Vec<Vec<$t>> = (0..3)
-                .map(|j| (0..len).map(|i| val(i + j)).collect())
-                .collect();
-            let fp: Vec<Vec<$t>> = (0..3)
-                .map(|j| (0..len).map(|i| val(2 * i + j + 1)).collect())
-                .collect();
-            let divisor_sets: [[f64; 3]; 6] = [
-                [0.2, 0.2, 0.2],
-                [-0.2, -0.2, -0.2],
-                [1.0, 1.0, 1.0],
-                [0.2, 0.6, 2.0],
-                [0.2, -0.2, 0.25],
-                [-3.0, 0.5, 7.0],
-            ];
-            let mut ran = false;
-            let mut store = vec![0.0 as $t; 3 * len + 8];
-            let size = std::mem::size_of::<$t>();
-            let at = to_boundary(store.as_ptr() as usize, size, 32).unwrap();
-            for b in divisor_sets {
-                for m in [2, 3] {
-                    let qs: Vec<Option<Quot>> = b[..m].iter().map(|&b| Quot::for_step(b)).collect();
-                    let q = Quots::new(&qs);
-                    for (n, stream) in (0..=len).flat_map(|n| [(n, false), (n, true)]) {
-                        if stream && n % 8 != 0 {
-                            continue;
-                        }
-                        let a: Vec<&[$t]> = fm[..m].iter().map(|v| &v[..n]).collect();
-                        let c: Vec<&[$t]> = fp[..m].iter().map(|v| &v[..n]).collect();
-                        let given = random_given(&mut rng, n, m, [1.5e3, -2.5e-3, 7.0]);
-                        let given = given.as_ref().map(|(slot, at)| Given { slot: *slot, at });
-                        for given in [None, given] {
-                            let out = &mut store[at..at + m * n];
-                            out.fill(<$t>::NAN);
-                            if !<$t>::sub_div_interleave(&q, &a, &c, out, stream, given) {
+                let mut rng = Rng(4242);
+                let len = 40;
+                let mut val = |k: usize| {
+                    let v = ((rng.next() % 2001) as f64 * 0.37 - 370.0) as $t;
+                    match k % 5 {
+                        0 => 0.0,
+                        1 => v,
+                        2 if !tame => v * $huge,
+                        3 if !tame => v * $tiny,
+                        _ => v * 3.0,
+                    }
+                };
+                let fm: Vec<Vec<$t>> = (0..3)
+                    .map(|j| (0..len).map(|i| val(i + j)).collect())
+                    .collect();
+                let fp: Vec<Vec<$t>> = (0..3)
+                    .map(|j| (0..len).map(|i| val(2 * i + j + 1)).collect())
+                    .collect();
+                let divisor_sets: [[f64; 3]; 6] = [
+                    [0.2, 0.2, 0.2],
+                    [-0.2, -0.2, -0.2],
+                    [1.0, 1.0, 1.0],
+                    [0.2, 0.6, 2.0],
+                    [0.2, -0.2, 0.25],
+                    [-3.0, 0.5, 7.0],
+                ];
+                let mut ran = false;
+                let mut store = vec![0.0 as $t; 3 * len + 8];
+                let size = std::mem::size_of::<$t>();
+                let at = to_boundary(store.as_ptr() as usize, size, 32).unwrap();
+                for b in divisor_sets {
+                    for m in [2, 3] {
+                        let qs: Vec<Option<Quot>> =
+                            b[..m].iter().map(|&b| Quot::for_step(b)).collect();
+                        let q = Quots::new(&qs);
+                        for (n, stream) in (0..=len).flat_map(|n| [(n, false), (n, true)]) {
+                            if stream && n % 8 != 0 {
                                 continue;
                             }
-                            ran = true;
-                            for i in 0..n {
-                                for k in 0..m {
-                                    let mut want = (fp[k][i] - fm[k][i]) / b[k] as $t;
-                                    for &(p, x) in given.iter().flat_map(|g| g.at) {
-                                        if p == i && k == given.unwrap().slot {
-                                            want = x;
+                            let a: Vec<&[$t]> = fm[..m].iter().map(|v| &v[..n]).collect();
+                            let c: Vec<&[$t]> = fp[..m].iter().map(|v| &v[..n]).collect();
+                            let given = random_given(&mut rng, n, m, [1.5e3, -2.5e-3, 7.0]);
+                            let given = given.as_ref().map(|(slot, at)| Given { slot: *slot, at });
+                            for given in [None, given] {
+                                let out = &mut store[at..at + m * n];
+                                out.fill(<$t>::NAN);
+                                if !<$t>::sub_div_interleave(&q, &a, &c, out, stream, given) {
+                                    continue;
+                                }
+                                ran = true;
+                                for i in 0..n {
+                                    for k in 0..m {
+                                        let mut want = (fp[k][i] - fm[k][i]) / b[k] as $t;
+                                        for &(p, x) in given.iter().flat_map(|g| g.at) {
+                                            if p == i && k == given.unwrap().slot {
+                                                want = x;
+                                            }
                                         }
+                                        let got = out[m * i + k];
+                                        assert!(
+                                            got.to_bits() == want.to_bits()
+                                                || (got.is_nan() && want.is_nan()),
+                                            "divisors {b:?} m {m} n {n} stream {stream} \
+                                             given {given:?} point {i} place {k}: {got:e} vs {want:e}"
+                                        );
                                     }
-                                    let got = out[m * i + k];
-                                    assert!(
-                                        got.to_bits() == want.to_bits()
-                                            || (got.is_nan() && want.is_nan()),
-                                        "divisors {b:?} m {m} n {n} stream {stream} \
-                                         given {given:?} point {i} place {k}: {got:e} vs {want:e}"
-                                    );
                                 }
                             }
                         }
                     }
                 }
-            }
-            assert_eq!(ran, available());
+                assert_eq!(ran, available());
             }
         }
     };
