@@ -582,7 +582,7 @@ fn sweep<I: Element, S: Sink<I>>(
             m,
             edge: 0,
         };
-        let code = interior_at.code(row);
+        let (code, alike) = interior_at.run(row);
         let interior = fast && code == 0;
         // A row at outer axes' one-sided ends: the loop with those
         // divisors, the row itself as one neighbour.
@@ -597,15 +597,8 @@ fn sweep<I: Element, S: Sink<I>>(
             // does, `rows` in all; `next`: the row after does too. The
             // window [lo, hi) in the run's points (hi past the run: into
             // that row).
-            let mut rows = 1;
-            let next = loop {
-                let r = row + rows;
-                let more = r < row1 && interior_at.code(r) == code;
-                if !more || rows == RUN {
-                    break more;
-                }
-                rows += 1;
-            };
+            let rows = alike.min(RUN).min(row1 - row);
+            let next = rows < alike && row + rows < row1;
             let len = rows * n0;
             let lo = up(c, q) - q;
             let hi = match next {
@@ -712,8 +705,9 @@ struct Scratch<T> {
     ends: [(usize, usize); 2 * RUN + 1],
 }
 
-/// Where a row stands along every outer axis, row after row: each outer
-/// axis's index carried from row to row (no division per row).
+/// Where a row stands along every outer axis, and how many rows from it
+/// stand alike: each outer axis's index carried from a row to the next (no
+/// division per row), found by division after a jump over a run.
 struct Interior {
     /// The row the indices are at.
     at: usize,
@@ -745,19 +739,12 @@ impl Interior {
     /// Where row `row` stands: 0 where it is interior along every outer
     /// axis, else bit `2 slot` set for each outer axis at its first index
     /// and bit `2 slot + 1` for each at its last (both for an axis of one
-    /// point). Forward from the last row asked about, the indices are
-    /// carried; back (the row loop looked ahead for a run it then did not
-    /// take), they are found again by division.
+    /// point). From the last row asked about to the next, the indices are
+    /// carried; to any other row, they are found by division.
     #[inline]
     fn code(&mut self, row: usize) -> u32 {
-        if row < self.at {
+        if row == self.at + 1 {
             self.at = row;
-            for (p, c, g, n, _) in &mut self.axes[..self.k] {
-                (*c, *g) = (row % *p, (row / *p) % *n);
-            }
-        }
-        while self.at < row {
-            self.at += 1;
             for (p, c, g, n, _) in &mut self.axes[..self.k] {
                 *c += 1;
                 if *c == *p {
@@ -765,12 +752,37 @@ impl Interior {
                     *g = if *g + 1 == *n { 0 } else { *g + 1 };
                 }
             }
+        } else if row != self.at {
+            self.at = row;
+            for (p, c, g, n, _) in &mut self.axes[..self.k] {
+                (*c, *g) = (row % *p, (row / *p) % *n);
+            }
         }
         let mut code = 0;
         for &(_, _, g, n, slot) in &self.axes[..self.k] {
             code |= ((g == 0) as u32) << (2 * slot) | ((g + 1 >= n) as u32) << (2 * slot + 1);
         }
         code
+    }
+
+    /// [`Interior::code`] of row `row`, and how many rows from it on (it
+    /// among them) stand where it does: `usize::MAX` where every row does
+    /// (no outer axis, or each of one point).
+    fn run(&mut self, row: usize) -> (u32, usize) {
+        let code = self.code(row);
+        let mut len = usize::MAX;
+        for &(p, c, g, n, _) in &self.axes[..self.k] {
+            // This axis's index stays for `p - c` rows; an index between
+            // the ends stands with the others up to the last index.
+            let rows = match (n, g) {
+                (1, _) => usize::MAX,
+                (_, 0) => p - c,
+                _ if g + 1 == n => p - c,
+                _ => (n - 2 - g) * p + (p - c),
+            };
+            len = len.min(rows);
+        }
+        (code, len)
     }
 }
 
@@ -1116,7 +1128,7 @@ mod tests {
     /// every set of outer axes (in slots that are not their order), from
     /// every starting row, each row in turn, every other row, and back.
     #[test]
-    fn row_codes_match_division() {
+    fn row_codes_and_runs_match_division() {
         for nd in 2..=5usize {
             for code in 0..4usize.pow(nd as u32 - 1) {
                 let mut dims: Vec<usize> = (0..nd - 1)
@@ -1150,11 +1162,12 @@ mod tests {
                             let o = outer.iter().map(|&d| (d, slot(d)));
                             let mut x = Interior::new(&dims, o, start);
                             for r in walk {
-                                assert_eq!(
-                                    x.code(r),
-                                    truth(r),
-                                    "{dims:?} {outer:?} from {start}, row {r}"
-                                );
+                                let (code, len) = x.run(r);
+                                let at = format!("{dims:?} {outer:?} from {start}, row {r}");
+                                assert_eq!(code, truth(r), "{at}");
+                                let alike = (r..rows).take_while(|&s| truth(s) == code).count();
+                                assert_eq!(len.min(rows - r), alike, "{at}");
+                                assert_eq!(x.code(r), code, "{at}: asked again");
                             }
                         }
                     }
