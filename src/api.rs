@@ -2318,6 +2318,115 @@ mod tests {
         }
     }
 
+    /// The rows at one-sided ends take the fast form with `h` for `2h`,
+    /// and read untested rows the interior's loops vouched for: so with
+    /// edge order 1 every loop of the sweep tests with the range for `h`
+    /// too, and a value that the range for `2h` takes and the one for `h`
+    /// does not (above half the greatest) is refused wherever it lies
+    /// (the results then the passes'); with edge order 2 (no such rows) it
+    /// is taken. Each type, C and Fortran order.
+    #[test]
+    fn separate_range_holds_for_the_ends_divisors() {
+        fn run<A: Element + crate::num::Real>(top: f64)
+        where
+            A::Output: Copy + PartialEq + std::fmt::Debug + Default,
+        {
+            let shape = [5usize, 6, 40];
+            let size: usize = shape.iter().product();
+            let sp = [Spacing::Uniform(0.1); 3];
+            // The greatest input the fast form takes for 0.2 (2h) is
+            // `top`, for 0.1 half of it.
+            let big = A::from_f64(0.75 * top);
+            // Beside the first plane, beside a plane's first row, inside.
+            for at in [240 + 41, 2 * 240 + 40 + 3, 2 * 240 + 2 * 40 + 7] {
+                for (edge, taken) in [(1, false), (2, true)] {
+                    let plan = Plan::new(&shape, &sp, None, edge).unwrap();
+                    for order in [Order::C, Order::F] {
+                        let mut f: Vec<A> = (0..size)
+                            .map(|i| A::from_f64((i % 13) as f64 * 0.5))
+                            .collect();
+                        f[at] = big;
+                        let mut want = vec![vec![A::Output::default(); size]; 3];
+                        let mut held: Vec<&mut [A::Output]> =
+                            want.iter_mut().map(|o| &mut o[..]).collect();
+                        plan.execute_dense_tuned(&f, order, &mut held, (usize::MAX, 0, 0));
+                        let mut got = vec![vec![A::Output::default(); size]; 3];
+                        let mut outs: Vec<&mut [A::Output]> =
+                            got.iter_mut().map(|o| &mut o[..]).collect();
+                        let done = plan.fused(
+                            order,
+                            |k| k,
+                            |dims, axes| {
+                                let x = kernel::fused::Separate {
+                                    f: &f,
+                                    dims,
+                                    outs: &mut outs,
+                                    rows: (0, dims[0]),
+                                    stream: false,
+                                };
+                                kernel::fused::separate(axes, x)
+                            },
+                        );
+                        let name = std::any::type_name::<A>();
+                        assert_eq!(done, taken, "{name} {order:?} edge {edge} value at {at}");
+                        if done {
+                            let same = format!("{got:?}") == format!("{want:?}");
+                            assert!(same, "{name} {order:?} edge {edge} value at {at}");
+                        }
+                    }
+                }
+            }
+        }
+        run::<f64>(2f64.powi(1020) * 0.1);
+        run::<f32>(2f64.powi(124) * 0.1);
+
+        // A step so large that the least input taken depends on it (f64
+        // above 2^53, f32 above 2^24), on the first axis only: the rows at
+        // its first end take `h` there and 0.2 elsewhere, whose range alone
+        // takes what `2h`'s refuses (between the least for `h` and twice
+        // it). Such a value in the first plane, which the second plane's
+        // loop reads untested with `2h`, is refused there too.
+        fn low<A: Element + crate::num::Real>(h: f64, least: f64)
+        where
+            A::Output: Copy + PartialEq + std::fmt::Debug + Default,
+        {
+            let shape = [5usize, 6, 40];
+            let size: usize = shape.iter().product();
+            let sp = [
+                Spacing::Uniform(h),
+                Spacing::Uniform(0.1),
+                Spacing::Uniform(0.1),
+            ];
+            let plan = Plan::new(&shape, &sp, None, 1).unwrap();
+            let mut f: Vec<A> = (0..size)
+                .map(|i| A::from_f64((i % 13) as f64 * 0.5))
+                .collect();
+            f[2 * 40 + 7] = A::from_f64(1.5 * least);
+            let mut got = vec![vec![A::Output::default(); size]; 3];
+            let mut outs: Vec<&mut [A::Output]> = got.iter_mut().map(|o| &mut o[..]).collect();
+            let done = plan.fused(
+                Order::C,
+                |k| k,
+                |dims, axes| {
+                    let x = kernel::fused::Separate {
+                        f: &f,
+                        dims,
+                        outs: &mut outs,
+                        rows: (0, dims[0]),
+                        stream: false,
+                    };
+                    kernel::fused::separate(axes, x)
+                },
+            );
+            assert!(!done, "{}: taken", std::any::type_name::<A>());
+        }
+        // The least input for divisor h: 2^(emin + 2) h 2^(p + 1).
+        let h64 = 1.1e16;
+        low::<f64>(h64, 2f64.powi(-1020) * h64 * 2f64.powi(54));
+        let h32 = 2e7;
+        low::<f32>(h32, 2f64.powi(-124) * h32 * 2f64.powi(25));
+    }
+
     fn grad1(f: &[f64], s: Spacing<'_>, q: usize, opts: &Options) -> Vec<f64> {
         let f = ndarray::Array1::from_vec(f.to_vec());
         gradient_with(&f, &[s], None, q, opts).unwrap()[0].to_vec()

@@ -431,6 +431,11 @@ pub struct Quots {
     m: usize,
     d64: Option<[Recip<f64>; 3]>,
     d32: Option<[Recip<f32>; 3]>,
+    /// The separate loops' fast form's input range `[L, H]` in each type
+    /// (`separate::input_range`): for these divisors, narrowed by
+    /// [`Quots::narrowed`] to hold for others the same inputs meet.
+    r64: (f64, f64),
+    r32: (f64, f64),
 }
 
 /// `[a, b, b]` or `[a, b, c]` from the divisors of 2 or 3 places, when
@@ -447,11 +452,40 @@ fn three<R: Copy>(qs: &[Option<Quot>], d: impl Fn(&Quot) -> Option<R>) -> Option
 impl Quots {
     /// The divisors `qs` (2 or 3 of them, all known, for a loop to exist).
     pub(crate) fn new(qs: &[Option<Quot>]) -> Quots {
+        let (d64, d32) = (three(qs, |q| q.d64), three(qs, |q| q.d32));
+        let m = qs.len();
+        let every = (0.0, f64::INFINITY);
         Quots {
-            m: qs.len(),
-            d64: three(qs, |q| q.d64),
-            d32: three(qs, |q| q.d32),
+            m,
+            d64,
+            d32,
+            r64: d64.map_or(every, |r| separate::input_range(&r[..m], 53)),
+            r32: d32.map_or(every, |r| separate::input_range(&r[..m], 24)),
         }
+    }
+
+    /// These divisors, their input range narrowed to hold also for the
+    /// divisors `others` (each with a reciprocal in a type; one without
+    /// has no loop in that type): a loop with any of them may then read
+    /// untested what a loop with these vouched for.
+    pub(crate) fn narrowed(mut self, others: impl IntoIterator<Item = Quot>) -> Quots {
+        let meet = |(l, h): (f64, f64), (l2, h2): (f64, f64)| (l.max(l2), h.min(h2));
+        for q in others {
+            if let Some(r) = q.d64 {
+                self.r64 = meet(self.r64, separate::input_range(&[r], 53));
+            }
+            if let Some(r) = q.d32 {
+                self.r32 = meet(self.r32, separate::input_range(&[r], 24));
+            }
+        }
+        self
+    }
+
+    /// These divisors with `other`'s input range (where it is narrower).
+    pub(crate) fn within(mut self, other: &Quots) -> Quots {
+        self.r64 = (self.r64.0.max(other.r64.0), self.r64.1.min(other.r64.1));
+        self.r32 = (self.r32.0.max(other.r32.0), self.r32.1.min(other.r32.1));
+        self
     }
 
     /// Whether some element type may have a loop for these divisors.

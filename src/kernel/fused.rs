@@ -142,7 +142,10 @@ pub(crate) fn separate<I: Element>(
     if nd < 2 || !(2..=SIMD_AXES).contains(&m) || outs.len() != m || dims.contains(&1) {
         return false;
     }
+    // One input range for every loop of the sweep: the rows at one-sided
+    // ends read, untested, rows the interior's loops vouched for.
     let kind = Kind::of(axes, m);
+    let kind = EdgeRuns::new(axes, &kind, nd).narrow(kind);
     // The loop exists for this type, divisors and machine (asked with no
     // points: nothing written).
     let mut none: [&mut [I::Output]; SIMD_AXES] = Default::default();
@@ -249,6 +252,8 @@ struct EdgeRuns {
     h: [Option<Quot>; SIMD_AXES],
     /// The bits of [`Interior::code`] whose ends take the loop.
     bits: u32,
+    /// The interior's divisors (their input range that of every run).
+    base: Option<crate::simd::Quots>,
 }
 
 impl EdgeRuns {
@@ -257,10 +262,12 @@ impl EdgeRuns {
             two_h: [None; SIMD_AXES],
             h: [None; SIMD_AXES],
             bits: 0,
+            base: None,
         };
-        if !matches!(kind, Kind::Quots(_)) {
+        let Kind::Quots(q) = kind else {
             return e;
-        }
+        };
+        e.base = Some(*q);
         for a in axes.iter().flatten().filter(|a| a.slot < SIMD_AXES) {
             let Rule::Step(step) = a.rule else { continue };
             e.two_h[a.slot] = step.quot();
@@ -293,7 +300,24 @@ impl EdgeRuns {
             _ => self.h[k],
         });
         let q = crate::simd::Quots::new(&qs[..m]);
+        let q = match &self.base {
+            Some(b) => q.within(b),
+            None => q,
+        };
         q.any().then_some(Kind::Quots(q))
+    }
+
+    /// The interior's divisors `kind` with the input range that holds for
+    /// the ends' divisors too: the fast form of the separate loop reads
+    /// untested the rows on either side of the one it runs over, vouched
+    /// for by the loops that ran over them, interior or end.
+    fn narrow<'t>(&self, kind: Kind<'t>) -> Kind<'t> {
+        match kind {
+            Kind::Quots(q) if self.bits != 0 => {
+                Kind::Quots(q.narrowed(self.h.iter().flatten().copied()))
+            }
+            k => k,
+        }
     }
 }
 
@@ -443,11 +467,9 @@ impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
             Kind::Quots(quots) => {
                 let (fm, fp) = x.neighbours((lo, hi));
                 // The inner axis reads its points from the carried
-                // vector's on (the fast form; a row at an outer axis's end
-                // takes the form that tests every quotient, its divisors
-                // not those the fast form's range was made for).
+                // vector's on (the fast form; at an outer axis's end too:
+                // the range is made for those divisors as well).
                 let pad = crate::simd::SEPARATE_PAD;
-                let inner = inner.filter(|_| x.edge == 0);
                 let inner = inner.map(|a| (a.slot, &f[at + lo - pad..at + hi + 1]));
                 let (fm, fp) = (&fm[..m], &fp[..m]);
                 let done = I::sub_div_separate(quots, fm, fp, inner, outs, stream, given);
@@ -642,10 +664,6 @@ fn sweep<I: Element, S: Sink<I>>(
                 };
                 let done = sink.simd(&x, run_kind, (lo, hi), q, stream, given);
                 if done {
-                    if code != 0 {
-                        // Read by a loop that tested its quotients.
-                        sink.vouch(&x, &kind, (lo, hi));
-                    }
                     let last = (rows - 1) * n0;
                     if !next && hi < len {
                         let x = RowAt { at: at + last, ..x };

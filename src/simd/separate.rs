@@ -84,9 +84,9 @@ pub(super) fn input_range<T: Copy + Into<f64>>(rs: &[Recip<T>], p: i32) -> (f64,
 }
 
 /// The checks and the dispatch of [`SubDivSeparate`] for one type: `$d`
-/// its divisors in [`Quots`], `$run` its loop.
+/// its divisors in [`Quots`], `$r` their input range, `$run` its loop.
 macro_rules! sub_div_separate_impl {
-    ($t:ty, $d:ident, $run:ident, $p:expr) => {
+    ($t:ty, $d:ident, $r:ident, $run:ident) => {
         impl SubDivSeparate for $t {
             #[inline]
             fn sub_div_separate(
@@ -144,7 +144,7 @@ macro_rules! sub_div_separate_impl {
                     let one = rs[1..m].iter().all(|r| r.b.to_bits() == rs[0].b.to_bits());
                     let f = form(rs[0].exact, rs[0].b > 0.0);
                     let (fm, fp, o, s, g) = (&fm2[..m], &fp2[..m], &mut outs2[..m], stream, given);
-                    let c = c.map(|c| (c, input_range(&rs[..m], $p)));
+                    let c = c.map(|c| (c, q.$r));
                     macro_rules! go {
                         ($fast:expr) => {
                             match (m == 3, one, f) {
@@ -195,8 +195,10 @@ macro_rules! sub_div_separate_impl {
             }
 
             fn inputs_ok(q: &Quots, xs: &[$t]) -> bool {
-                let Some(rs) = &q.$d else { return true };
-                let (l, h) = input_range(&rs[..q.m], $p);
+                if q.$d.is_none() {
+                    return true;
+                }
+                let (l, h) = q.$r;
                 if l == 0.0 && h == f64::INFINITY {
                     return true;
                 }
@@ -214,8 +216,8 @@ macro_rules! sub_div_separate_impl {
         }
     };
 }
-sub_div_separate_impl!(f64, d64, sub_div_sep_f64, 53);
-sub_div_separate_impl!(f32, d32, sub_div_sep_f32, 24);
+sub_div_separate_impl!(f64, d64, r64, sub_div_sep_f64);
+sub_div_separate_impl!(f32, d32, r32, sub_div_sep_f32);
 
 /// `[a3, b0, b1, b2]`: the left neighbours of the points of `b`, `a` the
 /// four points before them.
