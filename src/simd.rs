@@ -339,10 +339,12 @@ unsafe fn quot_loop_f64<const F: u8, const STREAM: bool>(
 
 /// How far ahead the SIMD loops prefetch their inputs: the outer axes'
 /// loads wait on memory (or L3), and the hardware prefetcher alone runs too
-/// few of them at once (1 and 2 KiB measured the same; arrays in cache
-/// lose nothing).
+/// few of them at once; arrays in cache lose nothing. Measured on an AMD
+/// EPYC (Zen 4), 4000^2 float64 from C, step 0.1: 11.8 ms at 1 KiB, 10.9
+/// at 2, 10.8 at 3 (a plain C loop: 12.2, 11.3, 11.1, and 11.6 at 4 KiB);
+/// 256^3 with three axes within 1% either way.
 #[cfg(target_arch = "x86_64")]
-const PREFETCH_BYTES: usize = 1024;
+const PREFETCH_BYTES: usize = 3072;
 
 /// The 8-lane f32 loop. Caller: AVX2 and FMA present, `fm` and `fp` at
 /// least `o.len()` long.
