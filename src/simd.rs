@@ -426,6 +426,11 @@ pub(crate) fn fence() {
     };
 }
 
+/// The range two input ranges `[l, h]` share.
+fn meet((l, h): (f64, f64), (l2, h2): (f64, f64)) -> (f64, f64) {
+    (l.max(l2), h.min(h2))
+}
+
 /// The divisors of [`SubDivInterleave`], one per place in a point, built
 /// once per call (`pub` for the reason [`Quot`] is).
 #[derive(Clone, Copy, Debug)]
@@ -471,7 +476,6 @@ impl Quots {
     /// has no loop in that type): a loop with any of them may then read
     /// untested what a loop with these vouched for.
     pub(crate) fn narrowed(mut self, others: impl IntoIterator<Item = Quot>) -> Quots {
-        let meet = |(l, h): (f64, f64), (l2, h2): (f64, f64)| (l.max(l2), h.min(h2));
         for q in others {
             if let Some(r) = q.d64 {
                 self.r64 = meet(self.r64, separate::input_range(&[r], 53));
@@ -485,8 +489,8 @@ impl Quots {
 
     /// These divisors with `other`'s input range (where it is narrower).
     pub(crate) fn within(mut self, other: &Quots) -> Quots {
-        self.r64 = (self.r64.0.max(other.r64.0), self.r64.1.min(other.r64.1));
-        self.r32 = (self.r32.0.max(other.r32.0), self.r32.1.min(other.r32.1));
+        self.r64 = meet(self.r64, other.r64);
+        self.r32 = meet(self.r32, other.r32);
         self
     }
 

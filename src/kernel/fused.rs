@@ -350,10 +350,6 @@ trait Sink<I: Element> {
         stream: bool,
         given: Option<Given<'_, I::Output>>,
     ) -> bool;
-    /// The input points `[lo, hi)` of the row at `x` were read by a SIMD
-    /// loop that tests its quotients (a row at an outer axis's end): the
-    /// sink answers for them as its pieces do (`kind`: the sweep's).
-    fn vouch(&mut self, _x: &RowAt<'_, '_, '_, '_, I>, _kind: &Kind<'_>, _span: (usize, usize)) {}
     /// Points `[lo, hi)` of the row at `x` (from output point `q`) by
     /// pieces (see [`RowAt::pieces`]); false when an interior row found no
     /// SIMD loop.
@@ -489,12 +485,6 @@ impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
             Kind::None => false,
         }
     }
-    fn vouch(&mut self, x: &RowAt<'_, '_, '_, '_, I>, kind: &Kind<'_>, (lo, hi): (usize, usize)) {
-        if let (true, Kind::Quots(q)) = (self.fast, kind) {
-            let f = &x.f[x.at + lo..x.at + hi];
-            self.clean &= I::separate_inputs_ok(q, f);
-        }
-    }
     fn pieces(
         &mut self,
         x: &RowAt<'_, '_, '_, '_, I>,
@@ -505,9 +495,14 @@ impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
         q: usize,
         scratch: &mut Scratch<I::Output>,
     ) -> bool {
-        // Each axis by its own formulas (these are the rows at an outer
-        // axis's ends, and the few points around a run), copied out.
-        <Self as Sink<I>>::vouch(self, x, kind, (lo, hi));
+        // Each axis by its own formulas (the rows at outer axes' ends
+        // that take no loop, the few points around a run, and every row
+        // where there is none), copied out; their input points answered
+        // for (the fast form reads them untested as neighbours).
+        if let (true, Kind::Quots(q)) = (self.fast, kind) {
+            let f = &x.f[x.at + lo..x.at + hi];
+            self.clean &= I::separate_inputs_ok(q, f);
+        }
         let bufs = &mut scratch.bufs;
         let mut c0 = lo;
         while c0 < hi {
