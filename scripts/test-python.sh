@@ -30,7 +30,13 @@ fi
 py=$venv/bin/python
 pip() { "$py" -m pip --disable-pip-version-check --quiet "$@"; }
 pip install --upgrade pip 'setuptools>=70.1' wheel
-pip install 'numpy>=2.0' 'dask[array]' distributed pytest
+# distributed first: it pins the dask release it was made with, and the
+# index can hold a newer dask than any distributed (dask 2026.11.0 with
+# distributed at most 2026.8.0); asked for both at once, pip took the newest
+# dask and went back to distributed 2021.4.1, which does not import with it.
+pip install 'distributed>=2023.1'
+pip install 'numpy>=2.0' 'dask[array]>=2023.1' pytest
+"$py" -c 'import dask, distributed; print("dask", dask.__version__, "distributed", distributed.__version__)'
 
 step "pip wheel (release build of the Rust library by setuptools-rust)"
 rm -rf build python/ndgradient.egg-info
