@@ -1627,6 +1627,31 @@ mod tests {
     use super::*;
     use ndarray::array;
 
+    /// The sweep of separate outputs over all of `f` (every row), as a
+    /// dense execute asks for it; whether it was taken.
+    fn sweep<A: Element>(
+        plan: &Plan,
+        f: &[A],
+        order: Order,
+        outs: &mut [&mut [A::Output]],
+        stream: bool,
+    ) -> bool {
+        plan.fused(
+            order,
+            |k| k,
+            |dims, axes| {
+                let x = kernel::fused::Separate {
+                    f,
+                    dims,
+                    outs,
+                    rows: (0, dims[0]),
+                    stream,
+                };
+                kernel::fused::separate(axes, x)
+            },
+        )
+    }
+
     #[test]
     fn two_d_golden() {
         let f = array![[1.0, 2.0, 6.0], [3.0, 4.0, 5.0]];
@@ -2283,20 +2308,7 @@ mod tests {
                         outs.push(&mut o[..size]);
                         rest = r;
                     }
-                    let done = plan.fused(
-                        order,
-                        |k| k,
-                        |dims, axes| {
-                            let x = kernel::fused::Separate {
-                                f: &f,
-                                dims,
-                                outs: &mut outs,
-                                rows: (0, dims[0]),
-                                stream: true,
-                            };
-                            kernel::fused::separate(axes, x)
-                        },
-                    );
+                    let done = sweep(&plan, &f, order, &mut outs, true);
                     assert!(
                         done,
                         "{} shape {shape:?} axes {axes:?} spacing {sp:?} {order:?}: not taken",
@@ -2353,20 +2365,7 @@ mod tests {
                         let mut got = vec![vec![A::Output::default(); size]; 3];
                         let mut outs: Vec<&mut [A::Output]> =
                             got.iter_mut().map(|o| &mut o[..]).collect();
-                        let done = plan.fused(
-                            order,
-                            |k| k,
-                            |dims, axes| {
-                                let x = kernel::fused::Separate {
-                                    f: &f,
-                                    dims,
-                                    outs: &mut outs,
-                                    rows: (0, dims[0]),
-                                    stream: false,
-                                };
-                                kernel::fused::separate(axes, x)
-                            },
-                        );
+                        let done = sweep(&plan, &f, order, &mut outs, false);
                         let name = std::any::type_name::<A>();
                         assert_eq!(done, taken, "{name} {order:?} edge {edge} value at {at}");
                         if done {
@@ -2404,20 +2403,7 @@ mod tests {
             f[2 * 40 + 7] = A::from_f64(1.5 * least);
             let mut got = vec![vec![A::Output::default(); size]; 3];
             let mut outs: Vec<&mut [A::Output]> = got.iter_mut().map(|o| &mut o[..]).collect();
-            let done = plan.fused(
-                Order::C,
-                |k| k,
-                |dims, axes| {
-                    let x = kernel::fused::Separate {
-                        f: &f,
-                        dims,
-                        outs: &mut outs,
-                        rows: (0, dims[0]),
-                        stream: false,
-                    };
-                    kernel::fused::separate(axes, x)
-                },
-            );
+            let done = sweep(&plan, &f, Order::C, &mut outs, false);
             assert!(!done, "{}: taken", std::any::type_name::<A>());
         }
         // The least input for divisor h: 2^(emin + 2) h 2^(p + 1).
