@@ -96,11 +96,12 @@ pub(crate) fn interleaved<I: Element>(
     let plane: usize = dims[1..].iter().product();
     let len = (rows.1.saturating_sub(rows.0)) * plane * m;
     let kind = Kind::of(axes, m);
+    let edges = EdgeRuns::new(axes, &kind, nd);
     let mut sink = Ilv {
         out: &mut out[..len],
         m,
     };
-    sweep(axes, (f, dims, rows, stream), kind, &mut sink);
+    sweep(axes, (f, dims, rows, stream), (kind, edges), &mut sink);
 }
 
 /// A contiguous input with extents `dims` in memory order (outermost
@@ -145,7 +146,8 @@ pub(crate) fn separate<I: Element>(
     // One input range for every loop of the sweep: the rows at one-sided
     // ends read, untested, rows the interior's loops vouched for.
     let kind = Kind::of(axes, m);
-    let kind = EdgeRuns::new(axes, &kind, nd).narrow(kind);
+    let mut edges = EdgeRuns::new(axes, &kind, nd);
+    let kind = edges.narrow(kind);
     // The loop exists for this type, divisors and machine (asked with no
     // points: nothing written).
     let mut none: [&mut [I::Output]; SIMD_AXES] = Default::default();
@@ -202,7 +204,7 @@ pub(crate) fn separate<I: Element>(
         fast,
         clean: true,
     };
-    sweep(axes, (f, dims, rows, stream), kind, &mut sink);
+    sweep(axes, (f, dims, rows, stream), (kind, edges), &mut sink);
     sink.clean
 }
 
@@ -308,13 +310,16 @@ impl EdgeRuns {
     }
 
     /// The interior's divisors `kind` with the input range that holds for
-    /// the ends' divisors too: the fast form of the separate loop reads
-    /// untested the rows on either side of the one it runs over, vouched
-    /// for by the loops that ran over them, interior or end.
-    fn narrow<'t>(&self, kind: Kind<'t>) -> Kind<'t> {
+    /// the ends' divisors too, which every run then meets (`base`): the
+    /// fast form of the separate loop reads untested the rows on either
+    /// side of the one it runs over, vouched for by the loops that ran
+    /// over them, interior or end.
+    fn narrow<'t>(&mut self, kind: Kind<'t>) -> Kind<'t> {
         match kind {
             Kind::Quots(q) if self.bits != 0 => {
-                Kind::Quots(q.narrowed(self.h.iter().flatten().copied()))
+                let q = q.narrowed(self.h.iter().flatten().copied());
+                self.base = Some(q);
+                Kind::Quots(q)
             }
             k => k,
         }
@@ -536,11 +541,13 @@ impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
 /// streamed in one sweep, a call per RUN rows, whatever the rows' length
 /// (a block or more); the points before the run's first grid point and
 /// after its last go through pieces. The grid starts on a 64-byte boundary
-/// where one is (else 32, the streaming stores' need).
+/// where one is (else 32, the streaming stores' need). `edges`: the runs
+/// of rows at one-sided ends that take the loop too ([`EdgeRuns`], built
+/// by the caller from `kind`).
 fn sweep<I: Element, S: Sink<I>>(
     axes: &[Option<Axis<'_, '_, I>>],
     (f, dims, (r0, r1), stream): (&[I], &[usize], (usize, usize), bool),
-    kind: Kind<'_>,
+    (kind, mut edges): (Kind<'_>, EdgeRuns),
     sink: &mut S,
 ) {
     let (nd, m) = (dims.len(), axes.iter().flatten().count());
@@ -568,7 +575,6 @@ fn sweep<I: Element, S: Sink<I>>(
     // the inner axis's ends.
     let outer = axes.iter().flatten().filter(|a| a.dim < nd - 1);
     let mut interior_at = Interior::new(dims, outer.map(|a| (a.dim, a.slot)), row0);
-    let mut edges = EdgeRuns::new(axes, &kind, nd);
     let inner = axes.iter().flatten().find(|a| a.dim == nd - 1);
     let b = sink.block();
     // The first point of the grid (below a block): 0, or streamed, where
