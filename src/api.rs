@@ -2024,7 +2024,7 @@ mod tests {
     /// short and long.
     #[test]
     fn interleaved_matches_dense() {
-        fn run<A: Element + From<i16>>(rnd: &mut impl FnMut(usize) -> usize)
+        fn run<A: Element + From<i16> + crate::num::Real>(rnd: &mut impl FnMut(usize) -> usize)
         where
             A::Output: Copy + PartialEq + std::fmt::Debug + Default,
         {
@@ -2040,9 +2040,40 @@ mod tests {
                 })
                 .collect();
             let size: usize = shape.iter().product();
-            let f: Vec<A> = (0..size)
+            let mut f: Vec<A> = (0..size)
                 .map(|i| A::from(((i * 7919 + 13) % 2001) as i16 - 1000))
                 .collect();
+            // Values a step's fast form refuses, a third of the time (the
+            // call then computes again, every quotient tested); zeros
+            // (which it takes) another third.
+            let special = rnd(3);
+            if special > 0 {
+                let wide = std::mem::size_of::<A>() == 8;
+                let refused = [
+                    f64::NAN,
+                    f64::INFINITY,
+                    -f64::INFINITY,
+                    if wide { 1e-310 } else { 1e-40 },
+                    if wide { -1e-300 } else { -1e-30 },
+                    if wide { 1e307 } else { 1e38 },
+                ]
+                .map(A::from_f64);
+                for _ in 0..1 + rnd(3) {
+                    let v = match special {
+                        1 => refused[rnd(refused.len())],
+                        _ => A::from_f64(0.0),
+                    };
+                    // Anywhere, or in the first plane in memory of either
+                    // order (beside a thread's rows: the planes tested
+                    // before the sweep).
+                    let within = match rnd(3) {
+                        0 => size,
+                        1 => size / shape[0],
+                        _ => size / shape[ndim - 1],
+                    };
+                    f[rnd(within)] = v;
+                }
+            }
             let coords: Vec<Vec<f64>> = (shape.iter())
                 .map(|&n| {
                     (0..n)
@@ -2051,14 +2082,23 @@ mod tests {
                 })
                 .collect();
             // Coordinates on every axis a quarter of the time (their own
-            // loop).
-            let coords_only = rnd(4) == 0;
+            // loop), one step that is not a power of two on every axis
+            // another quarter (the dividing loop's fast form).
+            let (coords_only, one_step) = match rnd(4) {
+                0 => (true, false),
+                1 => (false, true),
+                _ => (false, false),
+            };
             let spacing: Vec<Spacing<'_>> = (0..ndim)
-                .map(|d| match if coords_only { 1 } else { rnd(4) } {
-                    0 => Spacing::Uniform(0.5),
-                    1 => Spacing::Coordinates(&coords[d]),
-                    2 => Spacing::Unit,
-                    _ => Spacing::Uniform(0.1 + rnd(5) as f64),
+                .map(|d| match (coords_only, one_step) {
+                    (true, _) => Spacing::Coordinates(&coords[d]),
+                    (_, true) => Spacing::Uniform(0.3),
+                    _ => match rnd(4) {
+                        0 => Spacing::Uniform(0.5),
+                        1 => Spacing::Coordinates(&coords[d]),
+                        2 => Spacing::Unit,
+                        _ => Spacing::Uniform(0.1 + rnd(5) as f64),
+                    },
                 })
                 .collect();
             let axes: Vec<isize> = match rnd(3) {

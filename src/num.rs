@@ -279,28 +279,33 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
         false
     }
     /// `out[m * i + k] = (fp[k][i] - fm[k][i]) / b_k` through the SIMD
-    /// loop that also interleaves, bit for bit as those divisions; false
-    /// (nothing written) where there is no such loop. `stream`: streaming
-    /// stores, for an `out` on a 32-byte boundary holding whole blocks of
-    /// 8 points. `given`: points' values of one place, given.
+    /// loop that also interleaves, bit for bit as those divisions; None
+    /// (nothing written) where there is no such loop. `inner`: the place
+    /// whose neighbours are adjacent points: then the fast form, bit for
+    /// bit when every input value read passes [`Element::fast_inputs_ok`]
+    /// (`Some(false)`: one of that place's right neighbours does not).
+    /// `stream`: streaming stores, for an `out` on a 32-byte boundary
+    /// holding whole blocks of 8 points. `given`: points' values of one
+    /// place, given.
     #[doc(hidden)]
     #[inline(always)]
     fn sub_div_interleave(
         _q: &Quots,
         _fm: &[&[Self]],
         _fp: &[&[Self]],
+        _inner: Option<usize>,
         _out: &mut [Self::Output],
         _stream: bool,
         _given: Option<Given<'_, Self::Output>>,
-    ) -> bool {
-        false
+    ) -> Option<bool> {
+        None
     }
     /// `outs[k][i] = (fp[k][i] - fm[k][i]) / b_k` through the SIMD loop
     /// that writes every axis's output in one sweep; None (nothing
     /// written) where there is no such loop. `inner`: the place whose
     /// neighbours are adjacent points, with the input around the points:
     /// then the fast form, bit for bit as those divisions when every input
-    /// value read passes [`Element::separate_inputs_ok`] (`Some(false)`:
+    /// value read passes [`Element::fast_inputs_ok`] (`Some(false)`:
     /// one of the points' own does not). `stream` and `given`: as
     /// [`Element::sub_div_interleave`]'s (every output on a 32-byte
     /// boundary when streamed).
@@ -317,11 +322,12 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
     ) -> Option<bool> {
         None
     }
-    /// Whether the fast form of [`Element::sub_div_separate`] takes every
-    /// input value of `xs` for the divisors `q`.
+    /// Whether the fast forms of [`Element::sub_div_separate`] and
+    /// [`Element::sub_div_interleave`] take every input value of `xs` for
+    /// the divisors `q`.
     #[doc(hidden)]
     #[inline(always)]
-    fn separate_inputs_ok(_q: &Quots, _xs: &[Self]) -> bool {
+    fn fast_inputs_ok(_q: &Quots, _xs: &[Self]) -> bool {
         true
     }
     /// `out[m * i + k] = c0 * fm[k][i] + c1 * f0[i] + c2 * fp[k][i]`
@@ -402,11 +408,12 @@ macro_rules! float_element {
                 q: &Quots,
                 fm: &[&[$t]],
                 fp: &[&[$t]],
+                inner: Option<usize>,
                 out: &mut [$t],
                 stream: bool,
                 given: Option<Given<'_, $t>>,
-            ) -> bool {
-                <$t as SubDivInterleave>::sub_div_interleave(q, fm, fp, out, stream, given)
+            ) -> Option<bool> {
+                <$t as SubDivInterleave>::sub_div_interleave(q, fm, fp, inner, out, stream, given)
             }
             #[inline(always)]
             fn sub_div_separate(
@@ -421,7 +428,7 @@ macro_rules! float_element {
                 <$t as SubDivSeparate>::sub_div_separate(q, fm, fp, inner, outs, stream, given)
             }
             #[inline(always)]
-            fn separate_inputs_ok(q: &Quots, xs: &[$t]) -> bool {
+            fn fast_inputs_ok(q: &Quots, xs: &[$t]) -> bool {
                 <$t as SubDivSeparate>::inputs_ok(q, xs)
             }
             #[inline(always)]

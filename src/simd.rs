@@ -498,25 +498,48 @@ impl Quots {
     pub(crate) fn any(&self) -> bool {
         self.d64.is_some() || self.d32.is_some()
     }
+
+    /// Whether the interleaving loop takes its fast form for these
+    /// divisors in the element type of `size` bytes: one divisor for every
+    /// place, not a power of two.
+    pub(crate) fn interleave_fast(&self, size: usize) -> bool {
+        fn one<T: Copy + PartialEq>(rs: &[Recip<T>]) -> bool {
+            !rs[0].exact && rs.iter().all(|r| r.b == rs[0].b)
+        }
+        match size {
+            8 => self.d64.is_some_and(|r| one(&r[..self.m])),
+            4 => self.d32.is_some_and(|r| one(&r[..self.m])),
+            _ => false,
+        }
+    }
 }
 
 /// Element types with a SIMD loop that divides and interleaves at once.
 pub(crate) trait SubDivInterleave: Sized {
     /// `out[m * i + k] = (fp[k][i] - fm[k][i]) / b_k` bit for bit, for the
-    /// `m` divisors `b_k` of `q` and every point `i < out.len() / m`; false
+    /// `m` divisors `b_k` of `q` and every point `i < out.len() / m`; None
     /// (nothing written) where there is no such loop (this type, `m`,
-    /// divisor or machine). `stream`: non-temporal stores, for an `out`
-    /// that starts on a 32-byte boundary (asserted) and whose points come
-    /// in whole SIMD blocks (8 points hold whole blocks for every type).
-    /// `given`: points' values of one place, given ([`Given`]).
+    /// divisor or machine). With `inner`, the place whose neighbours are
+    /// adjacent points (then `fp[inner]` holds each point's right
+    /// neighbour): `Some(true)` when every one of those `n` values is a
+    /// value the fast form takes (as `separate::SubDivSeparate::inputs_ok`
+    /// tests), and then the quotients are right if every other input value
+    /// read is one too (the caller's to know: the first point's own, the
+    /// other places' neighbours); `Some(false)` otherwise (the output then
+    /// holds no promise). Without, every quotient is right (`Some(true)`).
+    /// `stream`: non-temporal stores, for an `out` that starts on a 32-byte
+    /// boundary (asserted) and whose points come in whole SIMD blocks (8
+    /// points hold whole blocks for every type). `given`: points' values of
+    /// one place, given ([`Given`]).
     fn sub_div_interleave(
         q: &Quots,
         fm: &[&[Self]],
         fp: &[&[Self]],
+        inner: Option<usize>,
         out: &mut [Self],
         stream: bool,
         given: Option<Given<'_, Self>>,
-    ) -> bool;
+    ) -> Option<bool>;
 }
 
 /// Points' values of one place, given: place `slot` of point `at[j].0` of
@@ -545,26 +568,28 @@ impl<T> Given<'_, T> {
 /// The checks and the dispatch of [`SubDivInterleave`] for one type: `$d`
 /// its divisors in [`Quots`], `$run` its loop.
 macro_rules! sub_div_interleave_impl {
-    ($t:ty, $d:ident, $run:ident) => {
+    ($t:ty, $d:ident, $r:ident, $run:ident) => {
         impl SubDivInterleave for $t {
             #[inline]
             fn sub_div_interleave(
                 q: &Quots,
                 fm: &[&[$t]],
                 fp: &[&[$t]],
+                inner: Option<usize>,
                 out: &mut [$t],
                 stream: bool,
                 given: Option<Given<'_, $t>>,
-            ) -> bool {
+            ) -> Option<bool> {
                 let m = q.m;
-                let Some(rs) = &q.$d else { return false };
+                let rs = q.$d.as_ref()?;
                 if fm.len() != m || fp.len() != m || !available() {
-                    return false;
+                    return None;
                 }
                 let n = out.len() / m;
                 assert!(out.len() == m * n);
                 Given::check(&given, m);
                 assert!(fm.iter().chain(fp).all(|s| s.len() >= n));
+                assert!(inner.is_none_or(|k| k < m));
                 assert!(!stream || out.as_ptr() as usize % 32 == 0);
                 #[cfg(target_arch = "x86_64")]
                 {
@@ -575,54 +600,109 @@ macro_rules! sub_div_interleave_impl {
                     let one = rs[1..m].iter().all(|r| r.b.to_bits() == rs[0].b.to_bits());
                     let f = form(rs[0].exact, rs[0].b > 0.0);
                     let s = stream;
+                    // One divisor, not a power of two, and the inner place
+                    // first or last: the fast form, which tests the inner
+                    // place's right neighbours (loaded anyway) instead of
+                    // the quotients, once, after the blocks.
+                    let fast = inner.filter(|&k| one && f != EXACT && (k == 0 || k == m - 1));
+                    let r = q.$r;
                     // SAFETY: AVX2 and FMA were detected at run time
-                    // (available()); every slice holds at least n points and
+                    // (available()); every slice holds at least n points,
                     // out exactly m * n, 32-byte aligned when streamed
                     // (asserted above); m is 2 or 3 (Quots::new).
                     unsafe {
+                        if let Some(k) = fast {
+                            let (m3, pos, first) = (m == 3, f == POS, k == 0);
+                            return Some(match (m3, pos, first) {
+                                (true, true, true) => {
+                                    $run::<3, POS, true, INNER, 0>(rs, fm, fp, r, out, s, given)
+                                }
+                                (true, true, false) => {
+                                    $run::<3, POS, true, INNER, 2>(rs, fm, fp, r, out, s, given)
+                                }
+                                (true, false, true) => {
+                                    $run::<3, NEG, true, INNER, 0>(rs, fm, fp, r, out, s, given)
+                                }
+                                (true, false, false) => {
+                                    $run::<3, NEG, true, INNER, 2>(rs, fm, fp, r, out, s, given)
+                                }
+                                (false, true, true) => {
+                                    $run::<2, POS, true, INNER, 0>(rs, fm, fp, r, out, s, given)
+                                }
+                                (false, true, false) => {
+                                    $run::<2, POS, true, INNER, 1>(rs, fm, fp, r, out, s, given)
+                                }
+                                (false, false, true) => {
+                                    $run::<2, NEG, true, INNER, 0>(rs, fm, fp, r, out, s, given)
+                                }
+                                (false, false, false) => {
+                                    $run::<2, NEG, true, INNER, 1>(rs, fm, fp, r, out, s, given)
+                                }
+                            });
+                        }
                         // One divisor, not a power of two: the loop that
                         // tests the differences once, after; again with
                         // every quotient tested where one is out of range.
                         macro_rules! lazy {
                             ($m:literal, $f:ident) => {{
                                 let out = &mut *out;
-                                if !$run::<$m, $f, true, true>(rs, fm, fp, out, s, given) {
-                                    $run::<$m, $f, true, false>(rs, fm, fp, out, s, given);
+                                if !$run::<$m, $f, true, DIFFS, 0>(rs, fm, fp, r, out, s, given) {
+                                    $run::<$m, $f, true, TESTED, 0>(rs, fm, fp, r, out, s, given);
                                 }
                             }};
                         }
                         match (m == 3, one, f) {
                             (true, true, EXACT) => {
-                                $run::<3, EXACT, true, false>(rs, fm, fp, out, s, given);
+                                $run::<3, EXACT, true, TESTED, 0>(rs, fm, fp, r, out, s, given);
                             }
                             (true, true, POS) => lazy!(3, POS),
                             (true, true, _) => lazy!(3, NEG),
                             (false, true, EXACT) => {
-                                $run::<2, EXACT, true, false>(rs, fm, fp, out, s, given);
+                                $run::<2, EXACT, true, TESTED, 0>(rs, fm, fp, r, out, s, given);
                             }
                             (false, true, POS) => lazy!(2, POS),
                             (false, true, _) => lazy!(2, NEG),
                             (true, false, _) => {
-                                $run::<3, ANY, false, false>(rs, fm, fp, out, s, given);
+                                $run::<3, ANY, false, TESTED, 0>(rs, fm, fp, r, out, s, given);
                             }
                             (false, false, _) => {
-                                $run::<2, ANY, false, false>(rs, fm, fp, out, s, given);
+                                $run::<2, ANY, false, TESTED, 0>(rs, fm, fp, r, out, s, given);
                             }
                         }
                     };
-                    true
+                    // Every quotient right; the inner place's right
+                    // neighbours, when asked, answered for here (others'
+                    // fast forms read them untested).
+                    let ok = |k: usize| <$t as separate::SubDivSeparate>::inputs_ok(q, &fp[k][..n]);
+                    Some(inner.is_none_or(ok))
                 }
                 #[cfg(not(target_arch = "x86_64"))]
                 {
-                    let _ = (rs, stream, given);
-                    false
+                    let _ = (rs, stream, given, inner);
+                    None
                 }
             }
         }
     };
 }
-sub_div_interleave_impl!(f64, d64, sub_div_ilv_f64);
-sub_div_interleave_impl!(f32, d32, sub_div_ilv_f32);
+sub_div_interleave_impl!(f64, d64, r64, sub_div_ilv_f64);
+sub_div_interleave_impl!(f32, d32, r32, sub_div_ilv_f32);
+
+/// What the interleaving dividing loop tests: every quotient ([`TESTED`]);
+/// the differences' magnitudes, gathered and tested once after the blocks
+/// ([`DIFFS`], one divisor); the inner place's right neighbours, likewise
+/// ([`INNER`], one divisor: the caller answers for the other values read).
+const TESTED: u8 = 0;
+const DIFFS: u8 = 1;
+const INNER: u8 = 2;
+
+/// Whether `x` is zero or has a magnitude in `[l, h]`: the fast forms'
+/// test of one input value (exact for both types: `l` and `h` are powers
+/// of two times values of each).
+fn takes(x: f64, (l, h): (f64, f64)) -> bool {
+    let a = x.abs();
+    a == 0.0 || (l <= a && a <= h)
+}
 
 /// A [`Recip<f64>`] in registers, its range of `|a|` as the integer test
 /// of [`quot4`].
@@ -914,25 +994,40 @@ fn upper_bounds(lo: f64, hi: f64) -> (u32, u32) {
 /// `rs[0]`. Caller: AVX2 and FMA present, `out.len() == M * n`, every `fm[k]` and
 /// `fp[k]` at least `n` long, `out` 32-byte aligned when `stream`.
 ///
-/// `LAZY` (`ONE`, `F` [`POS`] or [`NEG`]): no test per block; the
-/// differences' magnitudes are gathered (their greatest and least) and
-/// tested once after the blocks, and false returned where one may be
-/// outside `rs[0]`'s range (the output then holds no promise: the caller
-/// runs the loop again without `LAZY`, every quotient tested). A test and
-/// a branch per vector cost about 4% of a large call (256^3, three axes,
-/// one interleaved output); a value out of range costs the call twice.
+/// `G` [`TESTED`]: every quotient tested. Otherwise (`ONE`, `F` [`POS`]
+/// or [`NEG`]) no test per block: magnitudes are gathered (their greatest
+/// and least) and tested once after the blocks, and false returned where
+/// one may be outside the range. [`DIFFS`]: the differences', against
+/// `rs[0]`'s range (the output then holds no promise: the caller runs the
+/// loop again, every quotient tested). [`INNER`]: place `S`'s right
+/// neighbours `fp[S]` (the inner place's: the points' right neighbours),
+/// against the input range `range` (`[L, H]`): one vector per block, not
+/// one per place, and one already loaded, whose word the caller takes for
+/// those input points and answers for the rest. A test and a branch per
+/// vector cost about 4% of a large call (256^3, three axes, one
+/// interleaved output); gathering the differences 3-5% more than
+/// [`INNER`]'s one vector, and loading the points' own values to gather
+/// them 2-3% more.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 #[allow(unused_unsafe)]
-unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool, const LAZY: bool>(
+unsafe fn sub_div_ilv_f64<
+    const M: usize,
+    const F: u8,
+    const ONE: bool,
+    const G: u8,
+    const S: usize,
+>(
     rs: &[Recip<f64>; 3],
     fm: &[&[f64]],
     fp: &[&[f64]],
+    range: (f64, f64),
     out: &mut [f64],
     stream: bool,
     given: Option<Given<'_, f64>>,
 ) -> bool {
     let n = out.len() / M;
+    debug_assert!(S < M);
     let po = out.as_mut_ptr();
     // SAFETY: register operations only.
     let rv: [RecipV; M] =
@@ -942,7 +1037,7 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool, const LA
         std::array::from_fn(|k| fp[k].as_ptr()),
     );
     let mut stops = Stops::<_, 4>::new(given, n);
-    // LAZY: the differences gathered, tested after the blocks.
+    // DIFFS, INNER: the magnitudes gathered, tested after the blocks.
     // SAFETY: register operations only.
     let test = std::cell::Cell::new(unsafe { Gathered::new() });
     // The block from `i`.
@@ -952,10 +1047,16 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool, const LA
         }
         // SAFETY: i + 4 <= n: the loads stay inside fm[k] and fp[k].
         std::array::from_fn(|k| unsafe {
-            let a = _mm256_sub_pd(_mm256_loadu_pd(pp[k].add(i)), _mm256_loadu_pd(pm[k].add(i)));
+            let p = _mm256_loadu_pd(pp[k].add(i));
+            if G == INNER && k == S {
+                test.set(test.get().pd(p));
+            }
+            let a = _mm256_sub_pd(p, _mm256_loadu_pd(pm[k].add(i)));
             let r = &rv[if ONE { 0 } else { k }];
-            if LAZY {
-                test.set(test.get().pd(a));
+            if G != TESTED {
+                if G == DIFFS {
+                    test.set(test.get().pd(a));
+                }
                 return separate::quot4_fast(r, F, a);
             }
             match if F == ANY { r.form } else { F } {
@@ -985,37 +1086,51 @@ unsafe fn sub_div_ilv_f64<const M: usize, const F: u8, const ONE: bool, const LA
             put(i, v, stream);
         },
     );
+    // The scalar tail (true division; INNER: its values tested one by
+    // one).
+    let mut tail_ok = true;
     while i < n {
         for k in 0..M {
             out[M * i + k] = (fp[k][i] - fm[k][i]) / rs[k].b;
         }
         stops.at(&mut out[M * i..M * i + M], i);
+        if G == INNER {
+            tail_ok &= takes(fp[S][i], range);
+        }
         i += 1;
     }
-    if LAZY {
-        let (lo, hi) = upper_bounds(rs[0].lo, rs[0].hi);
-        // SAFETY: register operations only. The upper halves: the odd
-        // lanes.
-        return unsafe { test.get().within(lo, hi, 0xaa) };
-    }
-    true
+    let (lo, hi) = match G {
+        DIFFS => upper_bounds(rs[0].lo, rs[0].hi),
+        INNER => upper_bounds(range.0, range.1),
+        _ => return true,
+    };
+    // SAFETY: register operations only. The upper halves: the odd lanes.
+    tail_ok && unsafe { test.get().within(lo, hi, 0xaa) }
 }
 
-/// [`sub_div_ilv_f64`] for `f32`, by blocks of 8 points (`LAZY`'s test on
+/// [`sub_div_ilv_f64`] for `f32`, by blocks of 8 points (the gathered test on
 /// the whole magnitudes).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 #[allow(unused_unsafe)]
-unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool, const LAZY: bool>(
+unsafe fn sub_div_ilv_f32<
+    const M: usize,
+    const F: u8,
+    const ONE: bool,
+    const G: u8,
+    const S: usize,
+>(
     rs: &[Recip<f32>; 3],
     fm: &[&[f32]],
     fp: &[&[f32]],
+    range: (f64, f64),
     out: &mut [f32],
     stream: bool,
     given: Option<Given<'_, f32>>,
 ) -> bool {
     let n = out.len() / M;
-    // LAZY: the differences gathered, tested after the blocks.
+    debug_assert!(S < M);
+    // DIFFS, INNER: the magnitudes gathered, tested after the blocks.
     // SAFETY: register operations only.
     let test = std::cell::Cell::new(unsafe { Gathered::new() });
     let po = out.as_mut_ptr();
@@ -1036,10 +1151,16 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool, const LA
         }
         // SAFETY: i + 8 <= n: the loads stay inside fm[k] and fp[k].
         std::array::from_fn(|k| unsafe {
-            let a = _mm256_sub_ps(_mm256_loadu_ps(pp[k].add(i)), _mm256_loadu_ps(pm[k].add(i)));
+            let p = _mm256_loadu_ps(pp[k].add(i));
+            if G == INNER && k == S {
+                test.set(test.get().ps(p));
+            }
+            let a = _mm256_sub_ps(p, _mm256_loadu_ps(pm[k].add(i)));
             let r = &rv[if ONE { 0 } else { k }];
-            if LAZY {
-                test.set(test.get().ps(a));
+            if G != TESTED {
+                if G == DIFFS {
+                    test.set(test.get().ps(a));
+                }
                 return separate::quot8_fast(r, F, a);
             }
             match if F == ANY { r.form } else { F } {
@@ -1069,20 +1190,28 @@ unsafe fn sub_div_ilv_f32<const M: usize, const F: u8, const ONE: bool, const LA
             put(i, v, stream);
         },
     );
+    // The scalar tail, as sub_div_ilv_f64's.
+    let mut tail_ok = true;
     while i < n {
         for k in 0..M {
             out[M * i + k] = (fp[k][i] - fm[k][i]) / rs[k].b;
         }
         stops.at(&mut out[M * i..M * i + M], i);
+        if G == INNER {
+            tail_ok &= takes(f64::from(fp[S][i]), range);
+        }
         i += 1;
     }
-    if LAZY {
-        // The least less one: `lo` itself is in the range.
-        let (lo, hi) = (rs[0].lo.to_bits() - 1, rs[0].hi.to_bits());
-        // SAFETY: register operations only.
-        return unsafe { test.get().within(lo, hi, 0xff) };
-    }
-    true
+    let (lo, hi) = match G {
+        DIFFS => (rs[0].lo, rs[0].hi),
+        // Exact in float32 (see `takes`).
+        INNER => (range.0 as f32, range.1 as f32),
+        _ => return true,
+    };
+    // The least less one: `lo` itself is in the range.
+    let (lo, hi) = (lo.to_bits().saturating_sub(1), hi.to_bits());
+    // SAFETY: register operations only.
+    tail_ok && unsafe { test.get().within(lo, hi, 0xff) }
 }
 
 /// The blocks of `W` points from point 0 to `stops.full` (returned), in

@@ -94,14 +94,49 @@ pub(crate) fn interleaved<I: Element>(
     let nd = dims.len();
     assert!(nd >= 2 && (1..=MAX_AXES).contains(&m));
     let plane: usize = dims[1..].iter().product();
-    let len = (rows.1.saturating_sub(rows.0)) * plane * m;
+    let (r0, r1) = rows;
+    let len = (r1.saturating_sub(r0)) * plane * m;
+    // One input range for every loop of the sweep, as in `separate`.
     let kind = Kind::of(axes, m);
-    let edges = EdgeRuns::new(axes, &kind, nd);
+    let mut edges = EdgeRuns::new(axes, &kind, nd);
+    let kind = edges.narrow(kind);
+    // A step's fast form (one divisor, not a power of two, in this type;
+    // the inner axis the first or the last place) vouches for the points
+    // its loops read along the inner axis; every other input value it may
+    // read is tested here: the pieces' points as they go, the planes on
+    // either side of the rows first (else no fast form).
+    let inner = axes.iter().flatten().find(|a| a.dim == nd - 1);
+    let ends = inner.is_some_and(|a| a.slot == 0 || a.slot == m - 1);
+    let ok =
+        |q: &crate::simd::Quots, r: usize| I::fast_inputs_ok(q, &f[r * plane..(r + 1) * plane]);
+    let fast = match &kind {
+        Kind::Quots(q) if ends && q.interleave_fast(std::mem::size_of::<I>()) => {
+            (r0 == 0 || ok(q, r0 - 1)) && (r1 >= dims[0] || ok(q, r1))
+        }
+        _ => false,
+    };
     let mut sink = Ilv {
         out: &mut out[..len],
         m,
+        fast,
+        clean: true,
     };
-    sweep(axes, (f, dims, rows, stream), (kind, edges), &mut sink);
+    sweep(
+        axes,
+        (f, dims, rows, stream),
+        (kind.clone(), edges.clone()),
+        &mut sink,
+    );
+    if !sink.clean {
+        // An input value the fast form does not take: every quotient
+        // tested, the output written again.
+        let mut sink = Ilv {
+            fast: false,
+            clean: true,
+            ..sink
+        };
+        sweep(axes, (f, dims, rows, stream), (kind, edges), &mut sink);
+    }
 }
 
 /// A contiguous input with extents `dims` in memory order (outermost
@@ -191,7 +226,7 @@ pub(crate) fn separate<I: Element>(
     };
     let fast = quots.is_some() && axes.iter().flatten().any(|a| a.dim == nd - 1);
     let ok =
-        |r: usize| (quots.iter()).all(|q| I::separate_inputs_ok(q, &f[r * plane..(r + 1) * plane]));
+        |r: usize| (quots.iter()).all(|q| I::fast_inputs_ok(q, &f[r * plane..(r + 1) * plane]));
     if fast && !((r0 == 0 || ok(r0 - 1)) && (r1 == dims[0] || ok(r1))) {
         return false;
     }
@@ -210,6 +245,7 @@ pub(crate) fn separate<I: Element>(
 
 /// The SIMD loop of the fused paths: divisors or coordinate tables (with
 /// each table's first point) in slot order, or none.
+#[derive(Clone)]
 enum Kind<'t> {
     Quots(crate::simd::Quots),
     Coords([Option<(&'t Table, usize)>; MAX_AXES]),
@@ -247,6 +283,7 @@ impl<'p> Kind<'p> {
 /// with those divisors, in runs of rows that stand alike (a plane at the
 /// outermost axis's end, a row at the middle one's), not each axis by its
 /// own formulas.
+#[derive(Clone)]
 struct EdgeRuns {
     /// Per slot: the divisor of its interior points (`2h`) and of its ends
     /// (`h`), for the axes with a uniform step.
@@ -371,15 +408,22 @@ trait Sink<I: Element> {
     ) -> bool;
 }
 
-/// One interleaved output, `m` values per point.
+/// One interleaved output, `m` values per point, and whether every
+/// input value read by a step's fast form so far is one it takes.
 struct Ilv<'o, O> {
     out: &'o mut [O],
     m: usize,
+    /// A step's SIMD loop takes its fast form.
+    fast: bool,
+    clean: bool,
 }
 
 impl<I: Element> Sink<I> for Ilv<'_, I::Output> {
     fn block(&self) -> usize {
         8
+    }
+    fn failed(&self) -> bool {
+        !self.clean
     }
     fn reach(&self) -> usize {
         1
@@ -403,7 +447,11 @@ impl<I: Element> Sink<I> for Ilv<'_, I::Output> {
     ) -> bool {
         let m = self.m;
         let o = &mut self.out[(q + lo) * m..(q + hi) * m];
-        x.simd(kind, (lo, hi), o, stream, given)
+        let done = x.simd(kind, (lo, hi), o, stream, given, self.fast);
+        if let Some(clean) = done {
+            self.clean &= clean;
+        }
+        done.is_some()
     }
     fn pieces(
         &mut self,
@@ -415,6 +463,11 @@ impl<I: Element> Sink<I> for Ilv<'_, I::Output> {
         q: usize,
         scratch: &mut Scratch<I::Output>,
     ) -> bool {
+        // The pieces' input points answered for (the fast form reads them
+        // untested as neighbours); the pieces take the tested loop.
+        if let (true, Kind::Quots(q)) = (self.fast, kind) {
+            self.clean &= I::fast_inputs_ok(q, &x.f[x.at + span.0..x.at + span.1]);
+        }
         let (m, n0) = (self.m, x.dims[x.dims.len() - 1]);
         let o_row = &mut self.out[q * m..(q + n0) * m];
         x.pieces(kind, span, interior, stream, o_row, scratch)
@@ -506,7 +559,7 @@ impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
         // for (the fast form reads them untested as neighbours).
         if let (true, Kind::Quots(q)) = (self.fast, kind) {
             let f = &x.f[x.at + lo..x.at + hi];
-            self.clean &= I::separate_inputs_ok(q, f);
+            self.clean &= I::fast_inputs_ok(q, f);
         }
         let bufs = &mut scratch.bufs;
         let mut c0 = lo;
@@ -853,11 +906,16 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
 
     /// Points `[lo, hi)` of an interior row, inside `[1, n - 1)` of the
     /// inner axis (or a row with every axis outer), through the SIMD loop
-    /// into `o` (`m` values per point); false (nothing written) without
+    /// into `o` (`m` values per point); None (nothing written) without
     /// one. With `given`, `[lo, hi)` may run past the row's end over the
     /// interior rows after it (its inputs reach into the rows before and
     /// after), the inner axis's values at the rows' ends given (with
-    /// coordinates, each point takes its own row's coefficients).
+    /// coordinates, each point takes its own row's coefficients). `fast`
+    /// (the inner axis an axis): a step's fast form, whose word on the
+    /// points' own input values and the one after them is returned (see
+    /// [`Element::sub_div_interleave`]: the loop's on its inner place's
+    /// right neighbours, and the first point's here); otherwise
+    /// `Some(true)`.
     fn simd(
         &self,
         kind: &Kind<'_>,
@@ -865,20 +923,28 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
         o: &mut [I::Output],
         stream: bool,
         given: Option<Given<'_, I::Output>>,
-    ) -> bool {
+        fast: bool,
+    ) -> Option<bool> {
         let (f, at, m) = (self.f, self.at, self.m);
         // The loops take two or three axes (a call per run of rows or per
         // row: no more set up than that).
         if m > SIMD_AXES {
-            return false;
+            return None;
         }
         let (fm, fp) = self.neighbours((lo, hi));
         match kind {
-            Kind::Quots(q) => I::sub_div_interleave(q, &fm[..m], &fp[..m], o, stream, given),
+            Kind::Quots(q) => {
+                let nd = self.dims.len();
+                let inner = (self.axes.iter().flatten())
+                    .find(|a| a.dim == nd - 1)
+                    .map(|a| a.slot)
+                    .filter(|_| fast);
+                let done = I::sub_div_interleave(q, &fm[..m], &fp[..m], inner, o, stream, given);
+                let first = || lo == hi || I::fast_inputs_ok(q, &f[at + lo..at + lo + 1]);
+                done.map(|clean| clean && (inner.is_none() || first()))
+            }
             Kind::Coords(t) => {
-                let Some(places) = self.places(t, lo) else {
-                    return false;
-                };
+                let places = self.places(t, lo)?;
                 I::comb3_interleave(
                     &places[..m],
                     &fm[..m],
@@ -888,8 +954,9 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
                     stream,
                     given,
                 )
+                .then_some(true)
             }
-            Kind::None => false,
+            Kind::None => None,
         }
     }
 
@@ -971,7 +1038,7 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
                 let (l, h) = (c0.max(1), c1.min(n0 - 1));
                 if l < h {
                     let o = &mut piece[(l - c0) * m..(h - c0) * m];
-                    simd = self.simd(kind, (l, h), o, false, None);
+                    simd = self.simd(kind, (l, h), o, false, None, false).is_some();
                     // No such loop here (type or machine): not again.
                     found = simd;
                 }
