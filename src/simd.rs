@@ -438,8 +438,9 @@ pub struct Quots {
     m: usize,
     d64: Option<[Recip<f64>; 3]>,
     d32: Option<[Recip<f32>; 3]>,
-    /// The separate loops' fast form's input range `[L, H]` in each type
-    /// (`separate::input_range`): for these divisors, narrowed by
+    /// The fast forms' input range `[L, H]` in each type (the separate
+    /// and the interleaving loops'; `separate::input_range`): for these
+    /// divisors, narrowed by
     /// [`Quots::narrowed`] to hold for others the same inputs meet.
     r64: (f64, f64),
     r32: (f64, f64),
@@ -466,8 +467,8 @@ impl Quots {
             m,
             d64,
             d32,
-            r64: d64.map_or(every, |r| separate::input_range(&r[..m], 53)),
-            r32: d32.map_or(every, |r| separate::input_range(&r[..m], 24)),
+            r64: d64.map_or(every, |r| separate::input_range(&r[..m])),
+            r32: d32.map_or(every, |r| separate::input_range(&r[..m])),
         }
     }
 
@@ -478,10 +479,10 @@ impl Quots {
     pub(crate) fn narrowed(mut self, others: impl IntoIterator<Item = Quot>) -> Quots {
         for q in others {
             if let Some(r) = q.d64 {
-                self.r64 = meet(self.r64, separate::input_range(&[r], 53));
+                self.r64 = meet(self.r64, separate::input_range(&[r]));
             }
             if let Some(r) = q.d32 {
-                self.r32 = meet(self.r32, separate::input_range(&[r], 24));
+                self.r32 = meet(self.r32, separate::input_range(&[r]));
             }
         }
         self

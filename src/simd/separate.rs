@@ -71,13 +71,26 @@ pub(crate) trait SubDivSeparate: Sized {
     fn inputs_ok(q: &Quots, xs: &[Self]) -> bool;
 }
 
-/// `[L, H]` of the fast form for the first `m` divisors (see the module
-/// documentation), in `f64`; `p` the precision in bits. Exact divisors
-/// (powers of two) take every value.
-pub(super) fn input_range<T: Copy + Into<f64>>(rs: &[Recip<T>], p: i32) -> (f64, f64) {
+/// The precision of a floating-point type, in bits.
+pub(super) trait Precision {
+    const BITS: i32;
+}
+
+impl Precision for f64 {
+    const BITS: i32 = f64::MANTISSA_DIGITS as i32;
+}
+
+impl Precision for f32 {
+    const BITS: i32 = f32::MANTISSA_DIGITS as i32;
+}
+
+/// `[L, H]` of the fast form for the divisors `rs` (see the module
+/// documentation), in `f64`. Exact divisors (powers of two) take every
+/// value.
+pub(super) fn input_range<T: Copy + Into<f64> + Precision>(rs: &[Recip<T>]) -> (f64, f64) {
     let (mut l, mut h) = (0.0f64, f64::INFINITY);
     for r in rs.iter().filter(|r| !r.exact) {
-        l = l.max(r.lo.into() * 2f64.powi(p + 1));
+        l = l.max(r.lo.into() * 2f64.powi(T::BITS + 1));
         h = h.min(r.hi.into() / 2.0);
     }
     (l, h)

@@ -545,7 +545,7 @@ interleave_suite!(
 /// two or not (whose loops test every quotient and answer for the values
 /// by `inputs_ok`); given values; streamed and not.
 macro_rules! interleave_centre_suite {
-    ($name:ident, $t:ty, $p:expr) => {
+    ($name:ident, $t:ty) => {
         #[test]
         fn $name() {
             let mut rng = Rng(31337);
@@ -567,8 +567,8 @@ macro_rules! interleave_centre_suite {
                     let qs: Vec<Option<Quot>> = b[..m].iter().map(|&b| Quot::for_step(b)).collect();
                     let q = Quots::new(&qs);
                     let (l, h) = match (size, q.d64, q.d32) {
-                        (8, Some(r), _) => separate::input_range(&r[..m], $p),
-                        (4, _, Some(r)) => separate::input_range(&r[..m], $p),
+                        (8, Some(r), _) => separate::input_range(&r[..m]),
+                        (4, _, Some(r)) => separate::input_range(&r[..m]),
                         _ => continue,
                     };
                     let (l, h) = (l as $t, h as $t);
@@ -648,8 +648,8 @@ macro_rules! interleave_centre_suite {
         }
     };
 }
-interleave_centre_suite!(interleave_fast_form_vouches_and_divides_f64, f64, 53);
-interleave_centre_suite!(interleave_fast_form_vouches_and_divides_f32, f32, 24);
+interleave_centre_suite!(interleave_fast_form_vouches_and_divides_f64, f64);
+interleave_centre_suite!(interleave_fast_form_vouches_and_divides_f32, f32);
 
 /// Points of one of `m` places of a run of `n` given the values `x` (in
 /// turn), in increasing order: a few anywhere (in a block, two in one
@@ -836,7 +836,7 @@ fn comb3_interleave_matches_the_plain_formula() {
 /// tail's too; the tested form (no inner place) against true division on
 /// any values; given values; streamed and not.
 macro_rules! separate_suite {
-    ($name:ident, $t:ty, $p:expr) => {
+    ($name:ident, $t:ty) => {
         #[test]
         fn $name() {
             let mut rng = Rng(777);
@@ -857,8 +857,8 @@ macro_rules! separate_suite {
                     let qs: Vec<Option<Quot>> = b[..m].iter().map(|&b| Quot::for_step(b)).collect();
                     let q = Quots::new(&qs);
                     let (l, h) = match (size, q.d64, q.d32) {
-                        (8, Some(r), _) => separate::input_range(&r[..m], $p),
-                        (4, _, Some(r)) => separate::input_range(&r[..m], $p),
+                        (8, Some(r), _) => separate::input_range(&r[..m]),
+                        (4, _, Some(r)) => separate::input_range(&r[..m]),
                         _ => continue,
                     };
                     let (l, h) = (l as $t, h as $t);
@@ -958,8 +958,8 @@ macro_rules! separate_suite {
         }
     };
 }
-separate_suite!(separate_loop_matches_true_division_f64, f64, 53);
-separate_suite!(separate_loop_matches_true_division_f32, f32, 24);
+separate_suite!(separate_loop_matches_true_division_f64, f64);
+separate_suite!(separate_loop_matches_true_division_f32, f32);
 
 /// The coordinate loop into separate outputs against the plain formula
 /// in numpy's order, bit for bit, in float64 and in float32 (computed in
