@@ -1629,6 +1629,47 @@ mod tests {
 
     /// The sweep of separate outputs over all of `f` (every row), as a
     /// dense execute asks for it; whether it was taken.
+    /// Values a step's fast form refuses (NaN, infinities, subnormal, tiny
+    /// and huge in each type) at one to three points of `f` a third of the
+    /// time, zeros (which it takes) another third: anywhere, or in the
+    /// first plane in memory (C order: the first along axis 0; Fortran:
+    /// along the last), which a sweep tests apart from the rest. Returns
+    /// which: 0 neither, 1 refused values, 2 zeros.
+    fn refuse_some<A: crate::num::Real>(
+        f: &mut [A],
+        shape: &[usize],
+        rnd: &mut impl FnMut(usize) -> usize,
+    ) -> usize {
+        let special = rnd(3);
+        if special == 0 {
+            return 0;
+        }
+        let wide = std::mem::size_of::<A>() == 8;
+        let refused = [
+            f64::NAN,
+            f64::INFINITY,
+            -f64::INFINITY,
+            if wide { 1e-310 } else { 1e-40 },
+            if wide { -1e-300 } else { -1e-30 },
+            if wide { 1e307 } else { 1e38 },
+        ]
+        .map(A::from_f64);
+        let size = f.len();
+        for _ in 0..1 + rnd(3) {
+            let v = match special {
+                1 => refused[rnd(refused.len())],
+                _ => A::from_f64(0.0),
+            };
+            let within = match rnd(3) {
+                0 => size,
+                1 => size / shape[0],
+                _ => size / shape[shape.len() - 1],
+            };
+            f[rnd(within)] = v;
+        }
+        special
+    }
+
     fn sweep<A: Element>(
         plan: &Plan,
         f: &[A],
@@ -2043,37 +2084,9 @@ mod tests {
             let mut f: Vec<A> = (0..size)
                 .map(|i| A::from(((i * 7919 + 13) % 2001) as i16 - 1000))
                 .collect();
-            // Values a step's fast form refuses, a third of the time (the
-            // call then computes again, every quotient tested); zeros
-            // (which it takes) another third.
-            let special = rnd(3);
-            if special > 0 {
-                let wide = std::mem::size_of::<A>() == 8;
-                let refused = [
-                    f64::NAN,
-                    f64::INFINITY,
-                    -f64::INFINITY,
-                    if wide { 1e-310 } else { 1e-40 },
-                    if wide { -1e-300 } else { -1e-30 },
-                    if wide { 1e307 } else { 1e38 },
-                ]
-                .map(A::from_f64);
-                for _ in 0..1 + rnd(3) {
-                    let v = match special {
-                        1 => refused[rnd(refused.len())],
-                        _ => A::from_f64(0.0),
-                    };
-                    // Anywhere, or in the first plane in memory of either
-                    // order (beside a thread's rows: the planes tested
-                    // before the sweep).
-                    let within = match rnd(3) {
-                        0 => size,
-                        1 => size / shape[0],
-                        _ => size / shape[ndim - 1],
-                    };
-                    f[rnd(within)] = v;
-                }
-            }
+            // (An interleaved output then computed again, every quotient
+            // tested.)
+            refuse_some(&mut f, &shape, &mut *rnd);
             let coords: Vec<Vec<f64>> = (shape.iter())
                 .map(|&n| {
                     (0..n)
@@ -2217,37 +2230,7 @@ mod tests {
             let mut f: Vec<A> = (0..size)
                 .map(|i| A::from_f64((((i * 7919 + 13) % 2001) as f64 - 1000.0) * 0.37))
                 .collect();
-            // Values the fast form refuses, a third of the time; zeros
-            // (which it takes) another third.
-            let special = rnd(3);
-            if special > 0 {
-                // NaN, infinities, subnormal, tiny and huge in each type.
-                let wide = std::mem::size_of::<A>() == 8;
-                let refused = [
-                    f64::NAN,
-                    f64::INFINITY,
-                    -f64::INFINITY,
-                    if wide { 1e-310 } else { 1e-40 },
-                    if wide { -1e-300 } else { -1e-30 },
-                    if wide { 1e307 } else { 1e38 },
-                ]
-                .map(A::from_f64);
-                for _ in 0..1 + rnd(3) {
-                    let v = match special {
-                        1 => refused[rnd(refused.len())],
-                        _ => A::from_f64(0.0),
-                    };
-                    // Anywhere, or in the first plane in memory (C order:
-                    // the first along axis 0; Fortran: along the last),
-                    // which the sweep runs through apart from the rest.
-                    let within = match rnd(3) {
-                        0 => size,
-                        1 => size / shape[0],
-                        _ => size / shape[ndim - 1],
-                    };
-                    f[rnd(within)] = v;
-                }
-            }
+            let special = refuse_some(&mut f, &shape, &mut *rnd);
             let coords: Vec<f64> = (0..shape[0]).map(|i| i as f64 * 1.5 + 0.25).collect();
             // Uneven coordinates for every dimension.
             let uneven: Vec<Vec<f64>> = (shape.iter())

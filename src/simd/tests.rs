@@ -497,12 +497,7 @@ macro_rules! interleave_suite {
                                 ran = true;
                                 for i in 0..n {
                                     for k in 0..m {
-                                        let mut want = (fp[k][i] - fm[k][i]) / b[k] as $t;
-                                        for &(p, x) in given.iter().flat_map(|g| g.at) {
-                                            if p == i && k == given.unwrap().slot {
-                                                want = x;
-                                            }
-                                        }
+                                        let want = given_or((fp[k][i] - fm[k][i]) / b[k] as $t, given, (i, k));
                                         let got = out[m * i + k];
                                         assert!(
                                             got.to_bits() == want.to_bits()
@@ -534,6 +529,61 @@ interleave_suite!(
     1e-40
 );
 
+/// What a loop writes at point `i`, place `k`: the value given there, if
+/// any, else `x`.
+fn given_or<T: Copy>(x: T, given: Option<Given<'_, T>>, (i, k): (usize, usize)) -> T {
+    let at = given
+        .filter(|g| g.slot == k)
+        .and_then(|g| g.at.iter().find(|a| a.0 == i));
+    at.map_or(x, |a| a.1)
+}
+
+/// The divisor sets of the fast forms' suites: one for every place,
+/// positive and negative, a power of two, several.
+const FAST_DIVISORS: [[f64; 3]; 5] = [
+    [0.2, 0.2, 0.2],
+    [-0.2, -0.2, -0.2],
+    [1.0, 1.0, 1.0],
+    [0.2, 0.6, 2.0],
+    [-3.0, 0.5, 7.0],
+];
+
+/// The divisors `b` (the first `m`) as the loops take them in `$t`, and
+/// the values at and beyond their input range's ends (zeros, next to `L`
+/// and `H`, subnormal, infinite, NaN); None where the type has no loop
+/// for them.
+macro_rules! range_edges {
+    ($t:ty, $b:expr, $m:expr) => {{
+        let (b, m): ([f64; 3], usize) = ($b, $m);
+        let qs: Vec<Option<Quot>> = b[..m].iter().map(|&b| Quot::for_step(b)).collect();
+        let q = Quots::new(&qs);
+        let range = match (std::mem::size_of::<$t>(), q.d64, q.d32) {
+            (8, Some(r), _) => Some(separate::input_range(&r[..m])),
+            (4, _, Some(r)) => Some(separate::input_range(&r[..m])),
+            _ => None,
+        };
+        range.map(|(l, h)| {
+            let (l, h) = (l as $t, h as $t);
+            let edge: [$t; 13] = [
+                0.0,
+                -0.0,
+                l,
+                -l,
+                <$t>::from_bits(l.to_bits().saturating_sub(1)),
+                <$t>::from_bits(l.to_bits() + 1),
+                h,
+                -h,
+                <$t>::from_bits(h.to_bits() - 1),
+                <$t>::from_bits(h.to_bits().saturating_add(1)),
+                <$t>::MIN_POSITIVE / 4.0,
+                <$t>::INFINITY,
+                <$t>::NAN,
+            ];
+            (q, edge)
+        })
+    }};
+}
+
 /// The interleaving loop's fast form (an inner place named) against true
 /// division, bit for bit, and its word on that place's right neighbours:
 /// when it says they are all in its range, each one is (`inputs_ok`), and
@@ -551,42 +601,15 @@ macro_rules! interleave_centre_suite {
             let mut rng = Rng(31337);
             let len = 44;
             let plain = |rng: &mut Rng| ((rng.next() % 2001) as f64 * 0.37 - 370.0) as $t;
-            let divisor_sets: [[f64; 3]; 5] = [
-                [0.2, 0.2, 0.2],
-                [-0.2, -0.2, -0.2],
-                [1.0, 1.0, 1.0],
-                [0.2, 0.6, 2.0],
-                [-3.0, 0.5, 7.0],
-            ];
             let size = std::mem::size_of::<$t>();
             let mut ran = false;
             let mut store = vec![0.0 as $t; 3 * len + 64];
             let at0 = to_boundary(store.as_ptr() as usize, size, 32).unwrap();
-            for b in divisor_sets {
+            for b in FAST_DIVISORS {
                 for m in [2, 3] {
-                    let qs: Vec<Option<Quot>> = b[..m].iter().map(|&b| Quot::for_step(b)).collect();
-                    let q = Quots::new(&qs);
-                    let (l, h) = match (size, q.d64, q.d32) {
-                        (8, Some(r), _) => separate::input_range(&r[..m]),
-                        (4, _, Some(r)) => separate::input_range(&r[..m]),
-                        _ => continue,
+                    let Some((q, edge)) = range_edges!($t, b, m) else {
+                        continue;
                     };
-                    let (l, h) = (l as $t, h as $t);
-                    let edge = [
-                        0.0,
-                        -0.0,
-                        l,
-                        -l,
-                        <$t>::from_bits(l.to_bits().saturating_sub(1)),
-                        <$t>::from_bits(l.to_bits() + 1),
-                        h,
-                        -h,
-                        <$t>::from_bits(h.to_bits() - 1),
-                        <$t>::from_bits(h.to_bits().saturating_add(1)),
-                        <$t>::MIN_POSITIVE / 4.0,
-                        <$t>::INFINITY,
-                        <$t>::NAN,
-                    ];
                     for n in 0..=len {
                         let nb: Vec<Vec<$t>> =
                             (0..2 * m).map(|_| (0..n).map(|_| plain(&mut rng)).collect()).collect();
@@ -626,12 +649,7 @@ macro_rules! interleave_centre_suite {
                             }
                             for i in 0..n {
                                 for k in 0..m {
-                                    let mut want = (fp[k][i] - fm[k][i]) / b[k] as $t;
-                                    for &(p, x) in given.iter().flat_map(|g| g.at) {
-                                        if p == i && k == given.unwrap().slot {
-                                            want = x;
-                                        }
-                                    }
+                                    let want = given_or((fp[k][i] - fm[k][i]) / b[k] as $t, given, (i, k));
                                     let got = out[m * i + k];
                                     assert!(
                                         got.to_bits() == want.to_bits(),
@@ -843,40 +861,13 @@ macro_rules! separate_suite {
             let len = 44;
             let pad = separate::PAD;
             let plain = |rng: &mut Rng| ((rng.next() % 2001) as f64 * 0.37 - 370.0) as $t;
-            let divisor_sets: [[f64; 3]; 5] = [
-                [0.2, 0.2, 0.2],
-                [-0.2, -0.2, -0.2],
-                [1.0, 1.0, 1.0],
-                [0.2, 0.6, 2.0],
-                [-3.0, 0.5, 7.0],
-            ];
             let size = std::mem::size_of::<$t>();
             let mut ran = false;
-            for b in divisor_sets {
+            for b in FAST_DIVISORS {
                 for m in [2, 3] {
-                    let qs: Vec<Option<Quot>> = b[..m].iter().map(|&b| Quot::for_step(b)).collect();
-                    let q = Quots::new(&qs);
-                    let (l, h) = match (size, q.d64, q.d32) {
-                        (8, Some(r), _) => separate::input_range(&r[..m]),
-                        (4, _, Some(r)) => separate::input_range(&r[..m]),
-                        _ => continue,
+                    let Some((q, edge)) = range_edges!($t, b, m) else {
+                        continue;
                     };
-                    let (l, h) = (l as $t, h as $t);
-                    let edge = [
-                        0.0,
-                        -0.0,
-                        l,
-                        -l,
-                        <$t>::from_bits(l.to_bits().saturating_sub(1)),
-                        <$t>::from_bits(l.to_bits() + 1),
-                        h,
-                        -h,
-                        <$t>::from_bits(h.to_bits() - 1),
-                        <$t>::from_bits(h.to_bits().saturating_add(1)),
-                        <$t>::MIN_POSITIVE / 4.0,
-                        <$t>::INFINITY,
-                        <$t>::NAN,
-                    ];
                     for n in 0..=len {
                         let outer: Vec<Vec<$t>> =
                             (0..2 * m).map(|_| (0..n).map(|_| plain(&mut rng)).collect()).collect();
@@ -933,12 +924,7 @@ macro_rules! separate_suite {
                                 }
                                 for i in 0..n {
                                     for k in 0..m {
-                                        let mut want = (fp[k][i] - fm[k][i]) / b[k] as $t;
-                                        for &(p, x) in given.iter().flat_map(|g| g.at) {
-                                            if p == i && k == given.unwrap().slot {
-                                                want = x;
-                                            }
-                                        }
+                                        let want = given_or((fp[k][i] - fm[k][i]) / b[k] as $t, given, (i, k));
                                         let got = outs[k][i];
                                         assert!(
                                             got.to_bits() == want.to_bits()
