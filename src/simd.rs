@@ -612,62 +612,58 @@ macro_rules! sub_div_interleave_impl {
                     // out exactly m * n, 32-byte aligned when streamed
                     // (asserted above); m is 2 or 3 (Quots::new).
                     unsafe {
+                        // The loop with these constants on this call's
+                        // arguments.
+                        macro_rules! go {
+                            ($m:literal, $f:ident, $one:literal, $g:ident, $k:literal) => {
+                                $run::<$m, $f, $one, $g, $k>(rs, fm, fp, r, &mut *out, s, given)
+                            };
+                        }
                         if let Some(k) = fast {
-                            let (m3, pos, first) = (m == 3, f == POS, k == 0);
-                            return Some(match (m3, pos, first) {
-                                (true, true, true) => {
-                                    $run::<3, POS, true, INNER, 0>(rs, fm, fp, r, out, s, given)
-                                }
-                                (true, true, false) => {
-                                    $run::<3, POS, true, INNER, 2>(rs, fm, fp, r, out, s, given)
-                                }
-                                (true, false, true) => {
-                                    $run::<3, NEG, true, INNER, 0>(rs, fm, fp, r, out, s, given)
-                                }
-                                (true, false, false) => {
-                                    $run::<3, NEG, true, INNER, 2>(rs, fm, fp, r, out, s, given)
-                                }
-                                (false, true, true) => {
-                                    $run::<2, POS, true, INNER, 0>(rs, fm, fp, r, out, s, given)
-                                }
-                                (false, true, false) => {
-                                    $run::<2, POS, true, INNER, 1>(rs, fm, fp, r, out, s, given)
-                                }
-                                (false, false, true) => {
-                                    $run::<2, NEG, true, INNER, 0>(rs, fm, fp, r, out, s, given)
-                                }
-                                (false, false, false) => {
-                                    $run::<2, NEG, true, INNER, 1>(rs, fm, fp, r, out, s, given)
-                                }
-                            });
+                            let clean = match (m == 3, f == POS, k == 0) {
+                                (true, true, true) => go!(3, POS, true, INNER, 0),
+                                (true, true, false) => go!(3, POS, true, INNER, 2),
+                                (true, false, true) => go!(3, NEG, true, INNER, 0),
+                                (true, false, false) => go!(3, NEG, true, INNER, 2),
+                                (false, true, true) => go!(2, POS, true, INNER, 0),
+                                (false, true, false) => go!(2, POS, true, INNER, 1),
+                                (false, false, true) => go!(2, NEG, true, INNER, 0),
+                                (false, false, false) => go!(2, NEG, true, INNER, 1),
+                            };
+                            // The loop answers for its blocks' values; the
+                            // scalar tail's (after the last 8 points' block
+                            // at most) are tested here.
+                            let tail = &fp[k][n - n % 8..n];
+                            return Some(
+                                clean && <$t as separate::SubDivSeparate>::inputs_ok(q, tail),
+                            );
                         }
                         // One divisor, not a power of two: the loop that
                         // tests the differences once, after; again with
                         // every quotient tested where one is out of range.
                         macro_rules! lazy {
                             ($m:literal, $f:ident) => {{
-                                let out = &mut *out;
-                                if !$run::<$m, $f, true, DIFFS, 0>(rs, fm, fp, r, out, s, given) {
-                                    $run::<$m, $f, true, TESTED, 0>(rs, fm, fp, r, out, s, given);
+                                if !go!($m, $f, true, DIFFS, 0) {
+                                    go!($m, $f, true, TESTED, 0);
                                 }
                             }};
                         }
                         match (m == 3, one, f) {
                             (true, true, EXACT) => {
-                                $run::<3, EXACT, true, TESTED, 0>(rs, fm, fp, r, out, s, given);
+                                go!(3, EXACT, true, TESTED, 0);
                             }
                             (true, true, POS) => lazy!(3, POS),
                             (true, true, _) => lazy!(3, NEG),
                             (false, true, EXACT) => {
-                                $run::<2, EXACT, true, TESTED, 0>(rs, fm, fp, r, out, s, given);
+                                go!(2, EXACT, true, TESTED, 0);
                             }
                             (false, true, POS) => lazy!(2, POS),
                             (false, true, _) => lazy!(2, NEG),
                             (true, false, _) => {
-                                $run::<3, ANY, false, TESTED, 0>(rs, fm, fp, r, out, s, given);
+                                go!(3, ANY, false, TESTED, 0);
                             }
                             (false, false, _) => {
-                                $run::<2, ANY, false, TESTED, 0>(rs, fm, fp, r, out, s, given);
+                                go!(2, ANY, false, TESTED, 0);
                             }
                         }
                     };
@@ -696,14 +692,6 @@ sub_div_interleave_impl!(f32, d32, r32, sub_div_ilv_f32);
 const TESTED: u8 = 0;
 const DIFFS: u8 = 1;
 const INNER: u8 = 2;
-
-/// Whether `x` is zero or has a magnitude in `[l, h]`: the fast forms'
-/// test of one input value (exact for both types: `l` and `h` are powers
-/// of two times values of each).
-fn takes(x: f64, (l, h): (f64, f64)) -> bool {
-    let a = x.abs();
-    a == 0.0 || (l <= a && a <= h)
-}
 
 /// A [`Recip<f64>`] in registers, its range of `|a|` as the integer test
 /// of [`quot4`].
@@ -1003,8 +991,9 @@ fn upper_bounds(lo: f64, hi: f64) -> (u32, u32) {
 /// loop again, every quotient tested). [`INNER`]: place `S`'s right
 /// neighbours `fp[S]` (the inner place's: the points' right neighbours),
 /// against the input range `range` (`[L, H]`): one vector per block, not
-/// one per place, and one already loaded, whose word the caller takes for
-/// those input points and answers for the rest. A test and a branch per
+/// one per place, and one already loaded, whose word (on the blocks'
+/// values; the scalar tail's are the caller's to test) the caller takes
+/// for those input points and answers for the rest. A test and a branch per
 /// vector cost about 4% of a large call (256^3, three axes, one
 /// interleaved output); gathering the differences 3-5% more than
 /// [`INNER`]'s one vector, and loading the points' own values to gather
@@ -1087,17 +1076,11 @@ unsafe fn sub_div_ilv_f64<
             put(i, v, stream);
         },
     );
-    // The scalar tail (true division; INNER: its values tested one by
-    // one).
-    let mut tail_ok = true;
     while i < n {
         for k in 0..M {
             out[M * i + k] = (fp[k][i] - fm[k][i]) / rs[k].b;
         }
         stops.at(&mut out[M * i..M * i + M], i);
-        if G == INNER {
-            tail_ok &= takes(fp[S][i], range);
-        }
         i += 1;
     }
     let (lo, hi) = match G {
@@ -1106,7 +1089,7 @@ unsafe fn sub_div_ilv_f64<
         _ => return true,
     };
     // SAFETY: register operations only. The upper halves: the odd lanes.
-    tail_ok && unsafe { test.get().within(lo, hi, 0xaa) }
+    unsafe { test.get().within(lo, hi, 0xaa) }
 }
 
 /// [`sub_div_ilv_f64`] for `f32`, by blocks of 8 points (the gathered test on
@@ -1191,16 +1174,11 @@ unsafe fn sub_div_ilv_f32<
             put(i, v, stream);
         },
     );
-    // The scalar tail, as sub_div_ilv_f64's.
-    let mut tail_ok = true;
     while i < n {
         for k in 0..M {
             out[M * i + k] = (fp[k][i] - fm[k][i]) / rs[k].b;
         }
         stops.at(&mut out[M * i..M * i + M], i);
-        if G == INNER {
-            tail_ok &= takes(f64::from(fp[S][i]), range);
-        }
         i += 1;
     }
     let (lo, hi) = match G {
@@ -1212,7 +1190,7 @@ unsafe fn sub_div_ilv_f32<
     // The least less one: `lo` itself is in the range.
     let (lo, hi) = (lo.to_bits().saturating_sub(1), hi.to_bits());
     // SAFETY: register operations only.
-    tail_ok && unsafe { test.get().within(lo, hi, 0xff) }
+    unsafe { test.get().within(lo, hi, 0xff) }
 }
 
 /// The blocks of `W` points from point 0 to `stops.full` (returned), in

@@ -96,24 +96,19 @@ pub(crate) fn interleaved<I: Element>(
     let plane: usize = dims[1..].iter().product();
     let (r0, r1) = rows;
     let len = (r1.saturating_sub(r0)) * plane * m;
-    // One input range for every loop of the sweep, as in `separate`.
-    let kind = Kind::of(axes, m);
-    let mut edges = EdgeRuns::new(axes, &kind, nd);
-    let kind = edges.narrow(kind);
+    let (kind, edges) = Kind::with_edges(axes, m, nd);
     // A step's fast form (one divisor, not a power of two, in this type;
-    // the inner axis the first or the last place) vouches for the points
-    // its loops read along the inner axis; every other input value it may
-    // read is tested here: the pieces' points as they go, the planes on
-    // either side of the rows first (else no fast form).
+    // the inner axis the first or the last place: its slot) vouches for
+    // the points its loops read along the inner axis; every other input
+    // value it may read is tested here: the pieces' points as they go,
+    // the planes on either side of the rows first (else no fast form).
     let inner = axes.iter().flatten().find(|a| a.dim == nd - 1);
-    let ends = inner.is_some_and(|a| a.slot == 0 || a.slot == m - 1);
-    let ok =
-        |q: &crate::simd::Quots, r: usize| I::fast_inputs_ok(q, &f[r * plane..(r + 1) * plane]);
+    let slot = inner.map(|a| a.slot).filter(|&k| k == 0 || k == m - 1);
     let fast = match &kind {
-        Kind::Quots(q) if ends && q.interleave_fast(std::mem::size_of::<I>()) => {
-            (r0 == 0 || ok(q, r0 - 1)) && (r1 >= dims[0] || ok(q, r1))
+        Kind::Quots(q) if q.interleave_fast(std::mem::size_of::<I>()) => {
+            slot.filter(|_| planes_ok(q, f, dims, rows))
         }
-        _ => false,
+        _ => None,
     };
     let mut sink = Ilv {
         out: &mut out[..len],
@@ -131,7 +126,7 @@ pub(crate) fn interleaved<I: Element>(
         // An input value the fast form does not take: every quotient
         // tested, the output written again.
         let mut sink = Ilv {
-            fast: false,
+            fast: None,
             clean: true,
             ..sink
         };
@@ -178,11 +173,7 @@ pub(crate) fn separate<I: Element>(
     if nd < 2 || !(2..=SIMD_AXES).contains(&m) || outs.len() != m || dims.contains(&1) {
         return false;
     }
-    // One input range for every loop of the sweep: the rows at one-sided
-    // ends read, untested, rows the interior's loops vouched for.
-    let kind = Kind::of(axes, m);
-    let mut edges = EdgeRuns::new(axes, &kind, nd);
-    let kind = edges.narrow(kind);
+    let (kind, edges) = Kind::with_edges(axes, m, nd);
     // The loop exists for this type, divisors and machine (asked with no
     // points: nothing written).
     let mut none: [&mut [I::Output]; SIMD_AXES] = Default::default();
@@ -225,9 +216,7 @@ pub(crate) fn separate<I: Element>(
         _ => None,
     };
     let fast = quots.is_some() && axes.iter().flatten().any(|a| a.dim == nd - 1);
-    let ok =
-        |r: usize| (quots.iter()).all(|q| I::fast_inputs_ok(q, &f[r * plane..(r + 1) * plane]));
-    if fast && !((r0 == 0 || ok(r0 - 1)) && (r1 == dims[0] || ok(r1))) {
+    if fast && !(quots.iter()).all(|q| planes_ok(q, f, dims, rows)) {
         return false;
     }
     let mut held: [&mut [I::Output]; SIMD_AXES] = Default::default();
@@ -274,6 +263,34 @@ impl<'p> Kind<'p> {
             Kind::None
         }
     }
+
+    /// [`Kind::of`] and its [`EdgeRuns`], with one input range for every
+    /// loop of a sweep: the rows at one-sided ends read, untested, rows
+    /// the interior's loops vouched for (and the other way round).
+    fn with_edges<I: Element>(
+        axes: &[Option<Axis<'p, '_, I>>],
+        m: usize,
+        nd: usize,
+    ) -> (Self, EdgeRuns) {
+        let kind = Kind::of(axes, m);
+        let mut edges = EdgeRuns::new(axes, &kind, nd);
+        let kind = edges.narrow(kind);
+        (kind, edges)
+    }
+}
+
+/// Whether the planes on either side of rows `r0 .. r1` of the outermost
+/// dimension of `f` (extents `dims`), where they exist, hold only values
+/// a fast form takes for `q`: a sweep over those rows reads them untested.
+fn planes_ok<I: Element>(
+    q: &crate::simd::Quots,
+    f: &[I],
+    dims: &[usize],
+    (r0, r1): (usize, usize),
+) -> bool {
+    let plane: usize = dims[1..].iter().product();
+    let ok = |r: usize| I::fast_inputs_ok(q, &f[r * plane..(r + 1) * plane]);
+    (r0 == 0 || ok(r0 - 1)) && (r1 >= dims[0] || ok(r1))
 }
 
 /// The rows at outer axes' one-sided ends with a uniform step and
@@ -413,8 +430,8 @@ trait Sink<I: Element> {
 struct Ilv<'o, O> {
     out: &'o mut [O],
     m: usize,
-    /// A step's SIMD loop takes its fast form.
-    fast: bool,
+    /// A step's SIMD loop takes its fast form: the inner axis's slot.
+    fast: Option<usize>,
     clean: bool,
 }
 
@@ -465,7 +482,7 @@ impl<I: Element> Sink<I> for Ilv<'_, I::Output> {
     ) -> bool {
         // The pieces' input points answered for (the fast form reads them
         // untested as neighbours); the pieces take the tested loop.
-        if let (true, Kind::Quots(q)) = (self.fast, kind) {
+        if let (Some(_), Kind::Quots(q)) = (self.fast, kind) {
             self.clean &= I::fast_inputs_ok(q, &x.f[x.at + span.0..x.at + span.1]);
         }
         let (m, n0) = (self.m, x.dims[x.dims.len() - 1]);
@@ -911,7 +928,7 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
     /// interior rows after it (its inputs reach into the rows before and
     /// after), the inner axis's values at the rows' ends given (with
     /// coordinates, each point takes its own row's coefficients). `fast`
-    /// (the inner axis an axis): a step's fast form, whose word on the
+    /// (the inner axis's slot): a step's fast form, whose word on the
     /// points' own input values and the one after them is returned (see
     /// [`Element::sub_div_interleave`]: the loop's on its inner place's
     /// right neighbours, and the first point's here); otherwise
@@ -923,7 +940,7 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
         o: &mut [I::Output],
         stream: bool,
         given: Option<Given<'_, I::Output>>,
-        fast: bool,
+        fast: Option<usize>,
     ) -> Option<bool> {
         let (f, at, m) = (self.f, self.at, self.m);
         // The loops take two or three axes (a call per run of rows or per
@@ -934,14 +951,9 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
         let (fm, fp) = self.neighbours((lo, hi));
         match kind {
             Kind::Quots(q) => {
-                let nd = self.dims.len();
-                let inner = (self.axes.iter().flatten())
-                    .find(|a| a.dim == nd - 1)
-                    .map(|a| a.slot)
-                    .filter(|_| fast);
-                let done = I::sub_div_interleave(q, &fm[..m], &fp[..m], inner, o, stream, given);
+                let done = I::sub_div_interleave(q, &fm[..m], &fp[..m], fast, o, stream, given);
                 let first = || lo == hi || I::fast_inputs_ok(q, &f[at + lo..at + lo + 1]);
-                done.map(|clean| clean && (inner.is_none() || first()))
+                done.map(|clean| clean && (fast.is_none() || first()))
             }
             Kind::Coords(t) => {
                 let places = self.places(t, lo)?;
@@ -1038,7 +1050,7 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
                 let (l, h) = (c0.max(1), c1.min(n0 - 1));
                 if l < h {
                     let o = &mut piece[(l - c0) * m..(h - c0) * m];
-                    simd = self.simd(kind, (l, h), o, false, None, false).is_some();
+                    simd = self.simd(kind, (l, h), o, false, None, None).is_some();
                     // No such loop here (type or machine): not again.
                     found = simd;
                 }
