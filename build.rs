@@ -20,6 +20,7 @@
 use std::env;
 use std::fs;
 use std::path::PathBuf;
+use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=src/ffi");
@@ -27,6 +28,7 @@ fn main() {
     println!("cargo:rerun-if-env-changed=GRADIENT_UPDATE_HEADER");
     println!("cargo:rerun-if-env-changed=GRADIENT_SONAME");
     set_soname();
+    avx512_cfg();
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("gradient.h");
     let mut config =
@@ -49,6 +51,27 @@ fn main() {
             "cargo:warning=include/gradient.h is stale: regenerate it with \
              `GRADIENT_UPDATE_HEADER=1 cargo build` and commit it"
         );
+    }
+}
+
+/// `cfg(gradient_avx512)` where the compiler has the AVX-512 intrinsics
+/// (stable from Rust 1.89): the crate builds with older compilers (its
+/// rust-version), its AVX-512 loops only with these.
+fn avx512_cfg() {
+    println!("cargo:rustc-check-cfg=cfg(gradient_avx512)");
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let version = Command::new(rustc).arg("--version").output().ok();
+    let text = version
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .unwrap_or_default();
+    // "rustc 1.95.0 (...)"
+    let mut parts = text.split([' ', '.']).skip(1);
+    let (major, minor) = (
+        parts.next(),
+        parts.next().and_then(|m| m.parse::<u32>().ok()),
+    );
+    if major == Some("1") && minor.is_some_and(|m| m >= 89) {
+        println!("cargo:rustc-cfg=gradient_avx512");
     }
 }
 

@@ -454,7 +454,8 @@ macro_rules! float_element {
                 stream: bool,
                 given: Option<Given<'_, $t>>,
             ) -> bool {
-                <$t as Comb3Separate>::comb3_separate(c, f, at, strides, inner, outs, stream, given)
+                let wide = crate::simd::available512();
+                <$t as Comb3Separate>::comb3_separate(c, f, at, strides, inner, outs, stream, given, wide)
             }
         }
     )*};

@@ -172,6 +172,27 @@ pub(crate) fn available() -> bool {
     }
 }
 
+/// Whether the AVX-512 loops can run here too: [`available`] and AVX-512F
+/// (detected once; `GRADIENT_NO_AVX512` set in the environment turns them
+/// off, leaving the AVX2 ones), and a compiler that builds them (Rust 1.89
+/// or newer: `cfg(gradient_avx512)`, set by build.rs).
+pub(crate) fn available512() -> bool {
+    #[cfg(all(target_arch = "x86_64", gradient_avx512))]
+    {
+        use std::sync::OnceLock;
+        static HAVE: OnceLock<bool> = OnceLock::new();
+        *HAVE.get_or_init(|| {
+            available()
+                && std::env::var_os("GRADIENT_NO_AVX512").is_none()
+                && is_x86_feature_detected!("avx512f")
+        })
+    }
+    #[cfg(not(all(target_arch = "x86_64", gradient_avx512)))]
+    {
+        false
+    }
+}
+
 /// `o[i] = one(i)` from the start of `o` up to its first 32-byte aligned
 /// element when `stream` is set (the SIMD loops then store aligned, as
 /// streaming stores require), else nothing; returns where the SIMD blocks

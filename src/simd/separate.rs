@@ -629,7 +629,9 @@ pub(crate) trait Comb3Separate: Sized {
     /// from one pointer at fixed distances (a pointer per neighbour would
     /// not leave the loop registers enough); `inner`'s left ones from the
     /// vector carried from the block before. `stream` and `given`: as
-    /// [`SubDivSeparate::sub_div_separate`]'s.
+    /// [`SubDivSeparate::sub_div_separate`]'s. `wide`: take the AVX-512
+    /// loop where this type has one and the machine runs it
+    /// ([`available512`]; the callers pass that, the tests both).
     #[allow(clippy::too_many_arguments)]
     fn comb3_separate(
         c: &[Place<'_>],
@@ -640,13 +642,15 @@ pub(crate) trait Comb3Separate: Sized {
         outs: &mut [&mut [Self]],
         stream: bool,
         given: Option<Given<'_, Self>>,
+        wide: bool,
     ) -> bool;
 }
 
 /// The checks and the dispatch of [`Comb3Separate`] for one type: `$run`
-/// its loop, `$w` its block.
+/// its loop, `$w` its block, `$wide` its AVX-512 loop if it has one (the
+/// same block, the same arguments).
 macro_rules! comb3_separate_impl {
-    ($t:ty, $run:ident, $w:expr) => {
+    ($t:ty, $run:ident, $w:expr $(, $wide:ident)?) => {
         impl Comb3Separate for $t {
             #[inline]
             fn comb3_separate(
@@ -658,6 +662,7 @@ macro_rules! comb3_separate_impl {
                 outs: &mut [&mut [$t]],
                 stream: bool,
                 given: Option<Given<'_, $t>>,
+                wide: bool,
             ) -> bool {
                 let m = c.len();
                 if !(2..=3).contains(&m) || strides.len() != m || outs.len() != m || !available() {
@@ -711,25 +716,42 @@ macro_rules! comb3_separate_impl {
                     }
                     let (c, x, o) = (&c2[..m], (f, at, &s2), &mut outs2[..m]);
                     let (s, g) = (stream, given);
-                    // SAFETY: AVX2 was detected at run time (available());
-                    // every output holds n points, f every neighbour of
-                    // theirs and PAD points before point 0, the places fit
-                    // n points with rows of a block or more, the inner one
+                    let wide = wide && available512();
+                    // The loop for M places, INNER or not: the AVX-512 one
+                    // if asked for and there is one.
+                    macro_rules! go {
+                        ($m:literal, $i:literal) => {{
+                            $(
+                                #[cfg(gradient_avx512)]
+                                if wide {
+                                    $wide::<$m, $i>(c, x, o, s, g);
+                                    return true;
+                                }
+                            )?
+                            $run::<$m, $i>(c, x, o, s, g)
+                        }};
+                    }
+                    let _ = wide;
+                    // SAFETY: AVX2 was detected at run time (available()),
+                    // AVX-512F too where wide (available512()); every
+                    // output holds n points, f every neighbour of theirs
+                    // and PAD points before point 0, the places fit n
+                    // points with rows of a block or more, the inner one
                     // (if any) last, the only Wrap, stride 1; the outputs
                     // are 32-byte aligned when streamed (checked above).
                     unsafe {
                         match (m == 3, inner.is_some()) {
-                            (true, true) => $run::<3, true>(c, x, o, s, g),
-                            (true, false) => $run::<3, false>(c, x, o, s, g),
-                            (false, true) => $run::<2, true>(c, x, o, s, g),
-                            (false, false) => $run::<2, false>(c, x, o, s, g),
+                            (true, true) => go!(3, true),
+                            (true, false) => go!(3, false),
+                            (false, true) => go!(2, true),
+                            (false, false) => go!(2, false),
                         }
                     }
                     true
                 }
                 #[cfg(not(target_arch = "x86_64"))]
                 {
-                    let _ = (f, at, inner, stream, given);
+                    let _ = (f, at, inner, stream, given, wide);
                     false
                 }
             }
@@ -737,7 +759,7 @@ macro_rules! comb3_separate_impl {
     };
 }
 comb3_separate_impl!(f64, comb3_sep_f64, 8);
-comb3_separate_impl!(f32, comb3_sep_f32, 16);
+comb3_separate_impl!(f32, comb3_sep_f32, 16, comb3_sep_f32_512);
 
 /// The loop of [`Comb3Separate`] for `M` (2 or 3) f64 places, by blocks of
 /// 8 points (a line of each output) in runs that stay in one row of every
@@ -881,6 +903,103 @@ unsafe fn comb3_sep_f64<const M: usize, const INNER: bool>(
     }
 }
 
+/// The loop of [`comb3_sep_f32`] and [`comb3_sep_f32_512`] around their
+/// blocks (as [`comb3_sep_f64`]'s): the runs of blocks, the stores, the
+/// given points, the scalar tail. The function's arguments `$args`, its
+/// names (macro hygiene: the caller's code sees only names it gave) for
+/// point 0 `$pc`, the strides `$st`, the places by row `$outer` and the
+/// vector carried from block to block `$prev`, its first value `$first`
+/// (given `$pc`), and `|i, r, split| block`: the block from `i`, every
+/// place, two vectors of 8 floats each, its run's coefficients for its
+/// quarters `r` (the first's for all unless `split`), written out twice
+/// (the blocks in a run and the one with given points).
+#[cfg(target_arch = "x86_64")]
+macro_rules! comb3_sep_f32_loop {
+    (
+        ($c:ident, $f:ident, $at:ident, $strides:ident, $outs:ident, $stream:ident, $given:ident),
+        $M:ident, ($pc:ident, $st:ident, $outer:ident, $prev:ident), $first:expr,
+        |$i:ident, $r:ident, $split:ident| $block:block
+    ) => {{
+        let (c, f, at, outs, stream) = ($c, $f, $at, $outs, $stream);
+        let n = outs[0].len();
+        let po: [*mut f32; $M] = std::array::from_fn(|k| outs[k].as_mut_ptr());
+        let $outer = if INNER { $M - 1 } else { $M };
+        // Point 0, and each place's stride.
+        // SAFETY: at < f.len() (f holds point 0's neighbours).
+        let $pc = unsafe { f.as_ptr().add(at) };
+        let $st: [usize; $M] = std::array::from_fn(|k| $strides[k]);
+        let mut cur: [Cursor; $M] = std::array::from_fn(|k| Cursor::new(&c[k]));
+        let $prev = Cell::new($first);
+        let mut stops = Stops::<_, 16>::new($given, n);
+        // SAFETY: i + 16 <= n: the stores stay inside output k; i is a
+        // multiple of 16, so each starts 64 i / 16 bytes after the output's
+        // start (or 32 more), hence aligned when streamed.
+        let put = |k: usize, i: usize, v: [__m256; 2], s: bool| unsafe {
+            put_ps(po[k].add(i), v[0], s);
+            put_ps(po[k].add(i + 8), v[1], s);
+        };
+        // One copy of the block's code (blocks makes one per form of stores
+        // given `stream`: two copies this size are not inlined, and a call per
+        // block costs a third of the time), the form chosen per block.
+        let mut i = blocks(
+            &mut stops,
+            false,
+            // SAFETY: register operations only.
+            ((RunCoefs::none(), false), |i, (r, split): &mut _| {
+                // SAFETY: register operations only.
+                let end = unsafe { run_coefs::<$M, 4>(c, &mut cur, (i, 16), [0, 4, 8, 12], r) };
+                // A run of more than one block holds no row's end.
+                *split = end <= i + 16;
+                end
+            }),
+            |i, (r, split), _| {
+                // One index for every stream (as comb3_sep_f64's).
+                let i = opaque(i);
+                for &k in &$st[..$outer] {
+                    prefetch_ptr($pc.wrapping_add(k), i);
+                }
+                // As comb3_sep_f64's: every load first.
+                let v = {
+                    let ($i, $r, $split): (usize, &[RunCoefs<$M>; 4], bool) = (i, r, *split);
+                    $block
+                };
+                for (k, v) in v.into_iter().enumerate() {
+                    put(k, i, v, stream);
+                }
+            },
+            |i, (r, _), stops| {
+                let mut v = {
+                    let ($i, $r, $split): (usize, &[RunCoefs<$M>; 4], bool) = (i, r, true);
+                    $block
+                };
+                // SAFETY: register operations only.
+                stops.place(&mut v, |v, l, x| unsafe {
+                    match l < 8 {
+                        true => [set_lane_ps(v[0], l, x), v[1]],
+                        false => [v[0], set_lane_ps(v[1], l - 8, x)],
+                    }
+                });
+                for (k, v) in v.into_iter().enumerate() {
+                    put(k, i, v, stream);
+                }
+            },
+        );
+        while i < n {
+            let mut o = [0.0; $M];
+            for (k, o) in o.iter_mut().enumerate() {
+                let e = at + i;
+                let x = [f[e - $st[k]], f[e], f[e + $st[k]]].map(f64::from);
+                *o = comb3_at(c[k].at(i), x) as f32;
+            }
+            stops.at(&mut o, i);
+            for (k, o) in o.iter().enumerate() {
+                outs[k][i] = *o;
+            }
+            i += 1;
+        }
+    }};
+}
+
 /// [`comb3_sep_f64`] for `f32` inputs and outputs, by blocks of 16 points,
 /// each quarter of four in double as numpy computes it (the inputs
 /// converted exactly, the products and sums rounded in double, the result
@@ -896,14 +1015,6 @@ unsafe fn comb3_sep_f32<const M: usize, const INNER: bool>(
     stream: bool,
     given: Option<Given<'_, f32>>,
 ) {
-    let n = outs[0].len();
-    let po: [*mut f32; M] = std::array::from_fn(|k| outs[k].as_mut_ptr());
-    let outer = if INNER { M - 1 } else { M };
-    // Point 0, and each place's stride.
-    // SAFETY: at < f.len() (f holds point 0's neighbours).
-    let pc = unsafe { f.as_ptr().add(at) };
-    let st: [usize; M] = std::array::from_fn(|k| strides[k]);
-    let mut cur: [Cursor; M] = std::array::from_fn(|k| Cursor::new(&c[k]));
     // Four points from `p`, in double (exact). Macros, not closures
     // (used dozens of times in a block, closures are not inlined).
     macro_rules! wide {
@@ -911,15 +1022,15 @@ unsafe fn comb3_sep_f32<const M: usize, const INNER: bool>(
             _mm256_cvtps_pd(_mm_loadu_ps($p))
         };
     }
-    // The four points before the next block's, in double, carried.
-    // SAFETY: f holds PAD >= 4 points before point 0.
-    let prev = Cell::new(unsafe { wide!(pc.sub(4)) });
-    let mut stops = Stops::<_, 16>::new(given, n);
-    // The block from `i`, every place, its run's coefficients for its
-    // quarters `r`: the first's for all unless `split` (as comb3_sep_f64's).
-    macro_rules! block {
-        ($i:expr, $r:expr, $split:expr) => {{
-            let (i, r, split): (usize, &[RunCoefs<M>; 4], bool) = ($i, $r, $split);
+    comb3_sep_f32_loop!(
+        (c, f, at, strides, outs, stream, given),
+        M,
+        (pc, st, outer, prev),
+        // The four points before the first block's, in double.
+        // SAFETY: f holds PAD >= 4 points before point 0.
+        unsafe { wide!(pc.sub(4)) },
+        // The block from `i` (see comb3_sep_f32_loop), by quarters.
+        |i, r, split| {
             // SAFETY: i + 16 <= n: as comb3_sep_f64's, 16 points.
             unsafe {
                 let x: [__m256d; 4] = [0, 1, 2, 3].map(|q| wide!(pc.add(i + 4 * q)));
@@ -971,66 +1082,105 @@ unsafe fn comb3_sep_f32<const M: usize, const INNER: bool>(
                 }
                 v
             }
-        }};
+        }
+    )
+}
+
+/// [`comb3_sep_f32`] with AVX-512F: each half of a block (8 points) in
+/// one 512-bit vector of doubles. The float32 loop is bound by its
+/// arithmetic, not by memory: per point, seven conversions to double, nine
+/// products, six sums and the conversion back, in numpy's order (no fused
+/// multiply-add can stand for a product and a sum rounded apart); twice
+/// the lanes per instruction take a fifth of its time off (no shuffles
+/// join the halves either: a conversion back gives the 8 floats of a half
+/// at once). The inner place's left neighbours as in the AVX2 loop: from
+/// the half before, carried (one lane rotation per half). Caller: AVX2 and
+/// AVX-512F present, the rest as [`comb3_sep_f32`]'s. Built only by
+/// compilers that have these intrinsics (`gradient_avx512`: Rust 1.89 or
+/// newer), hence the crate's older rust-version allowed here.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+#[target_feature(enable = "avx512f,avx2")]
+#[allow(unused_unsafe, clippy::incompatible_msrv)]
+unsafe fn comb3_sep_f32_512<const M: usize, const INNER: bool>(
+    c: &[Place<'_>],
+    (f, at, strides): (&[f32], usize, &[usize; 3]),
+    outs: &mut [&mut [f32]],
+    stream: bool,
+    given: Option<Given<'_, f32>>,
+) {
+    // Eight points from `p`, in double (exact).
+    macro_rules! wide {
+        ($p:expr) => {
+            _mm512_cvtps_pd(_mm256_loadu_ps($p))
+        };
     }
-    // SAFETY: i + 16 <= n: the stores stay inside output k; i is a
-    // multiple of 16, so each starts 64 i / 16 bytes after the output's
-    // start (or 32 more), hence aligned when streamed.
-    let put = |k: usize, i: usize, v: [__m256; 2], s: bool| unsafe {
-        put_ps(po[k].add(i), v[0], s);
-        put_ps(po[k].add(i + 8), v[1], s);
-    };
-    // One copy of the block's code (blocks makes one per form of stores
-    // given `stream`: two copies this size are not inlined, and a call per
-    // block costs a third of the time), the form chosen per block.
-    let mut i = blocks(
-        &mut stops,
-        false,
-        // SAFETY: register operations only.
-        ((RunCoefs::none(), false), |i, (r, split): &mut _| {
-            // SAFETY: register operations only.
-            let end = unsafe { run_coefs::<M, 4>(c, &mut cur, (i, 16), [0, 4, 8, 12], r) };
-            // A run of more than one block holds no row's end.
-            *split = end <= i + 16;
-            end
-        }),
-        |i, (r, split), _| {
-            // One index for every stream (as comb3_sep_f64's).
-            let i = opaque(i);
-            for &k in &st[..outer] {
-                prefetch_ptr(pc.wrapping_add(k), i);
-            }
-            // As comb3_sep_f64's: every load first.
-            let v = block!(i, r, *split);
-            for (k, v) in v.into_iter().enumerate() {
-                put(k, i, v, stream);
-            }
-        },
-        |i, (r, _), stops| {
-            let mut v = block!(i, r, true);
-            // SAFETY: register operations only.
-            stops.place(&mut v, |v, l, x| unsafe {
-                match l < 8 {
-                    true => [set_lane_ps(v[0], l, x), v[1]],
-                    false => [v[0], set_lane_ps(v[1], l - 8, x)],
+    // `[a7, b0, ..., b6]`: the left neighbours of `b`'s points, `a` the
+    // eight points before them.
+    macro_rules! left {
+        ($a:expr, $b:expr) => {
+            _mm512_castsi512_pd(_mm512_alignr_epi64::<7>(
+                _mm512_castpd_si512($b),
+                _mm512_castpd_si512($a),
+            ))
+        };
+    }
+    comb3_sep_f32_loop!(
+        (c, f, at, strides, outs, stream, given),
+        M,
+        (pc, st, outer, prev),
+        // The eight points before the first block's, in double.
+        // SAFETY: f holds PAD >= 8 points before point 0.
+        unsafe { wide!(pc.sub(8)) },
+        // The block from `i` (see comb3_sep_f32_loop), by halves, the
+        // coefficients of its quarters joined two by two.
+        |i, r, split| {
+            // SAFETY: i + 16 <= n: the loads as comb3_sep_f32's (16
+            // points, the inner place's columns 8 at a time); the rest
+            // register operations.
+            unsafe {
+                let x: [__m512d; 2] = [0, 1].map(|h| wide!(pc.add(i + 8 * h)));
+                let l = if INNER {
+                    let l = [left!(prev.get(), x[0]), left!(x[0], x[1])];
+                    prev.set(x[1]);
+                    l
+                } else {
+                    x
+                };
+                // Quarters `a` and `b` of a place's coefficients.
+                let join = |a: [__m256d; 3], b: [__m256d; 3]| -> [__m512d; 3] {
+                    [0, 1, 2].map(|t| _mm512_insertf64x4::<1>(_mm512_castpd256_pd512(a[t]), b[t]))
+                };
+                macro_rules! comb {
+                    ($k:expr, $h:expr) => {{
+                        let (k, h): (usize, usize) = ($k, $h);
+                        let j = i + 8 * h;
+                        let (cs, a, z) = if k < outer {
+                            let e = pc.add(j);
+                            let cs = match split {
+                                true => join(r[2 * h].cv[k], r[2 * h + 1].cv[k]),
+                                false => join(r[0].cv[k], r[0].cv[k]),
+                            };
+                            (cs, wide!(e.sub(st[k])), wide!(e.add(st[k])))
+                        } else {
+                            // (The same columns for every half.)
+                            let cs = r[0].pe[k].map(|e| _mm512_loadu_pd(e.wrapping_add(j)));
+                            (cs, l[h], wide!(pc.add(j + 1)))
+                        };
+                        let a = _mm512_mul_pd(cs[0], a);
+                        let b = _mm512_mul_pd(cs[1], x[h]);
+                        let z = _mm512_mul_pd(cs[2], z);
+                        _mm512_cvtpd_ps(_mm512_add_pd(_mm512_add_pd(a, b), z))
+                    }};
                 }
-            });
-            for (k, v) in v.into_iter().enumerate() {
-                put(k, i, v, stream);
+                let zero = _mm256_setzero_ps();
+                let mut v = [[zero; 2]; M];
+                v[0] = [comb!(0, 0), comb!(0, 1)];
+                v[1] = [comb!(1, 0), comb!(1, 1)];
+                if M == 3 {
+                    v[M - 1] = [comb!(2, 0), comb!(2, 1)];
+                }
+                v
             }
-        },
-    );
-    while i < n {
-        let mut o = [0.0; M];
-        for (k, o) in o.iter_mut().enumerate() {
-            let e = at + i;
-            let x = [f[e - st[k]], f[e], f[e + st[k]]].map(f64::from);
-            *o = comb3_at(c[k].at(i), x) as f32;
         }
-        stops.at(&mut o, i);
-        for (k, o) in o.iter().enumerate() {
-            outs[k][i] = *o;
-        }
-        i += 1;
-    }
+    )
 }

@@ -980,9 +980,10 @@ fn comb3_separate_matches_the_plain_formula() {
                 _ => v * 1e-310,
             }
         };
-        // The input: room for neighbours 40 points away on either side.
+        // The input: room for neighbours 40 points away on either side
+        // of points that start at `reach` or one after.
         let reach = 40;
-        let f: Vec<T> = (0..reach + len + reach).map(|i| from(val(i))).collect();
+        let f: Vec<T> = (0..reach + 1 + len + reach).map(|i| from(val(i))).collect();
         let cols: Vec<Vec<f64>> = (0..3)
             .map(|j| (0..w + 14).map(|i| val(5 * i + j + 1)).collect())
             .collect();
@@ -999,7 +1000,11 @@ fn comb3_separate_matches_the_plain_formula() {
                 if inner.is_some_and(|k| k >= m) {
                     continue;
                 }
-                for (n, stream) in (0..=len).flat_map(|n| [(n, false), (n, true)]) {
+                // Each length streamed and not, by the AVX2 loop and (where
+                // the machine has it) the AVX-512 one.
+                let wides = [false, true].into_iter().filter(|&w| !w || available512());
+                let cases = (0..=len).flat_map(|n| [(n, false), (n, true)]);
+                for ((n, stream), wide) in cases.flat_map(|c| wides.clone().map(move |w| (c, w))) {
                     // Each place: inner (by point, rows of `s`) or by row
                     // (rows of `s`), point 0 at `p0` of its row; its
                     // neighbours' distance.
@@ -1057,9 +1062,13 @@ fn comb3_separate_matches_the_plain_formula() {
                             rest = r;
                         }
                         let done = T::comb3_separate(
-                            &places, &f, at, &strides, inner, &mut outs, stream, given,
+                            &places, &f, at, &strides, inner, &mut outs, stream, given, wide,
                         );
-                        assert_eq!(done, available());
+                        assert_eq!(
+                            done,
+                            available(),
+                            "n {n} wide {wide} m {m} {strides:?} at {at}"
+                        );
                         if !done {
                             continue;
                         }
@@ -1080,7 +1089,7 @@ fn comb3_separate_matches_the_plain_formula() {
                                 assert!(
                                     got.to_bits() == want.to_bits()
                                         || (got.is_nan() && want.is_nan()),
-                                    "{} m {m} inner {inner:?} places {places:?} strides \
+                                    "{} wide {wide} m {m} inner {inner:?} places {places:?} strides \
                                      {strides:?} n {n} stream {stream} given {given:?} \
                                      point {i} place {k}: {got:e} vs {want:e}",
                                     std::any::type_name::<T>()
@@ -1124,14 +1133,21 @@ fn comb3_separate_matches_the_plain_formula() {
             ([row, row], [5, 41], None, reach),
             ([row, row], [5, 5], None, f.len() - n - 4),
         ] {
-            let done = T::comb3_separate(&places, &f, at, &strides, inner, &mut outs, false, None);
-            assert!(!done, "{places:?} {strides:?} {inner:?} {at}");
+            for wide in [false, true] {
+                let o = &mut outs;
+                let done =
+                    T::comb3_separate(&places, &f, at, &strides, inner, o, false, None, wide);
+                assert!(!done, "{places:?} {strides:?} {inner:?} {at} {wide}");
+            }
         }
         assert!(outs.iter().all(|o| o.iter().all(|&x| to(x) == 1.0)));
         // Asked with no points: whether the loop exists.
         let mut none: [&mut [T]; 2] = Default::default();
-        let probe = T::comb3_separate(&[row, row], &[], 0, &[1, 1], None, &mut none, false, None);
-        assert_eq!(probe, available());
+        for wide in [false, true] {
+            let o = &mut none;
+            let probe = T::comb3_separate(&[row, row], &[], 0, &[1, 1], None, o, false, None, wide);
+            assert_eq!(probe, available());
+        }
     }
     let mut rng = Rng(4242);
     check::<f64>(&mut rng, |x| x, |x| x, f64::from_bits);
