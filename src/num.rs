@@ -441,7 +441,8 @@ macro_rules! float_element {
                 stream: bool,
                 given: Option<Given<'_, $t>>,
             ) -> bool {
-                <$t as Comb3Interleave>::comb3_interleave(c, fm, f0, fp, out, stream, given)
+                let wide = crate::simd::available512();
+                <$t as Comb3Interleave>::comb3_interleave(c, fm, f0, fp, out, stream, given, wide)
             }
             #[inline(always)]
             fn comb3_separate(

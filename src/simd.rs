@@ -1627,7 +1627,9 @@ pub(crate) trait Comb3Interleave: Sized {
     /// places `c[k]` and every point `i < out.len() / m`, bit for bit;
     /// false (nothing written) where there is no such loop, or a place's
     /// rows are shorter than [`ROW_MIN`]. `stream` and `given`: as
-    /// [`SubDivInterleave::sub_div_interleave`]'s.
+    /// [`SubDivInterleave::sub_div_interleave`]'s; `wide` as
+    /// [`separate::Comb3Separate::comb3_separate`]'s.
+    #[allow(clippy::too_many_arguments)]
     fn comb3_interleave(
         _c: &[Place<'_>],
         _fm: &[&[Self]],
@@ -1636,6 +1638,7 @@ pub(crate) trait Comb3Interleave: Sized {
         _out: &mut [Self],
         _stream: bool,
         _given: Option<Given<'_, Self>>,
+        _wide: bool,
     ) -> bool {
         false
     }
@@ -1654,9 +1657,9 @@ macro_rules! by_each {
 }
 
 /// The checks and the dispatch of [`Comb3Interleave`] for one type: `$run`
-/// its loop.
+/// its loop, `$wide` its AVX-512 loop if it has one.
 macro_rules! comb3_interleave_impl {
-    ($t:ty, $run:ident) => {
+    ($t:ty, $run:ident $(, $wide:ident)?) => {
         impl Comb3Interleave for $t {
             #[inline]
             fn comb3_interleave(
@@ -1667,6 +1670,7 @@ macro_rules! comb3_interleave_impl {
                 out: &mut [$t],
                 stream: bool,
                 given: Option<Given<'_, $t>>,
+                wide: bool,
             ) -> bool {
                 let m = c.len();
                 let short = c.iter().any(|c| c.row().0 < ROW_MIN);
@@ -1682,12 +1686,28 @@ macro_rules! comb3_interleave_impl {
                 assert!(!stream || out.as_ptr() as usize % 32 == 0);
                 #[cfg(target_arch = "x86_64")]
                 {
-                    // SAFETY: AVX2 was detected at run time (available());
-                    // every slice holds at least n points and out exactly
-                    // m * n, 32-byte aligned when streamed (asserted above).
+                    // SAFETY: AVX2 was detected at run time (available()),
+                    // AVX-512F too where wide (available512()); every slice
+                    // holds at least n points and out exactly m * n,
+                    // 32-byte aligned when streamed (asserted above).
                     let each = c.iter().enumerate();
                     let e = each.fold(0, |e, (k, c)| e | (matches!(c, Place::Wrap { .. }) as u8) << k);
                     let args = (c, fm, f0, fp, out, stream, given);
+                    let wide = wide && available512();
+                    $(
+                        #[cfg(gradient_avx512)]
+                        if wide {
+                            unsafe {
+                                if m == 3 {
+                                    by_each!($wide, 3, e, args, 0 1 2 3 4 5 6 7)
+                                } else {
+                                    by_each!($wide, 2, e, args, 0 1 2 3)
+                                }
+                            };
+                            return true;
+                        }
+                    )?
+                    let _ = wide;
                     unsafe {
                         if m == 3 {
                             by_each!($run, 3, e, args, 0 1 2 3 4 5 6 7)
@@ -1699,7 +1719,7 @@ macro_rules! comb3_interleave_impl {
                 }
                 #[cfg(not(target_arch = "x86_64"))]
                 {
-                    let _ = (c, f0, stream, given);
+                    let _ = (c, f0, stream, given, wide);
                     false
                 }
             }
@@ -1707,7 +1727,7 @@ macro_rules! comb3_interleave_impl {
     };
 }
 comb3_interleave_impl!(f64, comb3_ilv_f64);
-comb3_interleave_impl!(f32, comb3_ilv_f32);
+comb3_interleave_impl!(f32, comb3_ilv_f32, comb3_ilv_f32_512);
 
 /// The loop of [`Comb3Interleave`] for `M` (2 or 3) f64 places, by blocks
 /// of 4 points in runs that stay in one row of every place (the block
@@ -1790,6 +1810,70 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
     }
 }
 
+/// The loop of [`comb3_ilv_f32`] and [`comb3_ilv_f32_512`] around their
+/// blocks: the runs of blocks, the interleaving stores, the given points,
+/// the scalar tail. The function's arguments `$args`, its names (macro
+/// hygiene) for the inputs' pointers `$pm` and `$pp`, and `|i, r| block`:
+/// the block of 8 points from `i`, a vector per place, its run's
+/// coefficients for its halves `r` (a run of more than one block has the
+/// same in both).
+#[cfg(target_arch = "x86_64")]
+macro_rules! comb3_ilv_f32_loop {
+    (
+        ($c:ident, $fm:ident, $f0:ident, $fp:ident, $out:ident, $stream:ident, $given:ident),
+        ($pm:ident, $pp:ident), |$i:ident, $r:ident| $block:block
+    ) => {{
+        let (c, f0, out, stream) = ($c, $f0, $out, $stream);
+        let n = out.len() / M;
+        let po = out.as_mut_ptr();
+        let ($pm, $pp): ([*const f32; M], [*const f32; M]) = (
+            std::array::from_fn(|k| $fm[k].as_ptr()),
+            std::array::from_fn(|k| $fp[k].as_ptr()),
+        );
+        let mut at: [Cursor; M] = std::array::from_fn(|k| Cursor::new(&c[k]));
+        // SAFETY: register operations only.
+        let idx = unsafe { ilv_ps_index() };
+        let mut stops = Stops::<_, 8>::new($given, n);
+        let block = |$i: usize, $r: &[RunCoefs<M>; 2]| -> [__m256; M] {
+            for &p in &$pp {
+                prefetch_ptr(p, $i);
+            }
+            $block
+        };
+        // SAFETY: i + 8 <= n: the stores (8M values from M i) stay inside out;
+        // each starts 32 M i bytes after out, hence aligned when streamed.
+        let put = |i: usize, v: [__m256; M], s: bool| unsafe {
+            let p = po.add(M * i);
+            for (k, &y) in ilv_ps::<M>(v, &idx).iter().enumerate().take(M) {
+                put_ps(p.add(8 * k), y, s);
+            }
+        };
+        let mut i = blocks(
+            &mut stops,
+            stream,
+            // SAFETY: register operations only.
+            (RunCoefs::none(), |i, r: &mut _| unsafe {
+                run_coefs::<M, 2>(c, &mut at, (i, 8), [0, 4], r)
+            }),
+            |i, r, s| put(i, block(i, r), s),
+            |i, r, stops| {
+                let mut v = block(i, r);
+                // SAFETY: register operations only.
+                stops.place(&mut v, |v, l, x| unsafe { set_lane_ps(v, l, x) });
+                put(i, v, stream);
+            },
+        );
+        while i < n {
+            for k in 0..M {
+                let x = [$fm[k][i], f0[i], $fp[k][i]].map(f64::from);
+                out[M * i + k] = comb3_at(c[k].at(i), x) as f32;
+            }
+            stops.at(&mut out[M * i..M * i + M], i);
+            i += 1;
+        }
+    }};
+}
+
 /// [`comb3_ilv_f64`] for `f32` inputs and outputs, by blocks of 8 points,
 /// each half of four in double as numpy computes it (the inputs converted
 /// exactly, the products and sums rounded in double, the result rounded to
@@ -1806,22 +1890,7 @@ unsafe fn comb3_ilv_f32<const M: usize, const E: u8>(
     stream: bool,
     given: Option<Given<'_, f32>>,
 ) {
-    let n = out.len() / M;
-    let po = out.as_mut_ptr();
-    let (pm, pp): ([*const f32; M], [*const f32; M]) = (
-        std::array::from_fn(|k| fm[k].as_ptr()),
-        std::array::from_fn(|k| fp[k].as_ptr()),
-    );
-    let mut at: [Cursor; M] = std::array::from_fn(|k| Cursor::new(&c[k]));
-    // SAFETY: register operations only.
-    let idx = unsafe { ilv_ps_index() };
-    let mut stops = Stops::<_, 8>::new(given, n);
-    // The block from `i`, its run's coefficients for its halves `r` (a
-    // run of more than one block has the same in both).
-    let block = |i: usize, r: &[RunCoefs<M>; 2]| -> [__m256; M] {
-        for &r in &pp {
-            prefetch_ptr(r, i);
-        }
+    comb3_ilv_f32_loop!((c, fm, f0, fp, out, stream, given), (pm, pp), |i, r| {
         // SAFETY: i + 8 <= n: the loads stay inside fm[k], f0 and fp[k],
         // and those of a Wrap place's columns inside them (as in
         // comb3_ilv_f64: an index below 2n). The conversions to double are
@@ -1845,38 +1914,51 @@ unsafe fn comb3_ilv_f32<const M: usize, const E: u8>(
             let (l, h) = (half(i, &r[0]), half(i + 4, &r[1]));
             std::array::from_fn(|k| _mm256_set_m128(h[k], l[k]))
         }
-    };
-    // SAFETY: i + 8 <= n: the stores (8M values from M i) stay inside out;
-    // each starts 32 M i bytes after out, hence aligned when streamed.
-    let put = |i: usize, v: [__m256; M], s: bool| unsafe {
-        let p = po.add(M * i);
-        for (k, &y) in ilv_ps::<M>(v, &idx).iter().enumerate().take(M) {
-            put_ps(p.add(8 * k), y, s);
+    })
+}
+
+/// [`comb3_ilv_f32`] with AVX-512F: a block's 8 points in one 512-bit
+/// vector of doubles per place (the loop is bound by its arithmetic, as
+/// [`separate`]'s float32 coordinates loop is). Caller: AVX2 and AVX-512F
+/// present, the rest as [`comb3_ilv_f32`]'s. Built only by compilers that
+/// have these intrinsics (`gradient_avx512`: Rust 1.89 or newer), hence the
+/// crate's older rust-version allowed here.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+#[target_feature(enable = "avx512f,avx2")]
+#[allow(unused_unsafe, clippy::incompatible_msrv)]
+unsafe fn comb3_ilv_f32_512<const M: usize, const E: u8>(
+    c: &[Place<'_>],
+    fm: &[&[f32]],
+    f0: &[f32],
+    fp: &[&[f32]],
+    out: &mut [f32],
+    stream: bool,
+    given: Option<Given<'_, f32>>,
+) {
+    comb3_ilv_f32_loop!((c, fm, f0, fp, out, stream, given), (pm, pp), |i, r| {
+        // SAFETY: i + 8 <= n: the loads as comb3_ilv_f32's (the Wrap
+        // places' columns 8 at a time); the rest register operations, in
+        // numpy's order as there.
+        unsafe {
+            let wide = |p: *const f32| _mm512_cvtps_pd(_mm256_loadu_ps(p.add(i)));
+            let x0 = wide(f0.as_ptr());
+            std::array::from_fn(|k| {
+                let cs: [__m512d; 3] = match E >> k & 1 {
+                    1 => r[0].pe[k].map(|e| _mm512_loadu_pd(e.wrapping_add(i))),
+                    _ => [0, 1, 2].map(|t| {
+                        _mm512_insertf64x4::<1>(
+                            _mm512_castpd256_pd512(r[0].cv[k][t]),
+                            r[1].cv[k][t],
+                        )
+                    }),
+                };
+                let a = _mm512_mul_pd(cs[0], wide(pm[k]));
+                let b = _mm512_mul_pd(cs[1], x0);
+                let z = _mm512_mul_pd(cs[2], wide(pp[k]));
+                _mm512_cvtpd_ps(_mm512_add_pd(_mm512_add_pd(a, b), z))
+            })
         }
-    };
-    let mut i = blocks(
-        &mut stops,
-        stream,
-        // SAFETY: register operations only.
-        (RunCoefs::none(), |i, r: &mut _| unsafe {
-            run_coefs::<M, 2>(c, &mut at, (i, 8), [0, 4], r)
-        }),
-        |i, r, s| put(i, block(i, r), s),
-        |i, r, stops| {
-            let mut v = block(i, r);
-            // SAFETY: register operations only.
-            stops.place(&mut v, |v, l, x| unsafe { set_lane_ps(v, l, x) });
-            put(i, v, stream);
-        },
-    );
-    while i < n {
-        for k in 0..M {
-            let x = [fm[k][i], f0[i], fp[k][i]].map(f64::from);
-            out[M * i + k] = comb3_at(c[k].at(i), x) as f32;
-        }
-        stops.at(&mut out[M * i..M * i + M], i);
-        i += 1;
-    }
+    })
 }
 
 /// The coefficients of [`Comb3`]: the same three for every point (a row

@@ -751,7 +751,11 @@ fn comb3_interleave_matches_the_plain_formula() {
             // coefficients (its rows longer than the run), its own by its
             // place in its row, or one row's and then the next's.
             for kinds in 0..[1, 3, 9, 27][m] {
-                for (n, stream) in (0..=len).flat_map(|n| [(n, false), (n, true)]) {
+                // Each length streamed and not, by the AVX2 loop and (where
+                // the machine has it) the AVX-512 one.
+                let wides = [false, true].into_iter().filter(|&w| !w || available512());
+                let cases = (0..=len).flat_map(|n| [(n, false), (n, true)]);
+                for ((n, stream), wide) in cases.flat_map(|c| wides.clone().map(move |w| (c, w))) {
                     if stream && n % 8 != 0 {
                         continue;
                     }
@@ -804,7 +808,8 @@ fn comb3_interleave_matches_the_plain_formula() {
                     for given in [None, given] {
                         let out = &mut store[at..at + m * n];
                         out.fill(from(1.0));
-                        if !T::comb3_interleave(&places, &a, &f0[..n], &c, out, stream, given) {
+                        let (f0, g) = (&f0[..n], given);
+                        if !T::comb3_interleave(&places, &a, f0, &c, out, stream, g, wide) {
                             continue;
                         }
                         fence();
@@ -823,7 +828,7 @@ fn comb3_interleave_matches_the_plain_formula() {
                                 assert!(
                                     got.to_bits() == want.to_bits()
                                         || (got.is_nan() && want.is_nan()),
-                                    "{} m {m} places {places:?} n {n} stream {stream} \
+                                    "{} wide {wide} m {m} places {places:?} n {n} stream {stream} \
                                      given {given:?} point {i} place {k}: {got:e} vs {want:e}",
                                     std::any::type_name::<T>()
                                 );
