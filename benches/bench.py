@@ -34,6 +34,7 @@ recorded. Timings are never asserted: this is a measurement, not a test.
 
     python3 benches/bench.py                  # all cases, default reps
     python3 benches/bench.py --quick          # smoke run (< 30 s)
+    python3 benches/bench.py --shape 260x260x260 --only 'float64 C uniform e1'
     python3 benches/bench.py --sweep --json benches/results.json \\
         --markdown benches/results.md         # what scripts/bench.sh runs
 
@@ -323,6 +324,17 @@ def shape_name(shape):
     return "x".join(str(s) for s in shape)
 
 
+def parse_shape(text):
+    """`260x260x260` as (260, 260, 260): one to three extents of 3 or more."""
+    try:
+        shape = tuple(int(x) for x in text.split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("not NxM...: %r" % text)
+    if not 1 <= len(shape) <= 3 or min(shape) < 3:
+        raise argparse.ArgumentTypeError("one to three extents of 3 or more: %r" % text)
+    return shape
+
+
 def case_list(shapes):
     """(shape, dtype, layout, spacing, edge order) of every case."""
     out = []
@@ -548,6 +560,9 @@ def main(argv=None):
     ap.add_argument("--sweep-only", action="store_true", help="run only the size sweep")
     ap.add_argument("--only", action="append", metavar="SUBSTRING",
                     help="run only the cases whose name contains this (repeatable)")
+    ap.add_argument("--shape", action="append", metavar="NxM...", type=parse_shape,
+                    help="run this shape (repeatable) instead of the standard ones, "
+                         "e.g. 260x260x260")
     ap.add_argument("--json", metavar="FILE", help="write all figures as JSON")
     ap.add_argument("--markdown", metavar="FILE", help="write a Markdown table (for the README)")
     args = ap.parse_args(argv)
@@ -588,7 +603,8 @@ def main(argv=None):
     cpu_start = os.times()
     cases, sweep = [], []
     if not args.sweep_only:
-        run_cases(args, QUICK_SHAPES if args.quick else FULL_SHAPES, cases)
+        shapes = args.shape or (QUICK_SHAPES if args.quick else FULL_SHAPES)
+        run_cases(args, shapes, cases)
     if args.sweep or args.sweep_only:
         run_sweep(args, SWEEP_QUICK if args.quick else SWEEP_FULL, sweep)
     meta["load_end"] = loadavg()

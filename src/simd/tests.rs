@@ -1163,3 +1163,52 @@ fn comb3_separate_matches_the_plain_formula() {
         |b| f32::from_bits(b as u32),
     );
 }
+
+/// The sweep's stall test: an output whose start lies 1 to
+/// `STALL_WINDOW` bytes past (modulo a page) the place of one of the
+/// sweep's loads (the point itself, or a neighbour a stride away on
+/// either side) stalls; at the load's own offset, behind it, or farther
+/// ahead it does not. The cases of the measurements: 256^3 float64 with
+/// every array at the same page offset (free), its outputs 64 bytes on
+/// (stalls), and 260^3 (the neighbour a plane back lies 128 bytes behind
+/// the point modulo a page: stalls with every array at the same offset).
+#[test]
+fn sweep_stalls_where_a_store_is_just_behind_a_load() {
+    let w = STALL_WINDOW;
+    let f = 0x7f00_0000_0040usize;
+    let stall = |out: usize, size: usize, strides: &[usize]| {
+        stores_stall_loads(f, size, [f, out].into_iter(), strides)
+    };
+    // The point only (every stride a whole number of pages).
+    for (d, want) in [
+        (0, false),
+        (1, true),
+        (8, true),
+        (w, true),
+        (w + 1, false),
+        (4095, false),
+    ] {
+        assert_eq!(stall(f + d, 8, &[512]), want, "{d}");
+        assert_eq!(stall(f + d + 4096 * 3, 8, &[512]), want, "{d} pages on");
+        assert_eq!(stall(f - 4096 + d, 8, &[512]), want, "{d} a page back");
+    }
+    // 256^3 float64, C order: the strides 1, 256, 65536 points.
+    let cube = [1, 256, 65536];
+    assert!(!stall(f, 8, &cube));
+    assert!(stall(f + 64, 8, &cube));
+    // Past the neighbour a row (2048 bytes) on, and past the point.
+    assert!(stall(f + 2048 + 64, 8, &cube));
+    assert!(!stall(f + 1024, 8, &cube));
+    // The contiguous axis: its left neighbour is not loaded (carried), so
+    // an output one element behind is free, one element on is not.
+    assert!(!stall(f - 8, 8, &[1]));
+    assert!(stall(f + 8, 8, &[1]));
+    // 260^3: 67600 * 8 bytes is 128 more than a whole number of pages.
+    assert!(stall(f, 8, &[1, 260, 67600]));
+    assert!(!stall(f, 8, &[1, 256, 65536]));
+    // float32: the same bytes, half the points.
+    assert!(stall(f, 4, &[1, 260, 67600 * 2]));
+    assert!(!stall(f, 4, &[1, 512, 1 << 20]));
+    // No outputs, nothing to stall on.
+    assert!(!stores_stall_loads(f, 8, std::iter::empty(), &cube));
+}
