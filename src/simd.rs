@@ -181,19 +181,18 @@ pub(crate) fn stores_stall_loads(
     outs: impl Iterator<Item = usize>,
     strides: &[usize],
 ) -> bool {
-    const PAGE: i128 = 4096;
+    // Offsets modulo a page: wrapping arithmetic keeps the low 12 bits.
+    const PAGE: usize = 4096;
     // The contiguous axis's neighbours are in the block the loads of the
     // point itself cover (the left ones carried over, not loaded).
     let loads = (strides.iter().filter(|&&s| s != 1))
-        .flat_map(|&s| {
-            let s = s as i128 * size as i128;
-            [s, -s]
-        })
+        .map(|&s| s.wrapping_mul(size))
+        .flat_map(|s| [s, s.wrapping_neg()])
         .chain([0]);
     outs.into_iter().any(|o| {
         loads.clone().any(|l| {
-            let d = (o as i128 - input as i128 - l).rem_euclid(PAGE);
-            d > 0 && d <= STALL_WINDOW as i128
+            let d = o.wrapping_sub(input).wrapping_sub(l) % PAGE;
+            d > 0 && d <= STALL_WINDOW
         })
     })
 }
