@@ -197,6 +197,81 @@ pub(crate) fn stores_stall_loads(
     })
 }
 
+/// How many copies of a [`Place::Wrap`] place's columns the sweeps may
+/// choose from, a row at a time ([`pick_copies`]): their columns start
+/// at page offsets a quarter of a page apart, so that at most one of them
+/// lies in each output's stall window.
+pub(crate) const COPIES: usize = 4;
+
+/// The columns of one copy of a [`Place::Wrap`] place's start this many
+/// bytes apart modulo a page (so that their lines fall in different
+/// sets of the cache), few enough that one output's stall windows over
+/// the three stay narrower than the quarter page between copies.
+pub(crate) const SHIFT: usize = 192;
+
+/// The float64 outputs (their addresses at point 0: `outs`) of a sweep of
+/// `len` points (point 0 at `p0` of its row of `n`) that streams them and
+/// loads a [`Place::Wrap`] place's columns: for each row `q` of the run
+/// (from point 0's), the copy of the columns (of [`COPIES`], copy `k`'s
+/// entry of a row's point `p` in column `j` at the address
+/// `cols + k * gap + 8 * p` plus `j` [`SHIFT`]s modulo a page) whose loads no output's
+/// streamed stores stall (see [`stores_stall_loads`]; the outputs and the
+/// columns advance 8 bytes a point, so their distance is the row's), and
+/// of those the one whose loads lie furthest behind the stores (the stall
+/// fades over a few hundred bytes past the window: measured on Zen 3,
+/// 256^3 float64, three outputs at one page offset, copies whose columns
+/// lay 64, 512 and 960 bytes behind them took 99, 45 and 37 ms), into
+/// `pick[q]`. The number of rows, or None (nothing written) where `pick`
+/// is shorter.
+pub(crate) fn pick_copies(
+    (cols, gap): (usize, usize),
+    (n, p0, len): (usize, usize, usize),
+    outs: &[usize],
+    pick: &mut [u8],
+) -> Option<usize> {
+    const PAGE: usize = 4096;
+    if n == 0 || p0 >= n {
+        return None;
+    }
+    let rows = (p0 + len).div_ceil(n);
+    if rows > pick.len() {
+        return None;
+    }
+    // Row q's first point: an output `d` bytes past a column (modulo a
+    // page, wrapping arithmetic) at point 0 is `d + 8 q n` past it there
+    // (the same for every point of the row), so the rows repeat every
+    // `period`.
+    let period = 512 >> n.trailing_zeros().min(9);
+    for q in 0..rows {
+        if q >= period {
+            pick[q] = pick[q - period];
+            continue;
+        }
+        let at = cols
+            .wrapping_add(8 * p0)
+            .wrapping_sub((8 * q).wrapping_mul(n));
+        // Copy k: whether a load stalls, and the least distance from a
+        // column's load to a store, negated.
+        let score = |k: usize| -> (bool, isize) {
+            let col = at.wrapping_add(k.wrapping_mul(gap));
+            let d = (outs.iter())
+                .flat_map(|&o| (0..3).map(move |j| o.wrapping_sub(col + j * SHIFT) % PAGE));
+            d.fold((false, -(PAGE as isize)), |(stalls, far), d| {
+                (
+                    stalls || (1..=STALL_WINDOW).contains(&d),
+                    far.max(-(d as isize)),
+                )
+            })
+        };
+        let best = (0..COPIES)
+            .map(|k| (score(k), k))
+            .min()
+            .map_or(0, |(_, k)| k);
+        pick[q] = best as u8;
+    }
+    Some(rows)
+}
+
 /// Whether the SIMD fma loop can run here (AVX2 and FMA, detected once).
 pub(crate) fn available() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -1502,7 +1577,27 @@ pub enum Place<'a> {
         cols: [&'a [f64]; 3],
         n: usize,
         p0: usize,
+        copies: Copies<'a>,
     },
+}
+
+/// Copies of a [`Place::Wrap`] place's columns, one chosen for each row
+/// of a run ([`pick_copies`]): the points of row `q` (from point 0's, up
+/// to the end of the block holding its end) read copy `pick[q]` (0 past
+/// the end of `pick`), `gap` entries on in every column from copy 0.
+/// `pub` for the reason [`Coef3`] is.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Copies<'a> {
+    pub pick: &'a [u8],
+    pub gap: usize,
+}
+
+impl Copies<'_> {
+    /// The entries before row `q`'s copy.
+    #[inline(always)]
+    fn skip(&self, q: usize) -> usize {
+        self.pick.get(q).map_or(0, |&k| k as usize * self.gap)
+    }
 }
 
 impl Place<'_> {
@@ -1519,7 +1614,15 @@ impl Place<'_> {
     fn at(&self, i: usize) -> [f64; 3] {
         match *self {
             Place::Rows { rows, s, p0 } => rows[(p0 + i) / s],
-            Place::Wrap { cols, n, p0 } => cols.map(|c| c[(p0 + i) % n]),
+            Place::Wrap {
+                cols,
+                n,
+                p0,
+                copies,
+            } => {
+                let skip = copies.skip((p0 + i) / n);
+                cols.map(|c| c[skip + (p0 + i) % n])
+            }
         }
     }
 
@@ -1531,7 +1634,13 @@ impl Place<'_> {
             && p0 < s
             && match *self {
                 Place::Rows { rows, .. } => len == 0 || (p0 + len - 1) / s < rows.len(),
-                Place::Wrap { cols, .. } => cols.iter().all(|c| c.len() >= 2 * s),
+                Place::Wrap { cols, copies, .. } => {
+                    let most = copies.pick.iter().max().map_or(0, |&k| k as usize);
+                    let need = most
+                        .checked_mul(copies.gap)
+                        .and_then(|e| e.checked_add(2 * s));
+                    need.is_some_and(|e| cols.iter().all(|c| c.len() >= e))
+                }
             }
     }
 }
@@ -1569,12 +1678,14 @@ impl Cursor {
     }
 
     /// The coefficient columns of a [`Place::Wrap`] (`cols`, rows of `n`,
-    /// point 0 at `p0`) moved so that point `i` of the run is at `i`:
-    /// wrapping arithmetic (the pointer may lie before the columns); the
-    /// loads at the run's points lie inside them.
+    /// point 0 at `p0`, the run's row's copy of `copies`) moved so that
+    /// point `i` of the run is at `i`: wrapping arithmetic (the pointer
+    /// may lie before the columns); the loads at the run's points lie
+    /// inside them.
     #[inline(always)]
-    fn cols(&self, cols: [&[f64]; 3], n: usize, p0: usize) -> [*const f64; 3] {
-        cols.map(|c| c.as_ptr().wrapping_add(p0).wrapping_sub(self.q * n))
+    fn cols(&self, cols: [&[f64]; 3], n: usize, p0: usize, copies: Copies<'_>) -> [*const f64; 3] {
+        let skip = copies.skip(self.q);
+        cols.map(|c| c.as_ptr().wrapping_add(skip + p0).wrapping_sub(self.q * n))
     }
 }
 
@@ -1651,8 +1762,13 @@ unsafe fn run_coefs<const M: usize, const H: usize>(
                     r.cv[k] = unsafe { rows_pd(rows, at, i + j) };
                 }
             }
-            Place::Wrap { cols, n, p0 } => {
-                let pe = at.cols(cols, n, p0);
+            Place::Wrap {
+                cols,
+                n,
+                p0,
+                copies,
+            } => {
+                let pe = at.cols(cols, n, p0, copies);
                 for r in r.iter_mut() {
                     r.pe[k] = pe;
                 }

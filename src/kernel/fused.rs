@@ -550,7 +550,16 @@ impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
                 done.is_some()
             }
             Kind::Coords(t) => {
-                let Some(places) = x.places(t, lo) else {
+                // Float64 outputs keep pace with the columns: one of
+                // their copies lies clear of every output's stall window.
+                let mut streams = [0; SIMD_AXES];
+                for (s, o) in streams.iter_mut().zip(outs.iter()) {
+                    *s = o.as_ptr() as usize;
+                }
+                let pace = std::mem::size_of::<I::Output>() == 8;
+                let streams = (stream && pace).then_some(&streams[..m]);
+                let mut pick = [0; RUN + 2];
+                let Some(places) = x.places(t, (lo, hi), streams, &mut pick) else {
                     return false;
                 };
                 let strides = x.slot_strides();
@@ -956,7 +965,10 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
                 done.map(|clean| clean && (fast.is_none() || first()))
             }
             Kind::Coords(t) => {
-                let places = self.places(t, lo)?;
+                // (An interleaved output drifts against the columns: no
+                // copy is clear of it for a whole row.)
+                let mut pick = [0; RUN + 2];
+                let places = self.places(t, (lo, hi), None, &mut pick)?;
                 I::comb3_interleave(
                     &places[..m],
                     &fm[..m],
@@ -972,13 +984,19 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
         }
     }
 
-    /// Each slot's coefficients from the row's point `lo` on, from the
-    /// tables `t` (every slot below `m` taken by an axis with one); None
-    /// where a table lacks the columns the inner axis needs.
+    /// Each slot's coefficients from the row's point `lo` on (up to `hi`),
+    /// from the tables `t` (every slot below `m` taken by an axis with
+    /// one); None where a table lacks the columns the inner axis needs.
+    /// `streams`: the float64 outputs' addresses at point `lo` when they
+    /// are streamed: the inner axis's columns then come from the copy
+    /// each row's stores do not stall ([`crate::simd::pick_copies`], the
+    /// choices in `pick`).
     fn places<'t>(
         &self,
         t: &[Option<(&'t Table, usize)>; MAX_AXES],
-        lo: usize,
+        (lo, hi): (usize, usize),
+        streams: Option<&[usize]>,
+        pick: &'t mut [u8; RUN + 2],
     ) -> Option<[crate::simd::Place<'t>; SIMD_AXES]> {
         let (at, nd) = (self.at, self.dims.len());
         let mut places = [crate::simd::Place::Rows {
@@ -986,6 +1004,7 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
             s: 0,
             p0: 0,
         }; SIMD_AXES];
+        let mut pick = Some(pick);
         for (ax, &s) in self.axes.iter().zip(self.strides) {
             let Some(ax) = ax else { continue };
             let (t, first) = t[ax.slot]?;
@@ -996,10 +1015,30 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
                 if a.len() != 2 * n {
                     return None;
                 }
-                crate::simd::Place::Wrap {
-                    cols: [a, b, c],
-                    n,
-                    p0: lo % n,
+                let p0 = lo % n;
+                // (One inner axis: `pick` is taken once.)
+                let copies = match (streams, pick.take()) {
+                    (Some(o), Some(pick)) => t.copies().and_then(|(cols, gap)| {
+                        let at = (cols[0].as_ptr() as usize, gap * 8);
+                        let rows = crate::simd::pick_copies(at, (n, p0, hi - lo), o, pick)?;
+                        let pick: &'t [u8] = pick;
+                        Some((cols, gap, &pick[..rows]))
+                    }),
+                    _ => None,
+                };
+                match copies {
+                    Some((cols, gap, pick)) => crate::simd::Place::Wrap {
+                        cols,
+                        n,
+                        p0,
+                        copies: crate::simd::Copies { pick, gap },
+                    },
+                    None => crate::simd::Place::Wrap {
+                        cols: [a, b, c],
+                        n,
+                        p0,
+                        copies: Default::default(),
+                    },
                 }
             } else {
                 // By row of this axis (`s` points), from the first

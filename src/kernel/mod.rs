@@ -208,6 +208,60 @@ struct Table {
     /// run of points from one row into the next (the interleaved output's
     /// windows) is one slice too.
     columns: [Vec<f64>; 3],
+    /// [`COPIES`](crate::simd::COPIES) copies of the columns for the
+    /// streaming sweeps, made when one first asks ([`Table::copies`]).
+    copies: OnceLock<Option<Copies>>,
+}
+
+/// The columns of a [`Table`] [`COPIES`](crate::simd::COPIES) times in
+/// one buffer, every column of copy `k` at the page offset of copy 0's
+/// plus `k` quarter pages (so that the sweep can take, row by row, one
+/// whose loads no streamed store stalls: [`crate::simd::pick_copies`]).
+#[derive(Debug)]
+struct Copies {
+    buf: Vec<f64>,
+    /// Where copy 0's first column starts in `buf`.
+    at: usize,
+    /// Entries between one column's start and the next's (whole pages).
+    col: usize,
+    /// Entries between one copy's start and the next's.
+    gap: usize,
+}
+
+/// Columns (of `2n` entries) up to this long are copied for the sweeps
+/// ([`Copies`]: twelve of them, 1.5 MiB at most).
+const COPIES_MAX: usize = 1 << 14;
+
+impl Table {
+    /// The columns' copies for a sweep (each column's slice from copy 0's
+    /// start, holding every copy) and the entries between copies; None
+    /// for columns longer than [`COPIES_MAX`].
+    pub(crate) fn copies(&self) -> Option<([&[f64]; 3], usize)> {
+        let copies = self.copies.get_or_init(|| {
+            let len = self.columns[0].len();
+            if len > COPIES_MAX {
+                return None;
+            }
+            // A page of entries; columns a whole number of them and
+            // `SHIFT` apart, copies a whole number and a quarter.
+            const PAGE: usize = 4096 / 8;
+            let col = len.div_ceil(PAGE) * PAGE + crate::simd::SHIFT / 8;
+            let gap = (3 * col).div_ceil(PAGE) * PAGE + PAGE / crate::simd::COPIES;
+            let mut buf = vec![0.0; PAGE + (crate::simd::COPIES - 1) * gap + 3 * col];
+            // Copy 0 at a page boundary (Vec's buffer does not move).
+            let at = (PAGE - buf.as_ptr() as usize / 8 % PAGE) % PAGE;
+            for k in 0..crate::simd::COPIES {
+                for (j, c) in self.columns.iter().enumerate() {
+                    let start = at + k * gap + j * col;
+                    buf[start..start + len].copy_from_slice(c);
+                }
+            }
+            Some(Copies { buf, at, col, gap })
+        });
+        let c = copies.as_ref()?;
+        let cols = [0, 1, 2].map(|j| &c.buf[c.at + j * c.col..]);
+        Some((cols, c.gap))
+    }
 }
 
 /// Where the steps between points come from.
@@ -376,7 +430,11 @@ impl<'a> Coefs<'a> {
                     })
                     .collect()
             });
-            Box::new(Table { rows, columns })
+            Box::new(Table {
+                rows,
+                columns,
+                copies: OnceLock::new(),
+            })
         })
     }
 }
@@ -2044,6 +2102,49 @@ mod tests {
                 let a = grad1(&f, other, order2);
                 assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()));
             }
+        }
+    }
+
+    /// The copies of a table's columns for the sweeps: every copy holds
+    /// each column's numbers (the row's twice), its columns `SHIFT` bytes
+    /// apart modulo a page and each copy a quarter page on from the one
+    /// before; the copy the sweep reads past copy 0 (`gap` entries a
+    /// copy) lies inside each column's slice; none for columns longer
+    /// than `COPIES_MAX`.
+    #[test]
+    fn column_copies_lie_a_quarter_page_apart() {
+        use crate::simd::{COPIES, SHIFT};
+        for n in [
+            3,
+            8,
+            255,
+            256,
+            257,
+            4000,
+            COPIES_MAX / 2,
+            COPIES_MAX / 2 + 1,
+        ] {
+            let d: Vec<f64> = (1..n).map(|i| 1.0 + (i as f64 * 0.7).sin() / 3.0).collect();
+            let c = Coefs::new(d, true);
+            let t = c.table();
+            let Some((cols, gap)) = t.copies() else {
+                assert!(2 * n > COPIES_MAX, "{n}");
+                continue;
+            };
+            assert!(2 * n <= COPIES_MAX, "{n}");
+            let base = cols[0].as_ptr() as usize;
+            for (j, col) in cols.iter().enumerate() {
+                let page = (col.as_ptr() as usize).wrapping_sub(base) % 4096;
+                assert_eq!(page, j * SHIFT, "{n}");
+                for k in 0..COPIES {
+                    let copy = &col[k * gap..k * gap + 2 * n];
+                    assert_eq!(copy, &t.columns[j][..], "{n} {j} {k}");
+                    let page = (copy.as_ptr() as usize).wrapping_sub(base) % 4096;
+                    assert_eq!(page, (k * 4096 / COPIES + j * SHIFT) % 4096, "{n} {j} {k}");
+                }
+            }
+            // The same copies when asked again.
+            assert_eq!(t.copies().unwrap().0[0].as_ptr() as usize, base);
         }
     }
 

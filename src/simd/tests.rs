@@ -700,6 +700,24 @@ fn random_given<T: Copy>(
     })
 }
 
+/// A [`Place::Wrap`] place's columns `t` (a row's twice each) as copies 1
+/// to 3 of [`COPIES`] in one buffer each, copy 0 and the gaps between the
+/// copies NaN, and for each of `rows` rows a copy among 1 to 3: a loop
+/// that reads any copy but its row's, or the wrong entry of it, meets
+/// NaN (copies 1 to 3 hold the same numbers, as the sweep's do).
+fn spread_copies(t: &[Vec<f64>; 3], rows: usize, rng: &mut Rng) -> ([Vec<f64>; 3], usize, Vec<u8>) {
+    let gap = t[0].len() + rng.next() as usize % 5;
+    let cols = t.each_ref().map(|c| {
+        let mut buf = vec![f64::NAN; (COPIES - 1) * gap + c.len()];
+        for k in 1..COPIES {
+            buf[k * gap..k * gap + c.len()].copy_from_slice(c);
+        }
+        buf
+    });
+    let pick = (0..rows).map(|_| 1 + (rng.next() % 3) as u8).collect();
+    (cols, gap, pick)
+}
+
 /// The coordinate loop that interleaves, against the plain formula in
 /// numpy's order, bit for bit, in float64 and in float32 (computed in
 /// double): 2 and 3 places, each with coefficients by row (rows of 8 to
@@ -780,14 +798,26 @@ fn comb3_interleave_matches_the_plain_formula() {
                             })
                         })
                         .collect();
-                    let places: Vec<Place<'_>> = shape
-                        .iter()
-                        .zip(&twice)
-                        .map(|(&(kind, s, p0), t)| match kind {
-                            1 => Place::Wrap {
+                    // Every other Wrap place's columns from copies.
+                    let spread: Vec<_> = (shape.iter().zip(&twice))
+                        .map(|(&(_, s, p0), t)| {
+                            (rng.next() % 2 == 0)
+                                .then(|| spread_copies(t, (p0 + n).div_ceil(s), rng))
+                        })
+                        .collect();
+                    let places: Vec<Place<'_>> = (shape.iter().zip(&twice).zip(&spread))
+                        .map(|((&(kind, s, p0), t), spread)| match (kind, spread) {
+                            (1, Some((c, gap, pick))) => Place::Wrap {
+                                cols: [&c[0], &c[1], &c[2]],
+                                n: s,
+                                p0,
+                                copies: Copies { pick, gap: *gap },
+                            },
+                            (1, None) => Place::Wrap {
                                 cols: [&t[0], &t[1], &t[2]],
                                 n: s,
                                 p0,
+                                copies: Default::default(),
                             },
                             _ => Place::Rows { rows: &rows, s, p0 },
                         })
@@ -1036,15 +1066,31 @@ fn comb3_separate_matches_the_plain_formula() {
                             })
                         })
                         .collect();
-                    let places: Vec<Place<'_>> = (shape.iter().zip(&twice))
-                        .map(|(&(by_point, s, p0, _), t)| match by_point {
-                            true => Place::Wrap {
-                                cols: [&t[0], &t[1], &t[2]],
-                                n: s,
-                                p0,
-                            },
-                            false => Place::Rows { rows: &rows, s, p0 },
+                    // Every other Wrap place's columns from copies.
+                    let spread: Vec<_> = (shape.iter().zip(&twice))
+                        .map(|(&(_, s, p0, _), t)| {
+                            (rng.next() % 2 == 0)
+                                .then(|| spread_copies(t, (p0 + n).div_ceil(s), rng))
                         })
+                        .collect();
+                    let places: Vec<Place<'_>> = (shape.iter().zip(&twice).zip(&spread))
+                        .map(
+                            |((&(by_point, s, p0, _), t), spread)| match (by_point, spread) {
+                                (true, Some((c, gap, pick))) => Place::Wrap {
+                                    cols: [&c[0], &c[1], &c[2]],
+                                    n: s,
+                                    p0,
+                                    copies: Copies { pick, gap: *gap },
+                                },
+                                (true, None) => Place::Wrap {
+                                    cols: [&t[0], &t[1], &t[2]],
+                                    n: s,
+                                    p0,
+                                    copies: Default::default(),
+                                },
+                                (false, _) => Place::Rows { rows: &rows, s, p0 },
+                            },
+                        )
                         .collect();
                     let coef = |k: usize, i: usize| -> [f64; 3] {
                         let (by_point, s, p0, _) = shape[k];
@@ -1114,6 +1160,7 @@ fn comb3_separate_matches_the_plain_formula() {
             cols: [&t[0], &t[1], &t[2]],
             n: w - 1,
             p0: 0,
+            copies: Default::default(),
         };
         let row = Place::Rows {
             rows: &rows,
@@ -1211,4 +1258,67 @@ fn sweep_stalls_where_a_store_is_just_behind_a_load() {
     assert!(!stall(f, 4, &[1, 512, 1 << 20]));
     // No outputs, nothing to stall on.
     assert!(!stores_stall_loads(f, 8, std::iter::empty(), &cube));
+}
+
+/// The copy each row takes: from point to point (a streamed store up to
+/// `STALL_WINDOW` bytes past a column's load, modulo a page, stalls it),
+/// one whose loads no store stalls (one of four copies a quarter page
+/// apart always clears three outputs' windows over three columns
+/// `SHIFT` apart), and of those the one whose loads lie furthest behind
+/// the stores; over runs from anywhere in a row across several rows.
+#[test]
+fn pick_copies_takes_the_copy_furthest_behind_the_stores() {
+    let mut rng = Rng(2718);
+    const PAGE: usize = 4096;
+    let gap = 3 * PAGE + PAGE / COPIES;
+    let mut moved = 0;
+    for _ in 0..3000 {
+        let n = 8 + rng.next() as usize % 300;
+        let (p0, len) = (rng.next() as usize % n, rng.next() as usize % (4 * n));
+        let cols = PAGE * 1000 + 8 * (rng.next() as usize % 512);
+        let m = 2 + rng.next() as usize % 2;
+        let outs: Vec<usize> = (0..m)
+            .map(|_| PAGE * 5000 + 8 * (rng.next() as usize % 512))
+            .collect();
+        let mut pick = [0u8; 8];
+        let rows = (p0 + len).div_ceil(n);
+        let got = pick_copies((cols, gap), (n, p0, len), &outs, &mut pick);
+        if rows > pick.len() {
+            assert_eq!(got, None);
+            continue;
+        }
+        assert_eq!(got, Some(rows));
+        for q in 0..rows {
+            let (i0, i1) = ((q * n).saturating_sub(p0), ((q + 1) * n - p0).min(len));
+            // Copy k at each point of the row: the stalled loads and the
+            // least distance from a load to a store.
+            let of = |k: usize| -> (usize, usize) {
+                let each = (i0..i1).flat_map(|i| {
+                    let outs = &outs;
+                    (0..3).flat_map(move |j| {
+                        let col = cols + k * gap + 8 * (p0 + i - q * n) + j * SHIFT;
+                        outs.iter()
+                            .map(move |&o| (o + 8 * i).wrapping_sub(col) % PAGE)
+                    })
+                });
+                each.fold((0, PAGE), |(s, near), d| {
+                    (s + (1..=STALL_WINDOW).contains(&d) as usize, near.min(d))
+                })
+            };
+            let all: Vec<(usize, usize)> = (0..COPIES).map(of).collect();
+            let took = all[pick[q] as usize];
+            if i1 > i0 {
+                assert_eq!(took.0, 0, "{all:?} {pick:?}");
+                let far = all.iter().filter(|a| a.0 == 0).map(|a| a.1).max().unwrap();
+                assert_eq!(took.1, far, "{all:?} {pick:?}");
+            }
+            moved += (pick[q] != 0) as usize;
+        }
+    }
+    // Rows that took another copy than the first, many.
+    assert!(moved > 1000, "{moved}");
+    // Too many rows for `pick`: nothing written.
+    let mut pick = [9u8; 2];
+    assert_eq!(pick_copies((0, gap), (10, 5, 20), &[64], &mut pick), None);
+    assert_eq!(pick, [9, 9]);
 }
