@@ -162,6 +162,17 @@ pub(crate) const STREAM_MIN_BYTES: usize = 64 << 20;
 /// are faster), 1.3 to 1.6 times at 384, 1.2 to 1.3 times at 448 and 512.
 pub(crate) const STALL_WINDOW: usize = 320;
 
+/// A page's bytes: the processor compares a load with the stores in
+/// flight by its offset in one (see [`stores_stall_loads`]).
+pub(crate) const PAGE: usize = 4096;
+
+/// Whether a streamed store `d` bytes (wrapping arithmetic) past a load
+/// stalls it: past by up to [`STALL_WINDOW`] bytes modulo a [`PAGE`].
+#[inline]
+fn stalls(d: usize) -> bool {
+    (1..=STALL_WINDOW).contains(&(d % PAGE))
+}
+
 /// Whether the sweep that loads an input at `input` (an address) and
 /// stores the same point of each output (the addresses `outs`, elements
 /// of the input's size, in the input's order) would stall on its own
@@ -181,19 +192,17 @@ pub(crate) fn stores_stall_loads(
     outs: impl Iterator<Item = usize>,
     strides: &[usize],
 ) -> bool {
-    // Offsets modulo a page: wrapping arithmetic keeps the low 12 bits.
-    const PAGE: usize = 4096;
     // The contiguous axis's neighbours are in the block the loads of the
     // point itself cover (the left ones carried over, not loaded).
     let loads = (strides.iter().filter(|&&s| s != 1))
         .map(|&s| s.wrapping_mul(size))
         .flat_map(|s| [s, s.wrapping_neg()])
         .chain([0]);
+    // Offsets modulo a page: wrapping arithmetic keeps the low 12 bits.
     outs.into_iter().any(|o| {
-        loads.clone().any(|l| {
-            let d = o.wrapping_sub(input).wrapping_sub(l) % PAGE;
-            d > 0 && d <= STALL_WINDOW
-        })
+        loads
+            .clone()
+            .any(|l| stalls(o.wrapping_sub(input).wrapping_sub(l)))
     })
 }
 
@@ -229,7 +238,6 @@ pub(crate) fn pick_copies(
     outs: &[usize],
     pick: &mut [u8],
 ) -> Option<usize> {
-    const PAGE: usize = 4096;
     if n == 0 || p0 >= n {
         return None;
     }
@@ -256,11 +264,8 @@ pub(crate) fn pick_copies(
             let col = at.wrapping_add(k.wrapping_mul(gap));
             let d = (outs.iter())
                 .flat_map(|&o| (0..3).map(move |j| o.wrapping_sub(col + j * SHIFT) % PAGE));
-            d.fold((false, -(PAGE as isize)), |(stalls, far), d| {
-                (
-                    stalls || (1..=STALL_WINDOW).contains(&d),
-                    far.max(-(d as isize)),
-                )
+            d.fold((false, -(PAGE as isize)), |(stall, far), d| {
+                (stall || stalls(d), far.max(-(d as isize)))
             })
         };
         let best = (0..COPIES)

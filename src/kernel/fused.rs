@@ -557,9 +557,9 @@ impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
                     *s = o.as_ptr() as usize;
                 }
                 let pace = std::mem::size_of::<I::Output>() == 8;
-                let streams = (stream && pace).then_some(&streams[..m]);
                 let mut pick = [0; RUN + 2];
-                let Some(places) = x.places(t, (lo, hi), streams, &mut pick) else {
+                let streams = (stream && pace).then_some((&streams[..m], &mut pick));
+                let Some(places) = x.places(t, (lo, hi), streams) else {
                     return false;
                 };
                 let strides = x.slot_strides();
@@ -967,8 +967,7 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
             Kind::Coords(t) => {
                 // (An interleaved output drifts against the columns: no
                 // copy is clear of it for a whole row.)
-                let mut pick = [0; RUN + 2];
-                let places = self.places(t, (lo, hi), None, &mut pick)?;
+                let places = self.places(t, (lo, hi), None)?;
                 I::comb3_interleave(
                     &places[..m],
                     &fm[..m],
@@ -988,15 +987,14 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
     /// from the tables `t` (every slot below `m` taken by an axis with
     /// one); None where a table lacks the columns the inner axis needs.
     /// `streams`: the float64 outputs' addresses at point `lo` when they
-    /// are streamed: the inner axis's columns then come from the copy
-    /// each row's stores do not stall ([`crate::simd::pick_copies`], the
-    /// choices in `pick`).
+    /// are streamed, and room for the choices: the inner axis's columns
+    /// then come from the copy each row's stores do not stall
+    /// ([`crate::simd::pick_copies`]).
     fn places<'t>(
         &self,
         t: &[Option<(&'t Table, usize)>; MAX_AXES],
         (lo, hi): (usize, usize),
-        streams: Option<&[usize]>,
-        pick: &'t mut [u8; RUN + 2],
+        mut streams: Option<(&[usize], &'t mut [u8; RUN + 2])>,
     ) -> Option<[crate::simd::Place<'t>; SIMD_AXES]> {
         let (at, nd) = (self.at, self.dims.len());
         let mut places = [crate::simd::Place::Rows {
@@ -1004,7 +1002,6 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
             s: 0,
             p0: 0,
         }; SIMD_AXES];
-        let mut pick = Some(pick);
         for (ax, &s) in self.axes.iter().zip(self.strides) {
             let Some(ax) = ax else { continue };
             let (t, first) = t[ax.slot]?;
@@ -1016,16 +1013,14 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
                     return None;
                 }
                 let p0 = lo % n;
-                // (One inner axis: `pick` is taken once.)
-                let copies = match (streams, pick.take()) {
-                    (Some(o), Some(pick)) => t.copies().and_then(|(cols, gap)| {
-                        let at = (cols[0].as_ptr() as usize, gap * 8);
-                        let rows = crate::simd::pick_copies(at, (n, p0, hi - lo), o, pick)?;
-                        let pick: &'t [u8] = pick;
-                        Some((cols, gap, &pick[..rows]))
-                    }),
-                    _ => None,
-                };
+                // (One inner axis: `streams` is taken once.)
+                let copies = streams.take().and_then(|(o, pick)| {
+                    let (cols, gap) = t.copies()?;
+                    let at = (cols[0].as_ptr() as usize, gap * 8);
+                    let rows = crate::simd::pick_copies(at, (n, p0, hi - lo), o, pick)?;
+                    let pick: &'t [u8] = pick;
+                    Some((cols, gap, &pick[..rows]))
+                });
                 match copies {
                     Some((cols, gap, pick)) => crate::simd::Place::Wrap {
                         cols,

@@ -210,7 +210,7 @@ struct Table {
     columns: [Vec<f64>; 3],
     /// [`COPIES`](crate::simd::COPIES) copies of the columns for the
     /// streaming sweeps, made when one first asks ([`Table::copies`]).
-    copies: OnceLock<Option<Copies>>,
+    copies: OnceLock<Option<ColumnCopies>>,
 }
 
 /// The columns of a [`Table`] [`COPIES`](crate::simd::COPIES) times in
@@ -218,7 +218,7 @@ struct Table {
 /// plus `k` quarter pages (so that the sweep can take, row by row, one
 /// whose loads no streamed store stalls: [`crate::simd::pick_copies`]).
 #[derive(Debug)]
-struct Copies {
+struct ColumnCopies {
     buf: Vec<f64>,
     /// Where copy 0's first column starts in `buf`.
     at: usize,
@@ -229,7 +229,7 @@ struct Copies {
 }
 
 /// Columns (of `2n` entries) up to this long are copied for the sweeps
-/// ([`Copies`]: twelve of them, 1.5 MiB at most).
+/// ([`ColumnCopies`]: twelve of them, 1.5 MiB at most).
 const COPIES_MAX: usize = 1 << 14;
 
 impl Table {
@@ -244,7 +244,7 @@ impl Table {
             }
             // A page of entries; columns a whole number of them and
             // `SHIFT` apart, copies a whole number and a quarter.
-            const PAGE: usize = 4096 / 8;
+            const PAGE: usize = crate::simd::PAGE / 8;
             let col = len.div_ceil(PAGE) * PAGE + crate::simd::SHIFT / 8;
             let gap = (3 * col).div_ceil(PAGE) * PAGE + PAGE / crate::simd::COPIES;
             let mut buf = vec![0.0; PAGE + (crate::simd::COPIES - 1) * gap + 3 * col];
@@ -256,7 +256,7 @@ impl Table {
                     buf[start..start + len].copy_from_slice(c);
                 }
             }
-            Some(Copies { buf, at, col, gap })
+            Some(ColumnCopies { buf, at, col, gap })
         });
         let c = copies.as_ref()?;
         let cols = [0, 1, 2].map(|j| &c.buf[c.at + j * c.col..]);
