@@ -530,12 +530,14 @@ impl<'a> Plan<'a> {
         // Outputs far larger than the cache: streaming stores, unless the
         // sweep would stall on them (ordinary stores then, a pass per axis:
         // measured 4 to 7 times faster there, 1.4 to 1.6 times slower than
-        // streaming where nothing stalls).
+        // streaming where nothing stalls), or is slower than the passes
+        // anyway (Plan::sweep_slower).
         // (Asked only of calls large enough to stream: execute_dense_tuned's
         // test. Small calls pay nothing for it.)
         let stream_min = crate::simd::STREAM_MIN_BYTES;
         let large = std::mem::size_of_val(f) * self.axes.len() >= stream_min;
-        let stream_min = match large && self.sweep_stalls(f, order, outs) {
+        let passes = large && (self.sweep_slower::<A>() || self.sweep_stalls(f, order, outs));
+        let stream_min = match passes {
             true => usize::MAX,
             false => stream_min,
         };
@@ -625,6 +627,27 @@ impl<'a> Plan<'a> {
                 start += len;
             }
         });
+    }
+
+    /// Whether the one-sweep path is slower than ordinary stores and a
+    /// pass per axis wherever the outputs are: float32 outputs with
+    /// unevenly spaced coordinates on an axis, unless the sweep's AVX-512
+    /// loop runs. That sweep computes in double, as numpy does (per point,
+    /// six conversions to double, nine products, six sums and three
+    /// conversions back), so it is bound by its arithmetic, not by memory;
+    /// and its streamed stores hold up the loads of the contiguous axis's
+    /// coefficients, whose 8-byte columns drift against the 4-byte outputs
+    /// (no choice of column copy is clear of every output for a whole row,
+    /// as for float64). With its AVX2 loop the passes take half the time
+    /// (measured on an AMD EPYC, Zen 3: 256^3 and 4000^2, one thread and
+    /// two); its AVX-512 loop, twice the lanes, reached 0.65 of the floor
+    /// on an Intel Xeon, which the passes are not known to beat. Evenly
+    /// spaced coordinates are a step in double and read no columns: they
+    /// keep the sweep.
+    fn sweep_slower<A: Element>(&self) -> bool {
+        // (A 4-byte output is float32: the only one, see num::Element.)
+        let single = std::mem::size_of::<A::Output>() == 4 && !crate::simd::available512();
+        single && self.rules.iter().any(|r| matches!(r, Rule::Coords(_)))
     }
 
     /// Whether the one-sweep path (two or three outputs) would stall on
@@ -1782,6 +1805,30 @@ mod tests {
         );
         let e = Plan::new(&[], &[], None, 1).unwrap_err();
         assert_eq!(e, GradientError::InvalidNdim(0));
+    }
+
+    #[test]
+    fn float32_uneven_coordinates_leave_the_sweep() {
+        const UNEVEN: [f64; 4] = [0.0, 1.0, 3.0, 3.5];
+        const EVEN: [f64; 4] = [0.0, 0.5, 1.0, 1.5];
+        let (uneven, even): (&'static [f64], &'static [f64]) = (&UNEVEN, &EVEN);
+        let plan = |s: &[Spacing<'static>]| Plan::new(&[4, 4, 4], s, None, 1).unwrap();
+        let one = |s| plan(&[Spacing::Unit, s, Spacing::Uniform(0.1)]);
+        // (The AVX-512 loop keeps the sweep.)
+        let avx2 = !crate::simd::available512();
+        for s in [Spacing::Coordinates(uneven), Spacing::NonUniform(even)] {
+            assert_eq!(one(s).sweep_slower::<f32>(), avx2);
+            assert!(!one(s).sweep_slower::<f64>());
+            assert!(!one(s).sweep_slower::<crate::Complex<f32>>());
+            assert!(!one(s).sweep_slower::<i32>());
+        }
+        for s in [Spacing::Coordinates(even), Spacing::Uniform(0.5)] {
+            assert!(!one(s).sweep_slower::<f32>());
+        }
+        let all = plan(&[Spacing::Coordinates(uneven); 3]);
+        assert_eq!(all.sweep_slower::<f32>(), avx2);
+        assert!(!all.sweep_slower::<f64>());
+        assert!(!plan(&[]).sweep_slower::<f32>());
     }
 
     #[test]
