@@ -2127,8 +2127,9 @@ unsafe fn comb3_ilv_f32_512<const M: usize, const E: u8>(
 
 /// The coefficients of [`Comb3`]: the same three for every point (a row
 /// of an outer axis), three per point (a lane: `c[j][k]` for point `k`),
-/// or three per run of `inner` points (consecutive rows of an outer axis:
-/// point `k` takes `rows[k / inner]`).
+/// three per run of `inner` points (consecutive rows of an outer axis:
+/// point `k` takes `rows[k / inner]`), or the steps or coordinates they
+/// come from (a lane too long for a table).
 ///
 /// `pub` (in this private module, so unreachable from outside the crate)
 /// because [`crate::Element`] names it in a hidden method.
@@ -2137,6 +2138,14 @@ pub enum Coef3<'a> {
     Same([f64; 3]),
     Each([&'a [f64]; 3]),
     Rows(&'a [[f64; 3]], usize),
+    /// The steps between points (one more than the points): point `k`'s
+    /// coefficients are the interior formula of steps `h[k]` and
+    /// `h[k + 1]`, computed in the loop ([`steps_coef`]).
+    Steps(&'a [f64]),
+    /// The points' coordinates and one more on each side: point `k`'s
+    /// steps are `x[k + 1] - x[k]` and `x[k + 2] - x[k + 1]` (numpy's
+    /// `np.diff`), then as [`Coef3::Steps`].
+    Coords(&'a [f64]),
 }
 
 /// Element types with a SIMD loop for the three-point combination of
@@ -2154,14 +2163,77 @@ pub(crate) trait Comb3: Sized {
 const SAME: u8 = 0;
 const EACH: u8 = 1;
 const ROWS: u8 = 2;
+const STEPS: u8 = 3;
+const COORDS: u8 = 4;
 
 /// The per-point and per-row coefficients of [`Coef3::Each`] and
-/// [`Coef3::Rows`], for the loops.
+/// [`Coef3::Rows`], and the steps or coordinates of [`Coef3::Steps`] and
+/// [`Coef3::Coords`], for the loops.
 #[derive(Clone, Copy, Default)]
 struct Src<'a> {
     each: [&'a [f64]; 3],
     rows: &'a [[f64; 3]],
     inner: usize,
+    steps: &'a [f64],
+}
+
+/// Coordinates' interior coefficients `[a, b, c]` of the point between
+/// steps `h1` and `h2`, numpy's formulas with the same operations as the
+/// kernel's (`-h2 / (h1 (h1 + h2))`, `(h2 - h1) / (h1 h2)`,
+/// `h1 / (h2 (h1 + h2))`).
+#[inline(always)]
+fn steps_coef(h1: f64, h2: f64) -> [f64; 3] {
+    [
+        (-h2) / (h1 * (h1 + h2)),
+        (h2 - h1) / (h1 * h2),
+        h1 / (h2 * (h1 + h2)),
+    ]
+}
+
+/// [`steps_coef`] for the four points from the steps at `p` (five of
+/// them), a lane per point: each operation correctly rounded in every
+/// lane, so the same bits. Caller: AVX present, `p` valid for 5 reads.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn steps_coef4(p: *const f64) -> [__m256d; 3] {
+    // SAFETY: the caller's: five doubles from p.
+    unsafe { coef4(_mm256_loadu_pd(p), _mm256_loadu_pd(p.add(1))) }
+}
+
+/// [`steps_coef4`] from the coordinates at `p` (six of them, the steps
+/// their differences). Caller: AVX present, `p` valid for 6 reads.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn coords_coef4(p: *const f64) -> [__m256d; 3] {
+    // SAFETY: the caller's: six doubles from p.
+    unsafe {
+        let x = [0, 1, 2].map(|j| _mm256_loadu_pd(p.add(j)));
+        coef4(_mm256_sub_pd(x[1], x[0]), _mm256_sub_pd(x[2], x[1]))
+    }
+}
+
+/// [`steps_coef`] in four lanes: the steps before (`h1`) and after
+/// (`h2`) four points.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn coef4(h1: __m256d, h2: __m256d) -> [__m256d; 3] {
+    // SAFETY: register operations only.
+    unsafe {
+        let s = _mm256_add_pd(h1, h2);
+        // -h2: the sign bit flipped, as the scalar negation does.
+        let neg = _mm256_xor_pd(h2, _mm256_set1_pd(-0.0));
+        [
+            _mm256_div_pd(neg, _mm256_mul_pd(h1, s)),
+            _mm256_div_pd(_mm256_sub_pd(h2, h1), _mm256_mul_pd(h1, h2)),
+            _mm256_div_pd(h1, _mm256_mul_pd(h2, s)),
+        ]
+    }
 }
 
 macro_rules! comb3_impl {
@@ -2176,6 +2248,8 @@ macro_rules! comb3_impl {
                     Coef3::Rows(r, inner) => {
                         assert!(inner > 0 && r.len().checked_mul(inner).is_some_and(|m| m >= n))
                     }
+                    Coef3::Steps(h) => assert!(h.len() > n),
+                    Coef3::Coords(x) => assert!(x.len() > n + 1),
                     Coef3::Same(_) => {}
                 }
                 #[cfg(target_arch = "x86_64")]
@@ -2206,6 +2280,20 @@ macro_rules! comb3_impl {
                                     ..Src::default()
                                 };
                                 $avx2::<ROWS>(0.0, 0.0, 0.0, src, f, o, stream)
+                            }
+                            Coef3::Steps(steps) => {
+                                let src = Src {
+                                    steps,
+                                    ..Src::default()
+                                };
+                                $avx2::<STEPS>(0.0, 0.0, 0.0, src, f, o, stream)
+                            }
+                            Coef3::Coords(steps) => {
+                                let src = Src {
+                                    steps,
+                                    ..Src::default()
+                                };
+                                $avx2::<COORDS>(0.0, 0.0, 0.0, src, f, o, stream)
                             }
                         }
                     }
@@ -2319,6 +2407,11 @@ fn coef_at<const MODE: u8>(same: [f64; 3], src: &Src<'_>, i: usize) -> [f64; 3] 
     match MODE {
         SAME => same,
         EACH => [src.each[0][i], src.each[1][i], src.each[2][i]],
+        STEPS => steps_coef(src.steps[i], src.steps[i + 1]),
+        COORDS => {
+            let x = &src.steps[i..i + 3];
+            steps_coef(x[1] - x[0], x[2] - x[1])
+        }
         _ => src.rows[i / src.inner],
     }
 }
@@ -2369,20 +2462,21 @@ unsafe fn comb3_f64_avx2<const MODE: u8>(
         while i + 4 <= end {
             prefetch_ahead(f[2], i);
             // SAFETY: i + 4 <= n <= the length of every input, coefficient
-            // slice (EACH) and of o: the unaligned loads and the store
-            // stay inside the slices; with `stream` the output address is
-            // 32-byte aligned (prologue above, then steps of 32 bytes), as
-            // vmovntpd requires. Separate multiplies and adds, never fused:
-            // numpy rounds each product.
+            // slice (EACH) and of o, and i + 5 <= the steps' (STEPS), i + 6
+            // <= the coordinates' (COORDS): the
+            // unaligned loads and the store stay inside the slices; with
+            // `stream` the output address is 32-byte aligned (prologue
+            // above, then steps of 32 bytes), as vmovntpd requires.
+            // Separate multiplies and adds, never fused: numpy rounds each
+            // product.
             unsafe {
-                let t = |j: usize| {
-                    let c = if MODE == EACH {
-                        _mm256_loadu_pd(src.each[j].as_ptr().add(i))
-                    } else {
-                        cs[j]
-                    };
-                    _mm256_mul_pd(c, _mm256_loadu_pd(f[j].as_ptr().add(i)))
+                let cv = match MODE {
+                    EACH => [0, 1, 2].map(|j| _mm256_loadu_pd(src.each[j].as_ptr().add(i))),
+                    STEPS => steps_coef4(src.steps.as_ptr().add(i)),
+                    COORDS => coords_coef4(src.steps.as_ptr().add(i)),
+                    _ => cs,
                 };
+                let t = |j: usize| _mm256_mul_pd(cv[j], _mm256_loadu_pd(f[j].as_ptr().add(i)));
                 let r = _mm256_add_pd(_mm256_add_pd(t(0), t(1)), t(2));
                 put_pd(po.add(i), r, stream);
             }
@@ -2434,21 +2528,24 @@ unsafe fn comb3_f32_avx2<const MODE: u8>(
         while i + 8 <= end {
             prefetch_ahead(f[2], i);
             // SAFETY: i + 8 <= n <= the length of every input, coefficient
-            // slice (EACH) and of o: the unaligned loads and the store
-            // stay inside the slices; with `stream` the output address is
-            // 32-byte aligned (as above), as vmovntps requires. The
-            // conversions to double are exact, the products and sums
-            // rounded in double as numpy's, and the conversion back rounds
-            // to nearest as `as f32` does.
+            // slice (EACH) and of o, and i + 9 <= the steps' (STEPS), i +
+            // 10 <= the coordinates' (COORDS): the
+            // unaligned loads and the store stay inside the slices; with
+            // `stream` the output address is 32-byte aligned (as above),
+            // as vmovntps requires. The conversions to double are exact,
+            // the products and sums rounded in double as numpy's, and the
+            // conversion back rounds to nearest as `as f32` does.
             unsafe {
                 let half = |k: usize| {
+                    let cv = match MODE {
+                        EACH => [0, 1, 2].map(|j| _mm256_loadu_pd(src.each[j].as_ptr().add(k))),
+                        STEPS => steps_coef4(src.steps.as_ptr().add(k)),
+                        COORDS => coords_coef4(src.steps.as_ptr().add(k)),
+                        _ => cs,
+                    };
                     let t = |j: usize| {
-                        let c = if MODE == EACH {
-                            _mm256_loadu_pd(src.each[j].as_ptr().add(k))
-                        } else {
-                            cs[j]
-                        };
-                        _mm256_mul_pd(c, _mm256_cvtps_pd(_mm_loadu_ps(f[j].as_ptr().add(k))))
+                        let x = _mm256_cvtps_pd(_mm_loadu_ps(f[j].as_ptr().add(k)));
+                        _mm256_mul_pd(cv[j], x)
                     };
                     _mm256_cvtpd_ps(_mm256_add_pd(_mm256_add_pd(t(0), t(1)), t(2)))
                 };

@@ -877,33 +877,44 @@ impl<I: Element> Stencil<I> for NonUniform<'_, '_, I> {
     fn lane_interior(&self, g0: usize, f: [&[I]; 3], o: &mut [I::Output]) {
         let (k, len) = (g0 - self.c.first, o.len());
         let [fa, fb, fc] = f;
-        match self.c.table.get() {
-            Some(t) => {
-                let [a, b, c] = &t.columns;
-                let [a, b, c] = [&a[g0..g0 + len], &b[g0..g0 + len], &c[g0..g0 + len]];
-                if len >= COMB3_SIMD_MIN && I::comb3_rows(Coef3::Each([a, b, c]), f, o, false) {
+        if let Some(t) = self.c.table.get() {
+            let [a, b, c] = &t.columns;
+            let [a, b, c] = [&a[g0..g0 + len], &b[g0..g0 + len], &c[g0..g0 + len]];
+            if len >= COMB3_SIMD_MIN && I::comb3_rows(Coef3::Each([a, b, c]), f, o, false) {
+                return;
+            }
+            let coefs = a.iter().zip(b).zip(c);
+            let points = o.iter_mut().zip(fa).zip(fb).zip(fc);
+            for ((((o, &x), &y), &z), ((&a, &b), &c)) in points.zip(coefs) {
+                *o = self.make([a, b, c]).eval(x, y, z);
+            }
+            return;
+        }
+        // No table (a long lone lane): the SIMD loop computes each point's
+        // coefficients from its steps as it goes (four points' divisions
+        // at a time: the divider sets the pace), else point by point.
+        let by_steps = |h: &[f64], f: [&[I]; 3], o: &mut [I::Output]| {
+            if o.len() >= COMB3_SIMD_MIN && I::comb3_rows(Coef3::Steps(h), f, o, false) {
+                return;
+            }
+            let points = o.iter_mut().zip(f[0]).zip(f[1]).zip(f[2]);
+            for ((((o, &x), &y), &z), h) in points.zip(h.windows(2)) {
+                *o = self.make(interior_coef(h[0], h[1])).eval(x, y, z);
+            }
+        };
+        match &self.c.d {
+            Steps::Diffs(d) => by_steps(&d[k..k + len + 1], f, o),
+            Steps::Coords(x) => {
+                // The steps from the coordinates (numpy's np.diff) in the
+                // loop too.
+                let x = &x[k..k + len + 2];
+                if len >= COMB3_SIMD_MIN && I::comb3_rows(Coef3::Coords(x), f, o, false) {
                     return;
                 }
-                let coefs = a.iter().zip(b).zip(c);
                 let points = o.iter_mut().zip(fa).zip(fb).zip(fc);
-                for ((((o, &x), &y), &z), ((&a, &b), &c)) in points.zip(coefs) {
-                    *o = self.make([a, b, c]).eval(x, y, z);
-                }
-            }
-            None => {
-                let points = o.iter_mut().zip(fa).zip(fb).zip(fc);
-                match &self.c.d {
-                    Steps::Diffs(d) => {
-                        for ((((o, &x), &y), &z), h) in points.zip(d[k..k + len + 1].windows(2)) {
-                            *o = self.make(interior_coef(h[0], h[1])).eval(x, y, z);
-                        }
-                    }
-                    Steps::Coords(c) => {
-                        for ((((o, &x), &y), &z), w) in points.zip(c[k..k + len + 2].windows(3)) {
-                            let c = interior_coef(w[1] - w[0], w[2] - w[1]);
-                            *o = self.make(c).eval(x, y, z);
-                        }
-                    }
+                for ((((o, &p), &q), &r), w) in points.zip(x.windows(3)) {
+                    let c = interior_coef(w[1] - w[0], w[2] - w[1]);
+                    *o = self.make(c).eval(p, q, r);
                 }
             }
         }
@@ -2102,6 +2113,32 @@ mod tests {
                 let a = grad1(&f, other, order2);
                 assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()));
             }
+        }
+    }
+
+    #[test]
+    fn long_float32_axes_compute_coefficients_on_the_fly_with_the_same_bits() {
+        // Chunks of the lazy path end anywhere: lengths around whole ones.
+        for n in [TABLE_MAX + 2, TABLE_MAX + 37, TABLE_MAX + 514] {
+            let x: Vec<f64> = (0..n).map(|i| (i as f64).powf(1.1)).collect();
+            let d: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
+            let f: Vec<f32> = x.iter().map(|v| (v * 0.01).sin() as f32).collect();
+            let borrowed = Rule::Coords(Coefs::coords(&x, true));
+            let owned = Rule::Coords(Coefs::new(d, true));
+            let tabled = Rule::Coords(Coefs::coords(&x, true));
+            let Rule::Coords(c) = &tabled else {
+                unreachable!()
+            };
+            c.table();
+            let grad = |rule: &Rule| {
+                let f = arr1(&f).into_dyn();
+                let mut out = ArrayD::<f32>::zeros(f.raw_dim());
+                let slab = Slab::Dyn(f.view(), out.view_mut());
+                differentiate(slab, 0, rule, Ends::ONE_SIDED, (0, 0), Mode::default());
+                out.into_iter().map(f32::to_bits).collect::<Vec<_>>()
+            };
+            let want = grad(&tabled);
+            assert!(grad(&borrowed) == want && grad(&owned) == want, "n = {n}");
         }
     }
 

@@ -348,7 +348,8 @@ fn stream_copy_copies_exactly() {
 
 /// The coordinate loops against the plain formula, in double: both types,
 /// shared, per-point and per-row coefficients (rows shorter and longer
-/// than a SIMD block), every length up to 40 and a long
+/// than a SIMD block) and coefficients from steps (numpy's interior
+/// formula, divisions in the loop), every length up to 40 and a long
 /// one, every start within a 32-byte block, with and without streaming
 /// stores; random bit patterns (NaN, infinities, subnormals among them).
 #[test]
@@ -379,14 +380,31 @@ fn comb3_loops_match_the_plain_formula() {
     let x32: [Vec<f32>; 3] = std::array::from_fn(|j| x[j].iter().map(|&v| v as f32).collect());
     // Per-row triples: row r of the Rows cases is point r's triple.
     let rows: Vec<[f64; 3]> = (0..len).map(|i| [c[0][i], c[1][i], c[2][i]]).collect();
+    // Steps of both signs and mixed sizes, some of any bits.
+    let h: Vec<f64> = (0..=len).map(|i| val(5 * i + 1)).collect();
+    let by_steps = |(h1, h2): (f64, f64)| {
+        [
+            (-h2) / (h1 * (h1 + h2)),
+            (h2 - h1) / (h1 * h2),
+            h1 / (h2 * (h1 + h2)),
+        ]
+    };
+    // Coordinates, of any bits too.
+    let xs: Vec<f64> = (0..len + 2).map(|i| val(7 * i + 2)).collect();
     let mut ran = false;
     for n in (0..40).chain([1027]) {
         for s in 0..8 {
             for stream in [false, true] {
-                // 0: shared, 1: per point, inner >= 2: per row of inner.
-                for kind in [0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 33] {
+                // 0: shared, 1: per point, inner >= 2: per row of inner,
+                // STEPS: from steps, COORDS: from coordinates.
+                const STEPS: usize = usize::MAX;
+                const COORDS: usize = usize::MAX - 1;
+                for kind in [0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 33, STEPS, COORDS] {
                     let at = |i: usize| -> [f64; 3] {
+                        let j = s + i;
                         let i = match kind {
+                            STEPS => return by_steps((h[j], h[j + 1])),
+                            COORDS => return by_steps((xs[j + 1] - xs[j], xs[j + 2] - xs[j + 1])),
                             0 => 0,
                             1 => s + i,
                             inner => s + i / inner,
@@ -394,6 +412,8 @@ fn comb3_loops_match_the_plain_formula() {
                         [c[0][i], c[1][i], c[2][i]]
                     };
                     let coef = match kind {
+                        STEPS => Coef3::Steps(&h[s..s + n + 1]),
+                        COORDS => Coef3::Coords(&xs[s..s + n + 2]),
                         0 => Coef3::Same(at(0)),
                         1 => Coef3::Each([&c[0][s..s + n], &c[1][s..s + n], &c[2][s..s + n]]),
                         inner => Coef3::Rows(&rows[s..s + n.div_ceil(inner)], inner),
