@@ -316,6 +316,59 @@ pub(crate) fn available512() -> bool {
     }
 }
 
+/// Whether every difference `(x[i + 1] - x[i]) * sign` is positive and
+/// finite (false for NaN), four at a time; None where there is no SIMD
+/// loop. The coordinates' check: non-finite coordinates give NaN or
+/// infinite differences, so they fail too.
+pub(crate) fn steps_positive(x: &[f64], sign: f64) -> Option<bool> {
+    if x.len() < 2 || !available() {
+        return None;
+    }
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: AVX2 was detected at run time (available()).
+    unsafe {
+        Some(steps_positive_avx2(x, sign))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    None
+}
+
+/// [`steps_positive`]' loop. Caller: AVX2 present, `x.len() >= 2`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[allow(unused_unsafe)]
+unsafe fn steps_positive_avx2(x: &[f64], sign: f64) -> bool {
+    let n = x.len() - 1;
+    let (p, blocks) = (x.as_ptr(), n / 4 * 4);
+    // SAFETY: register operations only.
+    let (zero, inf, sv) = unsafe {
+        let v = _mm256_set1_pd;
+        (_mm256_setzero_pd(), v(f64::INFINITY), v(sign))
+    };
+    // SAFETY: register operations only.
+    let mut all = unsafe { _mm256_castsi256_pd(_mm256_set1_epi64x(-1)) };
+    for i in (0..blocks).step_by(4) {
+        // SAFETY: i + 4 <= n, so i + 5 <= x.len(): both loads inside x.
+        // Ordered comparisons: false for NaN, as `>` and `<` are.
+        unsafe {
+            let a = _mm256_loadu_pd(p.add(i));
+            let b = _mm256_loadu_pd(p.add(i + 1));
+            let d = _mm256_mul_pd(_mm256_sub_pd(b, a), sv);
+            let ok = _mm256_and_pd(
+                _mm256_cmp_pd::<_CMP_GT_OQ>(d, zero),
+                _mm256_cmp_pd::<_CMP_LT_OQ>(d, inf),
+            );
+            all = _mm256_and_pd(all, ok);
+        }
+    }
+    let tail = x[blocks..].windows(2).all(|w| {
+        let d = (w[1] - w[0]) * sign;
+        d > 0.0 && d < f64::INFINITY
+    });
+    // SAFETY: register operations only.
+    tail && unsafe { _mm256_movemask_pd(all) } == 0xf
+}
+
 /// `o[i] = one(i)` from the start of `o` up to its first 32-byte aligned
 /// element when `stream` is set (the SIMD loops then store aligned, as
 /// streaming stores require), else nothing; returns where the SIMD blocks

@@ -1342,3 +1342,49 @@ fn pick_copies_takes_the_copy_furthest_behind_the_stores() {
     assert_eq!(pick_copies((0, gap), (10, 5, 20), &[64], &mut pick), None);
     assert_eq!(pick, [9, 9]);
 }
+
+/// The coordinates' check against the scalar test, every length up to 40,
+/// both directions, with one defect anywhere (a repeated, reversed, NaN
+/// or infinite coordinate, or a difference that overflows) or none.
+#[test]
+fn steps_positive_matches_the_scalar_test() {
+    let mut rng = Rng(4242);
+    let scalar = |x: &[f64], sign: f64| {
+        x.windows(2).all(|w| {
+            let d = (w[1] - w[0]) * sign;
+            d > 0.0 && d < f64::INFINITY
+        })
+    };
+    let mut seen = [0; 2];
+    for n in 2..40 {
+        for sign in [1.0, -1.0] {
+            let good: Vec<f64> = (0..n)
+                .map(|i| sign * (i as f64 + 0.25 * (i % 3) as f64))
+                .collect();
+            for at in 0..=n {
+                for defect in 0..6 {
+                    let mut x = good.clone();
+                    if at < n {
+                        x[at] = match defect {
+                            0 => x[at.saturating_sub(1)],
+                            1 => -x[at] - sign,
+                            2 => f64::NAN,
+                            3 => sign * f64::INFINITY,
+                            4 => -sign * f64::MAX,
+                            _ => f64::from_bits(rng.next()),
+                        };
+                    }
+                    let want = scalar(&x, sign);
+                    match steps_positive(&x, sign) {
+                        Some(got) => assert_eq!(got, want, "{x:?}"),
+                        None => assert!(!available()),
+                    }
+                    seen[want as usize] += 1;
+                }
+            }
+        }
+    }
+    // Both answers were asked for.
+    assert!(seen[0] > 0 && seen[1] > 0);
+    assert_eq!(steps_positive(&[1.0], 1.0), None);
+}
