@@ -2227,6 +2227,7 @@ struct Src<'a> {
     each: [&'a [f64]; 3],
     rows: &'a [[f64; 3]],
     inner: usize,
+    /// The steps (STEPS) or the coordinates (COORDS).
     steps: &'a [f64],
 }
 
@@ -2341,9 +2342,9 @@ macro_rules! comb3_impl {
                                 };
                                 $avx2::<STEPS>(0.0, 0.0, 0.0, src, f, o, stream)
                             }
-                            Coef3::Coords(steps) => {
+                            Coef3::Coords(x) => {
                                 let src = Src {
-                                    steps,
+                                    steps: x,
                                     ..Src::default()
                                 };
                                 $avx2::<COORDS>(0.0, 0.0, 0.0, src, f, o, stream)
@@ -2516,12 +2517,11 @@ unsafe fn comb3_f64_avx2<const MODE: u8>(
             prefetch_ahead(f[2], i);
             // SAFETY: i + 4 <= n <= the length of every input, coefficient
             // slice (EACH) and of o, and i + 5 <= the steps' (STEPS), i + 6
-            // <= the coordinates' (COORDS): the
-            // unaligned loads and the store stay inside the slices; with
-            // `stream` the output address is 32-byte aligned (prologue
-            // above, then steps of 32 bytes), as vmovntpd requires.
-            // Separate multiplies and adds, never fused: numpy rounds each
-            // product.
+            // <= the coordinates' (COORDS): the unaligned loads and the
+            // store stay inside the slices; with `stream` the output
+            // address is 32-byte aligned (prologue above, then steps of 32
+            // bytes), as vmovntpd requires. Separate multiplies and adds,
+            // never fused: numpy rounds each product.
             unsafe {
                 let cv = match MODE {
                     EACH => [0, 1, 2].map(|j| _mm256_loadu_pd(src.each[j].as_ptr().add(i))),
@@ -2582,12 +2582,12 @@ unsafe fn comb3_f32_avx2<const MODE: u8>(
             prefetch_ahead(f[2], i);
             // SAFETY: i + 8 <= n <= the length of every input, coefficient
             // slice (EACH) and of o, and i + 9 <= the steps' (STEPS), i +
-            // 10 <= the coordinates' (COORDS): the
-            // unaligned loads and the store stay inside the slices; with
-            // `stream` the output address is 32-byte aligned (as above),
-            // as vmovntps requires. The conversions to double are exact,
-            // the products and sums rounded in double as numpy's, and the
-            // conversion back rounds to nearest as `as f32` does.
+            // 10 <= the coordinates' (COORDS): the unaligned loads and the
+            // store stay inside the slices; with `stream` the output
+            // address is 32-byte aligned (as above), as vmovntps requires.
+            // The conversions to double are exact, the products and sums
+            // rounded in double as numpy's, and the conversion back rounds
+            // to nearest as `as f32` does.
             unsafe {
                 let half = |k: usize| {
                     let cv = match MODE {
