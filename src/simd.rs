@@ -2193,7 +2193,7 @@ pub enum Coef3<'a> {
     Rows(&'a [[f64; 3]], usize),
     /// The steps between points (one more than the points): point `k`'s
     /// coefficients are the interior formula of steps `h[k]` and
-    /// `h[k + 1]`, computed in the loop ([`steps_coef`]).
+    /// `h[k + 1]`, computed in the loop ([`interior_coef`]).
     Steps(&'a [f64]),
     /// The points' coordinates and one more on each side: point `k`'s
     /// steps are `x[k + 1] - x[k]` and `x[k + 2] - x[k + 1]` (numpy's
@@ -2232,11 +2232,11 @@ struct Src<'a> {
 }
 
 /// Coordinates' interior coefficients `[a, b, c]` of the point between
-/// steps `h1` and `h2`, numpy's formulas with the same operations as the
-/// kernel's (`-h2 / (h1 (h1 + h2))`, `(h2 - h1) / (h1 h2)`,
-/// `h1 / (h2 (h1 + h2))`).
+/// steps `h1` and `h2`: numpy's formulas (docs/numerics.md), the one
+/// definition the kernel's tables and scalar loops and these SIMD loops
+/// (the same operations in each lane) share.
 #[inline(always)]
-fn steps_coef(h1: f64, h2: f64) -> [f64; 3] {
+pub(crate) fn interior_coef(h1: f64, h2: f64) -> [f64; 3] {
     [
         (-h2) / (h1 * (h1 + h2)),
         (h2 - h1) / (h1 * h2),
@@ -2244,7 +2244,7 @@ fn steps_coef(h1: f64, h2: f64) -> [f64; 3] {
     ]
 }
 
-/// [`steps_coef`] for the four points from the steps at `p` (five of
+/// [`interior_coef`] for the four points from the steps at `p` (five of
 /// them), a lane per point: each operation correctly rounded in every
 /// lane, so the same bits. Caller: AVX present, `p` valid for 5 reads.
 #[cfg(target_arch = "x86_64")]
@@ -2270,7 +2270,7 @@ unsafe fn coords_coef4(p: *const f64) -> [__m256d; 3] {
     }
 }
 
-/// [`steps_coef`] in four lanes: the steps before (`h1`) and after
+/// [`interior_coef`] in four lanes: the steps before (`h1`) and after
 /// (`h2`) four points.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx")]
@@ -2461,10 +2461,10 @@ fn coef_at<const MODE: u8>(same: [f64; 3], src: &Src<'_>, i: usize) -> [f64; 3] 
     match MODE {
         SAME => same,
         EACH => [src.each[0][i], src.each[1][i], src.each[2][i]],
-        STEPS => steps_coef(src.steps[i], src.steps[i + 1]),
+        STEPS => interior_coef(src.steps[i], src.steps[i + 1]),
         COORDS => {
             let x = &src.steps[i..i + 3];
-            steps_coef(x[1] - x[0], x[2] - x[1])
+            interior_coef(x[1] - x[0], x[2] - x[1])
         }
         _ => src.rows[i / src.inner],
     }

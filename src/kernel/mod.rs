@@ -23,7 +23,9 @@ use ndarray::{
 };
 
 use crate::num::{Element, Lift, Native, Num, Real, Wide};
-use crate::simd::Coef3;
+// interior_coef: `[a, b, c]` of an interior point between two steps, one
+// definition with the SIMD loops, which compute it in lanes.
+use crate::simd::{interior_coef, Coef3};
 use crate::small::Small;
 
 pub(crate) mod fused;
@@ -318,16 +320,6 @@ impl PartialEq for Coefs<'_> {
             && n == o.d.len()
             && (0..n).all(|k| self.d.get(k).to_bits() == o.d.get(k).to_bits())
     }
-}
-
-/// `[a, b, c]` of an interior point between steps `h1` and `h2`.
-#[inline(always)]
-fn interior_coef(h1: f64, h2: f64) -> [f64; 3] {
-    [
-        (-h2) / (h1 * (h1 + h2)),
-        (h2 - h1) / (h1 * h2),
-        h1 / (h2 * (h1 + h2)),
-    ]
 }
 
 impl<'a> Coefs<'a> {
@@ -782,6 +774,28 @@ impl<'a, 'x, I> NonUniform<'a, 'x, I> {
     }
 }
 
+impl<I: Element> NonUniform<'_, '_, I> {
+    /// A lane's interior points `o` from `f` (the points before, at and
+    /// after) with the coefficients `c`: the SIMD loop, else point by
+    /// point, the points' coefficients from `coefs` (the same, in order).
+    #[inline(always)]
+    fn comb(
+        &self,
+        c: Coef3<'_>,
+        coefs: impl Iterator<Item = [f64; 3]>,
+        f: [&[I]; 3],
+        o: &mut [I::Output],
+    ) {
+        if o.len() >= COMB3_SIMD_MIN && I::comb3_rows(c, f, o, false) {
+            return;
+        }
+        let points = o.iter_mut().zip(f[0]).zip(f[1]).zip(f[2]);
+        for ((((o, &x), &y), &z), c) in points.zip(coefs) {
+            *o = self.make(c).eval(x, y, z);
+        }
+    }
+}
+
 pub(crate) struct CoefOp<I> {
     c: [f64; 3],
     stream: bool,
@@ -876,46 +890,28 @@ impl<I: Element> Stencil<I> for NonUniform<'_, '_, I> {
     #[inline(always)]
     fn lane_interior(&self, g0: usize, f: [&[I]; 3], o: &mut [I::Output]) {
         let (k, len) = (g0 - self.c.first, o.len());
-        let [fa, fb, fc] = f;
-        if let Some(t) = self.c.table.get() {
-            let [a, b, c] = &t.columns;
-            let [a, b, c] = [&a[g0..g0 + len], &b[g0..g0 + len], &c[g0..g0 + len]];
-            if len >= COMB3_SIMD_MIN && I::comb3_rows(Coef3::Each([a, b, c]), f, o, false) {
-                return;
+        match (self.c.table.get(), &self.c.d) {
+            (Some(t), _) => {
+                let [a, b, c] = &t.columns;
+                let [a, b, c] = [&a[g0..g0 + len], &b[g0..g0 + len], &c[g0..g0 + len]];
+                let coefs = a.iter().zip(b).zip(c).map(|((&a, &b), &c)| [a, b, c]);
+                self.comb(Coef3::Each([a, b, c]), coefs, f, o);
             }
-            let coefs = a.iter().zip(b).zip(c);
-            let points = o.iter_mut().zip(fa).zip(fb).zip(fc);
-            for ((((o, &x), &y), &z), ((&a, &b), &c)) in points.zip(coefs) {
-                *o = self.make([a, b, c]).eval(x, y, z);
+            // No table (a long lone lane): the SIMD loop computes each
+            // point's coefficients from its steps as it goes (four points'
+            // divisions at a time: the divider sets the pace), from the
+            // coordinates too (numpy's np.diff in the loop).
+            (None, Steps::Diffs(d)) => {
+                let h = &d[k..k + len + 1];
+                let coefs = h.windows(2).map(|h| interior_coef(h[0], h[1]));
+                self.comb(Coef3::Steps(h), coefs, f, o);
             }
-            return;
-        }
-        // No table (a long lone lane): the SIMD loop computes each point's
-        // coefficients from its steps as it goes (four points' divisions
-        // at a time: the divider sets the pace), else point by point.
-        let by_steps = |h: &[f64], f: [&[I]; 3], o: &mut [I::Output]| {
-            if o.len() >= COMB3_SIMD_MIN && I::comb3_rows(Coef3::Steps(h), f, o, false) {
-                return;
-            }
-            let points = o.iter_mut().zip(f[0]).zip(f[1]).zip(f[2]);
-            for ((((o, &x), &y), &z), h) in points.zip(h.windows(2)) {
-                *o = self.make(interior_coef(h[0], h[1])).eval(x, y, z);
-            }
-        };
-        match &self.c.d {
-            Steps::Diffs(d) => by_steps(&d[k..k + len + 1], f, o),
-            Steps::Coords(x) => {
-                // The steps from the coordinates (numpy's np.diff) in the
-                // loop too.
+            (None, Steps::Coords(x)) => {
                 let x = &x[k..k + len + 2];
-                if len >= COMB3_SIMD_MIN && I::comb3_rows(Coef3::Coords(x), f, o, false) {
-                    return;
-                }
-                let points = o.iter_mut().zip(fa).zip(fb).zip(fc);
-                for ((((o, &p), &q), &r), w) in points.zip(x.windows(3)) {
-                    let c = interior_coef(w[1] - w[0], w[2] - w[1]);
-                    *o = self.make(c).eval(p, q, r);
-                }
+                let coefs = x
+                    .windows(3)
+                    .map(|w| interior_coef(w[1] - w[0], w[2] - w[1]));
+                self.comb(Coef3::Coords(x), coefs, f, o);
             }
         }
     }
