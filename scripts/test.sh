@@ -30,12 +30,17 @@ RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
 step "cargo test (unit, doc, header, C harness)"
 cargo test
 
+step "unit tests again, SIMD loops off (GRADIENT_NO_SIMD=1): the portable loops alone"
+GRADIENT_NO_SIMD=1 cargo test --lib --quiet
+
 step "MPI: halo exchange over 4 ranks, bit-identical to one call (installs OpenMPI)"
 ./scripts/test-mpi.sh
 
 step "numpy differential suite (release library, via ctypes)"
 cargo build --release --quiet
 GRADIENT_LIB="$target_dir/release/libgradient.so" python3 tests/python/run.py
+step "numpy differential suite again, SIMD loops off (GRADIENT_NO_SIMD=1): what a machine without AVX2 runs"
+GRADIENT_NO_SIMD=1 GRADIENT_LIB="$target_dir/release/libgradient.so" python3 tests/python/run.py
 if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
     # This machine runs the AVX-512 loops; the AVX2 ones meet numpy too.
     step "numpy differential suite again, AVX-512 loops off (GRADIENT_NO_AVX512=1)"
