@@ -1401,10 +1401,7 @@ fn check_coordinates(k: usize, index: Option<usize>, x: &[f64]) -> Result<()> {
             let good: usize = x[..x.len() - 1]
                 .iter()
                 .zip(&x[1..])
-                .map(|(&a, &b)| {
-                    let d = (b - a) * sign;
-                    ((d > 0.0) & (d < f64::INFINITY)) as usize
-                })
+                .map(|(&a, &b)| crate::simd::step_positive(a, b, sign) as usize)
                 .sum();
             good == x.len() - 1
         });

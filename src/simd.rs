@@ -316,8 +316,17 @@ pub(crate) fn available512() -> bool {
     }
 }
 
+/// Whether the difference `(b - a) * sign` is positive and finite (false
+/// for NaN): the coordinates' test of one step, [`steps_positive`]'s for
+/// each (branch-free, so that a loop of it vectorises).
+#[inline(always)]
+pub(crate) fn step_positive(a: f64, b: f64, sign: f64) -> bool {
+    let d = (b - a) * sign;
+    (d > 0.0) & (d < f64::INFINITY)
+}
+
 /// Whether every difference `(x[i + 1] - x[i]) * sign` is positive and
-/// finite (false for NaN), four at a time; None where there is no SIMD
+/// finite ([`step_positive`]), four at a time; None where there is no SIMD
 /// loop. The coordinates' check: non-finite coordinates give NaN or
 /// infinite differences, so they fail too.
 pub(crate) fn steps_positive(x: &[f64], sign: f64) -> Option<bool> {
@@ -361,10 +370,7 @@ unsafe fn steps_positive_avx2(x: &[f64], sign: f64) -> bool {
             all = _mm256_and_pd(all, ok);
         }
     }
-    let tail = x[blocks..].windows(2).all(|w| {
-        let d = (w[1] - w[0]) * sign;
-        d > 0.0 && d < f64::INFINITY
-    });
+    let tail = (x[blocks..].windows(2)).all(|w| step_positive(w[0], w[1], sign));
     // SAFETY: register operations only.
     tail && unsafe { _mm256_movemask_pd(all) } == 0xf
 }
