@@ -214,7 +214,7 @@ impl<'a> Plan<'a> {
         let axes = normalize_axes(shape.len(), axes)?;
         check_spacing_count(spacing, axes.len())?;
         for (k, s) in spacing.iter().enumerate() {
-            check_spacing_entry(k, s, spacing.len(), shape, &axes)?;
+            check_spacing_entry(k, s, spacing.len(), shape, &axes, options.threads)?;
         }
         check_edge_order(edge_order as i64)?;
         let mut plan = Plan::blank();
@@ -1347,13 +1347,15 @@ pub(crate) fn check_spacing_count(spacing: &[Spacing<'_>], naxes: usize) -> Resu
 }
 
 /// Check entry `k` of `spacing` (of `nspacing` entries) for the axes it
-/// serves.
+/// serves; long coordinates on up to `threads` threads (the answer is the
+/// same for any number).
 pub(crate) fn check_spacing_entry(
     k: usize,
     s: &Spacing<'_>,
     nspacing: usize,
     shape: &[usize],
     axes: &[usize],
+    threads: usize,
 ) -> Result<()> {
     let index = (nspacing == axes.len()).then_some(k);
     match *s {
@@ -1382,30 +1384,68 @@ pub(crate) fn check_spacing_entry(
                     ),
                 ));
             }
-            check_coordinates(k, index, x)
+            check_coordinates(k, index, x, threads)
         }
     }
 }
 
-fn check_coordinates(k: usize, index: Option<usize>, x: &[f64]) -> Result<()> {
-    // Fast pass, branch-free so it vectorises: every difference, signed by
-    // the direction of the first, must be positive and finite. That also
-    // catches non-finite coordinates (their differences are inf or nan) and
-    // overflowing differences. Only a failure runs the precise pass below,
-    // which words the message.
-    // (The SIMD loop where there is one: the same test, four differences
-    // at a time; it reads a long axis's coordinates at memory speed.)
-    if x.len() >= 2 {
-        let sign = if x[1] > x[0] { 1.0 } else { -1.0 };
-        let ok = crate::simd::steps_positive(x, sign).unwrap_or_else(|| {
+/// Whether every step of `x` (two or more coordinates), signed by `sign`,
+/// is positive and finite (the coordinates' fast pass), in `parts` runs of
+/// steps, all but the last on threads of their own (each run holds the
+/// coordinate that starts the next, so every step lies in one run).
+fn steps_ok(x: &[f64], sign: f64, parts: usize) -> bool {
+    let one = move |x: &[f64]| {
+        crate::simd::steps_positive(x, sign).unwrap_or_else(|| {
             let good: usize = x[..x.len() - 1]
                 .iter()
                 .zip(&x[1..])
                 .map(|(&a, &b)| crate::simd::step_positive(a, b, sign) as usize)
                 .sum();
             good == x.len() - 1
-        });
-        if ok {
+        })
+    };
+    let steps = x.len() - 1;
+    let parts = parts.clamp(1, steps);
+    if parts == 1 {
+        return one(x);
+    }
+    std::thread::scope(|s| {
+        let (mut start, mut ok) = (0, true);
+        let mut workers = Vec::with_capacity(parts - 1);
+        for p in 0..parts {
+            let len = (steps - start) / (parts - p);
+            let run = &x[start..=start + len];
+            start += len;
+            if p + 1 == parts {
+                ok &= one(run);
+            } else {
+                // A thread the OS refuses: this thread checks that run too.
+                match std::thread::Builder::new().spawn_scoped(s, move || one(run)) {
+                    Ok(w) => workers.push(w),
+                    Err(_) => ok &= one(run),
+                }
+            }
+        }
+        for w in workers {
+            ok &= w.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        }
+        ok
+    })
+}
+
+fn check_coordinates(k: usize, index: Option<usize>, x: &[f64], threads: usize) -> Result<()> {
+    // Fast pass, branch-free so it vectorises: every difference, signed by
+    // the direction of the first, must be positive and finite. That also
+    // catches non-finite coordinates (their differences are inf or nan) and
+    // overflowing differences. Only a failure runs the precise pass below,
+    // which words the message.
+    // (The SIMD loop where there is one: the same test, four differences
+    // at a time; it reads a long axis's coordinates at memory speed, and
+    // a very long one on the threads the caller gave.)
+    if x.len() >= 2 {
+        let sign = if x[1] > x[0] { 1.0 } else { -1.0 };
+        let parts = threads.min(x.len() / MIN_PARALLEL_LEN).max(1);
+        if steps_ok(x, sign, parts) {
             return Ok(());
         }
     }
@@ -1747,6 +1787,76 @@ mod tests {
                 kernel::fused::separate(axes, x)
             },
         )
+    }
+
+    /// The coordinates' fast pass on threads: for every length to 40 and
+    /// every number of runs, a defect at any point (a repeated, reversed,
+    /// NaN or infinite coordinate) found as on one thread and as the plain
+    /// test finds it, the steps where one run ends and the next starts
+    /// included.
+    #[test]
+    fn coordinates_check_in_runs_finds_every_defect() {
+        let plain = |x: &[f64], sign: f64| {
+            x.windows(2).all(|w| {
+                let d = (w[1] - w[0]) * sign;
+                d > 0.0 && d < f64::INFINITY
+            })
+        };
+        let mut seen = [0; 2];
+        for n in 2..40 {
+            for sign in [1.0, -1.0] {
+                let good: Vec<f64> = (0..n).map(|i| sign * (i as f64 * 1.5 + 0.25)).collect();
+                for at in 0..=n {
+                    for defect in 0..4 {
+                        let mut x = good.clone();
+                        if at < n {
+                            x[at] = match defect {
+                                0 => x[at.saturating_sub(1)],
+                                1 => x[at] - 4.0 * sign,
+                                2 => f64::NAN,
+                                _ => sign * f64::INFINITY,
+                            };
+                        }
+                        let want = plain(&x, sign);
+                        for parts in 1..=6 {
+                            let got = steps_ok(&x, sign, parts);
+                            assert_eq!(got, want, "{x:?} in {parts} runs");
+                        }
+                        seen[want as usize] += 1;
+                    }
+                }
+            }
+        }
+        assert!(seen[0] > 0 && seen[1] > 0);
+    }
+
+    /// Coordinates long enough to be checked on threads: the same answer
+    /// and message as on one thread, a defect anywhere (around where the
+    /// runs meet too).
+    #[test]
+    fn long_coordinates_are_checked_alike_on_threads() {
+        let n = 3 * MIN_PARALLEL_LEN + 7;
+        let good: Vec<f64> = (0..n).map(|i| i as f64 * 0.5).collect();
+        let third = (n - 1) / 3;
+        let spots = [1, third - 1, third, third + 1, 2 * third, n / 2, n - 1];
+        let check = |x: &[f64], threads: usize| {
+            let opts = Options::default().threads(threads);
+            Plan::with_options(&[n], &[Spacing::Coordinates(x)], None, 1, &opts)
+                .err()
+                .map(|e| e.to_string())
+        };
+        assert_eq!(check(&good, 3), None);
+        for at in spots {
+            for bad in [good[at - 1], f64::NAN] {
+                let mut x = good.clone();
+                x[at] = bad;
+                let one = check(&x, 1);
+                assert!(one.is_some(), "defect at {at} not found");
+                for threads in [2, 3, 4] {
+                    assert_eq!(check(&x, threads), one, "defect at {at}, {threads} threads");
+                }
+            }
+        }
     }
 
     #[test]

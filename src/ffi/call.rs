@@ -271,7 +271,11 @@ pub(crate) unsafe fn check_args<'a>(
         api::check_spacing_count(&[Spacing::Coordinates(&[])], naxes)?;
     }
 
-    // Each spacing entry.
+    // Each spacing entry (long coordinates checked on the threads the
+    // options ask for, before the options themselves are).
+    // SAFETY: the options are NULL or honour the C ABI's contract, as
+    // this function's caller promises.
+    let threads = unsafe { threads_hint(a.options) };
     let mut spacing: Small<Spacing<'_>> = Small::new();
     for (k, e) in raw_spacing.iter().enumerate() {
         let index = (nspacing == naxes).then_some(k);
@@ -317,7 +321,7 @@ pub(crate) unsafe fn check_args<'a>(
                 })
             }
         };
-        api::check_spacing_entry(k, &s, nspacing, &shape, &axes)?;
+        api::check_spacing_entry(k, &s, nspacing, &shape, &axes, threads)?;
         spacing.push(s);
     }
 
@@ -1040,6 +1044,28 @@ unsafe fn edge_order_bound(p: *const grad_options) -> usize {
     }
 }
 
+/// The threads the options ask for, for work done before they are checked
+/// (the coordinates' check, whose answer is the same on any number): 1
+/// without options, or when they are unreadable or ask for none or too
+/// many (the options check that follows reports that).
+///
+/// # Safety
+/// `p` is NULL or honours the C ABI's contract for options.
+unsafe fn threads_hint(p: *const grad_options) -> usize {
+    if p.is_null() || p.align_offset(align_of::<grad_options>()) != 0 {
+        return 1;
+    }
+    let size = unsafe { std::ptr::addr_of!((*p).size).read() } as usize;
+    let v01 = std::mem::offset_of!(grad_options, accuracy);
+    if !(v01..=MAX_OPTIONS_SIZE).contains(&size) {
+        return 1;
+    }
+    match unsafe { std::ptr::addr_of!((*p).threads).read() } {
+        t @ 1..=GRAD_MAX_THREADS => t as usize,
+        _ => 1,
+    }
+}
+
 /// The most bytes an options struct may claim (a larger `size` is refused
 /// without reading anything).
 const MAX_OPTIONS_SIZE: usize = 4096;
@@ -1103,5 +1129,48 @@ unsafe fn read_sized(p: *const grad_options) -> Result<grad_options> {
                 0
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The threads asked for, where the options can be read and ask for a
+    /// number the options check takes; 1 otherwise.
+    #[test]
+    fn threads_hint_reads_only_what_the_options_check_takes() {
+        let with = |size: u32, threads: i32| grad_options {
+            size,
+            threads,
+            boundaries: std::ptr::null(),
+            periods: std::ptr::null(),
+            accuracy: 0,
+            reserved: 0,
+        };
+        let full = size_of::<grad_options>() as u32;
+        let v01 = std::mem::offset_of!(grad_options, accuracy) as u32;
+        let hint = |o: &grad_options| unsafe { threads_hint(o) };
+        assert_eq!(unsafe { threads_hint(std::ptr::null()) }, 1);
+        for (size, threads, want) in [
+            (full, 3, 3),
+            (v01, 2, 2),
+            (full, GRAD_MAX_THREADS, GRAD_MAX_THREADS as usize),
+            (full, GRAD_MAX_THREADS + 1, 1),
+            (full, 0, 1),
+            (full, -4, 1),
+            (v01 - 1, 3, 1),
+            (MAX_OPTIONS_SIZE as u32 + 1, 3, 1),
+        ] {
+            assert_eq!(
+                hint(&with(size, threads)),
+                want,
+                "size {size} threads {threads}"
+            );
+        }
+        // Misaligned: not read.
+        let buf = [with(full, 3), with(full, 3)];
+        let odd = (buf.as_ptr() as *const u8).wrapping_add(4) as *const grad_options;
+        assert_eq!(unsafe { threads_hint(odd) }, 1);
     }
 }
