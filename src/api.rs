@@ -1789,45 +1789,16 @@ mod tests {
         )
     }
 
-    /// The coordinates' fast pass on threads: for every length to 40 and
-    /// every number of runs, a defect at any point (a repeated, reversed,
-    /// NaN or infinite coordinate) found as on one thread and as the plain
-    /// test finds it, the steps where one run ends and the next starts
-    /// included.
+    /// The coordinates' fast pass in 1 to 6 runs, as the plain test finds
+    /// it, for every case of [`crate::simd::tests::coordinate_cases`]
+    /// (a defect anywhere: where one run ends and the next starts too).
     #[test]
     fn coordinates_check_in_runs_finds_every_defect() {
-        let plain = |x: &[f64], sign: f64| {
-            x.windows(2).all(|w| {
-                let d = (w[1] - w[0]) * sign;
-                d > 0.0 && d < f64::INFINITY
-            })
-        };
-        let mut seen = [0; 2];
-        for n in 2..40 {
-            for sign in [1.0, -1.0] {
-                let good: Vec<f64> = (0..n).map(|i| sign * (i as f64 * 1.5 + 0.25)).collect();
-                for at in 0..=n {
-                    for defect in 0..4 {
-                        let mut x = good.clone();
-                        if at < n {
-                            x[at] = match defect {
-                                0 => x[at.saturating_sub(1)],
-                                1 => x[at] - 4.0 * sign,
-                                2 => f64::NAN,
-                                _ => sign * f64::INFINITY,
-                            };
-                        }
-                        let want = plain(&x, sign);
-                        for parts in 1..=6 {
-                            let got = steps_ok(&x, sign, parts);
-                            assert_eq!(got, want, "{x:?} in {parts} runs");
-                        }
-                        seen[want as usize] += 1;
-                    }
-                }
+        crate::simd::tests::coordinate_cases(|x, sign, want| {
+            for parts in 1..=6 {
+                assert_eq!(steps_ok(x, sign, parts), want, "{x:?} in {parts} runs");
             }
-        }
-        assert!(seen[0] > 0 && seen[1] > 0);
+        });
     }
 
     /// Coordinates long enough to be checked on threads: the same answer

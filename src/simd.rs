@@ -2894,4 +2894,4 @@ unsafe fn ilv3_f32(a: &[f32], b: &[f32], c: &[f32], out: &mut [f32], stream: boo
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

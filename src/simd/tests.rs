@@ -1343,13 +1343,14 @@ fn pick_copies_takes_the_copy_furthest_behind_the_stores() {
     assert_eq!(pick, [9, 9]);
 }
 
-/// The coordinates' check against the scalar test, every length up to 40,
-/// both directions, with one defect anywhere (a repeated, reversed, NaN
-/// or infinite coordinate, or a difference that overflows) or none.
-#[test]
-fn steps_positive_matches_the_scalar_test() {
+/// Coordinates for the checks' tests: every length up to 40, both
+/// directions, with one defect anywhere (a repeated, reversed, NaN or
+/// infinite coordinate, a difference that overflows, random bits) or none;
+/// `each(x, sign, want)` with the direction and the plain test's answer
+/// (every step positive and finite). Both answers are asked for.
+pub(crate) fn coordinate_cases(mut each: impl FnMut(&[f64], f64, bool)) {
     let mut rng = Rng(4242);
-    let scalar = |x: &[f64], sign: f64| {
+    let plain = |x: &[f64], sign: f64| {
         x.windows(2).all(|w| {
             let d = (w[1] - w[0]) * sign;
             d > 0.0 && d < f64::INFINITY
@@ -1374,17 +1375,22 @@ fn steps_positive_matches_the_scalar_test() {
                             _ => f64::from_bits(rng.next()),
                         };
                     }
-                    let want = scalar(&x, sign);
-                    match steps_positive(&x, sign) {
-                        Some(got) => assert_eq!(got, want, "{x:?}"),
-                        None => assert!(!available()),
-                    }
+                    let want = plain(&x, sign);
+                    each(&x, sign, want);
                     seen[want as usize] += 1;
                 }
             }
         }
     }
-    // Both answers were asked for.
     assert!(seen[0] > 0 && seen[1] > 0);
+}
+
+/// The coordinates' check against the plain test ([`coordinate_cases`]).
+#[test]
+fn steps_positive_matches_the_scalar_test() {
+    coordinate_cases(|x, sign, want| match steps_positive(x, sign) {
+        Some(got) => assert_eq!(got, want, "{x:?}"),
+        None => assert!(!available()),
+    });
     assert_eq!(steps_positive(&[1.0], 1.0), None);
 }
