@@ -1026,14 +1026,10 @@ unsafe fn edge_order_bound(p: *const grad_options) -> usize {
     if p.is_null() {
         return 2;
     }
-    if p.align_offset(align_of::<grad_options>()) != 0 {
+    let Some(size) = (unsafe { readable_size(p) }) else {
         return 8;
-    }
-    let size = unsafe { std::ptr::addr_of!((*p).size).read() } as usize;
+    };
     let at = std::mem::offset_of!(grad_options, accuracy);
-    if !(at..=MAX_OPTIONS_SIZE).contains(&size) {
-        return 8;
-    }
     if size < at + size_of::<i32>() {
         return 2;
     }
@@ -1052,18 +1048,29 @@ unsafe fn edge_order_bound(p: *const grad_options) -> usize {
 /// # Safety
 /// `p` is NULL or honours the C ABI's contract for options.
 unsafe fn threads_hint(p: *const grad_options) -> usize {
-    if p.is_null() || p.align_offset(align_of::<grad_options>()) != 0 {
-        return 1;
-    }
-    let size = unsafe { std::ptr::addr_of!((*p).size).read() } as usize;
-    let v01 = std::mem::offset_of!(grad_options, accuracy);
-    if !(v01..=MAX_OPTIONS_SIZE).contains(&size) {
+    if p.is_null() || unsafe { readable_size(p) }.is_none() {
         return 1;
     }
     match unsafe { std::ptr::addr_of!((*p).threads).read() } {
         t @ 1..=GRAD_MAX_THREADS => t as usize,
         _ => 1,
     }
+}
+
+/// The `size` of non-NULL options that may be read before they are
+/// checked (for [`edge_order_bound`] and [`threads_hint`]): aligned, and at
+/// least the 0.1 layout (so `threads` is there) and at most
+/// [`MAX_OPTIONS_SIZE`]; None otherwise (the options check reports it).
+///
+/// # Safety
+/// `p` is non-NULL and honours the C ABI's contract for options.
+unsafe fn readable_size(p: *const grad_options) -> Option<usize> {
+    if p.align_offset(align_of::<grad_options>()) != 0 {
+        return None;
+    }
+    let size = unsafe { std::ptr::addr_of!((*p).size).read() } as usize;
+    let v01 = std::mem::offset_of!(grad_options, accuracy);
+    (v01..=MAX_OPTIONS_SIZE).contains(&size).then_some(size)
 }
 
 /// The most bytes an options struct may claim (a larger `size` is refused
