@@ -177,11 +177,15 @@ _FLOOR = None
 
 
 def floor_lib():
-    """benches/floor.c, built once per run into a temporary directory."""
+    """benches/floor.c, built once per run into a temporary directory,
+    removed at exit."""
     global _FLOOR
     if _FLOOR is None:
+        import atexit
+        import shutil
         import tempfile
         d = tempfile.mkdtemp(prefix="gradient-floor-")
+        atexit.register(shutil.rmtree, d, True)
         so = os.path.join(d, "libfloor.so")
         cc = shlex.split(os.environ.get("CC") or "cc")
         subprocess.run(cc + ["-O2", "-std=c11", "-shared", "-fPIC", "-pthread",

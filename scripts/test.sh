@@ -4,7 +4,28 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n=== %s\n' "$*"; }
+# Each step's wall time, listed at the end (also when a step fails).
+timings=()
+step_name=""
+step_t0=$SECONDS
+end_step() {
+    if [[ -n "$step_name" ]]; then
+        timings+=("$(printf '%5ds  %.70s' $((SECONDS - step_t0)) "$step_name")")
+    fi
+    step_name=""
+}
+step() {
+    end_step
+    step_name="$*"
+    step_t0=$SECONDS
+    printf '\n=== %s\n' "$*"
+}
+report() {
+    end_step
+    printf '\n=== time per step (whole suite %ds)\n' "$SECONDS"
+    printf '%s\n' "${timings[@]}"
+}
+trap report EXIT
 
 # Cargo's output directory (CARGO_TARGET_DIR honoured, as cargo does).
 target_dir="${CARGO_TARGET_DIR:-target}"
