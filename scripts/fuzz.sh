@@ -17,7 +17,17 @@
 # fuzz/artifacts/TARGET. Inputs that found bugs are committed in
 # fuzz/regressions/TARGET and replayed by scripts/test-reliability.sh.
 # libFuzzer options can be added with GRADIENT_FUZZ_ARGS (e.g. -jobs=2).
+#
+# The fuzz workspace builds into a directory of its own, fuzz/target, or
+# $CARGO_TARGET_DIR/fuzz when CARGO_TARGET_DIR is set: never the main
+# crate's, so a fuzz build running in the background (scripts/test.sh starts
+# one) never holds the lock that the other builds wait for.
 set -euo pipefail
+if [[ -n "${CARGO_TARGET_DIR:-}" ]]; then
+    # relative to the caller's directory, as cargo reads it
+    CARGO_TARGET_DIR="$(realpath -m "$CARGO_TARGET_DIR")/fuzz"
+    export CARGO_TARGET_DIR
+fi
 cd "$(dirname "${BASH_SOURCE[0]}")/../fuzz"
 
 triple="$(rustc -vV | sed -n 's/^host: //p')"

@@ -21,6 +21,10 @@ step() {
     printf '\n=== %s\n' "$*"
 }
 report() {
+    # a failed run leaves no build behind
+    if [[ -n "${early_fuzz_pid:-}" ]]; then
+        kill -- -"$early_fuzz_pid" 2> /dev/null || true
+    fi
     end_step
     printf '\n=== time per step (whole suite %ds)\n' "$SECONDS"
     printf '%s\n' "${timings[@]}"
@@ -43,16 +47,38 @@ if ! python3 -c 'import numpy' 2>/dev/null; then
 fi
 python3 -c 'import numpy; print("numpy", numpy.__version__)'
 
+# The fuzz targets' build (about 20 minutes of one core: ASan, coverage
+# instrumentation, one codegen unit) starts now, in the background at the
+# lowest priority, on the cycles the steps below leave idle (one core during
+# the release builds, the Python and C test runs, the installs). The
+# reliability step's own `scripts/fuzz.sh build` then waits for it on
+# cargo's lock and finds the targets built; if this early build fails (say,
+# a compiler the reliability step installs is missing), that step builds
+# again and reports the error.
+# Job control gives it a process group of its own (for the kill in
+# report), in this session: a new session (setsid) would be a scheduler
+# autogroup of its own, sharing the CPU equally whatever its nice value.
+early_fuzz_log="$target_dir/fuzz-build-early.log"
+set -m
+nice -n 19 ./scripts/fuzz.sh build > "$early_fuzz_log" 2>&1 &
+early_fuzz_pid=$!
+set +m
+echo "fuzz targets building in the background (log: ${early_fuzz_log#"$PWD"/})"
+
 step "format, lints, rustdoc"
 cargo fmt --check
-cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy --all-targets --features test-panic-hook --quiet -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
 
-step "cargo test (unit, doc, header, C harness)"
-cargo test
+# One build for every Rust test: the test-only feature test-panic-hook adds
+# tests/panic_boundary.rs, whose kernel hook panics on an extent of 12345
+# and changes nothing else (the builds that the C, Python, sanitizer, fuzz
+# and packaging steps test are built without it).
+step "cargo test (unit, doc, header, C harness, panic boundary under the test-only hook)"
+cargo test --features test-panic-hook
 
 step "unit tests again, SIMD loops off (GRADIENT_NO_SIMD=1): the portable loops alone"
-GRADIENT_NO_SIMD=1 cargo test --lib --quiet
+GRADIENT_NO_SIMD=1 cargo test --features test-panic-hook --lib --quiet
 
 step "MPI: halo exchange over 4 ranks, bit-identical to one call (installs OpenMPI)"
 ./scripts/test-mpi.sh
@@ -68,15 +94,17 @@ if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
     GRADIENT_NO_AVX512=1 GRADIENT_LIB="$target_dir/release/libgradient.so" python3 tests/python/run.py
 fi
 
-step "Python package ndgradient: wheel built into a fresh venv, drop-in, dask and LocalCluster tests"
-./scripts/test-python.sh
-
-step "reliability: valgrind, ASan+UBSan, panic boundary, fuzzing (bounded: GRADIENT_FUZZ_SECONDS, default 45 s a target)"
-./scripts/test-reliability.sh
-
+# Before the wheel build, which rebuilds the release library with other
+# rustc arguments: bench.sh's `cargo build --release` is then a no-op.
 step "benchmark smoke run (scripts/bench.sh --quick; figures are not assertions)"
 ./scripts/bench.sh --quick > "$target_dir/bench-quick.log" 2>&1 || { tail -30 "$target_dir/bench-quick.log"; exit 1; }
 tail -3 "$target_dir/bench-quick.log"
+
+step "Python package ndgradient: wheel built into a fresh venv, drop-in, dask and LocalCluster tests"
+./scripts/test-python.sh
+
+step "reliability: valgrind, ASan+UBSan, fuzzing (bounded: GRADIENT_FUZZ_SECONDS, default 45 s a target)"
+./scripts/test-reliability.sh
 
 # Last: the SONAME build (make) relinks the crate.
 step "packaging: make install, SONAME, pkg-config, C/C++/Fortran/Python/Julia-layout"

@@ -1,17 +1,17 @@
 //! The panic boundary, proven with a real panic inside the kernel.
 //!
 //! Built only with the test-only cargo feature `test-panic-hook`, which makes
-//! the kernel (`run` in src/kernel.rs, which also runs on the worker
+//! the kernel (`run` in src/kernel/mod.rs, which also runs on the worker
 //! threads of `options.threads > 1`) panic on any input slab with an extent
 //! of 12345. Run with:
 //!
 //!     cargo test --features test-panic-hook --test panic_boundary
 //!
-//! (scripts/test-reliability.sh does.) Every entry point must return
-//! GRAD_STATUS_INTERNAL with a filled grad_error, the panic must not unwind
-//! into the caller (an unwind across `extern "C"` aborts the process, so the
-//! test process surviving is itself the proof), and the library must keep
-//! working afterwards.
+//! (scripts/test.sh runs its whole `cargo test` with the feature.) Every
+//! entry point must return GRAD_STATUS_INTERNAL with a filled grad_error,
+//! the panic must not unwind into the caller (an unwind across `extern "C"`
+//! aborts the process, so the test process surviving is itself the proof),
+//! and the library must keep working afterwards.
 #![cfg(feature = "test-panic-hook")]
 
 use std::ffi::c_void;
