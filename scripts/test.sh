@@ -47,14 +47,16 @@ if ! python3 -c 'import numpy' 2>/dev/null; then
 fi
 python3 -c 'import numpy; print("numpy", numpy.__version__)'
 
-# The fuzz targets' build (about 20 minutes of one core: ASan, coverage
-# instrumentation, one codegen unit) starts now, in the background at the
-# lowest priority, on the cycles the steps below leave idle (one core during
-# the release builds, the Python and C test runs, the installs). The
-# reliability step's own `scripts/fuzz.sh build` then waits for it on
-# cargo's lock and finds the targets built; if this early build fails (say,
-# a compiler the reliability step installs is missing), that step builds
-# again and reports the error.
+# The fuzz targets' build (ASan, coverage instrumentation; at opt-level 1,
+# GRADIENT_FUZZ_BUILD=quick, about 14 CPU minutes: the fuzzing here is a
+# bounded smoke run) starts now, in the background at the lowest priority,
+# on the cycles the steps below leave idle (one core during the release
+# builds, the Python and C test runs, the installs). The reliability step's
+# own `scripts/fuzz.sh build` then waits for it on cargo's lock and finds
+# the targets built; if this early build fails (say, a compiler the
+# reliability step installs is missing), that step builds again and
+# reports the error.
+export GRADIENT_FUZZ_BUILD="${GRADIENT_FUZZ_BUILD:-quick}"
 # Job control gives it a process group of its own (for the kill in
 # report), in this session: a new session (setsid) would be a scheduler
 # autogroup of its own, sharing the CPU equally whatever its nice value.
