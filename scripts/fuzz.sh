@@ -21,8 +21,10 @@
 # GRADIENT_FUZZ_BUILD=quick builds at opt-level 1 with parallel codegen units
 # instead of cargo-fuzz's opt-level 3 and one codegen unit (the default,
 # full): on an AMD EPYC with 2 cores, 7.3 min and 845 CPU seconds from
-# scratch, using both cores, where full kept one core busy for about 20
-# min; its targets ran 0.35 to 0.85 times as many inputs a second.
+# scratch (`scripts/fuzz.sh build` under /usr/bin/time), using both cores,
+# where full kept one core busy for about 20 min; its targets ran 0.34 to
+# 0.86 times as many inputs (the four run at once for 45 s, as
+# scripts/test-reliability.sh runs them).
 # scripts/test.sh uses it for its bounded fuzzing; full is for long runs.
 #
 # The fuzz workspace builds into a directory of its own, fuzz/target, or
@@ -36,7 +38,7 @@ if [[ -n "${CARGO_TARGET_DIR:-}" ]]; then
     CARGO_TARGET_DIR="$(realpath -m "$CARGO_TARGET_DIR")/fuzz"
     export CARGO_TARGET_DIR
 fi
-cd "$(dirname "${BASH_SOURCE[0]}")/../fuzz"
+cd "$(dirname "$self")/../fuzz"
 
 triple="$(rustc -vV | sed -n 's/^host: //p')"
 bin_dir="${CARGO_TARGET_DIR:-target}/$triple/release"

@@ -9,9 +9,12 @@
 #   scripts/test-reliability.sh
 #
 # Environment:
-#   GRADIENT_FUZZ_SECONDS   seconds per fuzz target (default 45; the three
-#                           targets run at the same time, one per core)
+#   GRADIENT_FUZZ_SECONDS   seconds per fuzz target (default 45; the four
+#                           targets run at the same time)
 #   GRADIENT_FUZZ_ARGS      extra libFuzzer options
+#   GRADIENT_FUZZ_BUILD     full (default) or quick: how scripts/fuzz.sh
+#                           builds the targets (see there; scripts/test.sh
+#                           sets quick)
 #   CC, CXX                 C and C++ compilers (default gcc, g++: the
 #                           sanitizer flags are gcc's)
 #
@@ -82,8 +85,9 @@ if [[ ${#need[@]} -gt 0 ]]; then
 fi
 
 # ---------------------------------------------------------------------------
-# The fuzz build takes longest (one crate at codegen-units=1): start it now,
-# on the other core, while the C checks run. (scripts/test.sh starts the
+# The fuzz build takes longest (one crate at codegen-units=1 unless
+# GRADIENT_FUZZ_BUILD=quick): start it now, on the other core, while the C
+# checks run. (scripts/test.sh starts the
 # same build at its beginning: this one then waits for it and finds the
 # targets built.)
 
