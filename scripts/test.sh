@@ -108,6 +108,7 @@ step "Python package ndgradient: wheel built into a fresh venv, drop-in, dask an
 step "reliability: valgrind, ASan+UBSan, fuzzing (bounded: GRADIENT_FUZZ_SECONDS, default 45 s a target)"
 ./scripts/test-reliability.sh
 
-# Last: the SONAME build (make) relinks the crate.
+# Last: make's SONAME build compiles the crate again (other link arguments)
+# into the target/release that the steps above use.
 step "packaging: make install, SONAME, pkg-config, C/C++/Fortran/Python/Julia-layout"
 ./scripts/test-packaging.sh
