@@ -1275,7 +1275,7 @@ unsafe fn sub_div_ilv_f64<
         |i, _, stops| {
             let mut v = block(i);
             // SAFETY: register operations only.
-            stops.place(&mut v, |v, l, x| unsafe { set_lane_pd(v, l, x) });
+            stops.place(i, &mut v, |v, l, x| unsafe { set_lane_pd(v, l, x) });
             put(i, v, stream);
         },
     );
@@ -1373,7 +1373,7 @@ unsafe fn sub_div_ilv_f32<
         |i, _, stops| {
             let mut v = block(i);
             // SAFETY: register operations only.
-            stops.place(&mut v, |v, l, x| unsafe { set_lane_ps(v, l, x) });
+            stops.place(i, &mut v, |v, l, x| unsafe { set_lane_ps(v, l, x) });
             put(i, v, stream);
         },
     );
@@ -1396,28 +1396,46 @@ unsafe fn sub_div_ilv_f32<
     unsafe { test.get().within(lo, hi, 0xff) }
 }
 
+/// A run of blocks, as [`blocks`]'s `run` gives it: its end, and whether
+/// its one block takes the `given` form (a block that holds a row's end,
+/// whose halves take different coefficients: the `block` form then holds
+/// one set, so that it keeps every vector in a register).
+struct Run {
+    end: usize,
+    alone: bool,
+}
+
+impl From<usize> for Run {
+    #[inline(always)]
+    fn from(end: usize) -> Run {
+        Run { end, alone: false }
+    }
+}
+
 /// The blocks of `W` points from point 0 to `stops.full` (returned), in
 /// runs: `run(start, state)` gives a run's end (the run stops earlier at
-/// `stops.full`) and sets its state (its shared coefficients), asked for
-/// each run in turn; `block(i, state, stream)` for each block that holds no
-/// given point (called with `stream` a constant, so that each of its two
+/// `stops.full`; a [`Run`] says whether its block goes alone) and sets its
+/// state (its shared coefficients), asked for each run in turn; `block(i,
+/// state, stream)` for each block that holds no given point and does not
+/// go alone (called with `stream` a constant, so that each of its two
 /// forms has its own code and tests nothing per block), `given(i, state,
-/// stops)` for each that does.
+/// stops)` for the others.
 #[inline(always)]
-fn blocks<T: Copy, C, const W: usize>(
+fn blocks<T: Copy, C, R: Into<Run>, const W: usize>(
     stops: &mut Stops<'_, T, W>,
     stream: bool,
-    (mut c, mut run): (C, impl FnMut(usize, &mut C) -> usize),
+    (mut c, mut run): (C, impl FnMut(usize, &mut C) -> R),
     block: impl Fn(usize, &C, bool),
     mut given: impl FnMut(usize, &C, &mut Stops<'_, T, W>),
 ) -> usize {
     let mut i = 0;
     while i < stops.full {
-        let end = run(i, &mut c);
+        let Run { end, alone } = run(i, &mut c).into();
         let end = end.min(stops.full);
         debug_assert!(end > i);
+        debug_assert!(!alone || end <= i + W);
         while i < end {
-            let stop = stops.next.min(end);
+            let stop = if alone { i } else { stops.next.min(end) };
             if stream {
                 while i < stop {
                     block(i, &c, true);
@@ -1473,13 +1491,20 @@ impl<'a, T: Copy, const W: usize> Stops<'a, T, W> {
         self.next = if p < self.full { p - p % W } else { usize::MAX };
     }
 
-    /// The block of `W` points from `self.next` (its places' vectors `v`)
-    /// takes the values given for it, each put in its lane by `set(vector,
-    /// lane, value)`.
+    /// The block of `W` points from `i` (its places' vectors `v`) takes
+    /// the values given for it (none where it is not the next block that
+    /// holds one), each put in its lane by `set(vector, lane, value)`.
     #[inline(always)]
-    fn place<V: Copy, const M: usize>(&mut self, v: &mut [V; M], set: impl Fn(V, usize, T) -> V) {
+    fn place<V: Copy, const M: usize>(
+        &mut self,
+        i: usize,
+        v: &mut [V; M],
+        set: impl Fn(V, usize, T) -> V,
+    ) {
         let Some(g) = self.given else { return };
-        let i = self.next;
+        if i != self.next {
+            return;
+        }
         // Each place by its constant index, the values blended in
         // registers: a run-time index, or lanes written through memory,
         // would keep the vectors in memory (a store and a reload every
@@ -2020,7 +2045,7 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
         |i, [r], stops| {
             let mut v = block(i, r);
             // SAFETY: register operations only.
-            stops.place(&mut v, |v, l, x| unsafe { set_lane_pd(v, l, x) });
+            stops.place(i, &mut v, |v, l, x| unsafe { set_lane_pd(v, l, x) });
             put(i, v, stream);
         },
     );
@@ -2082,7 +2107,7 @@ macro_rules! comb3_ilv_f32_loop {
             |i, r, stops| {
                 let mut v = block(i, r);
                 // SAFETY: register operations only.
-                stops.place(&mut v, |v, l, x| unsafe { set_lane_ps(v, l, x) });
+                stops.place(i, &mut v, |v, l, x| unsafe { set_lane_ps(v, l, x) });
                 put(i, v, stream);
             },
         );

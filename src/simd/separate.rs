@@ -421,7 +421,7 @@ unsafe fn sub_div_sep_f64<const M: usize, const F: u8, const ONE: bool, const FA
         |i, _, stops| {
             let mut v = block(i);
             // SAFETY: register operations only.
-            stops.place(&mut v, |v, l, x| unsafe {
+            stops.place(i, &mut v, |v, l, x| unsafe {
                 match l < 4 {
                     true => [set_lane_pd(v[0], l, x), v[1]],
                     false => [v[0], set_lane_pd(v[1], l - 4, x)],
@@ -576,7 +576,7 @@ unsafe fn sub_div_sep_f32<const M: usize, const F: u8, const ONE: bool, const FA
         |i, _, stops| {
             let mut v = block(i);
             // SAFETY: register operations only.
-            stops.place(&mut v, |v, l, x| unsafe {
+            stops.place(i, &mut v, |v, l, x| unsafe {
                 match l < 8 {
                     true => [set_lane_ps(v[0], l, x), v[1]],
                     false => [v[0], set_lane_ps(v[1], l - 8, x)],
@@ -852,33 +852,34 @@ unsafe fn comb3_sep_f64<const M: usize, const INNER: bool>(
         &mut stops,
         stream,
         // SAFETY: register operations only.
-        ((RunCoefs::none(), false), |i, (r, split): &mut _| {
+        (RunCoefs::none(), |i, r: &mut _| {
             // SAFETY: register operations only.
             let end = unsafe { run_coefs::<M, 2>(c, &mut cur, (i, 8), [0, 4], r) };
-            // A run of more than one block holds no row's end.
-            *split = end <= i + 8;
-            end
+            // A run of more than one block holds no row's end; a block
+            // that does goes alone, its halves with their coefficients.
+            Run {
+                end,
+                alone: end <= i + 8,
+            }
         }),
-        |i, (r, split), s| {
+        |i, r, s| {
             // One index for every stream, each read from its own base.
             let i = opaque(i);
             for &k in &st[..outer] {
                 prefetch_ptr(pc.wrapping_add(k), i);
             }
             // Every load before the block's first store, then each
-            // output's line whole, in turn (as sub_div_sep_f64).
-            let v = match split {
-                true => block(i, r, true),
-                false => block(i, r, false),
-            };
+            // output's line whole, in turn (as sub_div_sep_f64). One set
+            // of coefficients: the blocks that hold a row's end go alone.
+            let v = block(i, r, false);
             for (k, v) in v.into_iter().enumerate() {
                 put(k, i, v, s);
             }
         },
-        |i, (r, _), stops| {
+        |i, r, stops| {
             let mut v = block(i, r, true);
             // SAFETY: register operations only.
-            stops.place(&mut v, |v, l, x| unsafe {
+            stops.place(i, &mut v, |v, l, x| unsafe {
                 match l < 4 {
                     true => [set_lane_pd(v[0], l, x), v[1]],
                     false => [v[0], set_lane_pd(v[1], l - 4, x)],
@@ -945,14 +946,17 @@ macro_rules! comb3_sep_f32_loop {
             &mut stops,
             false,
             // SAFETY: register operations only.
-            ((RunCoefs::none(), false), |i, (r, split): &mut _| {
+            (RunCoefs::none(), |i, r: &mut _| {
                 // SAFETY: register operations only.
                 let end = unsafe { run_coefs::<$M, 4>(c, &mut cur, (i, 16), [0, 4, 8, 12], r) };
-                // A run of more than one block holds no row's end.
-                *split = end <= i + 16;
-                end
+                // As comb3_sep_f64's: a block that holds a row's end goes
+                // alone.
+                Run {
+                    end,
+                    alone: end <= i + 16,
+                }
             }),
-            |i, (r, split), _| {
+            |i, r, _| {
                 // One index for every stream (as comb3_sep_f64's).
                 let i = opaque(i);
                 for &k in &$st[..$outer] {
@@ -960,20 +964,20 @@ macro_rules! comb3_sep_f32_loop {
                 }
                 // As comb3_sep_f64's: every load first.
                 let v = {
-                    let ($i, $r, $split): (usize, &[RunCoefs<$M>; 4], bool) = (i, r, *split);
+                    let ($i, $r, $split): (usize, &[RunCoefs<$M>; 4], bool) = (i, r, false);
                     $block
                 };
                 for (k, v) in v.into_iter().enumerate() {
                     put(k, i, v, stream);
                 }
             },
-            |i, (r, _), stops| {
+            |i, r, stops| {
                 let mut v = {
                     let ($i, $r, $split): (usize, &[RunCoefs<$M>; 4], bool) = (i, r, true);
                     $block
                 };
                 // SAFETY: register operations only.
-                stops.place(&mut v, |v, l, x| unsafe {
+                stops.place(i, &mut v, |v, l, x| unsafe {
                     match l < 8 {
                         true => [set_lane_ps(v[0], l, x), v[1]],
                         false => [v[0], set_lane_ps(v[1], l - 8, x)],
