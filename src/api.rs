@@ -528,28 +528,54 @@ impl<'a> Plan<'a> {
         outs: &mut [&mut [A::Output]],
     ) {
         // Outputs far larger than the cache: streaming stores, unless the
-        // sweep would stall on them (ordinary stores then, a pass per axis:
-        // measured 4 to 7 times faster there, 1.4 to 1.6 times slower than
-        // streaming where nothing stalls), or is slower than the passes
-        // anyway (Plan::sweep_slower).
-        // (Asked only of calls large enough to stream: execute_dense_tuned's
-        // test. Small calls pay nothing for it.)
+        // sweep would stall on them (a pass per axis then: measured 4 to 7
+        // times faster there), or is slower than the passes anyway
+        // (Plan::sweep_slower). The passes stream the outputs whose own
+        // loads do not stall (Plan::pass_streams; the others take
+        // ordinary stores, 1.4 to 1.6 times slower than streaming where
+        // nothing stalls): a stall comes from one axis's loads, and the
+        // slowness from the contiguous axis's coefficients.
+        // (Asked only of calls large enough to stream: execute_dense_masked
+        // tests the size again. Small calls pay nothing for it.)
         let stream_min = crate::simd::STREAM_MIN_BYTES;
         let large = std::mem::size_of_val(f) * self.axes.len() >= stream_min;
         let passes = large && (self.sweep_slower::<A>() || self.sweep_stalls(f, order, outs));
-        let stream_min = match passes {
-            true => usize::MAX,
-            false => stream_min,
-        };
-        self.execute_dense_tuned(f, order, outs, (TILE_BYTES, MIN_PARALLEL_LEN, stream_min))
+        let mut streams = u32::MAX;
+        if passes {
+            streams = (outs.iter().enumerate())
+                .filter(|(k, o)| self.pass_streams(*k, f, order, o))
+                .fold(0, |m, (k, _)| m | 1 << k);
+        }
+        let tuning = (TILE_BYTES, MIN_PARALLEL_LEN, stream_min);
+        self.execute_dense_masked(f, order, outs, tuning, streams)
     }
 
+    /// [`Plan::execute_dense`] with its thresholds given: tiles of
+    /// `tile_bytes`, threads from `min_parallel` elements, streaming stores
+    /// (the sweep where it takes the plan) from `stream_min` bytes.
+    #[cfg(test)]
     fn execute_dense_tuned<A: Element>(
         &self,
         f: &[A],
         order: Order,
         outs: &mut [&mut [A::Output]],
+        tuning: (usize, usize, usize),
+    ) {
+        self.execute_dense_masked(f, order, outs, tuning, u32::MAX)
+    }
+
+    /// [`Plan::execute_dense`] with its thresholds given (tiles of
+    /// `tile_bytes`, threads from `min_parallel` elements, streaming stores
+    /// from `stream_min` bytes), where only the outputs `k` with bit `k` of
+    /// `streams` set may take streaming stores, each in its own pass (the
+    /// sweep, which streams every output, only where all may).
+    fn execute_dense_masked<A: Element>(
+        &self,
+        f: &[A],
+        order: Order,
+        outs: &mut [&mut [A::Output]],
         (tile_bytes, min_parallel, stream_min): (usize, usize, usize),
+        streams: u32,
     ) {
         debug_assert!(self.dense_ok() && outs.len() == self.axes.len());
         if self.axes.is_empty() || f.is_empty() {
@@ -590,15 +616,19 @@ impl<'a> Plan<'a> {
             dims[0]
         };
         let bytes = std::mem::size_of_val(f);
-        let stream = bytes * self.axes.len() >= stream_min;
+        let every = (1u32 << outs.len()) - 1;
+        let streams = match bytes * self.axes.len() >= stream_min {
+            true => streams & every,
+            false => 0,
+        };
         // Outputs far larger than the cache: every axis in one sweep where
         // that path takes the plan (asked first with no rows); a pass per
         // axis otherwise, and for a thread's rows whose input the sweep
         // refuses.
-        let sweep = stream && self.dense_sweep(f, order, outs, (0, 0));
+        let sweep = streams == every && self.dense_sweep(f, order, outs, (0, 0));
         let run = |outs: &mut [&mut [A::Output]], span: (usize, usize)| {
             if !(sweep && self.dense_sweep(f, order, outs, span)) {
-                self.dense_tiles(f, &dims, order, outs, span, rows, stream)
+                self.dense_tiles(f, &dims, order, outs, span, rows, streams)
             }
         };
         let chunks = threads.min(dims[0]);
@@ -648,6 +678,30 @@ impl<'a> Plan<'a> {
         // (A 4-byte output is float32: the only one, see num::Element.)
         let single = std::mem::size_of::<A::Output>() == 4 && !crate::simd::available512();
         single && self.rules.iter().any(|r| matches!(r, Rule::Coords(_)))
+    }
+
+    /// Whether output `k`'s pass (one axis) may take streaming stores into
+    /// `out`: its loads (the points and their neighbours along the axis)
+    /// do not stall on them ([`crate::simd::stores_stall_loads`]), the
+    /// input and output elements are the same size (else their distance
+    /// drifts through the stall), and, along the contiguous dimension, the
+    /// axis takes no unevenly spaced coordinates, whose per-point
+    /// coefficients (8 bytes) drift against float32 outputs and are not
+    /// checked here.
+    fn pass_streams<A: Element>(&self, k: usize, f: &[A], order: Order, out: &[A::Output]) -> bool {
+        let size = std::mem::size_of::<A>();
+        let axis = self.axes[k];
+        let (before, after) = (&self.shape[..axis], &self.shape[axis + 1..]);
+        let stride: usize = match order {
+            Order::C => after.iter().product(),
+            Order::F => before.iter().product(),
+        };
+        let coords = matches!(self.rules[k], Rule::Coords(_) | Rule::Wide(_));
+        if size != std::mem::size_of::<A::Output>() || (stride == 1 && coords) {
+            return false;
+        }
+        let at = [out.as_ptr() as usize].into_iter();
+        !crate::simd::stores_stall_loads(f.as_ptr() as usize, size, at, &[stride])
     }
 
     /// Whether the one-sweep path (two or three outputs) would stall on
@@ -904,6 +958,7 @@ impl<'a> Plan<'a> {
     /// `rows` at a time: each tile computes all outputs while its input is
     /// in cache. An axis that is the outermost dimension reads its
     /// neighbours from the whole of `f`; the others only the tile's rows.
+    /// Output `k` takes streaming stores where bit `k` of `streams` is set.
     #[allow(clippy::too_many_arguments)]
     fn dense_tiles<A: Element>(
         &self,
@@ -913,7 +968,7 @@ impl<'a> Plan<'a> {
         outs: &mut [&mut [A::Output]],
         (a, b): (usize, usize),
         rows: usize,
-        stream: bool,
+        streams: u32,
     ) {
         let nd = dims.len();
         let plane: usize = dims[1..].iter().product();
@@ -922,6 +977,7 @@ impl<'a> Plan<'a> {
             let e = (t + rows).min(b);
             for (k, o) in outs.iter_mut().enumerate() {
                 let axis = self.axes[k];
+                let stream = streams >> k & 1 == 1;
                 let d = match order {
                     Order::C => axis,
                     Order::F => nd - 1 - axis,
@@ -965,7 +1021,7 @@ impl<'a> Plan<'a> {
             }
             t = e;
         }
-        if stream {
+        if streams != 0 {
             // The streaming stores of this thread's run, once.
             crate::simd::fence();
         }
@@ -1915,6 +1971,42 @@ mod tests {
     }
 
     #[test]
+    fn passes_stream_the_outputs_whose_loads_do_not_stall() {
+        // C order 4 x 64 x 64 float32: the axes' neighbours 16384 (a
+        // multiple of a page), 256 and 4 bytes away.
+        let x: Vec<f64> = (0..64).map(|i| i as f64 + (i % 3) as f64 * 0.25).collect();
+        let s = [Spacing::Unit, Spacing::Unit, Spacing::Coordinates(&x)];
+        let plan = Plan::new(&[4, 64, 64], &s, None, 1).unwrap();
+        let step = Plan::new(&[4, 64, 64], &[], None, 1).unwrap();
+        let buf = vec![0f32; 4 * PAGE_F32];
+        let f = &buf[..1];
+        // An output `d` bytes past the input modulo a page.
+        let out = |d: usize| &buf[2 * PAGE_F32 + d / 4..][..1];
+        let ask = |p: &Plan, d: usize| -> Vec<bool> {
+            (0..3)
+                .map(|k| p.pass_streams(k, f, Order::C, out(d)))
+                .collect()
+        };
+        // The same offset: axis 1's load 256 bytes before the point stalls
+        // on the store 256 bytes past it; the contiguous axis streams with a
+        // step, not with coordinates (their coefficients drift).
+        assert_eq!(ask(&step, 0), [true, false, true]);
+        assert_eq!(ask(&plan, 0), [true, false, false]);
+        // 64 bytes past: every axis's own point stalls.
+        assert_eq!(ask(&step, 64), [false, false, false]);
+        // 768 bytes past: axis 1's nearest load 512 bytes behind, clear.
+        assert_eq!(ask(&step, 768), [true, true, true]);
+        // Float64 output of int32 input: their distance drifts.
+        let ints = vec![0i32; 4 * PAGE_F32];
+        let wide = vec![0f64; 4 * PAGE_F32];
+        let o = &wide[..1];
+        assert!((0..3).all(|k| !step.pass_streams(k, &ints[..1], Order::C, o)));
+    }
+
+    /// Float32 elements in a page.
+    const PAGE_F32: usize = crate::simd::PAGE / 4;
+
+    #[test]
     fn nothing_written_on_error() {
         let f = array![1.0, 2.0];
         let mut o = array![7.0, 7.0];
@@ -2147,51 +2239,63 @@ mod tests {
                     plan.run_prepared(&prepared, fs, outs.iter_mut().map(|o| &mut o[..]));
                     check(&outs, "prepared");
                 }
+                let all = u32::MAX;
                 let tunings = [
-                    (usize::MAX, 1, usize::MAX),
-                    (1, 1, usize::MAX),
-                    (1, 2, usize::MAX),
-                    (1, 3, usize::MAX),
-                    (64, 4, usize::MAX),
+                    (usize::MAX, 1, usize::MAX, all),
+                    (1, 1, usize::MAX, all),
+                    (1, 2, usize::MAX, all),
+                    (1, 3, usize::MAX, all),
+                    (64, 4, usize::MAX, all),
                     // Streaming stores (the staged lanes), whole and tiled.
-                    (usize::MAX, 1, 0),
-                    (64, 2, 0),
-                    (4200, 1, 0),
+                    (usize::MAX, 1, 0, all),
+                    (64, 2, 0, all),
+                    (4200, 1, 0, all),
+                    // Some outputs streamed, each in its own pass.
+                    (usize::MAX, 1, 0, 0b101),
+                    (64, 2, 0, 0b010),
                 ];
-                for (tile, threads, stream_min) in tunings {
+                for (tile, threads, stream_min, streams) in tunings {
                     let mut p = plan.clone();
                     p.threads = threads;
                     let mut outs = vec![vec![f64::NAN; size]; ndim];
                     let mut held: Vec<&mut [f64]> = outs.iter_mut().map(|o| &mut o[..]).collect();
-                    p.execute_dense_tuned(fs, order, &mut held, (tile, 0, stream_min));
-                    let what =
-                        format!("dense, tile {tile}, threads {threads}, stream {stream_min}");
+                    p.execute_dense_masked(fs, order, &mut held, (tile, 0, stream_min), streams);
+                    let what = format!(
+                        "dense, tile {tile}, threads {threads}, stream {stream_min} {streams:b}"
+                    );
                     check(&outs, &what);
                 }
                 if long.is_some() {
                     // float32 (its own SIMD loops, 16 points to a line):
                     // the streamed runs against the plain one.
                     let f32s: Vec<f32> = fs.iter().map(|&x| x as f32).collect();
-                    let run32 = |tile: usize, threads: usize, stream_min: usize| {
+                    let run32 = |tile: usize, threads: usize, stream_min: usize, streams: u32| {
                         let mut p = plan.clone();
                         p.threads = threads;
                         let mut outs = vec![vec![f32::NAN; size]; ndim];
                         let mut held: Vec<&mut [f32]> =
                             outs.iter_mut().map(|o| &mut o[..]).collect();
-                        p.execute_dense_tuned(&f32s, order, &mut held, (tile, 0, stream_min));
+                        let tuning = (tile, 0, stream_min);
+                        p.execute_dense_masked(&f32s, order, &mut held, tuning, streams);
                         outs
                     };
-                    let want32 = run32(usize::MAX, 1, usize::MAX);
-                    for (tile, threads) in [(usize::MAX, 1), (4200, 1), (64, 2)] {
-                        let got = run32(tile, threads, 0);
+                    let want32 = run32(usize::MAX, 1, usize::MAX, all);
+                    let runs = [
+                        (usize::MAX, 1, all),
+                        (4200, 1, all),
+                        (64, 2, all),
+                        (64, 2, 0b110),
+                    ];
+                    for (tile, threads, streams) in runs {
+                        let got = run32(tile, threads, 0, streams);
                         let same = want32
                             .iter()
                             .zip(&got)
                             .all(|(a, b)| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()));
                         assert!(
                             same,
-                            "case {case}: float32 streamed, tile {tile}, threads {threads}, \
-                             {order:?} shape {shape:?}"
+                            "case {case}: float32 streamed ({streams:b}), tile {tile}, \
+                             threads {threads}, {order:?} shape {shape:?}"
                         );
                     }
                 }
