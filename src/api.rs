@@ -540,12 +540,11 @@ impl<'a> Plan<'a> {
         let stream_min = crate::simd::STREAM_MIN_BYTES;
         let large = std::mem::size_of_val(f) * self.axes.len() >= stream_min;
         let passes = large && (self.sweep_slower::<A>() || self.sweep_stalls(f, order, outs));
-        let mut streams = u32::MAX;
-        if passes {
-            streams = (outs.iter().enumerate())
+        let streams = passes.then(|| {
+            (outs.iter().enumerate())
                 .filter(|(k, o)| self.pass_streams(*k, f, order, o))
-                .fold(0, |m, (k, _)| m | 1 << k);
-        }
+                .fold(0, |m, (k, _)| m | 1 << k)
+        });
         let tuning = (TILE_BYTES, MIN_PARALLEL_LEN, stream_min);
         self.execute_dense_masked(f, order, outs, tuning, streams)
     }
@@ -561,21 +560,21 @@ impl<'a> Plan<'a> {
         outs: &mut [&mut [A::Output]],
         tuning: (usize, usize, usize),
     ) {
-        self.execute_dense_masked(f, order, outs, tuning, u32::MAX)
+        self.execute_dense_masked(f, order, outs, tuning, None)
     }
 
     /// [`Plan::execute_dense`] with its thresholds given (tiles of
     /// `tile_bytes`, threads from `min_parallel` elements, streaming stores
-    /// from `stream_min` bytes), where only the outputs `k` with bit `k` of
-    /// `streams` set may take streaming stores, each in its own pass (the
-    /// sweep, which streams every output, only where all may).
+    /// from `stream_min` bytes): with `passes` a pass per axis, only the
+    /// outputs `k` with bit `k` set taking streaming stores; with None the
+    /// sweep where it takes the plan, every output streamed.
     fn execute_dense_masked<A: Element>(
         &self,
         f: &[A],
         order: Order,
         outs: &mut [&mut [A::Output]],
         (tile_bytes, min_parallel, stream_min): (usize, usize, usize),
-        streams: u32,
+        passes: Option<u32>,
     ) {
         debug_assert!(self.dense_ok() && outs.len() == self.axes.len());
         if self.axes.is_empty() || f.is_empty() {
@@ -618,14 +617,14 @@ impl<'a> Plan<'a> {
         let bytes = std::mem::size_of_val(f);
         let every = (1u32 << outs.len()) - 1;
         let streams = match bytes * self.axes.len() >= stream_min {
-            true => streams & every,
+            true => passes.unwrap_or(every) & every,
             false => 0,
         };
         // Outputs far larger than the cache: every axis in one sweep where
         // that path takes the plan (asked first with no rows); a pass per
         // axis otherwise, and for a thread's rows whose input the sweep
         // refuses.
-        let sweep = streams == every && self.dense_sweep(f, order, outs, (0, 0));
+        let sweep = streams != 0 && passes.is_none() && self.dense_sweep(f, order, outs, (0, 0));
         let run = |outs: &mut [&mut [A::Output]], span: (usize, usize)| {
             if !(sweep && self.dense_sweep(f, order, outs, span)) {
                 self.dense_tiles(f, &dims, order, outs, span, rows, streams)
@@ -2239,7 +2238,7 @@ mod tests {
                     plan.run_prepared(&prepared, fs, outs.iter_mut().map(|o| &mut o[..]));
                     check(&outs, "prepared");
                 }
-                let all = u32::MAX;
+                let all = None;
                 let tunings = [
                     (usize::MAX, 1, usize::MAX, all),
                     (1, 1, usize::MAX, all),
@@ -2251,8 +2250,9 @@ mod tests {
                     (64, 2, 0, all),
                     (4200, 1, 0, all),
                     // Some outputs streamed, each in its own pass.
-                    (usize::MAX, 1, 0, 0b101),
-                    (64, 2, 0, 0b010),
+                    (usize::MAX, 1, 0, Some(0b101)),
+                    (64, 2, 0, Some(0b010)),
+                    (4200, 1, 0, Some(0b111)),
                 ];
                 for (tile, threads, stream_min, streams) in tunings {
                     let mut p = plan.clone();
@@ -2261,7 +2261,7 @@ mod tests {
                     let mut held: Vec<&mut [f64]> = outs.iter_mut().map(|o| &mut o[..]).collect();
                     p.execute_dense_masked(fs, order, &mut held, (tile, 0, stream_min), streams);
                     let what = format!(
-                        "dense, tile {tile}, threads {threads}, stream {stream_min} {streams:b}"
+                        "dense, tile {tile}, threads {threads}, stream {stream_min} {streams:?}"
                     );
                     check(&outs, &what);
                 }
@@ -2269,7 +2269,7 @@ mod tests {
                     // float32 (its own SIMD loops, 16 points to a line):
                     // the streamed runs against the plain one.
                     let f32s: Vec<f32> = fs.iter().map(|&x| x as f32).collect();
-                    let run32 = |tile: usize, threads: usize, stream_min: usize, streams: u32| {
+                    let run32 = |tile: usize, threads: usize, stream_min: usize, streams| {
                         let mut p = plan.clone();
                         p.threads = threads;
                         let mut outs = vec![vec![f32::NAN; size]; ndim];
@@ -2284,7 +2284,8 @@ mod tests {
                         (usize::MAX, 1, all),
                         (4200, 1, all),
                         (64, 2, all),
-                        (64, 2, 0b110),
+                        (64, 2, Some(0b110)),
+                        (4200, 1, Some(0b111)),
                     ];
                     for (tile, threads, streams) in runs {
                         let got = run32(tile, threads, 0, streams);
@@ -2294,7 +2295,7 @@ mod tests {
                             .all(|(a, b)| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()));
                         assert!(
                             same,
-                            "case {case}: float32 streamed ({streams:b}), tile {tile}, \
+                            "case {case}: float32 streamed ({streams:?}), tile {tile}, \
                              threads {threads}, {order:?} shape {shape:?}"
                         );
                     }
