@@ -2,9 +2,11 @@
 # The benchmarks: numpy.gradient vs this library vs the floor (a C loop that
 # reads the input once and writes every output once, benches/floor.c, built
 # by bench.py with $CC) and a hand-written C gradient (medians of interleaved
-# repetitions, reported as ratios), the size-sweep plot, and the
-# C per-call overhead benchmark. Speed is measured here, never asserted in
-# tests. Installs numpy/matplotlib if missing.
+# repetitions, reported as ratios), the size-sweep plot, the C per-call
+# overhead benchmark, and a build and small run of the A/B harness
+# (benches/ab.c, for comparing two builds of the library). Speed is
+# measured here, never asserted in tests. Installs numpy/matplotlib if
+# missing.
 #
 #   scripts/bench.sh            full run: writes benches/results.json,
 #                               benches/results.md and docs/bench.png
@@ -88,6 +90,11 @@ step "C per-call overhead (benches/overhead.c)"
 if (( ! quick )); then
     cp "$bench_dir/overhead.txt" benches/overhead.txt
 fi
+
+step "A/B harness (benches/ab.c): builds, and runs one small case"
+"${CC:-cc}" -O2 -std=c11 -Wall -Wextra -Werror -Iinclude benches/ab.c -ldl -lm \
+    -o "$bench_dir/ab"
+S=32 N=1 "$bench_dir/ab" "$lib_dir/libgradient.so"
 
 step "done"
 echo "results: $json $md $png"

@@ -1,0 +1,167 @@
+/*
+ * A/B timing of two (or more) builds of the library in one process: each
+ * round calls every build once, in turn, on the same arrays, so that the
+ * load of a shared machine hits them alike; medians and minima per build.
+ * For judging a change to the library on a noisy machine (bench.py times
+ * one build against numpy and the floor).
+ *
+ * Build and run from the repository root:
+ *
+ *   cc -O2 -std=c11 -Wall -Wextra -Iinclude benches/ab.c -ldl -lm -o target/ab
+ *   target/ab old/libgradient.so target/release/libgradient.so
+ *
+ * The case (environment variables, all optional):
+ *   T=f64|f32      element type (f64)
+ *   S=256          extent of each of the three axes
+ *   COORDS=1       coordinates on every axis (unevenly spaced) instead of a step
+ *   STEP=0.1       the step
+ *   E=1|2          edge_order (1)
+ *   F=1            Fortran order (C order otherwise)
+ *   FI=1           Fortran order, one interleaved output (3, nx, ny, nz)
+ *   THREADS=1      grad_options.threads
+ *   N=15           rounds (one more, untimed, first)
+ *   IOFF=16        the input's offset from a page boundary, in bytes
+ *   OBASE=16       separate outputs: the first one's offset from a page
+ *   OOFF=0         separate outputs: output k starts OBASE + k * OOFF bytes
+ *                  past a page boundary (numpy's large arrays: all 16)
+ */
+#define _POSIX_C_SOURCE 199309L
+#include <dlfcn.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gradient.h"
+
+typedef grad_status (*gradient_fn)(const void *, int32_t, const int64_t *, const int64_t *,
+                                   int32_t, const int32_t *, int32_t, const grad_spacing *,
+                                   int32_t, void *const *, const int64_t *,
+                                   const grad_options *, grad_error *);
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+
+static int by_value(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static long env(const char *name, long fallback) {
+    const char *v = getenv(name);
+    return v ? atol(v) : fallback;
+}
+
+/* `bytes` from `offset` bytes past a page boundary (the block leaked). */
+static void *at_offset(size_t bytes, size_t offset) {
+    char *p = aligned_alloc(4096, (bytes + offset + 4096) / 4096 * 4096);
+    if (!p) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+    memset(p + offset, 0, bytes);
+    return p + offset;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s LIBRARY.so [LIBRARY.so ...]  (case: see the header)\n", argv[0]);
+        return 2;
+    }
+    int f32 = getenv("T") && !strcmp(getenv("T"), "f32");
+    int coords = env("COORDS", 0) != 0, fi = env("FI", 0) != 0, fortran = fi || env("F", 0) != 0;
+    double step = getenv("STEP") ? atof(getenv("STEP")) : 0.1;
+    int rounds = (int)env("N", 15), edge = (int)env("E", 1);
+    int64_t s = env("S", 256);
+    size_t es = f32 ? 4 : 8, n = (size_t)(s * s * s);
+    if (rounds < 1 || s < 3) {
+        fprintf(stderr, "N must be 1 or more, S 3 or more\n");
+        return 2;
+    }
+
+    void *f = at_offset(n * es, (size_t)env("IOFF", 16));
+    for (size_t i = 0; i < n; i++) {
+        double v = sin(0.001 * (double)i) + 0.37 * (double)(i % 7);
+        if (f32)
+            ((float *)f)[i] = (float)v;
+        else
+            ((double *)f)[i] = v;
+    }
+    double *x = malloc((size_t)s * sizeof *x);
+    double at = 0;
+    for (int64_t i = 0; i < s; i++) {
+        at += 0.1 + 0.05 * (double)((i * 7919) % 13) / 13.0;
+        x[i] = at;
+    }
+    int64_t shape[3] = {s, s, s}, strides[3];
+    for (int d = 0; d < 3; d++)
+        strides[d] = fortran ? (d == 0 ? 1 : d == 1 ? s : s * s) : (d == 0 ? s * s : d == 1 ? s : 1);
+    void *outs[3];
+    int64_t out_strides[9];
+    if (fi) {
+        char *big = at_offset(3 * n * es, 16);
+        for (int k = 0; k < 3; k++) {
+            outs[k] = big + k * es;
+            for (int d = 0; d < 3; d++) out_strides[3 * k + d] = 3 * strides[d];
+        }
+    } else {
+        long base = env("OBASE", 16), apart = env("OOFF", 0);
+        for (int k = 0; k < 3; k++) {
+            outs[k] = at_offset(n * es, (size_t)(base + k * apart) % 4096);
+            for (int d = 0; d < 3; d++) out_strides[3 * k + d] = strides[d];
+        }
+    }
+    grad_spacing spacing[3];
+    for (int k = 0; k < 3; k++) {
+        spacing[k] = (grad_spacing){0};
+        spacing[k].kind = coords ? GRAD_SPACING_COORDINATES : GRAD_SPACING_UNIFORM;
+        spacing[k].delta = step;
+        spacing[k].coords = x;
+        spacing[k].coords_len = s;
+    }
+    grad_options options = {0};
+    options.size = sizeof options;
+    options.threads = (int32_t)env("THREADS", 1);
+
+    int libs = argc - 1;
+    gradient_fn *fns = malloc((size_t)libs * sizeof *fns);
+    for (int l = 0; l < libs; l++) {
+        void *h = dlopen(argv[l + 1], RTLD_NOW | RTLD_LOCAL);
+        if (!h) {
+            fprintf(stderr, "%s\n", dlerror());
+            return 1;
+        }
+        void *sym = dlsym(h, f32 ? "grad_gradient_f32" : "grad_gradient_f64");
+        if (!sym) {
+            fprintf(stderr, "%s: no gradient function\n", argv[l + 1]);
+            return 1;
+        }
+        memcpy(&fns[l], &sym, sizeof sym);
+    }
+    double *ms = malloc((size_t)libs * (size_t)rounds * sizeof *ms);
+    for (int r = -1; r < rounds; r++) {
+        for (int l = 0; l < libs; l++) {
+            grad_error e;
+            double t0 = now();
+            grad_status st = fns[l](f, 3, shape, strides, 3, NULL, 3, spacing, edge, outs,
+                                    out_strides, &options, &e);
+            double t = now() - t0;
+            if (st != GRAD_STATUS_OK) {
+                fprintf(stderr, "%s: status %d: %s\n", argv[l + 1], (int)st, e.message);
+                return 1;
+            }
+            if (r >= 0) ms[l * rounds + r] = 1e3 * t;
+        }
+    }
+    for (int l = 0; l < libs; l++) {
+        double *m = ms + l * rounds;
+        qsort(m, (size_t)rounds, sizeof *m, by_value);
+        printf("%-40s median %8.2f ms  min %8.2f\n", argv[l + 1], m[rounds / 2], m[0]);
+    }
+    return 0;
+}
