@@ -689,13 +689,8 @@ impl<'a> Plan<'a> {
     /// checked here.
     fn pass_streams<A: Element>(&self, k: usize, f: &[A], order: Order, out: &[A::Output]) -> bool {
         let size = std::mem::size_of::<A>();
-        let axis = self.axes[k];
-        let (before, after) = (&self.shape[..axis], &self.shape[axis + 1..]);
-        let stride: usize = match order {
-            Order::C => after.iter().product(),
-            Order::F => before.iter().product(),
-        };
-        let coords = matches!(self.rules[k], Rule::Coords(_) | Rule::Wide(_));
+        let stride = self.memory_stride(self.axes[k], order);
+        let coords = matches!(self.rules[k], Rule::Coords(_));
         if size != std::mem::size_of::<A::Output>() || (stride == 1 && coords) {
             return false;
         }
@@ -711,16 +706,20 @@ impl<'a> Plan<'a> {
         if size != std::mem::size_of::<A::Output>() || !(2..=3).contains(&outs.len()) {
             return false;
         }
-        // Each differentiated axis's stride in memory: the extents after
-        // it in memory order.
         let strides: Small<usize> = (self.axes.iter())
-            .map(|&a| match order {
-                Order::C => self.shape[a + 1..].iter().product(),
-                Order::F => self.shape[..a].iter().product(),
-            })
+            .map(|&a| self.memory_stride(a, order))
             .collect();
         let outs = outs.iter().map(|o| o.as_ptr() as usize);
         crate::simd::stores_stall_loads(f.as_ptr() as usize, size, outs, &strides)
+    }
+
+    /// Axis `a`'s stride in elements of a contiguous array in `order`: the
+    /// extents after it in memory order.
+    fn memory_stride(&self, a: usize, order: Order) -> usize {
+        match order {
+            Order::C => self.shape[a + 1..].iter().product(),
+            Order::F => self.shape[..a].iter().product(),
+        }
     }
 
     /// Rows `span` of the outermost dimension of every output of a dense
