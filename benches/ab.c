@@ -13,12 +13,14 @@
  * The case (environment variables, all optional):
  *   T=f64|f32      element type (f64)
  *   S=256          extent of each of the three axes
+ *   SHAPE=AxBxC    the three extents instead (A the first axis's)
  *   COORDS=1       coordinates on every axis (unevenly spaced) instead of a step
  *   STEP=0.1       the step
  *   E=1|2          edge_order (1)
  *   F=1            Fortran order (C order otherwise)
  *   FI=1           Fortran order, one interleaved output (3, nx, ny, nz)
  *   THREADS=1      grad_options.threads
+ *   AXIS=k         that axis only (0, 1 or 2; every axis otherwise)
  *   N=15           rounds (one more, untimed, first)
  *   IOFF=16        the input's offset from a page boundary, in bytes
  *   OBASE=16       separate outputs: the first one's offset from a page
@@ -27,6 +29,7 @@
  */
 #define _POSIX_C_SOURCE 199309L
 #include <dlfcn.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -77,12 +80,20 @@ int main(int argc, char **argv) {
     int coords = env("COORDS", 0) != 0, fi = env("FI", 0) != 0, fortran = fi || env("F", 0) != 0;
     double step = getenv("STEP") ? atof(getenv("STEP")) : 0.1;
     int rounds = (int)env("N", 15), edge = (int)env("E", 1);
-    int64_t s = env("S", 256);
-    size_t es = f32 ? 4 : 8, n = (size_t)(s * s * s);
-    if (rounds < 1 || s < 3) {
-        fprintf(stderr, "N must be 1 or more, S 3 or more\n");
+    int64_t s = env("S", 256), shape[3] = {s, s, s};
+    if (getenv("SHAPE") &&
+        sscanf(getenv("SHAPE"), "%" SCNd64 "x%" SCNd64 "x%" SCNd64, &shape[0], &shape[1],
+               &shape[2]) != 3) {
+        fprintf(stderr, "SHAPE must read AxBxC\n");
         return 2;
     }
+    int64_t most = shape[0] > shape[1] ? shape[0] : shape[1];
+    most = most > shape[2] ? most : shape[2];
+    if (rounds < 1 || shape[0] < 3 || shape[1] < 3 || shape[2] < 3 || most > 1 << 20) {
+        fprintf(stderr, "N must be 1 or more, every extent 3 to 2^20\n");
+        return 2;
+    }
+    size_t es = f32 ? 4 : 8, n = (size_t)(shape[0] * shape[1] * shape[2]);
 
     void *f = at_offset(n * es, (size_t)env("IOFF", 16));
     for (size_t i = 0; i < n; i++) {
@@ -92,15 +103,18 @@ int main(int argc, char **argv) {
         else
             ((double *)f)[i] = v;
     }
-    double *x = malloc((size_t)s * sizeof *x);
+    double *x = malloc((size_t)most * sizeof *x);
     double at = 0;
-    for (int64_t i = 0; i < s; i++) {
+    for (int64_t i = 0; i < most; i++) {
         at += 0.1 + 0.05 * (double)((i * 7919) % 13) / 13.0;
         x[i] = at;
     }
-    int64_t shape[3] = {s, s, s}, strides[3];
-    for (int d = 0; d < 3; d++)
-        strides[d] = fortran ? (d == 0 ? 1 : d == 1 ? s : s * s) : (d == 0 ? s * s : d == 1 ? s : 1);
+    int64_t strides[3];
+    if (fortran) {
+        strides[0] = 1, strides[1] = shape[0], strides[2] = shape[0] * shape[1];
+    } else {
+        strides[0] = shape[1] * shape[2], strides[1] = shape[2], strides[2] = 1;
+    }
     void *outs[3];
     int64_t out_strides[9];
     if (fi) {
@@ -122,12 +136,17 @@ int main(int argc, char **argv) {
         spacing[k].kind = coords ? GRAD_SPACING_COORDINATES : GRAD_SPACING_UNIFORM;
         spacing[k].delta = step;
         spacing[k].coords = x;
-        spacing[k].coords_len = s;
+        spacing[k].coords_len = shape[k];
     }
     grad_options options = {0};
     options.size = sizeof options;
     options.threads = (int32_t)env("THREADS", 1);
 
+    int32_t one = (int32_t)env("AXIS", -1);
+    if (one > 2) {
+        fprintf(stderr, "AXIS must be 0, 1 or 2\n");
+        return 2;
+    }
     int libs = argc - 1;
     gradient_fn *fns = malloc((size_t)libs * sizeof *fns);
     for (int l = 0; l < libs; l++) {
@@ -148,8 +167,11 @@ int main(int argc, char **argv) {
         for (int l = 0; l < libs; l++) {
             grad_error e;
             double t0 = now();
-            grad_status st = fns[l](f, 3, shape, strides, 3, NULL, 3, spacing, edge, outs,
-                                    out_strides, &options, &e);
+            grad_status st =
+                one >= 0 ? fns[l](f, 3, shape, strides, 1, &one, 1, &spacing[one], edge, outs,
+                                  out_strides, &options, &e)
+                         : fns[l](f, 3, shape, strides, 3, NULL, 3, spacing, edge, outs,
+                                  out_strides, &options, &e);
             double t = now() - t0;
             if (st != GRAD_STATUS_OK) {
                 fprintf(stderr, "%s: status %d: %s\n", argv[l + 1], (int)st, e.message);
