@@ -227,6 +227,7 @@ pub(crate) fn separate<I: Element>(
         outs: &mut held[..m],
         fast,
         clean: true,
+        memo: crate::simd::PickMemo::new(),
     };
     sweep(axes, (f, dims, rows, stream), (kind, edges), &mut sink);
     sink.clean
@@ -499,6 +500,9 @@ struct Sep<'x, 'o, O> {
     /// never with coordinates, which take every value).
     fast: bool,
     clean: bool,
+    /// The column copies chosen for earlier runs (coordinates, streamed
+    /// float64).
+    memo: crate::simd::PickMemo,
 }
 
 impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
@@ -558,7 +562,8 @@ impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
                 }
                 let pace = std::mem::size_of::<I::Output>() == 8;
                 let mut pick = [0; RUN + 2];
-                let streams = (stream && pace).then_some((&streams[..m], &mut pick));
+                let memo = &mut self.memo;
+                let streams = (stream && pace).then_some((&streams[..m], &mut pick, memo));
                 let Some(places) = x.places(t, (lo, hi), streams) else {
                     return false;
                 };
@@ -994,7 +999,7 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
         &self,
         t: &[Option<(&'t Table, usize)>; MAX_AXES],
         (lo, hi): (usize, usize),
-        mut streams: Option<(&[usize], &'t mut [u8; RUN + 2])>,
+        mut streams: Option<(&[usize], &'t mut [u8; RUN + 2], &mut crate::simd::PickMemo)>,
     ) -> Option<[crate::simd::Place<'t>; SIMD_AXES]> {
         let (at, nd) = (self.at, self.dims.len());
         let mut places = [crate::simd::Place::Rows {
@@ -1014,10 +1019,10 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
                 }
                 let p0 = lo % n;
                 // (One inner axis: `streams` is taken once.)
-                let copies = streams.take().and_then(|(o, pick)| {
+                let copies = streams.take().and_then(|(o, pick, memo)| {
                     let (cols, gap) = t.copies()?;
                     let at = (cols[0].as_ptr() as usize, gap * 8);
-                    let rows = crate::simd::pick_copies(at, (n, p0, hi - lo), o, pick)?;
+                    let rows = crate::simd::pick_copies(at, (n, p0, hi - lo), o, pick, memo)?;
                     let pick: &'t [u8] = pick;
                     Some((cols, gap, &pick[..rows]))
                 });

@@ -1302,7 +1302,8 @@ fn pick_copies_takes_the_copy_furthest_behind_the_stores() {
             .collect();
         let mut pick = [0u8; 8];
         let rows = (p0 + len).div_ceil(n);
-        let got = pick_copies((cols, gap), (n, p0, len), &outs, &mut pick);
+        let mut memo = PickMemo::new();
+        let got = pick_copies((cols, gap), (n, p0, len), &outs, &mut pick, &mut memo);
         if rows > pick.len() {
             assert_eq!(got, None);
             continue;
@@ -1339,8 +1340,55 @@ fn pick_copies_takes_the_copy_furthest_behind_the_stores() {
     assert!(moved > 1000, "{moved}");
     // Too many rows for `pick`: nothing written.
     let mut pick = [9u8; 2];
-    assert_eq!(pick_copies((0, gap), (10, 5, 20), &[64], &mut pick), None);
+    let mut memo = PickMemo::new();
+    assert_eq!(
+        pick_copies((0, gap), (10, 5, 20), &[64], &mut pick, &mut memo),
+        None
+    );
     assert_eq!(pick, [9, 9]);
+}
+
+/// The choices [`pick_copies`] remembers for a sweep are the ones it
+/// makes afresh: runs anywhere, the outputs moved together, the memo kept
+/// (and emptied when the columns or the outputs' distances change).
+#[test]
+fn pick_copies_remembers_what_it_would_choose() {
+    let mut rng = Rng(1618);
+    const PAGE: usize = 4096;
+    let gap = 3 * PAGE + PAGE / COPIES;
+    let mut memo = PickMemo::new();
+    let (mut reused, mut cols, mut apart) = (0, PAGE * 1000, vec![0, 8 * 200]);
+    for case in 0..20000 {
+        if case % 2000 == 0 {
+            // Other columns, or other distances between the outputs.
+            cols = PAGE * 1000 + 8 * (rng.next() as usize % 512);
+            let m = 2 + rng.next() as usize % 2;
+            apart = (0..m)
+                .map(|k| k * 8 * (rng.next() as usize % 512))
+                .collect();
+        }
+        let n = [60, 100, 256, 37][case % 4];
+        let (p0, len) = (rng.next() as usize % n, rng.next() as usize % (4 * n));
+        let base = PAGE * 5000 + 8 * (rng.next() as usize % 4096);
+        let outs: Vec<usize> = apart.iter().map(|a| base + a).collect();
+        let (mut fresh, mut kept) = ([0u8; 8], [0u8; 8]);
+        let want = pick_copies(
+            (cols, gap),
+            (n, p0, len),
+            &outs,
+            &mut fresh,
+            &mut PickMemo::new(),
+        );
+        let before = memo.picks.iter().filter(|&&p| p != 0).count();
+        let got = pick_copies((cols, gap), (n, p0, len), &outs, &mut kept, &mut memo);
+        assert_eq!(got, want);
+        let rows = got.unwrap_or(0);
+        assert_eq!(kept[..rows], fresh[..rows], "case {case}");
+        let after = memo.picks.iter().filter(|&&p| p != 0).count();
+        reused += (rows > 0 && after - before < rows) as usize;
+    }
+    // Most runs found some of their rows' choices made.
+    assert!(reused > 10000, "{reused}");
 }
 
 /// Coordinates for the checks' tests: every length up to 40, both
