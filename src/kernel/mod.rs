@@ -575,6 +575,22 @@ pub(crate) trait Stencil<I: Element>: Sync {
     fn lane_interior_cached(&self, g0: usize, f: [&[I]; 3], o: &mut [I::Output]) {
         self.lane_interior(g0, f, o)
     }
+
+    /// Lanes of `n` points laid end to end: each column of `cols` gets
+    /// entry `k` of a lane's interior coefficients at `k % n` (any value
+    /// at a lane's end points), for [`Stencil::comb_columns`]. False
+    /// (nothing written) where the stencil has no such columns.
+    #[inline(always)]
+    fn tile_columns(&self, _n: usize, _cols: [&mut [f64]; 3]) -> bool {
+        false
+    }
+
+    /// `o[k]` from `f[0][k], f[1][k], f[2][k]` by the coefficients
+    /// `cols[j][k]` (from [`Stencil::tile_columns`]), ordinary stores.
+    #[inline(always)]
+    fn comb_columns(&self, _cols: [&[f64]; 3], _f: [&[I]; 3], _o: &mut [I::Output]) {
+        unreachable!("comb_columns without tile_columns")
+    }
 }
 
 /// [`Stencil::block_rows`] row by row.
@@ -876,6 +892,26 @@ impl<I: Element> Stencil<I> for NonUniform<'_, '_, I> {
             Some(t) => self.make(t.rows[k]),
             None => self.make(interior_coef(self.c.d.get(k), self.c.d.get(k + 1))),
         }
+    }
+    fn tile_columns(&self, n: usize, cols: [&mut [f64]; 3]) -> bool {
+        let Some(t) = self.c.table.get() else {
+            return false;
+        };
+        if t.columns.iter().any(|c| c.len() < n) {
+            return false;
+        }
+        for (to, from) in cols.into_iter().zip(&t.columns) {
+            for (k, x) in to.iter_mut().enumerate() {
+                *x = from[k % n];
+            }
+        }
+        true
+    }
+    #[inline(always)]
+    fn comb_columns(&self, cols: [&[f64]; 3], f: [&[I]; 3], o: &mut [I::Output]) {
+        let [a, b, c] = cols;
+        let coefs = a.iter().zip(b).zip(c).map(|((&a, &b), &c)| [a, b, c]);
+        self.comb(Coef3::Each(cols), coefs, f, o);
     }
     #[inline(always)]
     fn lane_streamed(&self, g0: usize, f: [&[I]; 3], o: &mut [I::Output]) -> bool {
@@ -1905,53 +1941,72 @@ fn dense_lanes_staged<I: Element, S: Stencil<I>>(
     flush(&buf, out, &mut p0, &mut fill);
 }
 
-/// [`dense_lanes_staged`] for output lanes of [`SHORT_LANE`] bytes or
-/// fewer: the
-/// run of lanes a piece of [`PIECE`] points at a time into a buffer, then
-/// the piece streamed whole. By a uniform step ([`Stencil::STEP`] 0: one
-/// interior formula at every point) the piece is one lane (as
-/// [`merged_uniform`] does), the lanes' end points overwritten after;
-/// with coordinates, a call per lane's interior in the piece. Lane by
-/// lane, streaming each lane's middle, such lanes cost their calls and
-/// pieces more than their points (1024x256x60 float32, the contiguous
-/// axis of three: three times the other two axes together).
+/// Whole lanes along the contiguous axis, `outer` of `n > 2` points whose
+/// output lanes hold [`SHORT_LANE`] bytes or fewer, a piece of [`PIECE`]
+/// points at a time across lanes. The interior formula runs over the
+/// whole piece as if it were one lane: one formula by a uniform step
+/// ([`Stencil::STEP`] 0, as [`merged_uniform`] does), and with
+/// coordinates each point's lane's coefficients from columns laid end to
+/// end for the call ([`Stencil::tile_columns`]; lanes longer than
+/// [`TILE_LANE`] bytes, or without columns, a call per lane); then the lanes' end points in the piece are
+/// overwritten by their own formulas. `stream`: the piece goes through a
+/// buffer and is streamed whole (else written in place). Lane by lane,
+/// lanes this short cost their calls more than their points (1024x256x60
+/// float32, the contiguous axis of three streamed: three times the other
+/// two axes together).
 #[inline(never)]
-fn merged_staged<I: Element, S: Stencil<I>>(
+fn merged_lanes<I: Element, S: Stencil<I>>(
     st: &S,
     f: &[I],
     out: &mut [I::Output],
     (outer, n): (usize, usize),
     ends: Ends,
+    stream: bool,
 ) {
-    debug_assert!(n > 2);
+    debug_assert!(n > 2 && n * std::mem::size_of::<I::Output>() <= SHORT_LANE);
     let mut buf = [<I::Output as Num>::zero(); PIECE];
     let total = outer * n;
     let (f, out) = (&f[..total], &mut out[..total]);
     let size = std::mem::size_of::<I::Output>();
-    // The first piece ends on a 64-byte line of the output (where a
-    // point starts on one), so that every later one starts on one.
+    // Coefficient columns laid end to end over a piece from any point of
+    // a lane on (float32 or wider, so n <= TILE_LANE / 4).
+    let mut cols = [[0.0; PIECE + TILE_LANE / 4]; 3];
+    let tiled = S::STEP != 0 && n * size <= TILE_LANE && {
+        let len = total.min(PIECE) + n;
+        let [a, b, c] = &mut cols;
+        st.tile_columns(n, [&mut a[..len], &mut b[..len], &mut c[..len]])
+    };
+    // Streamed, the first piece ends on a 64-byte line of the output
+    // (where a point starts on one), so that every later one starts on
+    // one.
     let mut cap = match crate::simd::to_boundary(out.as_ptr() as usize, size, 64) {
-        Some(h) if h > 0 => h,
+        Some(h) if h > 0 && stream => h,
         _ => PIECE,
     };
-    let mut p = 0;
-    while p < total {
-        let q = (p + cap).min(total);
-        let o = &mut buf[..q - p];
+    // Points [p, q) of the run into `o`.
+    let piece = |(p, q): (usize, usize), o: &mut [I::Output]| {
         let interior = |(a, b): (usize, usize), g0: usize, o: &mut [I::Output]| {
-            if a < b {
-                let f3 = [&f[a - 1..b - 1], &f[a..b], &f[a + 1..b + 1]];
-                st.lane_interior_cached(g0, f3, &mut o[a - p..b - p]);
+            if a >= b {
+                return;
+            }
+            let f3 = [&f[a - 1..b - 1], &f[a..b], &f[a + 1..b + 1]];
+            let o = &mut o[a - p..b - p];
+            if tiled {
+                let r = a % n..a % n + (b - a);
+                let [c0, c1, c2] = &cols;
+                st.comb_columns([&c0[r.clone()], &c1[r.clone()], &c2[r]], f3, o);
+            } else {
+                st.lane_interior_cached(g0, f3, o);
             }
         };
-        if S::STEP == 0 {
+        if S::STEP == 0 || tiled {
             // Every point with both neighbours in the run by the interior
             // formula (the lanes' ends too, overwritten below).
             interior((p.max(1), q.min(total - 1)), 1, o);
         }
         for k in p / n..=(q - 1) / n {
             let lane = &f[k * n..(k + 1) * n];
-            if S::STEP != 0 {
+            if S::STEP != 0 && !tiled {
                 // The lane's interior points in the piece, by their own
                 // coefficients.
                 let (a, b) = ((k * n + 1).max(p), (k * n + n - 1).min(q));
@@ -1964,18 +2019,36 @@ fn merged_staged<I: Element, S: Stencil<I>>(
                 }
             }
         }
-        crate::simd::stream_copy(o, &mut out[p..q]);
+    };
+    let mut p = 0;
+    while p < total {
+        let q = (p + cap).min(total);
+        if stream {
+            let o = &mut buf[..q - p];
+            piece((p, q), o);
+            crate::simd::stream_copy(o, &mut out[p..q]);
+        } else {
+            piece((p, q), &mut out[p..q]);
+        }
         (p, cap) = (q, PIECE);
     }
 }
 
-/// The longest output lanes (in bytes) [`merged_staged`] takes. Longer
-/// ones stream their middles straight from the loop
+/// The longest output lanes (in bytes) [`merged_lanes`] takes. Streamed,
+/// longer ones stream their middles straight from the loop
 /// ([`dense_lanes_staged`]), which the copy through the buffer would slow.
 /// Measured on an AMD EPYC (Zen 3), along the last axis: 1024x64x256
 /// float32 (1 KiB lanes) 11 ms merged against 16; 256^3 float64 (2 KiB),
 /// three axes a pass each, 5% slower merged.
 const SHORT_LANE: usize = 1024;
+
+/// The longest output lanes (in bytes) whose coordinates' coefficient
+/// columns [`merged_lanes`] lays end to end; longer ones take a call per
+/// lane. Measured on an AMD EPYC (Zen 3), float32 with coordinates, three
+/// axes, the last axis's pass by ordinary stores: 32 points 30% faster
+/// so, 64 points 15%, 128 points 3%; 256 points 3% slower (the columns of
+/// a piece then fill more of L1 than one lane's).
+const TILE_LANE: usize = 512;
 
 /// Points per piece of the staged lane paths' buffer.
 const PIECE: usize = 512;
@@ -2001,9 +2074,17 @@ fn dense_blocks<I: Element, S: Stencil<I>>(st: &S, d: Dense<'_, '_, I>, ends: En
     if S::STEP == 0 && inner == 1 && merge && (r0, r1) == (0, n) && outer > 1 && n > 2 {
         return merged_uniform(st, f, out, (outer, n, 1), ends);
     }
+    let bytes = n * std::mem::size_of::<I::Output>();
+    let short = n > 2 && bytes <= SHORT_LANE;
+    // (Runs of lanes shorter than a piece: the columns' set-up would
+    // cost more than the calls it saves.)
+    let tiled = n > 2 && bytes <= TILE_LANE && S::STEP != 0 && outer * n >= PIECE;
+    if tiled && inner == 1 && !st.streams() && (r0, r1) == (0, n) {
+        return merged_lanes(st, f, out, (outer, n), ends, false);
+    }
     if inner == 1 && outer > 1 && st.streams() && (r0, r1) == (0, n) {
-        if n > 2 && n * std::mem::size_of::<I::Output>() <= SHORT_LANE {
-            return merged_staged(st, f, out, (outer, n), ends);
+        if short {
+            return merged_lanes(st, f, out, (outer, n), ends, true);
         }
         return dense_lanes_staged(st, f, out, (outer, n), ends);
     }
