@@ -1948,12 +1948,12 @@ fn dense_lanes_staged<I: Element, S: Stencil<I>>(
 /// ([`Stencil::STEP`] 0, as [`merged_uniform`] does), and with
 /// coordinates each point's lane's coefficients from columns laid end to
 /// end for the call ([`Stencil::tile_columns`]; lanes longer than
-/// [`TILE_LANE`] bytes, or without columns, a call per lane); then the lanes' end points in the piece are
-/// overwritten by their own formulas. `stream`: the piece goes through a
-/// buffer and is streamed whole (else written in place). Lane by lane,
-/// lanes this short cost their calls more than their points (1024x256x60
-/// float32, the contiguous axis of three streamed: three times the other
-/// two axes together).
+/// [`TILE_LANE`] bytes, or without columns, a call per lane); then the
+/// lanes' end points in the piece are overwritten by their own formulas.
+/// `stream`: the piece goes through a buffer and is streamed whole (else
+/// written in place). Lane by lane, lanes this short cost their calls
+/// more than their points (1024x256x60 float32, the contiguous axis of
+/// three streamed: three times the other two axes together).
 #[inline(never)]
 fn merged_lanes<I: Element, S: Stencil<I>>(
     st: &S,
