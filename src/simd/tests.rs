@@ -1379,7 +1379,13 @@ fn pick_copies_remembers_what_it_would_choose() {
             &mut fresh,
             &mut PickMemo::new(),
         );
-        let before = memo.picks.iter().filter(|&&p| p != 0).count();
+        // The choices held before the call (none if it empties the memo).
+        let mut key = ((cols, gap), [0; 2]);
+        for (k, o) in key.1.iter_mut().zip(&outs[1..]) {
+            *k = o - outs[0];
+        }
+        let held = memo.picks.iter().filter(|&&p| p != 0).count();
+        let before = if memo.key == key { held } else { 0 };
         let got = pick_copies((cols, gap), (n, p0, len), &outs, &mut kept, &mut memo);
         assert_eq!(got, want);
         let rows = got.unwrap_or(0);
