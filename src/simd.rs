@@ -2121,9 +2121,14 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
 /// same in both).
 #[cfg(target_arch = "x86_64")]
 macro_rules! comb3_ilv_f32_loop {
+    ($args:tt, $ptrs:tt, |$i:ident, $r:ident| $block:block) => {
+        comb3_ilv_f32_loop!($args, $ptrs, |_r| -> () {}, |$i, $r, _j| $block)
+    };
     (
         ($c:ident, $fm:ident, $f0:ident, $fp:ident, $out:ident, $stream:ident, $given:ident),
-        ($pm:ident, $pp:ident), |$i:ident, $r:ident| $block:block
+        ($pm:ident, $pp:ident),
+        |$rr:ident| -> $jt:ty $join:block,
+        |$i:ident, $r:ident, $j:ident| $block:block
     ) => {{
         let (c, f0, out, stream) = ($c, $f0, $out, $stream);
         let n = out.len() / M;
@@ -2136,7 +2141,10 @@ macro_rules! comb3_ilv_f32_loop {
         // SAFETY: register operations only.
         let idx = unsafe { ilv_ps_index() };
         let mut stops = Stops::<_, 8>::new($given, n);
-        let block = |$i: usize, $r: &[RunCoefs<M>; 2]| -> [__m256; M] {
+        let join = |$rr: &[RunCoefs<M>; 2]| -> $jt { $join };
+        let none = RunCoefs::none();
+        let state = (join(&none), none);
+        let block = |$i: usize, ($j, $r): &($jt, [RunCoefs<M>; 2])| -> [__m256; M] {
             for &p in &$pp {
                 prefetch_ptr(p, $i);
             }
@@ -2154,8 +2162,11 @@ macro_rules! comb3_ilv_f32_loop {
             &mut stops,
             stream,
             // SAFETY: register operations only.
-            (RunCoefs::none(), |i, r: &mut _| unsafe {
-                run_coefs::<M, 2>(c, &mut at, (i, 8), [0, 4], r)
+            (state, |i, (j, r): &mut ($jt, _)| {
+                // SAFETY: register operations only.
+                let end = unsafe { run_coefs::<M, 2>(c, &mut at, (i, 8), [0, 4], r) };
+                *j = join(r);
+                end
             }),
             |i, r, s| put(i, block(i, r), s),
             |i, r, stops| {
@@ -2237,30 +2248,64 @@ unsafe fn comb3_ilv_f32_512<const M: usize, const E: u8>(
     stream: bool,
     given: Option<Given<'_, f32>>,
 ) {
-    comb3_ilv_f32_loop!((c, fm, f0, fp, out, stream, given), (pm, pp), |i, r| {
-        // SAFETY: i + 8 <= n: the loads as comb3_ilv_f32's (the Wrap
-        // places' columns 8 at a time); the rest register operations, in
-        // numpy's order as there.
+    // The run's coefficients of the Rows places for the block's 8 points
+    // (its halves' joined), once per run, each half read alone: joined in
+    // the block, LLVM loaded each low half with its neighbour as one
+    // 512-bit load across two of run_coefs' 256-bit stores, which cannot
+    // take its value from the store buffer and waits until every store
+    // before it, the streamed ones too, has left (a quarter of the samples
+    // on that load; 256^3 interleaved float32 coordinates 19.5 to 15.7 ms
+    // on an Intel Xeon with AVX-512).
+    let join = |r: &[RunCoefs<M>; 2]| -> [[__m512d; 3]; M] {
+        // SAFETY: the reads are of live, aligned vectors; the rest
+        // register operations.
         unsafe {
-            let wide = |p: *const f32| _mm512_cvtps_pd(_mm256_loadu_ps(p.add(i)));
-            let x0 = wide(f0.as_ptr());
-            std::array::from_fn(|k| {
-                let cs: [__m512d; 3] = match E >> k & 1 {
-                    1 => r[0].pe[k].map(|e| _mm512_loadu_pd(e.wrapping_add(i))),
-                    _ => [0, 1, 2].map(|t| {
-                        _mm512_insertf64x4::<1>(
-                            _mm512_castpd256_pd512(r[0].cv[k][t]),
-                            r[1].cv[k][t],
-                        )
-                    }),
-                };
-                let a = _mm512_mul_pd(cs[0], wide(pm[k]));
-                let b = _mm512_mul_pd(cs[1], x0);
-                let z = _mm512_mul_pd(cs[2], wide(pp[k]));
-                _mm512_cvtpd_ps(_mm512_add_pd(_mm512_add_pd(a, b), z))
-            })
+            let half = |h: usize, k: usize, t: usize| std::ptr::read_volatile(&r[h].cv[k][t]);
+            let mut j = [[_mm512_setzero_pd(); 3]; M];
+            for (k, j) in j.iter_mut().enumerate() {
+                for (t, j) in j.iter_mut().enumerate() {
+                    *j = _mm512_insertf64x4::<1>(
+                        _mm512_castpd256_pd512(half(0, k, t)),
+                        half(1, k, t),
+                    );
+                }
+            }
+            j
         }
-    })
+    };
+    comb3_ilv_f32_loop!(
+        (c, fm, f0, fp, out, stream, given),
+        (pm, pp),
+        |r| -> [[__m512d; 3]; M] { join(r) },
+        |i, r, j| {
+            // SAFETY: i + 8 <= n: the loads as comb3_ilv_f32's (the Wrap
+            // places' columns 8 at a time); the rest register operations, in
+            // numpy's order as there.
+            unsafe {
+                let wide = |p: *const f32| _mm512_cvtps_pd(_mm256_loadu_ps(p.add(i)));
+                let x0 = wide(f0.as_ptr());
+                // Plain loops, not `array::from_fn` or `map`: with them
+                // the place's closure was not inlined, a call per place
+                // that passed its vectors through memory (25.4 ms against
+                // 19.5 at 256^3, as above).
+                let mut v = [_mm256_setzero_ps(); M];
+                for (k, v) in v.iter_mut().enumerate() {
+                    let mut cs = [_mm512_setzero_pd(); 3];
+                    for (t, c) in cs.iter_mut().enumerate() {
+                        *c = match E >> k & 1 {
+                            1 => _mm512_loadu_pd(r[0].pe[k][t].wrapping_add(i)),
+                            _ => j[k][t],
+                        };
+                    }
+                    let a = _mm512_mul_pd(cs[0], wide(pm[k]));
+                    let b = _mm512_mul_pd(cs[1], x0);
+                    let z = _mm512_mul_pd(cs[2], wide(pp[k]));
+                    *v = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_add_pd(a, b), z));
+                }
+                v
+            }
+        }
+    )
 }
 
 /// The coefficients of [`Comb3`]: the same three for every point (a row
