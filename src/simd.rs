@@ -2666,14 +2666,35 @@ unsafe fn comb3_f64_avx2<const MODE: u8>(
             i += 4;
         }
         if MODE == ROWS && i < end && i + 4 <= n {
-            // A block across rows: point by point, stored as one block
+            // A block across rows. Across one boundary (as streamed stores
+            // to an output 16 bytes past a 32-byte boundary have it every
+            // row): each lane by its row's coefficients, in the loop's
+            // operations (1024x1024x16 float64 with coordinates, three
+            // axes, a pass each: 45.4 ms against 51.5 point by point on an
+            // Intel Xeon). Otherwise point by point, stored as one block
             // (streamed like the others).
-            let r: [f64; 4] = std::array::from_fn(|k| one(i + k));
+            let (a, b) = (i / src.inner, (i + 3) / src.inner);
+            let r = if b == a + 1 {
+                // SAFETY: i + 4 <= n: as the loop above; rows a and b
+                // exist (they hold points below n).
+                unsafe {
+                    // The lanes before row b's first point: row a's.
+                    let before = _mm256_set1_epi64x((b * src.inner - i) as i64);
+                    let lanes = _mm256_setr_epi64x(0, 1, 2, 3);
+                    let m = _mm256_castsi256_pd(_mm256_cmpgt_epi64(before, lanes));
+                    let (ra, rb) = (src.rows[a], src.rows[b]);
+                    let cv = [0, 1, 2]
+                        .map(|j| _mm256_blendv_pd(_mm256_set1_pd(rb[j]), _mm256_set1_pd(ra[j]), m));
+                    let t = |j: usize| _mm256_mul_pd(cv[j], _mm256_loadu_pd(f[j].as_ptr().add(i)));
+                    _mm256_add_pd(_mm256_add_pd(t(0), t(1)), t(2))
+                }
+            } else {
+                let r: [f64; 4] = std::array::from_fn(|k| one(i + k));
+                // SAFETY: i + 4 <= n: 4 values of r.
+                unsafe { _mm256_loadu_pd(r.as_ptr()) }
+            };
             // SAFETY: i + 4 <= n, aligned as above.
-            unsafe {
-                let r = _mm256_loadu_pd(r.as_ptr());
-                put_pd(po.add(i), r, stream);
-            }
+            unsafe { put_pd(po.add(i), r, stream) };
             i += 4;
         }
     }
@@ -2738,13 +2759,36 @@ unsafe fn comb3_f32_avx2<const MODE: u8>(
             i += 8;
         }
         if MODE == ROWS && i < end && i + 8 <= n {
-            // A block across rows, as in the f64 loop.
-            let r: [f32; 8] = std::array::from_fn(|k| one(i + k));
+            // A block across rows. Its halves each within a row (rows of a
+            // multiple of 4 points, the block 4 points off their starts,
+            // as streamed stores to an output 16 bytes past a 32-byte
+            // boundary have every block): a half by its row's
+            // coefficients, in the loop's operations (1024x1024x16 float32
+            // with coordinates, three axes, a pass each: 29.4 ms against
+            // 47.7 with every second block point by point, on an Intel
+            // Xeon). Otherwise point by point, as in the f64 loop.
+            let row = |k: usize| k / src.inner;
+            let r = if row(i) == row(i + 3) && row(i + 4) == row(i + 7) {
+                // SAFETY: i + 8 <= n: as the loop above; the rows exist
+                // (points i and i + 4 are below n).
+                unsafe {
+                    let half = |k: usize| {
+                        let cv = src.rows[row(k)].map(|c| _mm256_set1_pd(c));
+                        let t = |j: usize| {
+                            let x = _mm256_cvtps_pd(_mm_loadu_ps(f[j].as_ptr().add(k)));
+                            _mm256_mul_pd(cv[j], x)
+                        };
+                        _mm256_cvtpd_ps(_mm256_add_pd(_mm256_add_pd(t(0), t(1)), t(2)))
+                    };
+                    _mm256_set_m128(half(i + 4), half(i))
+                }
+            } else {
+                let r: [f32; 8] = std::array::from_fn(|k| one(i + k));
+                // SAFETY: i + 8 <= n: 8 values of r.
+                unsafe { _mm256_loadu_ps(r.as_ptr()) }
+            };
             // SAFETY: i + 8 <= n, aligned as above.
-            unsafe {
-                let r = _mm256_loadu_ps(r.as_ptr());
-                put_ps(po.add(i), r, stream);
-            }
+            unsafe { put_ps(po.add(i), r, stream) };
             i += 8;
         }
     }
