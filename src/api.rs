@@ -537,12 +537,19 @@ impl<'a> Plan<'a> {
         // slowness from the contiguous axis's coefficients.
         // (Asked only of calls large enough to stream: execute_dense_masked
         // tests the size again. Small calls pay nothing for it.)
+        // Processors whose loads do not wait on streamed stores to the
+        // same offset in a page (crate::simd::streamed_stores_stall) skip
+        // that test: the sweep everywhere, every pass streamed.
         let stream_min = crate::simd::STREAM_MIN_BYTES;
         let large = std::mem::size_of_val(f) * self.axes.len() >= stream_min;
-        let passes = large && (self.sweep_slower::<A>() || self.sweep_stalls(f, order, outs));
+        let stall = large && crate::simd::streamed_stores_stall();
+        let passes = large
+            && (self.sweep_slower::<A>()
+                || self.rows_too_short::<A>(order)
+                || (stall && self.sweep_stalls(f, order, outs)));
         let streams = passes.then(|| {
             (outs.iter().enumerate())
-                .filter(|(k, o)| self.pass_streams(*k, f, order, o))
+                .filter(|(k, o)| self.pass_streams(*k, f, order, o, stall))
                 .fold(0, |m, (k, _)| m | 1 << k)
         });
         let tuning = (TILE_BYTES, MIN_PARALLEL_LEN, stream_min);
@@ -679,15 +686,47 @@ impl<'a> Plan<'a> {
         single && self.rules.iter().any(|r| matches!(r, Rule::Coords(_)))
     }
 
+    /// Whether the rows along the contiguous dimension are so short that
+    /// the sweep is slower than a pass per axis wherever the outputs are:
+    /// 64 bytes or less, 128 or less with unevenly spaced coordinates on
+    /// an axis (the ends of every row take a path of their own, in every
+    /// block or two of the sweep). Measured on an Intel Xeon (AVX-512),
+    /// three axes, the outputs where nothing stalls: rows of 16 float32
+    /// (64 bytes) with a step 23.5 ms by the sweep against 21.9 by the
+    /// passes, with coordinates 44 against 31; rows of 32 float32 or 16
+    /// float64 (128 bytes) with coordinates 34.7 against 26.5 and 60
+    /// against 54, with a step the sweep faster (16.2 against 18.7, 35
+    /// against 41); longer rows the sweep faster or the same. (Where loads
+    /// wait on streamed stores, rows of 320 bytes or less leave the sweep
+    /// anyway: [`crate::simd::stores_stall_loads`] with the row's
+    /// stride.)
+    fn rows_too_short<A: Element>(&self, order: Order) -> bool {
+        let row = match order {
+            Order::C => self.shape.last(),
+            Order::F => self.shape.first(),
+        };
+        let coords = self.rules.iter().any(|r| matches!(r, Rule::Coords(_)));
+        let most = if coords { 128 } else { 64 };
+        row.is_some_and(|&n| n.saturating_mul(std::mem::size_of::<A>()) <= most)
+    }
+
     /// Whether output `k`'s pass (one axis) may take streaming stores into
     /// `out`: its loads (the points and their neighbours along the axis)
-    /// do not stall on them ([`crate::simd::stores_stall_loads`]), the
+    /// do not stall on them ([`crate::simd::stores_stall_loads`], asked
+    /// where `stall`: the processor's loads wait on streamed stores), the
     /// input and output elements are the same size (else their distance
     /// drifts through the stall), and, along the contiguous dimension, the
     /// axis takes no unevenly spaced coordinates, whose per-point
     /// coefficients (8 bytes) drift against float32 outputs and are not
     /// checked here.
-    fn pass_streams<A: Element>(&self, k: usize, f: &[A], order: Order, out: &[A::Output]) -> bool {
+    fn pass_streams<A: Element>(
+        &self,
+        k: usize,
+        f: &[A],
+        order: Order,
+        out: &[A::Output],
+        stall: bool,
+    ) -> bool {
         let size = std::mem::size_of::<A>();
         let stride = self.memory_stride(self.axes[k], order);
         let coords = matches!(self.rules[k], Rule::Coords(_));
@@ -695,7 +734,7 @@ impl<'a> Plan<'a> {
             return false;
         }
         let at = [out.as_ptr() as usize].into_iter();
-        !crate::simd::stores_stall_loads(f.as_ptr() as usize, size, at, &[stride])
+        !stall || !crate::simd::stores_stall_loads(f.as_ptr() as usize, size, at, &[stride])
     }
 
     /// Whether the one-sweep path (two or three outputs) would stall on
@@ -1969,6 +2008,35 @@ mod tests {
     }
 
     #[test]
+    fn rows_of_64_bytes_or_128_with_coordinates_leave_the_sweep() {
+        let x: Vec<f64> = (0..64).map(|i| i as f64 + (i % 3) as f64 * 0.25).collect();
+        let plan = |shape: &[usize], coords: bool| {
+            let s = [
+                Spacing::Unit,
+                Spacing::Coordinates(&x[..shape[1]]),
+                Spacing::Unit,
+            ];
+            Plan::new(shape, if coords { &s } else { &[] }, None, 1).unwrap()
+        };
+        let short = |shape: &[usize], coords| {
+            let p = plan(shape, coords);
+            let (c, f) = (
+                p.rows_too_short::<f32>(Order::C),
+                p.rows_too_short::<f64>(Order::C),
+            );
+            (c, f, p.rows_too_short::<f32>(Order::F))
+        };
+        // (float32 C order, float64 C order, float32 Fortran order: rows
+        // of the first extent)
+        assert_eq!(short(&[64, 64, 16], false), (true, false, false));
+        assert_eq!(short(&[64, 64, 16], true), (true, true, false));
+        assert_eq!(short(&[16, 64, 32], false), (false, false, true));
+        assert_eq!(short(&[16, 64, 32], true), (true, false, true));
+        assert_eq!(short(&[33, 64, 33], true), (false, false, false));
+        assert_eq!(short(&[64, 8, 8], false), (true, true, false));
+    }
+
+    #[test]
     fn passes_stream_the_outputs_whose_loads_do_not_stall() {
         // C order 4 x 64 x 64 float32: the axes' neighbours 16384 (a
         // multiple of a page), 256 and 4 bytes away.
@@ -1982,7 +2050,7 @@ mod tests {
         let out = |d: usize| &buf[2 * PAGE_F32 + d / 4..][..1];
         let ask = |p: &Plan, d: usize| -> Vec<bool> {
             (0..3)
-                .map(|k| p.pass_streams(k, f, Order::C, out(d)))
+                .map(|k| p.pass_streams(k, f, Order::C, out(d), true))
                 .collect()
         };
         // The same offset: axis 1's load 256 bytes before the point stalls
@@ -1998,7 +2066,15 @@ mod tests {
         let ints = vec![0i32; 4 * PAGE_F32];
         let wide = vec![0f64; 4 * PAGE_F32];
         let o = &wide[..1];
-        assert!((0..3).all(|k| !step.pass_streams(k, &ints[..1], Order::C, o)));
+        assert!((0..3).all(|k| !step.pass_streams(k, &ints[..1], Order::C, o, true)));
+        // Where loads do not wait on streamed stores, every pass streams
+        // but the contiguous axis's with coordinates.
+        assert_eq!(
+            (0..3)
+                .map(|k| plan.pass_streams(k, f, Order::C, out(64), false))
+                .collect::<Vec<_>>(),
+            [true, true, false]
+        );
     }
 
     /// Float32 elements in a page.
