@@ -2004,19 +2004,25 @@ fn merged_lanes<I: Element, S: Stencil<I>>(
             // formula (the lanes' ends too, overwritten below).
             interior((p.max(1), q.min(total - 1)), 1, o);
         }
-        for k in p / n..=(q - 1) / n {
-            let lane = &f[k * n..(k + 1) * n];
-            if S::STEP != 0 && !tiled {
+        if S::STEP != 0 && !tiled {
+            for k in p / n..=(q - 1) / n {
                 // The lane's interior points in the piece, by their own
                 // coefficients.
                 let (a, b) = ((k * n + 1).max(p), (k * n + n - 1).min(q));
                 interior((a, b), a - k * n, o);
             }
-            for g in end_positions(n) {
-                if let Some(i) = (k * n + g).checked_sub(p).filter(|&i| i < q - p) {
-                    let (fm, [x, y, z]) = end_point(g, n, ends);
-                    o[i] = eval(st, fm, 0, lane[x], lane[y], lane[z]);
-                }
+        }
+        // Each end of every lane in the piece: its formula found once,
+        // then the lanes in a tight loop (1024x1024x16, three axes, on an
+        // Intel Xeon: float32 16.0 ms to 14.6, with coordinates 29.9 to
+        // 26.3, lane by lane with the ends found per lane).
+        for g in end_positions(n) {
+            let (fm, [x, y, z]) = end_point(g, n, ends);
+            // The lanes whose point g lies in [p, q).
+            let (k0, k1) = ((p + n - 1 - g) / n, (q + n - 1 - g) / n);
+            for k in k0..k1 {
+                let at = k * n;
+                o[at + g - p] = eval(st, fm, 0, f[at + x], f[at + y], f[at + z]);
             }
         }
     };
