@@ -689,17 +689,19 @@ impl<'a> Plan<'a> {
     /// Whether the rows along the contiguous dimension are so short that
     /// the sweep is slower than a pass per axis wherever the outputs are:
     /// 64 bytes or less, 128 or less with unevenly spaced coordinates on
-    /// an axis (the ends of every row take a path of their own, in every
-    /// block or two of the sweep). Measured on an Intel Xeon (AVX-512),
-    /// three axes, the outputs where nothing stalls: rows of 16 float32
-    /// (64 bytes) with a step 23.5 ms by the sweep against 21.9 by the
-    /// passes, with coordinates 44 against 31; rows of 32 float32 or 16
-    /// float64 (128 bytes) with coordinates 34.7 against 26.5 and 60
+    /// an axis. The sweep pays per row: the ends of every row take a path
+    /// of their own in every block or two, and even with the contiguous
+    /// axis not among the axes it was slower (1024x1024x16 float32 with
+    /// coordinates, axes 0 and 1 by the sweep then axis 2 by a pass: 38.9
+    /// ms, with axes 0 and 1 by passes 31.3). Measured on an Intel Xeon
+    /// (AVX-512), three axes, the outputs where nothing stalls: rows of 16
+    /// float32 (64 bytes) with a step 23.5 ms by the sweep against 21.9 by
+    /// the passes, with coordinates 44 against 31; rows of 32 float32 or
+    /// 16 float64 (128 bytes) with coordinates 34.7 against 26.5 and 60
     /// against 54, with a step the sweep faster (16.2 against 18.7, 35
     /// against 41); longer rows the sweep faster or the same. (Where loads
     /// wait on streamed stores, rows of 320 bytes or less leave the sweep
-    /// anyway: [`crate::simd::stores_stall_loads`] with the row's
-    /// stride.)
+    /// anyway: [`crate::simd::stores_stall_loads`] with the row's stride.)
     fn rows_too_short<A: Element>(&self, order: Order) -> bool {
         let row = match order {
             Order::C => self.shape.last(),
