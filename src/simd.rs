@@ -1883,7 +1883,21 @@ unsafe fn rows_pd(rows: &[[f64; 3]], at: &Cursor, j: usize) -> [__m256d; 3] {
         if before == 4 {
             return a;
         }
-        let b = splat(rows[at.q + 1]);
+        two_rows_pd(rows[at.q], rows[at.q + 1], before)
+    }
+}
+
+/// The coefficients of four points whose first `before` take row `a`'s,
+/// the others row `b`'s. Caller: AVX2 present.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+#[allow(unused_unsafe)]
+unsafe fn two_rows_pd(a: [f64; 3], b: [f64; 3], before: usize) -> [__m256d; 3] {
+    // SAFETY: register operations only.
+    unsafe {
+        let splat = |c: [f64; 3]| c.map(|x| _mm256_set1_pd(x));
+        let (a, b) = (splat(a), splat(b));
         let lanes = _mm256_setr_epi64x(0, 1, 2, 3);
         let m = _mm256_cmpgt_epi64(_mm256_set1_epi64x(before as i64), lanes);
         let m = _mm256_castsi256_pd(m);
@@ -2288,27 +2302,26 @@ unsafe fn comb3_ilv_f32_512<const M: usize, const E: u8>(
     // before it, the streamed ones too, has left (a quarter of the samples
     // on that load; 256^3 interleaved float32 coordinates 19.5 to 15.7 ms
     // on an Intel Xeon with AVX-512).
-    let join = |r: &[RunCoefs<M>; 2]| -> [[__m512d; 3]; M] {
-        // SAFETY: the reads are of live, aligned vectors; the rest
-        // register operations.
-        unsafe {
-            let half = |h: usize, k: usize, t: usize| std::ptr::read_volatile(&r[h].cv[k][t]);
-            let mut j = [[_mm512_setzero_pd(); 3]; M];
-            for (k, j) in j.iter_mut().enumerate() {
-                for (t, j) in j.iter_mut().enumerate() {
-                    *j = _mm512_insertf64x4::<1>(
-                        _mm512_castpd256_pd512(half(0, k, t)),
-                        half(1, k, t),
-                    );
-                }
-            }
-            j
-        }
-    };
     comb3_ilv_f32_loop!(
         (c, fm, f0, fp, out, stream, given),
         (pm, pp),
-        |r| -> [[__m512d; 3]; M] { join(r) },
+        |r| -> [[__m512d; 3]; M] {
+            // SAFETY: the reads are of live, aligned vectors; the rest
+            // register operations.
+            unsafe {
+                let half = |h: usize, k: usize, t: usize| std::ptr::read_volatile(&r[h].cv[k][t]);
+                let mut j = [[_mm512_setzero_pd(); 3]; M];
+                for (k, j) in j.iter_mut().enumerate() {
+                    for (t, j) in j.iter_mut().enumerate() {
+                        *j = _mm512_insertf64x4::<1>(
+                            _mm512_castpd256_pd512(half(0, k, t)),
+                            half(1, k, t),
+                        );
+                    }
+                }
+                j
+            }
+        },
         |i, r, j| {
             // SAFETY: i + 8 <= n: the loads as comb3_ilv_f32's (the Wrap
             // places' columns 8 at a time); the rest register operations, in
@@ -2671,6 +2684,14 @@ unsafe fn comb3_f64_avx2<const MODE: u8>(
     let one = |i: usize| comb3_at(coef_at::<MODE>(same, &src, i), [f[0][i], f[1][i], f[2][i]]);
     let mut i = aligned_head(o, stream, one);
     let po = o.as_mut_ptr();
+    // The four points from `i` by the coefficients `cv`. Separate
+    // multiplies and adds, never fused: numpy rounds each product.
+    // SAFETY (of the loads): the callers' i + 4 <= n <= every input's
+    // length.
+    let comb4 = |i: usize, cv: [__m256d; 3]| unsafe {
+        let t = |j: usize| _mm256_mul_pd(cv[j], _mm256_loadu_pd(f[j].as_ptr().add(i)));
+        _mm256_add_pd(_mm256_add_pd(t(0), t(1)), t(2))
+    };
     while i + 4 <= n {
         let (end, c) = row_run::<MODE>(same, &src, i, n);
         // SAFETY: only register operations (AVX is enabled here).
@@ -2682,8 +2703,7 @@ unsafe fn comb3_f64_avx2<const MODE: u8>(
             // <= the coordinates' (COORDS): the unaligned loads and the
             // store stay inside the slices; with `stream` the output
             // address is 32-byte aligned (prologue above, then steps of 32
-            // bytes), as vmovntpd requires. Separate multiplies and adds,
-            // never fused: numpy rounds each product.
+            // bytes), as vmovntpd requires.
             unsafe {
                 let cv = match MODE {
                     EACH => [0, 1, 2].map(|j| _mm256_loadu_pd(src.each[j].as_ptr().add(i))),
@@ -2691,9 +2711,7 @@ unsafe fn comb3_f64_avx2<const MODE: u8>(
                     COORDS => coords_coef4(src.steps.as_ptr().add(i)),
                     _ => cs,
                 };
-                let t = |j: usize| _mm256_mul_pd(cv[j], _mm256_loadu_pd(f[j].as_ptr().add(i)));
-                let r = _mm256_add_pd(_mm256_add_pd(t(0), t(1)), t(2));
-                put_pd(po.add(i), r, stream);
+                put_pd(po.add(i), comb4(i, cv), stream);
             }
             i += 4;
         }
@@ -2707,19 +2725,10 @@ unsafe fn comb3_f64_avx2<const MODE: u8>(
             // (streamed like the others).
             let (a, b) = (i / src.inner, (i + 3) / src.inner);
             let r = if b == a + 1 {
-                // SAFETY: i + 4 <= n: as the loop above; rows a and b
-                // exist (they hold points below n).
-                unsafe {
-                    // The lanes before row b's first point: row a's.
-                    let before = _mm256_set1_epi64x((b * src.inner - i) as i64);
-                    let lanes = _mm256_setr_epi64x(0, 1, 2, 3);
-                    let m = _mm256_castsi256_pd(_mm256_cmpgt_epi64(before, lanes));
-                    let (ra, rb) = (src.rows[a], src.rows[b]);
-                    let cv = [0, 1, 2]
-                        .map(|j| _mm256_blendv_pd(_mm256_set1_pd(rb[j]), _mm256_set1_pd(ra[j]), m));
-                    let t = |j: usize| _mm256_mul_pd(cv[j], _mm256_loadu_pd(f[j].as_ptr().add(i)));
-                    _mm256_add_pd(_mm256_add_pd(t(0), t(1)), t(2))
-                }
+                // SAFETY: register operations (rows a and b exist: they
+                // hold points below n).
+                let cv = unsafe { two_rows_pd(src.rows[a], src.rows[b], b * src.inner - i) };
+                comb4(i, cv)
             } else {
                 let r: [f64; 4] = std::array::from_fn(|k| one(i + k));
                 // SAFETY: i + 4 <= n: 4 values of r.
@@ -2757,6 +2766,18 @@ unsafe fn comb3_f32_avx2<const MODE: u8>(
     };
     let mut i = aligned_head(o, stream, one);
     let po = o.as_mut_ptr();
+    // The four points from `k` by the coefficients `cv`: the conversions
+    // to double exact, the products and sums rounded in double as numpy's,
+    // the conversion back rounding to nearest as `as f32` does.
+    // SAFETY (of the loads): the callers' k + 4 <= n <= every input's
+    // length.
+    let half = |k: usize, cv: [__m256d; 3]| unsafe {
+        let t = |j: usize| {
+            let x = _mm256_cvtps_pd(_mm_loadu_ps(f[j].as_ptr().add(k)));
+            _mm256_mul_pd(cv[j], x)
+        };
+        _mm256_cvtpd_ps(_mm256_add_pd(_mm256_add_pd(t(0), t(1)), t(2)))
+    };
     while i + 8 <= n {
         let (end, c) = row_run::<MODE>(same, &src, i, n);
         // SAFETY: only register operations (AVX is enabled here).
@@ -2768,24 +2789,14 @@ unsafe fn comb3_f32_avx2<const MODE: u8>(
             // 10 <= the coordinates' (COORDS): the unaligned loads and the
             // store stay inside the slices; with `stream` the output
             // address is 32-byte aligned (as above), as vmovntps requires.
-            // The conversions to double are exact, the products and sums
-            // rounded in double as numpy's, and the conversion back rounds
-            // to nearest as `as f32` does.
             unsafe {
-                let half = |k: usize| {
-                    let cv = match MODE {
-                        EACH => [0, 1, 2].map(|j| _mm256_loadu_pd(src.each[j].as_ptr().add(k))),
-                        STEPS => steps_coef4(src.steps.as_ptr().add(k)),
-                        COORDS => coords_coef4(src.steps.as_ptr().add(k)),
-                        _ => cs,
-                    };
-                    let t = |j: usize| {
-                        let x = _mm256_cvtps_pd(_mm_loadu_ps(f[j].as_ptr().add(k)));
-                        _mm256_mul_pd(cv[j], x)
-                    };
-                    _mm256_cvtpd_ps(_mm256_add_pd(_mm256_add_pd(t(0), t(1)), t(2)))
+                let coefs = |k: usize| match MODE {
+                    EACH => [0, 1, 2].map(|j| _mm256_loadu_pd(src.each[j].as_ptr().add(k))),
+                    STEPS => steps_coef4(src.steps.as_ptr().add(k)),
+                    COORDS => coords_coef4(src.steps.as_ptr().add(k)),
+                    _ => cs,
                 };
-                let r = _mm256_set_m128(half(i + 4), half(i));
+                let r = _mm256_set_m128(half(i + 4, coefs(i + 4)), half(i, coefs(i)));
                 put_ps(po.add(i), r, stream);
             }
             i += 8;
@@ -2801,19 +2812,11 @@ unsafe fn comb3_f32_avx2<const MODE: u8>(
             // Xeon). Otherwise point by point, as in the f64 loop.
             let row = |k: usize| k / src.inner;
             let r = if row(i) == row(i + 3) && row(i + 4) == row(i + 7) {
-                // SAFETY: i + 8 <= n: as the loop above; the rows exist
-                // (points i and i + 4 are below n).
-                unsafe {
-                    let half = |k: usize| {
-                        let cv = src.rows[row(k)].map(|c| _mm256_set1_pd(c));
-                        let t = |j: usize| {
-                            let x = _mm256_cvtps_pd(_mm_loadu_ps(f[j].as_ptr().add(k)));
-                            _mm256_mul_pd(cv[j], x)
-                        };
-                        _mm256_cvtpd_ps(_mm256_add_pd(_mm256_add_pd(t(0), t(1)), t(2)))
-                    };
-                    _mm256_set_m128(half(i + 4), half(i))
-                }
+                // SAFETY: register operations (the rows exist: points i
+                // and i + 4 are below n).
+                let cv = |k: usize| unsafe { src.rows[row(k)].map(|c| _mm256_set1_pd(c)) };
+                // SAFETY: register operations.
+                unsafe { _mm256_set_m128(half(i + 4, cv(i + 4)), half(i, cv(i))) }
             } else {
                 let r: [f32; 8] = std::array::from_fn(|k| one(i + k));
                 // SAFETY: i + 8 <= n: 8 values of r.

@@ -2003,8 +2003,7 @@ fn merged_lanes<I: Element, S: Stencil<I>>(
             // Every point with both neighbours in the run by the interior
             // formula (the lanes' ends too, overwritten below).
             interior((p.max(1), q.min(total - 1)), 1, o);
-        }
-        if S::STEP != 0 && !tiled {
+        } else {
             for k in p / n..=(q - 1) / n {
                 // The lane's interior points in the piece, by their own
                 // coefficients.
