@@ -2074,7 +2074,7 @@ macro_rules! comb3_interleave_impl {
         }
     };
 }
-comb3_interleave_impl!(f64, comb3_ilv_f64);
+comb3_interleave_impl!(f64, comb3_ilv_f64, comb3_ilv_f64_512);
 comb3_interleave_impl!(f32, comb3_ilv_f32, comb3_ilv_f32_512);
 
 /// The loop of [`Comb3Interleave`] for `M` (2 or 3) f64 places, by blocks
@@ -2146,6 +2146,181 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
             let mut v = block(i, r);
             // SAFETY: register operations only.
             stops.place(i, &mut v, |v, l, x| unsafe { set_lane_pd(v, l, x) });
+            put(i, v, stream);
+        },
+    );
+    while i < n {
+        for k in 0..M {
+            out[M * i + k] = comb3_at(c[k].at(i), [fm[k][i], f0[i], fp[k][i]]);
+        }
+        stops.at(&mut out[M * i..M * i + M], i);
+        i += 1;
+    }
+}
+
+/// A run's coefficients of the [`Place::Rows`] places for a block of 8
+/// points (`r`: its halves'), joined into one 512-bit vector each, each
+/// half read alone: joined in the block, LLVM loaded each low half with
+/// its neighbour as one 512-bit load across two of [`run_coefs`]' 256-bit
+/// stores, which cannot take its value from the store buffer and waits
+/// until every store before it, the streamed ones too, has left (a quarter
+/// of the samples on that load; 256^3 interleaved float32 coordinates
+/// 19.5 to 15.7 ms on an Intel Xeon with AVX-512). Caller: AVX-512F
+/// present.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+#[target_feature(enable = "avx512f,avx2")]
+#[inline]
+#[allow(unused_unsafe, clippy::incompatible_msrv)]
+unsafe fn join_halves<const M: usize>(r: &[RunCoefs<M>; 2]) -> [[__m512d; 3]; M] {
+    // SAFETY: the reads are of live, aligned vectors; the rest register
+    // operations.
+    unsafe {
+        let half = |h: usize, k: usize, t: usize| std::ptr::read_volatile(&r[h].cv[k][t]);
+        let mut j = [[_mm512_setzero_pd(); 3]; M];
+        for (k, j) in j.iter_mut().enumerate() {
+            for (t, j) in j.iter_mut().enumerate() {
+                *j = _mm512_insertf64x4::<1>(_mm512_castpd256_pd512(half(0, k, t)), half(1, k, t));
+            }
+        }
+        j
+    }
+}
+
+/// 8 points of `M` (2 or 3) places, one vector per place, as the `M`
+/// vectors of their interleaved values (`a0 b0 c0 a1 b1 c1 a2 b2 | c2 a3
+/// b3 c3 a4 b4 c4 a5 | b5 c5 a6 b6 c6 a7 b7 c7`; the third unused for 2):
+/// each a two-source permutation of the first two places, and for three
+/// the third's lanes put in by a masked one. Caller: AVX-512F present.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+#[target_feature(enable = "avx512f,avx2")]
+#[inline]
+#[allow(unused_unsafe, clippy::incompatible_msrv)]
+unsafe fn ilv_pd512<const M: usize>(v: [__m512d; M]) -> [__m512d; 3] {
+    // SAFETY: register operations only.
+    unsafe {
+        let ab = |i: [i64; 8]| {
+            let idx = _mm512_setr_epi64(i[0], i[1], i[2], i[3], i[4], i[5], i[6], i[7]);
+            _mm512_permutex2var_pd(v[0], idx, v[1])
+        };
+        if M == 3 {
+            let c = |t: __m512d, m: u8, i: [i64; 8]| {
+                let idx = _mm512_setr_epi64(i[0], i[1], i[2], i[3], i[4], i[5], i[6], i[7]);
+                _mm512_mask_permutexvar_pd(t, m, idx, v[M - 1])
+            };
+            // Index 0 where the lane comes from the other step.
+            [
+                c(
+                    ab([0, 8, 0, 1, 9, 0, 2, 10]),
+                    0x24,
+                    [0, 0, 0, 0, 0, 1, 0, 0],
+                ),
+                c(
+                    ab([0, 3, 11, 0, 4, 12, 0, 5]),
+                    0x49,
+                    [2, 0, 0, 3, 0, 0, 4, 0],
+                ),
+                c(
+                    ab([13, 0, 6, 14, 0, 7, 15, 0]),
+                    0x92,
+                    [0, 5, 0, 0, 6, 0, 0, 7],
+                ),
+            ]
+        } else {
+            let (x, w) = (
+                ab([0, 8, 1, 9, 2, 10, 3, 11]),
+                ab([4, 12, 5, 13, 6, 14, 7, 15]),
+            );
+            [x, w, x]
+        }
+    }
+}
+
+/// [`comb3_ilv_f64`] with AVX-512F: blocks of 8 points, a 512-bit vector
+/// per place, interleaved by [`ilv_pd512`] and stored as 32-byte halves
+/// (twice the points per instruction, and three permutations of 8 points
+/// where the AVX2 loop takes six for its two blocks of 4). Caller: AVX2
+/// and AVX-512F present, the rest as [`comb3_ilv_f64`]'s. Built only by
+/// compilers that have these intrinsics (`gradient_avx512`: Rust 1.89 or
+/// newer), hence the crate's older rust-version allowed here.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+#[target_feature(enable = "avx512f,avx2")]
+#[allow(unused_unsafe, clippy::incompatible_msrv)]
+unsafe fn comb3_ilv_f64_512<const M: usize, const E: u8>(
+    c: &[Place<'_>],
+    fm: &[&[f64]],
+    f0: &[f64],
+    fp: &[&[f64]],
+    out: &mut [f64],
+    stream: bool,
+    given: Option<Given<'_, f64>>,
+) {
+    let n = out.len() / M;
+    let po = out.as_mut_ptr();
+    let (pm, pp): ([*const f64; M], [*const f64; M]) = (
+        std::array::from_fn(|k| fm[k].as_ptr()),
+        std::array::from_fn(|k| fp[k].as_ptr()),
+    );
+    let mut at: [Cursor; M] = std::array::from_fn(|k| Cursor::new(&c[k]));
+    let mut stops = Stops::<_, 8>::new(given, n);
+    // The block from `i`, its run's coefficients (the Rows places' joined
+    // `j`, the Wrap places' columns in `r[0]`).
+    let block = |i: usize, (j, r): &([[__m512d; 3]; M], [RunCoefs<M>; 2])| -> [__m512d; M] {
+        for &p in &pp {
+            prefetch_ptr(p, i);
+        }
+        // SAFETY: i + 8 <= n: the loads as comb3_ilv_f64's (8 points, the
+        // Wrap places' columns 8 at a time: an index below 2n). The
+        // products and sums in numpy's order. Plain loops (see
+        // comb3_ilv_f32_512: closures per place were not inlined).
+        unsafe {
+            let x0 = _mm512_loadu_pd(f0.as_ptr().add(i));
+            let mut v = [_mm512_setzero_pd(); M];
+            for (k, v) in v.iter_mut().enumerate() {
+                let mut cs = [_mm512_setzero_pd(); 3];
+                for (t, c) in cs.iter_mut().enumerate() {
+                    *c = match E >> k & 1 {
+                        1 => _mm512_loadu_pd(r[0].pe[k][t].wrapping_add(i)),
+                        _ => j[k][t],
+                    };
+                }
+                let a = _mm512_mul_pd(cs[0], _mm512_loadu_pd(pm[k].add(i)));
+                let b = _mm512_mul_pd(cs[1], x0);
+                let z = _mm512_mul_pd(cs[2], _mm512_loadu_pd(pp[k].add(i)));
+                *v = _mm512_add_pd(_mm512_add_pd(a, b), z);
+            }
+            v
+        }
+    };
+    // SAFETY: i + 8 <= n: the stores (8M values from M i) stay inside out;
+    // each half starts 64 M i / 8 bytes after out (or 32 more), hence
+    // aligned when streamed.
+    let put = |i: usize, v: [__m512d; M], s: bool| unsafe {
+        let p = po.add(M * i);
+        for (k, &y) in ilv_pd512::<M>(v).iter().enumerate().take(M) {
+            put_pd(p.add(8 * k), _mm512_castpd512_pd256(y), s);
+            put_pd(p.add(8 * k + 4), _mm512_extractf64x4_pd::<1>(y), s);
+        }
+    };
+    let none = RunCoefs::none();
+    // SAFETY: register operations only.
+    let state = (unsafe { join_halves(&none) }, none);
+    let mut i = blocks(
+        &mut stops,
+        stream,
+        (state, |i, (j, r): &mut ([[__m512d; 3]; M], _)| {
+            // SAFETY: register operations only.
+            let end = unsafe { run_coefs::<M, 2>(c, &mut at, (i, 8), [0, 4], r) };
+            // SAFETY: as join_halves asks.
+            *j = unsafe { join_halves(r) };
+            end
+        }),
+        |i, r, s| put(i, block(i, r), s),
+        |i, r, stops| {
+            let mut v = block(i, r);
+            // SAFETY: register operations only.
+            stops.place(i, &mut v, |v, l, x| unsafe {
+                _mm512_mask_mov_pd(v, 1 << l, _mm512_set1_pd(x))
+            });
             put(i, v, stream);
         },
     );
@@ -2295,33 +2470,12 @@ unsafe fn comb3_ilv_f32_512<const M: usize, const E: u8>(
     given: Option<Given<'_, f32>>,
 ) {
     // The run's coefficients of the Rows places for the block's 8 points
-    // (its halves' joined), once per run, each half read alone: joined in
-    // the block, LLVM loaded each low half with its neighbour as one
-    // 512-bit load across two of run_coefs' 256-bit stores, which cannot
-    // take its value from the store buffer and waits until every store
-    // before it, the streamed ones too, has left (a quarter of the samples
-    // on that load; 256^3 interleaved float32 coordinates 19.5 to 15.7 ms
-    // on an Intel Xeon with AVX-512).
+    // (its halves' joined), once per run (join_halves).
     comb3_ilv_f32_loop!(
         (c, fm, f0, fp, out, stream, given),
         (pm, pp),
-        |r| -> [[__m512d; 3]; M] {
-            // SAFETY: the reads are of live, aligned vectors; the rest
-            // register operations.
-            unsafe {
-                let half = |h: usize, k: usize, t: usize| std::ptr::read_volatile(&r[h].cv[k][t]);
-                let mut j = [[_mm512_setzero_pd(); 3]; M];
-                for (k, j) in j.iter_mut().enumerate() {
-                    for (t, j) in j.iter_mut().enumerate() {
-                        *j = _mm512_insertf64x4::<1>(
-                            _mm512_castpd256_pd512(half(0, k, t)),
-                            half(1, k, t),
-                        );
-                    }
-                }
-                j
-            }
-        },
+        // SAFETY: as join_halves asks.
+        |r| -> [[__m512d; 3]; M] { unsafe { join_halves(r) } },
         |i, r, j| {
             // SAFETY: i + 8 <= n: the loads as comb3_ilv_f32's (the Wrap
             // places' columns 8 at a time); the rest register operations, in
