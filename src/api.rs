@@ -670,8 +670,8 @@ impl<'a> Plan<'a> {
     /// unevenly spaced coordinates on an axis, unless the sweep's AVX-512
     /// loop runs. That sweep computes in double, as numpy does (per point,
     /// six conversions to double, nine products, six sums and three
-    /// conversions back), so it is bound by its arithmetic, not by memory;
-    /// and its streamed stores hold up the loads of the contiguous axis's
+    /// conversions back), so it is held up by its arithmetic, not by memory
+    /// alone; and its streamed stores hold up the loads of the contiguous axis's
     /// coefficients, whose 8-byte columns drift against the 4-byte outputs
     /// (no choice of column copy is clear of every output for a whole row,
     /// as for float64). With its AVX2 loop the passes take half the time

@@ -1091,11 +1091,16 @@ unsafe fn comb3_sep_f32<const M: usize, const INNER: bool>(
 }
 
 /// [`comb3_sep_f32`] with AVX-512F: each half of a block (8 points) in
-/// one 512-bit vector of doubles. The float32 loop is bound by its
-/// arithmetic, not by memory: per point, seven conversions to double, nine
-/// products, six sums and the conversion back, in numpy's order (no fused
-/// multiply-add can stand for a product and a sum rounded apart); twice
-/// the lanes per instruction take a fifth of its time off (no shuffles
+/// one 512-bit vector of doubles. The float32 loop is held up by its
+/// arithmetic and its loads together: per point, seven conversions to
+/// double, nine products, six sums and the conversion back, in numpy's
+/// order (no fused multiply-add can stand for a product and a sum rounded
+/// apart). Timed on an Intel Xeon (256^3, one thread) without one part at
+/// a time (results wrong): the conversions back 9% of its time, the
+/// neighbouring planes' loads 6%, the inner place's columns 5%, converting
+/// the centre row and its neighbours (read from a buffer of doubles
+/// instead) 7%; a loop with no arithmetic at all was no faster. Twice the
+/// lanes per instruction take a fifth of its time off (no shuffles
 /// join the halves either: a conversion back gives the 8 floats of a half
 /// at once). The inner place's left neighbours as in the AVX2 loop: from
 /// the half before, carried (one lane rotation per half). Caller: AVX2 and
