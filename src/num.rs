@@ -413,7 +413,8 @@ macro_rules! float_element {
                 stream: bool,
                 given: Option<Given<'_, $t>>,
             ) -> Option<bool> {
-                <$t as SubDivInterleave>::sub_div_interleave(q, fm, fp, inner, out, stream, given)
+                let wide = crate::simd::available512();
+                <$t as SubDivInterleave>::sub_div_interleave(q, fm, fp, inner, out, stream, given, wide)
             }
             #[inline(always)]
             fn sub_div_separate(

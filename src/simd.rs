@@ -820,7 +820,10 @@ pub(crate) trait SubDivInterleave: Sized {
     /// `stream`: non-temporal stores, for an `out` that starts on a 32-byte
     /// boundary (asserted) and whose points come in whole SIMD blocks (8
     /// points hold whole blocks for every type). `given`: points' values of
-    /// one place, given ([`Given`]).
+    /// one place, given ([`Given`]). `wide`: take the AVX-512 loop where
+    /// this type has one for the divisors and the machine runs it
+    /// ([`available512`]; the callers pass that, the tests both).
+    #[allow(clippy::too_many_arguments)]
     fn sub_div_interleave(
         q: &Quots,
         fm: &[&[Self]],
@@ -829,6 +832,7 @@ pub(crate) trait SubDivInterleave: Sized {
         out: &mut [Self],
         stream: bool,
         given: Option<Given<'_, Self>>,
+        wide: bool,
     ) -> Option<bool>;
 }
 
@@ -858,7 +862,7 @@ impl<T> Given<'_, T> {
 /// The checks and the dispatch of [`SubDivInterleave`] for one type: `$d`
 /// its divisors in [`Quots`], `$run` its loop.
 macro_rules! sub_div_interleave_impl {
-    ($t:ty, $d:ident, $r:ident, $run:ident) => {
+    ($t:ty, $d:ident, $r:ident, $run:ident $(, $wide:ident)?) => {
         impl SubDivInterleave for $t {
             #[inline]
             fn sub_div_interleave(
@@ -869,6 +873,7 @@ macro_rules! sub_div_interleave_impl {
                 out: &mut [$t],
                 stream: bool,
                 given: Option<Given<'_, $t>>,
+                wide: bool,
             ) -> Option<bool> {
                 let m = q.m;
                 let rs = q.$d.as_ref()?;
@@ -896,18 +901,38 @@ macro_rules! sub_div_interleave_impl {
                     // the quotients, once, after the blocks.
                     let fast = inner.filter(|&k| one && f != EXACT && (k == 0 || k == m - 1));
                     let r = q.$r;
+                    let wide = wide && available512();
                     // SAFETY: AVX2 and FMA were detected at run time
-                    // (available()); every slice holds at least n points,
-                    // out exactly m * n, 32-byte aligned when streamed
-                    // (asserted above); m is 2 or 3 (Quots::new).
+                    // (available()), AVX-512F too where wide
+                    // (available512()); every slice holds at least n
+                    // points, out exactly m * n, 32-byte aligned when
+                    // streamed (asserted above); m is 2 or 3 (Quots::new).
                     unsafe {
                         // The loop with these constants on this call's
-                        // arguments.
+                        // arguments: the AVX-512 one where asked for and
+                        // there is one (one divisor, its fast form or its
+                        // differences tested after the blocks), for an
+                        // output on a 64-byte boundary (each block's 192
+                        // bytes whole lines: from a 32-byte boundary it
+                        // lost to the AVX2 loop, measured below).
                         macro_rules! go {
-                            ($m:literal, $f:ident, $one:literal, $g:ident, $k:literal) => {
-                                $run::<$m, $f, $one, $g, $k>(rs, fm, fp, r, &mut *out, s, given)
-                            };
+                            ($m:literal, $f:ident, $one:literal, $g:ident, $k:literal) => {{
+                                #[allow(unused_mut)]
+                                let mut done: Option<bool> = None;
+                                $(
+                                    #[cfg(gradient_avx512)]
+                                    if wide && (out.as_ptr() as usize) % 64 == 0 && $one && ($g == INNER || $g == DIFFS) {
+                                        let o = &mut *out;
+                                        done = Some($wide::<$m, $f, $g, $k>(rs, fm, fp, r, o, s, given));
+                                    }
+                                )?
+                                match done {
+                                    Some(d) => d,
+                                    None => $run::<$m, $f, $one, $g, $k>(rs, fm, fp, r, &mut *out, s, given),
+                                }
+                            }};
                         }
+                        let _ = wide;
                         if let Some(k) = fast {
                             let clean = match (m == 3, f == POS, k == 0) {
                                 (true, true, true) => go!(3, POS, true, INNER, 0),
@@ -920,9 +945,10 @@ macro_rules! sub_div_interleave_impl {
                                 (false, false, false) => go!(2, NEG, true, INNER, 1),
                             };
                             // The loop answers for its blocks' values; the
-                            // scalar tail's (after the last 8 points' block
-                            // at most) are tested here.
-                            let tail = &fp[k][n - n % 8..n];
+                            // scalar tail's (after the last block of 8, or
+                            // of 16 for the AVX-512 loop, at most) are
+                            // tested here.
+                            let tail = &fp[k][n - n % 16..n];
                             return Some(
                                 clean && <$t as separate::SubDivSeparate>::inputs_ok(q, tail),
                             );
@@ -972,7 +998,7 @@ macro_rules! sub_div_interleave_impl {
     };
 }
 sub_div_interleave_impl!(f64, d64, r64, sub_div_ilv_f64);
-sub_div_interleave_impl!(f32, d32, r32, sub_div_ilv_f32);
+sub_div_interleave_impl!(f32, d32, r32, sub_div_ilv_f32, sub_div_ilv_f32_512);
 
 /// What the interleaving dividing loop tests: every quotient ([`TESTED`]);
 /// the differences' magnitudes, gathered and tested once after the blocks
@@ -1480,6 +1506,276 @@ unsafe fn sub_div_ilv_f32<
     let (lo, hi) = (lo.to_bits().saturating_sub(1), hi.to_bits());
     // SAFETY: register operations only.
     unsafe { test.get().within(lo, hi, 0xff) }
+}
+
+/// A [`RecipV32`]'s divisor and reciprocals in 512-bit registers, for the
+/// fast forms (no range test per vector).
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+#[derive(Clone, Copy)]
+struct RecipW32 {
+    b: __m512,
+    y: __m512,
+    ny: __m512,
+}
+
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+impl RecipW32 {
+    #[target_feature(enable = "avx512f")]
+    #[allow(unused_unsafe, clippy::incompatible_msrv)]
+    unsafe fn new(r: &Recip<f32>) -> RecipW32 {
+        // SAFETY: register operations only (AVX-512F enabled here).
+        unsafe {
+            RecipW32 {
+                b: _mm512_set1_ps(r.b),
+                y: _mm512_set1_ps(r.y),
+                ny: _mm512_set1_ps(-r.y),
+            }
+        }
+    }
+}
+
+/// [`separate::quot8_fast`] for 16 lanes, its form `F`.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+#[target_feature(enable = "avx512f,fma")]
+#[inline]
+#[allow(unused_unsafe, clippy::incompatible_msrv)]
+unsafe fn quot16_fast<const F: u8>(r: &RecipW32, a: __m512) -> __m512 {
+    // SAFETY: register operations only (AVX-512F enabled here).
+    unsafe {
+        let q = _mm512_mul_ps(a, r.y);
+        match F {
+            EXACT => q,
+            POS => _mm512_fmadd_ps(_mm512_fmsub_ps(q, r.b, a), r.ny, q),
+            _ => _mm512_fmadd_ps(_mm512_fnmadd_ps(q, r.b, a), r.y, q),
+        }
+    }
+}
+
+/// [`Gathered`] over 16 float32 lanes, folded into it at the end.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+#[derive(Clone, Copy)]
+struct GatheredW {
+    big: __m512i,
+    small: __m512i,
+}
+
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+impl GatheredW {
+    /// Nothing gathered.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    #[allow(unused_unsafe, clippy::incompatible_msrv)]
+    unsafe fn new() -> Self {
+        // SAFETY: register operations only.
+        unsafe {
+            GatheredW {
+                big: _mm512_setzero_si512(),
+                small: _mm512_set1_epi32(-1),
+            }
+        }
+    }
+
+    /// With the sixteen float32 values of `a`.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    #[allow(unused_unsafe, clippy::incompatible_msrv)]
+    unsafe fn ps(self, a: __m512) -> Self {
+        // SAFETY: register operations only.
+        unsafe {
+            let x = _mm512_and_si512(_mm512_castps_si512(a), _mm512_set1_epi32(i32::MAX));
+            let x1 = _mm512_sub_epi32(x, _mm512_set1_epi32(1));
+            GatheredW {
+                big: _mm512_max_epu32(self.big, x),
+                small: _mm512_min_epu32(self.small, x1),
+            }
+        }
+    }
+
+    /// The same bounds in 8 lanes (each the greatest, or least, of two).
+    #[target_feature(enable = "avx512f,avx2")]
+    #[inline]
+    #[allow(unused_unsafe, clippy::incompatible_msrv)]
+    unsafe fn narrow(self) -> Gathered {
+        // SAFETY: register operations only.
+        unsafe {
+            let halves =
+                |v: __m512i| (_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64::<1>(v));
+            let ((b0, b1), (s0, s1)) = (halves(self.big), halves(self.small));
+            Gathered {
+                big: _mm256_max_epu32(b0, b1),
+                small: _mm256_min_epu32(s0, s1),
+            }
+        }
+    }
+}
+
+/// Where [`ilv_ps512`] takes each lane of its three vectors from, for
+/// `m` (2 or 3) places: the first two places' (an index into both, as a
+/// two-source permutation reads them; the third's lanes 0), then the
+/// third's (an index into it; the others 0), and the mask of its lanes.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+const fn ilv16(m: usize) -> [Ilv16; 3] {
+    let mut t = [([0; 16], [0; 16], 0); 3];
+    let mut j = 0;
+    while j < 3 {
+        let mut l = 0;
+        while l < 16 {
+            let p = 16 * j + l;
+            let (point, place) = ((p / m) as i32, p % m);
+            if place < 2 {
+                t[j].0[l] = 16 * place as i32 + point;
+            } else {
+                t[j].1[l] = point;
+                t[j].2 |= 1 << l;
+            }
+            l += 1;
+        }
+        j += 1;
+    }
+    t
+}
+
+/// The permutation tables of [`ilv_ps512`] for one output vector: the
+/// first two places' indices, the third's, the third's lanes.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+type Ilv16 = ([i32; 16], [i32; 16], u16);
+
+/// [`ilv16`] for two and three places.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+static ILV16: [[Ilv16; 3]; 2] = [ilv16(2), ilv16(3)];
+
+/// 16 points of `M` (2 or 3) places, one vector per place, as the `M`
+/// vectors of their interleaved values (as [`ilv_pd512`] does for 8
+/// doubles: a two-source permutation of the first two places, the third's
+/// lanes put in by a masked one). Caller: AVX-512F present.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+#[target_feature(enable = "avx512f")]
+#[inline]
+#[allow(unused_unsafe, clippy::incompatible_msrv)]
+unsafe fn ilv_ps512<const M: usize>(v: [__m512; M]) -> [__m512; 3] {
+    // SAFETY: the loads read the static tables (16 lanes each); the rest
+    // register operations.
+    unsafe {
+        let t = &ILV16[M - 2];
+        let one = |j: usize| {
+            let ab = _mm512_loadu_si512(t[j].0.as_ptr().cast());
+            let x = _mm512_permutex2var_ps(v[0], ab, v[1]);
+            if M == 3 {
+                let c = _mm512_loadu_si512(t[j].1.as_ptr().cast());
+                _mm512_mask_permutexvar_ps(x, t[j].2, c, v[M - 1])
+            } else {
+                x
+            }
+        };
+        [one(0), one(1), one(2)]
+    }
+}
+
+/// [`sub_div_ilv_f32`] with AVX-512F for one divisor (`rs[0]`) of form `F`
+/// whose input range is tested after the blocks (`G`: [`DIFFS`] or
+/// [`INNER`], as there), by blocks of 16 points: a 512-bit vector per
+/// place, interleaved by [`ilv_ps512`] and stored as 32-byte halves (half
+/// the instructions of the AVX2 loop's two blocks of 8, whose interleave
+/// alone was a tenth of its time). The scalar tail after the last block
+/// of 16 (the caller tests its inner neighbours). Caller: AVX2, FMA and
+/// AVX-512F present, the rest as [`sub_div_ilv_f32`]'s. Built only by
+/// compilers that have these intrinsics (`gradient_avx512`: Rust 1.89 or
+/// newer), hence the crate's older rust-version allowed here.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[allow(unused_unsafe, clippy::incompatible_msrv)]
+unsafe fn sub_div_ilv_f32_512<const M: usize, const F: u8, const G: u8, const S: usize>(
+    rs: &[Recip<f32>; 3],
+    fm: &[&[f32]],
+    fp: &[&[f32]],
+    range: (f64, f64),
+    out: &mut [f32],
+    stream: bool,
+    given: Option<Given<'_, f32>>,
+) -> bool {
+    let n = out.len() / M;
+    debug_assert!(S < M && (G == DIFFS || G == INNER));
+    // SAFETY: register operations only.
+    let test = std::cell::Cell::new(unsafe { GatheredW::new() });
+    let po = out.as_mut_ptr();
+    // SAFETY: register operations only.
+    let rv = unsafe { RecipW32::new(&rs[0]) };
+    let (pm, pp): ([*const f32; M], [*const f32; M]) = (
+        std::array::from_fn(|k| fm[k].as_ptr()),
+        std::array::from_fn(|k| fp[k].as_ptr()),
+    );
+    let mut stops = Stops::<_, 16>::new(given, n);
+    // The block from `i` (plain loops: see comb3_ilv_f32_512).
+    let block = |i: usize| -> [__m512; M] {
+        for &r in &pp {
+            prefetch_ptr(r, i);
+        }
+        // SAFETY: i + 16 <= n: the loads stay inside fm[k] and fp[k].
+        unsafe {
+            let mut v = [_mm512_setzero_ps(); M];
+            for (k, v) in v.iter_mut().enumerate() {
+                let p = _mm512_loadu_ps(pp[k].add(i));
+                if G == INNER && k == S {
+                    test.set(test.get().ps(p));
+                }
+                let a = _mm512_sub_ps(p, _mm512_loadu_ps(pm[k].add(i)));
+                if G == DIFFS {
+                    test.set(test.get().ps(a));
+                }
+                *v = quot16_fast::<F>(&rv, a);
+            }
+            v
+        }
+    };
+    // SAFETY: i + 16 <= n: the stores (16M values from M i) stay inside
+    // out; each half starts 64 M i / 16 bytes after out (or 32 more),
+    // hence aligned when streamed.
+    let put = |i: usize, v: [__m512; M], s: bool| unsafe {
+        let p = po.add(M * i);
+        for (k, &y) in ilv_ps512::<M>(v).iter().enumerate().take(M) {
+            let y = _mm512_castps_pd(y);
+            put_ps(
+                p.add(16 * k),
+                _mm256_castpd_ps(_mm512_castpd512_pd256(y)),
+                s,
+            );
+            put_ps(
+                p.add(16 * k + 8),
+                _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(y)),
+                s,
+            );
+        }
+    };
+    let mut i = blocks(
+        &mut stops,
+        stream,
+        ((), |_, _| usize::MAX),
+        |i, _, s| put(i, block(i), s),
+        |i, _, stops| {
+            let mut v = block(i);
+            // SAFETY: register operations only.
+            stops.place(i, &mut v, |v, l, x| unsafe {
+                _mm512_mask_mov_ps(v, 1 << l, _mm512_set1_ps(x))
+            });
+            put(i, v, stream);
+        },
+    );
+    while i < n {
+        for k in 0..M {
+            out[M * i + k] = (fp[k][i] - fm[k][i]) / rs[0].b;
+        }
+        stops.at(&mut out[M * i..M * i + M], i);
+        i += 1;
+    }
+    let (lo, hi) = match G {
+        DIFFS => (rs[0].lo, rs[0].hi),
+        // Exact in float32 (see `takes`).
+        _ => (range.0 as f32, range.1 as f32),
+    };
+    // The least less one: `lo` itself is in the range.
+    let (lo, hi) = (lo.to_bits().saturating_sub(1), hi.to_bits());
+    // SAFETY: register operations only.
+    unsafe { test.get().narrow().within(lo, hi, 0xff) }
 }
 
 /// A run of blocks, as [`blocks`]'s `run` gives it: its end, and whether

@@ -490,9 +490,10 @@ macro_rules! interleave_suite {
                     [-3.0, 0.5, 7.0],
                 ];
                 let mut ran = false;
-                let mut store = vec![0.0 as $t; 3 * len + 8];
+                let mut store = vec![0.0 as $t; 3 * len + 16];
                 let size = std::mem::size_of::<$t>();
-                let at = to_boundary(store.as_ptr() as usize, size, 32).unwrap();
+                // (64: where the AVX-512 loop runs.)
+                let at = to_boundary(store.as_ptr() as usize, size, 64).unwrap();
                 for b in divisor_sets {
                     for m in [2, 3] {
                         let qs: Vec<Option<Quot>> =
@@ -506,10 +507,11 @@ macro_rules! interleave_suite {
                             let c: Vec<&[$t]> = fp[..m].iter().map(|v| &v[..n]).collect();
                             let given = random_given(&mut rng, n, m, [1.5e3, -2.5e-3, 7.0]);
                             let given = given.as_ref().map(|(slot, at)| Given { slot: *slot, at });
-                            for given in [None, given] {
+                            let wides = [false, true].into_iter().filter(|&w| !w || available512());
+                            for (given, wide) in [None, given].into_iter().flat_map(|g| wides.clone().map(move |w| (g, w))) {
                                 let out = &mut store[at..at + m * n];
                                 out.fill(<$t>::NAN);
-                                let done = <$t>::sub_div_interleave(&q, &a, &c, None, out, stream, given);
+                                let done = <$t>::sub_div_interleave(&q, &a, &c, None, out, stream, given, wide);
                                 if done.is_none() {
                                     continue;
                                 }
@@ -522,7 +524,7 @@ macro_rules! interleave_suite {
                                         assert!(
                                             got.to_bits() == want.to_bits()
                                                 || (got.is_nan() && want.is_nan()),
-                                            "divisors {b:?} m {m} n {n} stream {stream} \
+                                            "divisors {b:?} m {m} n {n} stream {stream} wide {wide} \
                                              given {given:?} point {i} place {k}: {got:e} vs {want:e}"
                                         );
                                     }
@@ -624,7 +626,8 @@ macro_rules! interleave_centre_suite {
             let size = std::mem::size_of::<$t>();
             let mut ran = false;
             let mut store = vec![0.0 as $t; 3 * len + 64];
-            let at0 = to_boundary(store.as_ptr() as usize, size, 32).unwrap();
+            // (64: where the AVX-512 loop runs.)
+            let at0 = to_boundary(store.as_ptr() as usize, size, 64).unwrap();
             for b in FAST_DIVISORS {
                 for m in [2, 3] {
                     let Some((q, edge)) = range_edges!($t, b, m) else {
@@ -649,8 +652,11 @@ macro_rules! interleave_centre_suite {
                             let given = given.as_ref().map(|(slot, at)| Given { slot: *slot, at });
                             let out = &mut store[at0..at0 + m * n];
                             out.fill(<$t>::NAN);
+                            // (The coin drawn on every machine: the same cases.)
+                            let coin = rng.next() % 2 == 0;
+                            let wide = available512() && coin;
                             let Some(clean) =
-                                <$t>::sub_div_interleave(&q, &fm, &fp, Some(slot), out, stream, given)
+                                <$t>::sub_div_interleave(&q, &fm, &fp, Some(slot), out, stream, given, wide)
                             else {
                                 continue;
                             };
@@ -658,7 +664,7 @@ macro_rules! interleave_centre_suite {
                             let points_ok = c.iter().all(|&x| <$t>::inputs_ok(&q, &[x]));
                             assert!(
                                 !clean || points_ok,
-                                "divisors {b:?} m {m} n {n} case {case} slot {slot}: \
+                                "divisors {b:?} m {m} n {n} case {case} slot {slot} wide {wide}: \
                                  vouched for a value out of range"
                             );
                             if case == 0 {
@@ -674,7 +680,7 @@ macro_rules! interleave_centre_suite {
                                     assert!(
                                         got.to_bits() == want.to_bits(),
                                         "divisors {b:?} m {m} n {n} case {case} slot {slot} \
-                                         stream {stream} point {i} place {k}: {got:e} vs {want:e}"
+                                         stream {stream} wide {wide} point {i} place {k}: {got:e} vs {want:e}"
                                     );
                                 }
                             }
