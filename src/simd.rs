@@ -2373,6 +2373,71 @@ macro_rules! comb3_interleave_impl {
 comb3_interleave_impl!(f64, comb3_ilv_f64, comb3_ilv_f64_512);
 comb3_interleave_impl!(f32, comb3_ilv_f32, comb3_ilv_f32_512);
 
+/// The loop of [`comb3_ilv_f64`] and [`comb3_ilv_f64_512`] around their
+/// blocks (as [`comb3_ilv_f32_loop`] is for float32): the runs of blocks
+/// of `W` points (`H` sets of coefficients for the offsets `js` in each),
+/// the stores, the given points, the scalar tail. The function's
+/// arguments `$args`, its names (macro hygiene) for the inputs' pointers
+/// and the output's, the run's coefficients made once per run from its
+/// sets `|r| join`, the block `|i, r, j| block` (its sets and their
+/// join), the stores `|i, v, stream| put`, and `|v, lane, x| set` (a given
+/// value into its lane).
+#[cfg(target_arch = "x86_64")]
+macro_rules! comb3_ilv_f64_loop {
+    (
+        ($c:ident, $fm:ident, $f0:ident, $fp:ident, $out:ident, $stream:ident, $given:ident),
+        ($pm:ident, $pp:ident, $po:ident),
+        ($w:literal, $h:literal, $js:expr),
+        |$rr:ident| -> $jt:ty $join:block,
+        |$i:ident, $r:ident, $j:ident| -> $vt:ty $block:block,
+        |$pi:ident, $v:ident, $s:ident| unsafe $put:block,
+        |$sv:ident, $sl:ident, $sx:ident| unsafe $set:block
+    ) => {{
+        let (c, f0, out, stream) = ($c, $f0, $out, $stream);
+        let n = out.len() / M;
+        let $po = out.as_mut_ptr();
+        let ($pm, $pp): ([*const f64; M], [*const f64; M]) = (
+            std::array::from_fn(|k| $fm[k].as_ptr()),
+            std::array::from_fn(|k| $fp[k].as_ptr()),
+        );
+        let mut at: [Cursor; M] = std::array::from_fn(|k| Cursor::new(&c[k]));
+        let mut stops = Stops::<_, $w>::new($given, n);
+        let join = |$rr: &[RunCoefs<M>; $h]| -> $jt { $join };
+        let none = RunCoefs::none();
+        let state = (join(&none), none);
+        let block = |$i: usize, ($j, $r): &($jt, [RunCoefs<M>; $h])| -> $vt {
+            for &p in &$pp {
+                prefetch_ptr(p, $i);
+            }
+            $block
+        };
+        let put = |$pi: usize, $v: $vt, $s: bool| unsafe { $put };
+        let mut i = blocks(
+            &mut stops,
+            stream,
+            (state, |i, (j, r): &mut ($jt, _)| {
+                // SAFETY: register operations only.
+                let end = unsafe { run_coefs::<M, $h>(c, &mut at, (i, $w), $js, r) };
+                *j = join(r);
+                end
+            }),
+            |i, r, s| put(i, block(i, r), s),
+            |i, r, stops| {
+                let mut v = block(i, r);
+                stops.place(i, &mut v, |$sv, $sl, $sx| unsafe { $set });
+                put(i, v, stream);
+            },
+        );
+        while i < n {
+            for k in 0..M {
+                out[M * i + k] = comb3_at(c[k].at(i), [$fm[k][i], f0[i], $fp[k][i]]);
+            }
+            stops.at(&mut out[M * i..M * i + M], i);
+            i += 1;
+        }
+    }};
+}
+
 /// The loop of [`Comb3Interleave`] for `M` (2 or 3) f64 places, by blocks
 /// of 4 points in runs that stay in one row of every place (the block
 /// holding a row's end a run alone), bit `k` of `E` set when place `k` is
@@ -2391,67 +2456,44 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
     stream: bool,
     given: Option<Given<'_, f64>>,
 ) {
-    let n = out.len() / M;
-    let po = out.as_mut_ptr();
-    let (pm, pp): ([*const f64; M], [*const f64; M]) = (
-        std::array::from_fn(|k| fm[k].as_ptr()),
-        std::array::from_fn(|k| fp[k].as_ptr()),
-    );
-    let mut at: [Cursor; M] = std::array::from_fn(|k| Cursor::new(&c[k]));
-    let mut stops = Stops::<_, 4>::new(given, n);
-    // The block from `i`, its run's coefficients `r`.
-    let block = |i: usize, r: &RunCoefs<M>| -> [__m256d; M] {
-        for &r in &pp {
-            prefetch_ptr(r, i);
-        }
-        // SAFETY: i + 4 <= n: the loads stay inside fm[k], f0 and fp[k],
-        // and those of a Wrap place's columns inside them (its cursor is
-        // at the run's row, which i + 3 leaves by less than a row: an
-        // index below 2n). The products and sums in numpy's order.
-        unsafe {
-            let x0 = _mm256_loadu_pd(f0.as_ptr().add(i));
-            std::array::from_fn(|k| {
-                let cs = match E >> k & 1 {
-                    1 => r.pe[k].map(|e| _mm256_loadu_pd(e.wrapping_add(i))),
-                    _ => r.cv[k],
-                };
-                let a = _mm256_mul_pd(cs[0], _mm256_loadu_pd(pm[k].add(i)));
-                let b = _mm256_mul_pd(cs[1], x0);
-                let z = _mm256_mul_pd(cs[2], _mm256_loadu_pd(pp[k].add(i)));
-                _mm256_add_pd(_mm256_add_pd(a, b), z)
-            })
-        }
-    };
-    // SAFETY: i + 4 <= n: the stores (4M values from M i) stay inside out;
-    // each starts 32 M i bytes after out, hence aligned when streamed.
-    let put = |i: usize, v: [__m256d; M], s: bool| unsafe {
-        let p = po.add(M * i);
-        for (k, &y) in ilv_pd::<M>(v).iter().enumerate().take(M) {
-            put_pd(p.add(4 * k), y, s);
-        }
-    };
-    let mut i = blocks(
-        &mut stops,
-        stream,
-        // SAFETY: register operations only.
-        (RunCoefs::none(), |i, r: &mut _| unsafe {
-            run_coefs::<M, 1>(c, &mut at, (i, 4), [0], r)
-        }),
-        |i, [r], s| put(i, block(i, r), s),
-        |i, [r], stops| {
-            let mut v = block(i, r);
-            // SAFETY: register operations only.
-            stops.place(i, &mut v, |v, l, x| unsafe { set_lane_pd(v, l, x) });
-            put(i, v, stream);
+    comb3_ilv_f64_loop!(
+        (c, fm, f0, fp, out, stream, given),
+        (pm, pp, po),
+        (4, 1, [0]),
+        |_r| -> () {},
+        // The block from `i`, its run's coefficients `r`.
+        |i, r, _j| -> [__m256d; M] {
+            // SAFETY: i + 4 <= n: the loads stay inside fm[k], f0 and
+            // fp[k], and those of a Wrap place's columns inside them (its
+            // cursor is at the run's row, which i + 3 leaves by less than a
+            // row: an index below 2n). The products and sums in numpy's
+            // order.
+            unsafe {
+                let x0 = _mm256_loadu_pd(f0.as_ptr().add(i));
+                std::array::from_fn(|k| {
+                    let cs = match E >> k & 1 {
+                        1 => r[0].pe[k].map(|e| _mm256_loadu_pd(e.wrapping_add(i))),
+                        _ => r[0].cv[k],
+                    };
+                    let a = _mm256_mul_pd(cs[0], _mm256_loadu_pd(pm[k].add(i)));
+                    let b = _mm256_mul_pd(cs[1], x0);
+                    let z = _mm256_mul_pd(cs[2], _mm256_loadu_pd(pp[k].add(i)));
+                    _mm256_add_pd(_mm256_add_pd(a, b), z)
+                })
+            }
         },
-    );
-    while i < n {
-        for k in 0..M {
-            out[M * i + k] = comb3_at(c[k].at(i), [fm[k][i], f0[i], fp[k][i]]);
-        }
-        stops.at(&mut out[M * i..M * i + M], i);
-        i += 1;
-    }
+        // SAFETY: i + 4 <= n: the stores (4M values from M i) stay inside
+        // out; each starts 32 M i bytes after out, hence aligned when
+        // streamed.
+        |i, v, s| unsafe {
+            let p = po.add(M * i);
+            for (k, &y) in ilv_pd::<M>(v).iter().enumerate().take(M) {
+                put_pd(p.add(4 * k), y, s);
+            }
+        },
+        // SAFETY: register operations only.
+        |v, l, x| unsafe { set_lane_pd(v, l, x) }
+    )
 }
 
 /// A run's coefficients of the [`Place::Rows`] places for a block of 8
@@ -2550,83 +2592,51 @@ unsafe fn comb3_ilv_f64_512<const M: usize, const E: u8>(
     stream: bool,
     given: Option<Given<'_, f64>>,
 ) {
-    let n = out.len() / M;
-    let po = out.as_mut_ptr();
-    let (pm, pp): ([*const f64; M], [*const f64; M]) = (
-        std::array::from_fn(|k| fm[k].as_ptr()),
-        std::array::from_fn(|k| fp[k].as_ptr()),
-    );
-    let mut at: [Cursor; M] = std::array::from_fn(|k| Cursor::new(&c[k]));
-    let mut stops = Stops::<_, 8>::new(given, n);
-    // The block from `i`, its run's coefficients (the Rows places' joined
-    // `j`, the Wrap places' columns in `r[0]`).
-    let block = |i: usize, (j, r): &([[__m512d; 3]; M], [RunCoefs<M>; 2])| -> [__m512d; M] {
-        for &p in &pp {
-            prefetch_ptr(p, i);
-        }
-        // SAFETY: i + 8 <= n: the loads as comb3_ilv_f64's (8 points, the
-        // Wrap places' columns 8 at a time: an index below 2n). The
-        // products and sums in numpy's order. Plain loops (see
-        // comb3_ilv_f32_512: closures per place were not inlined).
-        unsafe {
-            let x0 = _mm512_loadu_pd(f0.as_ptr().add(i));
-            let mut v = [_mm512_setzero_pd(); M];
-            for (k, v) in v.iter_mut().enumerate() {
-                let mut cs = [_mm512_setzero_pd(); 3];
-                for (t, c) in cs.iter_mut().enumerate() {
-                    *c = match E >> k & 1 {
-                        1 => _mm512_loadu_pd(r[0].pe[k][t].wrapping_add(i)),
-                        _ => j[k][t],
-                    };
+    comb3_ilv_f64_loop!(
+        (c, fm, f0, fp, out, stream, given),
+        (pm, pp, po),
+        (8, 2, [0, 4]),
+        // SAFETY: as join_halves asks.
+        |r| -> [[__m512d; 3]; M] { unsafe { join_halves(r) } },
+        // The block from `i`, its run's coefficients (the Rows places'
+        // joined `j`, the Wrap places' columns in `r[0]`).
+        |i, r, j| -> [__m512d; M] {
+            // SAFETY: i + 8 <= n: the loads as comb3_ilv_f64's (8 points,
+            // the Wrap places' columns 8 at a time: an index below 2n). The
+            // products and sums in numpy's order. Plain loops (see
+            // comb3_ilv_f32_512: closures per place were not inlined).
+            unsafe {
+                let x0 = _mm512_loadu_pd(f0.as_ptr().add(i));
+                let mut v = [_mm512_setzero_pd(); M];
+                for (k, v) in v.iter_mut().enumerate() {
+                    let mut cs = [_mm512_setzero_pd(); 3];
+                    for (t, c) in cs.iter_mut().enumerate() {
+                        *c = match E >> k & 1 {
+                            1 => _mm512_loadu_pd(r[0].pe[k][t].wrapping_add(i)),
+                            _ => j[k][t],
+                        };
+                    }
+                    let a = _mm512_mul_pd(cs[0], _mm512_loadu_pd(pm[k].add(i)));
+                    let b = _mm512_mul_pd(cs[1], x0);
+                    let z = _mm512_mul_pd(cs[2], _mm512_loadu_pd(pp[k].add(i)));
+                    *v = _mm512_add_pd(_mm512_add_pd(a, b), z);
                 }
-                let a = _mm512_mul_pd(cs[0], _mm512_loadu_pd(pm[k].add(i)));
-                let b = _mm512_mul_pd(cs[1], x0);
-                let z = _mm512_mul_pd(cs[2], _mm512_loadu_pd(pp[k].add(i)));
-                *v = _mm512_add_pd(_mm512_add_pd(a, b), z);
+                v
             }
-            v
-        }
-    };
-    // SAFETY: i + 8 <= n: the stores (8M values from M i) stay inside out;
-    // each half starts 64 M i / 8 bytes after out (or 32 more), hence
-    // aligned when streamed.
-    let put = |i: usize, v: [__m512d; M], s: bool| unsafe {
-        let p = po.add(M * i);
-        for (k, &y) in ilv_pd512::<M>(v).iter().enumerate().take(M) {
-            put_pd(p.add(8 * k), _mm512_castpd512_pd256(y), s);
-            put_pd(p.add(8 * k + 4), _mm512_extractf64x4_pd::<1>(y), s);
-        }
-    };
-    let none = RunCoefs::none();
-    // SAFETY: register operations only.
-    let state = (unsafe { join_halves(&none) }, none);
-    let mut i = blocks(
-        &mut stops,
-        stream,
-        (state, |i, (j, r): &mut ([[__m512d; 3]; M], _)| {
-            // SAFETY: register operations only.
-            let end = unsafe { run_coefs::<M, 2>(c, &mut at, (i, 8), [0, 4], r) };
-            // SAFETY: as join_halves asks.
-            *j = unsafe { join_halves(r) };
-            end
-        }),
-        |i, r, s| put(i, block(i, r), s),
-        |i, r, stops| {
-            let mut v = block(i, r);
-            // SAFETY: register operations only.
-            stops.place(i, &mut v, |v, l, x| unsafe {
-                _mm512_mask_mov_pd(v, 1 << l, _mm512_set1_pd(x))
-            });
-            put(i, v, stream);
         },
-    );
-    while i < n {
-        for k in 0..M {
-            out[M * i + k] = comb3_at(c[k].at(i), [fm[k][i], f0[i], fp[k][i]]);
-        }
-        stops.at(&mut out[M * i..M * i + M], i);
-        i += 1;
-    }
+        // SAFETY: i + 8 <= n: the stores (8M values from M i) stay inside
+        // out; each half starts 64 M i / 8 bytes after out (or 32 more),
+        // hence aligned when streamed.
+        |i, v, s| unsafe {
+            let p = po.add(M * i);
+            for (k, &y) in ilv_pd512::<M>(v).iter().enumerate().take(M) {
+                put_pd(p.add(8 * k), _mm512_castpd512_pd256(y), s);
+                put_pd(p.add(8 * k + 4), _mm512_extractf64x4_pd::<1>(y), s);
+            }
+        },
+        // SAFETY: register operations only.
+        |v, l, x| unsafe { _mm512_mask_mov_pd(v, 1 << l, _mm512_set1_pd(x)) }
+    )
 }
 
 /// The loop of [`comb3_ilv_f32`] and [`comb3_ilv_f32_512`] around their
