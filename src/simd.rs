@@ -1293,6 +1293,63 @@ fn upper_bounds(lo: f64, hi: f64) -> (u32, u32) {
     (upper(lo) + 1, upper(hi).saturating_sub(1))
 }
 
+/// The loop of the interleaving dividing loops ([`sub_div_ilv_f64`],
+/// [`sub_div_ilv_f32`], [`sub_div_ilv_f32_512`]) around their blocks: the
+/// blocks of `W` points (`V`, a vector per place), the interleaving stores,
+/// the given points, the scalar tail (true division, as numpy); the
+/// gathered test, which starts at `$test0`, returned. The function's
+/// arguments `$args`, its names (macro hygiene) for the inputs' pointers,
+/// the output's and the gathered test's cell, and `|i| block` (the
+/// block's quotients), `|i, v, stream| put` (its stores) and `|v, lane,
+/// x| set` (a given value into its lane).
+#[cfg(target_arch = "x86_64")]
+macro_rules! sub_div_ilv_loop {
+    (
+        ($rs:ident, $fm:ident, $fp:ident, $out:ident, $stream:ident, $given:ident),
+        ($pm:ident, $pp:ident, $po:ident, $test:ident),
+        ($w:literal, $vt:ty, $test0:expr),
+        |$i:ident| $block:block,
+        |$pi:ident, $v:ident, $s:ident| unsafe $put:block,
+        |$sv:ident, $sl:ident, $sx:ident| unsafe $set:block
+    ) => {{
+        let (out, stream) = ($out, $stream);
+        let n = out.len() / M;
+        let $po = out.as_mut_ptr();
+        let ($pm, $pp): ([*const _; M], [*const _; M]) = (
+            std::array::from_fn(|k| $fm[k].as_ptr()),
+            std::array::from_fn(|k| $fp[k].as_ptr()),
+        );
+        let mut stops = Stops::<_, $w>::new($given, n);
+        let $test = std::cell::Cell::new($test0);
+        let block = |$i: usize| -> [$vt; M] {
+            for &r in &$pp {
+                prefetch_ptr(r, $i);
+            }
+            $block
+        };
+        let put = |$pi: usize, $v: [$vt; M], $s: bool| unsafe { $put };
+        let mut i = blocks(
+            &mut stops,
+            stream,
+            ((), |_, _| usize::MAX),
+            |i, _, s| put(i, block(i), s),
+            |i, _, stops| {
+                let mut v = block(i);
+                stops.place(i, &mut v, |$sv, $sl, $sx| unsafe { $set });
+                put(i, v, stream);
+            },
+        );
+        while i < n {
+            for k in 0..M {
+                out[M * i + k] = ($fp[k][i] - $fm[k][i]) / $rs[k].b;
+            }
+            stops.at(&mut out[M * i..M * i + M], i);
+            i += 1;
+        }
+        $test.get()
+    }};
+}
+
 /// The loop of [`SubDivInterleave`] for `M` (2 or 3) f64 divisors: every
 /// divisor of form `F` ([`ANY`]: each its own), `ONE`: all of them
 /// `rs[0]`. Caller: AVX2 and FMA present, `out.len() == M * n`, every `fm[k]` and
@@ -1331,80 +1388,57 @@ unsafe fn sub_div_ilv_f64<
     stream: bool,
     given: Option<Given<'_, f64>>,
 ) -> bool {
-    let n = out.len() / M;
     debug_assert!(S < M);
-    let po = out.as_mut_ptr();
     // SAFETY: register operations only.
     let rv: [RecipV; M] =
         std::array::from_fn(|k| unsafe { RecipV::new(&rs[if ONE { 0 } else { k }]) });
-    let (pm, pp): ([*const f64; M], [*const f64; M]) = (
-        std::array::from_fn(|k| fm[k].as_ptr()),
-        std::array::from_fn(|k| fp[k].as_ptr()),
-    );
-    let mut stops = Stops::<_, 4>::new(given, n);
     // DIFFS, INNER: the magnitudes gathered, tested after the blocks.
-    // SAFETY: register operations only.
-    let test = std::cell::Cell::new(unsafe { Gathered::new() });
-    // The block from `i`.
-    let block = |i: usize| -> [__m256d; M] {
-        for &r in &pp {
-            prefetch_ptr(r, i);
-        }
-        // SAFETY: i + 4 <= n: the loads stay inside fm[k] and fp[k].
-        std::array::from_fn(|k| unsafe {
-            let p = _mm256_loadu_pd(pp[k].add(i));
-            if G == INNER && k == S {
-                test.set(test.get().pd(p));
-            }
-            let a = _mm256_sub_pd(p, _mm256_loadu_pd(pm[k].add(i)));
-            let r = &rv[if ONE { 0 } else { k }];
-            if G != TESTED {
-                if G == DIFFS {
-                    test.set(test.get().pd(a));
+    let test = sub_div_ilv_loop!(
+        (rs, fm, fp, out, stream, given),
+        (pm, pp, po, test),
+        // SAFETY: register operations only.
+        (4, __m256d, unsafe { Gathered::new() }),
+        |i| {
+            // SAFETY: i + 4 <= n: the loads stay inside fm[k] and fp[k].
+            std::array::from_fn(|k| unsafe {
+                let p = _mm256_loadu_pd(pp[k].add(i));
+                if G == INNER && k == S {
+                    test.set(test.get().pd(p));
                 }
-                return separate::quot4_fast(r, F, a);
-            }
-            match if F == ANY { r.form } else { F } {
-                EXACT => quot4::<EXACT>(r, a),
-                POS => quot4::<POS>(r, a),
-                _ => quot4::<NEG>(r, a),
-            }
-        })
-    };
-    // SAFETY: i + 4 <= n: the stores (4M values from M i) stay inside out;
-    // each starts 32 M i bytes after out, hence aligned when streamed.
-    let put = |i: usize, v: [__m256d; M], s: bool| unsafe {
-        let p = po.add(M * i);
-        for (k, &y) in ilv_pd::<M>(v).iter().enumerate().take(M) {
-            put_pd(p.add(4 * k), y, s);
-        }
-    };
-    let mut i = blocks(
-        &mut stops,
-        stream,
-        ((), |_, _| usize::MAX),
-        |i, _, s| put(i, block(i), s),
-        |i, _, stops| {
-            let mut v = block(i);
-            // SAFETY: register operations only.
-            stops.place(i, &mut v, |v, l, x| unsafe { set_lane_pd(v, l, x) });
-            put(i, v, stream);
+                let a = _mm256_sub_pd(p, _mm256_loadu_pd(pm[k].add(i)));
+                let r = &rv[if ONE { 0 } else { k }];
+                if G != TESTED {
+                    if G == DIFFS {
+                        test.set(test.get().pd(a));
+                    }
+                    return separate::quot4_fast(r, F, a);
+                }
+                match if F == ANY { r.form } else { F } {
+                    EXACT => quot4::<EXACT>(r, a),
+                    POS => quot4::<POS>(r, a),
+                    _ => quot4::<NEG>(r, a),
+                }
+            })
         },
+        // SAFETY: i + 4 <= n: the stores (4M values from M i) stay inside
+        // out; each starts 32 M i bytes after out, hence aligned when
+        // streamed.
+        |i, v, s| unsafe {
+            let p = po.add(M * i);
+            for (k, &y) in ilv_pd::<M>(v).iter().enumerate().take(M) {
+                put_pd(p.add(4 * k), y, s);
+            }
+        },
+        // SAFETY: register operations only.
+        |v, l, x| unsafe { set_lane_pd(v, l, x) }
     );
-    while i < n {
-        for k in 0..M {
-            out[M * i + k] = (fp[k][i] - fm[k][i]) / rs[k].b;
-        }
-        stops.at(&mut out[M * i..M * i + M], i);
-        i += 1;
-    }
     let (lo, hi) = match G {
         DIFFS => upper_bounds(rs[0].lo, rs[0].hi),
         INNER => upper_bounds(range.0, range.1),
         _ => return true,
     };
     // SAFETY: register operations only. The upper halves: the odd lanes.
-    unsafe { test.get().within(lo, hi, 0xaa) }
+    unsafe { test.within(lo, hi, 0xaa) }
 }
 
 /// [`sub_div_ilv_f64`] for `f32`, by blocks of 8 points (the gathered test on
@@ -1427,75 +1461,52 @@ unsafe fn sub_div_ilv_f32<
     stream: bool,
     given: Option<Given<'_, f32>>,
 ) -> bool {
-    let n = out.len() / M;
     debug_assert!(S < M);
-    // DIFFS, INNER: the magnitudes gathered, tested after the blocks.
-    // SAFETY: register operations only.
-    let test = std::cell::Cell::new(unsafe { Gathered::new() });
-    let po = out.as_mut_ptr();
     // SAFETY: register operations only.
     let rv: [RecipV32; M] =
         std::array::from_fn(|k| unsafe { RecipV32::new(&rs[if ONE { 0 } else { k }]) });
-    let (pm, pp): ([*const f32; M], [*const f32; M]) = (
-        std::array::from_fn(|k| fm[k].as_ptr()),
-        std::array::from_fn(|k| fp[k].as_ptr()),
-    );
     // SAFETY: register operations only.
     let idx = unsafe { ilv_ps_index() };
-    let mut stops = Stops::<_, 8>::new(given, n);
-    // The block from `i`.
-    let block = |i: usize| -> [__m256; M] {
-        for &r in &pp {
-            prefetch_ptr(r, i);
-        }
-        // SAFETY: i + 8 <= n: the loads stay inside fm[k] and fp[k].
-        std::array::from_fn(|k| unsafe {
-            let p = _mm256_loadu_ps(pp[k].add(i));
-            if G == INNER && k == S {
-                test.set(test.get().ps(p));
-            }
-            let a = _mm256_sub_ps(p, _mm256_loadu_ps(pm[k].add(i)));
-            let r = &rv[if ONE { 0 } else { k }];
-            if G != TESTED {
-                if G == DIFFS {
-                    test.set(test.get().ps(a));
+    // DIFFS, INNER: the magnitudes gathered, tested after the blocks.
+    let test = sub_div_ilv_loop!(
+        (rs, fm, fp, out, stream, given),
+        (pm, pp, po, test),
+        // SAFETY: register operations only.
+        (8, __m256, unsafe { Gathered::new() }),
+        |i| {
+            // SAFETY: i + 8 <= n: the loads stay inside fm[k] and fp[k].
+            std::array::from_fn(|k| unsafe {
+                let p = _mm256_loadu_ps(pp[k].add(i));
+                if G == INNER && k == S {
+                    test.set(test.get().ps(p));
                 }
-                return separate::quot8_fast(r, F, a);
-            }
-            match if F == ANY { r.form } else { F } {
-                EXACT => quot8::<EXACT>(r, a),
-                POS => quot8::<POS>(r, a),
-                _ => quot8::<NEG>(r, a),
-            }
-        })
-    };
-    // SAFETY: i + 8 <= n: the stores (8M values from M i) stay inside out;
-    // each starts 32 M i bytes after out, hence aligned when streamed.
-    let put = |i: usize, v: [__m256; M], s: bool| unsafe {
-        let p = po.add(M * i);
-        for (k, &y) in ilv_ps::<M>(v, &idx).iter().enumerate().take(M) {
-            put_ps(p.add(8 * k), y, s);
-        }
-    };
-    let mut i = blocks(
-        &mut stops,
-        stream,
-        ((), |_, _| usize::MAX),
-        |i, _, s| put(i, block(i), s),
-        |i, _, stops| {
-            let mut v = block(i);
-            // SAFETY: register operations only.
-            stops.place(i, &mut v, |v, l, x| unsafe { set_lane_ps(v, l, x) });
-            put(i, v, stream);
+                let a = _mm256_sub_ps(p, _mm256_loadu_ps(pm[k].add(i)));
+                let r = &rv[if ONE { 0 } else { k }];
+                if G != TESTED {
+                    if G == DIFFS {
+                        test.set(test.get().ps(a));
+                    }
+                    return separate::quot8_fast(r, F, a);
+                }
+                match if F == ANY { r.form } else { F } {
+                    EXACT => quot8::<EXACT>(r, a),
+                    POS => quot8::<POS>(r, a),
+                    _ => quot8::<NEG>(r, a),
+                }
+            })
         },
+        // SAFETY: i + 8 <= n: the stores (8M values from M i) stay inside
+        // out; each starts 32 M i bytes after out, hence aligned when
+        // streamed.
+        |i, v, s| unsafe {
+            let p = po.add(M * i);
+            for (k, &y) in ilv_ps::<M>(v, &idx).iter().enumerate().take(M) {
+                put_ps(p.add(8 * k), y, s);
+            }
+        },
+        // SAFETY: register operations only.
+        |v, l, x| unsafe { set_lane_ps(v, l, x) }
     );
-    while i < n {
-        for k in 0..M {
-            out[M * i + k] = (fp[k][i] - fm[k][i]) / rs[k].b;
-        }
-        stops.at(&mut out[M * i..M * i + M], i);
-        i += 1;
-    }
     let (lo, hi) = match G {
         DIFFS => (rs[0].lo, rs[0].hi),
         // Exact in float32 (see `takes`).
@@ -1505,7 +1516,7 @@ unsafe fn sub_div_ilv_f32<
     // The least less one: `lo` itself is in the range.
     let (lo, hi) = (lo.to_bits().saturating_sub(1), hi.to_bits());
     // SAFETY: register operations only.
-    unsafe { test.get().within(lo, hi, 0xff) }
+    unsafe { test.within(lo, hi, 0xff) }
 }
 
 /// A [`RecipV32`]'s divisor and reciprocals in 512-bit registers, for the
@@ -1693,80 +1704,49 @@ unsafe fn sub_div_ilv_f32_512<const M: usize, const F: u8, const G: u8, const S:
     stream: bool,
     given: Option<Given<'_, f32>>,
 ) -> bool {
-    let n = out.len() / M;
     debug_assert!(S < M && (G == DIFFS || G == INNER));
     // SAFETY: register operations only.
-    let test = std::cell::Cell::new(unsafe { GatheredW::new() });
-    let po = out.as_mut_ptr();
-    // SAFETY: register operations only.
     let rv = unsafe { RecipW32::new(&rs[0]) };
-    let (pm, pp): ([*const f32; M], [*const f32; M]) = (
-        std::array::from_fn(|k| fm[k].as_ptr()),
-        std::array::from_fn(|k| fp[k].as_ptr()),
-    );
-    let mut stops = Stops::<_, 16>::new(given, n);
-    // The block from `i` (plain loops: see comb3_ilv_f32_512).
-    let block = |i: usize| -> [__m512; M] {
-        for &r in &pp {
-            prefetch_ptr(r, i);
-        }
-        // SAFETY: i + 16 <= n: the loads stay inside fm[k] and fp[k].
-        unsafe {
-            let mut v = [_mm512_setzero_ps(); M];
-            for (k, v) in v.iter_mut().enumerate() {
-                let p = _mm512_loadu_ps(pp[k].add(i));
-                if G == INNER && k == S {
-                    test.set(test.get().ps(p));
+    // The magnitudes gathered, tested after the blocks.
+    let test = sub_div_ilv_loop!(
+        (rs, fm, fp, out, stream, given),
+        (pm, pp, po, test),
+        // SAFETY: register operations only.
+        (16, __m512, unsafe { GatheredW::new() }),
+        // Plain loops (see comb3_ilv_f32_512).
+        |i| {
+            // SAFETY: i + 16 <= n: the loads stay inside fm[k] and fp[k].
+            unsafe {
+                let mut v = [_mm512_setzero_ps(); M];
+                for (k, v) in v.iter_mut().enumerate() {
+                    let p = _mm512_loadu_ps(pp[k].add(i));
+                    if G == INNER && k == S {
+                        test.set(test.get().ps(p));
+                    }
+                    let a = _mm512_sub_ps(p, _mm512_loadu_ps(pm[k].add(i)));
+                    if G == DIFFS {
+                        test.set(test.get().ps(a));
+                    }
+                    *v = quot16_fast::<F>(&rv, a);
                 }
-                let a = _mm512_sub_ps(p, _mm512_loadu_ps(pm[k].add(i)));
-                if G == DIFFS {
-                    test.set(test.get().ps(a));
-                }
-                *v = quot16_fast::<F>(&rv, a);
+                v
             }
-            v
-        }
-    };
-    // SAFETY: i + 16 <= n: the stores (16M values from M i) stay inside
-    // out; each half starts 64 M i / 16 bytes after out (or 32 more),
-    // hence aligned when streamed.
-    let put = |i: usize, v: [__m512; M], s: bool| unsafe {
-        let p = po.add(M * i);
-        for (k, &y) in ilv_ps512::<M>(v).iter().enumerate().take(M) {
-            let y = _mm512_castps_pd(y);
-            put_ps(
-                p.add(16 * k),
-                _mm256_castpd_ps(_mm512_castpd512_pd256(y)),
-                s,
-            );
-            put_ps(
-                p.add(16 * k + 8),
-                _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(y)),
-                s,
-            );
-        }
-    };
-    let mut i = blocks(
-        &mut stops,
-        stream,
-        ((), |_, _| usize::MAX),
-        |i, _, s| put(i, block(i), s),
-        |i, _, stops| {
-            let mut v = block(i);
-            // SAFETY: register operations only.
-            stops.place(i, &mut v, |v, l, x| unsafe {
-                _mm512_mask_mov_ps(v, 1 << l, _mm512_set1_ps(x))
-            });
-            put(i, v, stream);
         },
+        // SAFETY: i + 16 <= n: the stores (16M values from M i) stay inside
+        // out; each half starts 64 M i / 16 bytes after out (or 32 more),
+        // hence aligned when streamed.
+        |i, v, s| unsafe {
+            let p = po.add(M * i);
+            for (k, &y) in ilv_ps512::<M>(v).iter().enumerate().take(M) {
+                let y = _mm512_castps_pd(y);
+                let (lo, hi) = (_mm512_castpd512_pd256(y), _mm512_extractf64x4_pd::<1>(y));
+                put_ps(p.add(16 * k), _mm256_castpd_ps(lo), s);
+                put_ps(p.add(16 * k + 8), _mm256_castpd_ps(hi), s);
+            }
+        },
+        // SAFETY: register operations only.
+        |v, l, x| unsafe { _mm512_mask_mov_ps(v, 1 << l, _mm512_set1_ps(x)) }
     );
-    while i < n {
-        for k in 0..M {
-            out[M * i + k] = (fp[k][i] - fm[k][i]) / rs[0].b;
-        }
-        stops.at(&mut out[M * i..M * i + M], i);
-        i += 1;
-    }
     let (lo, hi) = match G {
         DIFFS => (rs[0].lo, rs[0].hi),
         // Exact in float32 (see `takes`).
@@ -1775,7 +1755,7 @@ unsafe fn sub_div_ilv_f32_512<const M: usize, const F: u8, const G: u8, const S:
     // The least less one: `lo` itself is in the range.
     let (lo, hi) = (lo.to_bits().saturating_sub(1), hi.to_bits());
     // SAFETY: register operations only.
-    unsafe { test.get().narrow().within(lo, hi, 0xff) }
+    unsafe { test.narrow().within(lo, hi, 0xff) }
 }
 
 /// A run of blocks, as [`blocks`]'s `run` gives it: its end, and whether
