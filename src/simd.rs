@@ -1738,10 +1738,7 @@ unsafe fn sub_div_ilv_f32_512<const M: usize, const F: u8, const G: u8, const S:
         |i, v, s| unsafe {
             let p = po.add(M * i);
             for (k, &y) in ilv_ps512::<M>(v).iter().enumerate().take(M) {
-                let y = _mm512_castps_pd(y);
-                let (lo, hi) = (_mm512_castpd512_pd256(y), _mm512_extractf64x4_pd::<1>(y));
-                put_ps(p.add(16 * k), _mm256_castpd_ps(lo), s);
-                put_ps(p.add(16 * k + 8), _mm256_castpd_ps(hi), s);
+                put_halves(p.add(16 * k).cast(), _mm512_castps_pd(y), s);
             }
         },
         // SAFETY: register operations only.
@@ -2610,8 +2607,7 @@ unsafe fn comb3_ilv_f64_512<const M: usize, const E: u8>(
         |i, v, s| unsafe {
             let p = po.add(M * i);
             for (k, &y) in ilv_pd512::<M>(v).iter().enumerate().take(M) {
-                put_pd(p.add(8 * k), _mm512_castpd512_pd256(y), s);
-                put_pd(p.add(8 * k + 4), _mm512_extractf64x4_pd::<1>(y), s);
+                put_halves(p.add(8 * k), y, s);
             }
         },
         // SAFETY: register operations only.
@@ -2995,6 +2991,25 @@ unsafe fn put_pd(p: *mut f64, r: __m256d, stream: bool) {
         } else {
             _mm256_storeu_pd(p, r);
         }
+    }
+}
+
+/// [`put_pd`] for a 512-bit vector (8 doubles, or 16 floats cast), as two
+/// 32-byte halves (the AVX-512 loops' outputs start on 32-byte boundaries
+/// when streamed).
+///
+/// # Safety
+/// `p` valid for 64 bytes of writes, 32-byte aligned when `stream`;
+/// AVX-512F present.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+#[target_feature(enable = "avx512f,avx")]
+#[inline]
+#[allow(unused_unsafe, clippy::incompatible_msrv)]
+unsafe fn put_halves(p: *mut f64, r: __m512d, stream: bool) {
+    // SAFETY: as the caller guarantees.
+    unsafe {
+        put_pd(p, _mm512_castpd512_pd256(r), stream);
+        put_pd(p.add(4), _mm512_extractf64x4_pd::<1>(r), stream);
     }
 }
 
