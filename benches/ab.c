@@ -13,7 +13,8 @@
  * The case (environment variables, all optional):
  *   T=f64|f32      element type (f64)
  *   S=256          extent of each of the three axes
- *   SHAPE=AxBxC    the three extents instead (A the first axis's)
+ *   SHAPE=AxBxC    the three extents instead (A the first axis's); AxB: a
+ *                  2-D array (AXIS 0 or 1, FI its (2, nx, ny) output)
  *   COORDS=1       coordinates on every axis (unevenly spaced) instead of a step
  *   STEP=0.1       the step
  *   E=1|2          edge_order (1)
@@ -81,15 +82,20 @@ int main(int argc, char **argv) {
     double step = getenv("STEP") ? atof(getenv("STEP")) : 0.1;
     int rounds = (int)env("N", 15), edge = (int)env("E", 1);
     int64_t s = env("S", 256), shape[3] = {s, s, s};
-    if (getenv("SHAPE") &&
-        sscanf(getenv("SHAPE"), "%" SCNd64 "x%" SCNd64 "x%" SCNd64, &shape[0], &shape[1],
-               &shape[2]) != 3) {
-        fprintf(stderr, "SHAPE must read AxBxC\n");
-        return 2;
+    int nd = 3;
+    if (getenv("SHAPE")) {
+        nd = sscanf(getenv("SHAPE"), "%" SCNd64 "x%" SCNd64 "x%" SCNd64, &shape[0], &shape[1],
+                    &shape[2]);
+        if (nd < 2) {
+            fprintf(stderr, "SHAPE must read AxBxC or AxB\n");
+            return 2;
+        }
+        if (nd == 2) shape[2] = 1;
     }
     int64_t most = shape[0] > shape[1] ? shape[0] : shape[1];
     most = most > shape[2] ? most : shape[2];
-    if (rounds < 1 || shape[0] < 3 || shape[1] < 3 || shape[2] < 3 || most > 1 << 20) {
+    if (rounds < 1 || shape[0] < 3 || shape[1] < 3 || (nd == 3 && shape[2] < 3) ||
+        most > 1 << 20) {
         fprintf(stderr, "N must be 1 or more, every extent 3 to 2^20\n");
         return 2;
     }
@@ -112,22 +118,24 @@ int main(int argc, char **argv) {
     int64_t strides[3];
     if (fortran) {
         strides[0] = 1, strides[1] = shape[0], strides[2] = shape[0] * shape[1];
+    } else if (nd == 2) {
+        strides[0] = shape[1], strides[1] = 1, strides[2] = 1;
     } else {
         strides[0] = shape[1] * shape[2], strides[1] = shape[2], strides[2] = 1;
     }
     void *outs[3];
     int64_t out_strides[9];
     if (fi) {
-        char *big = at_offset(3 * n * es, 16);
-        for (int k = 0; k < 3; k++) {
+        char *big = at_offset((size_t)nd * n * es, 16);
+        for (int k = 0; k < nd; k++) {
             outs[k] = big + k * es;
-            for (int d = 0; d < 3; d++) out_strides[3 * k + d] = 3 * strides[d];
+            for (int d = 0; d < nd; d++) out_strides[nd * k + d] = nd * strides[d];
         }
     } else {
         long base = env("OBASE", 16), apart = env("OOFF", 0);
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < nd; k++) {
             outs[k] = at_offset(n * es, (size_t)(base + k * apart) % 4096);
-            for (int d = 0; d < 3; d++) out_strides[3 * k + d] = strides[d];
+            for (int d = 0; d < nd; d++) out_strides[nd * k + d] = strides[d];
         }
     }
     grad_spacing spacing[3];
@@ -143,8 +151,8 @@ int main(int argc, char **argv) {
     options.threads = (int32_t)env("THREADS", 1);
 
     int32_t one = (int32_t)env("AXIS", -1);
-    if (one > 2) {
-        fprintf(stderr, "AXIS must be 0, 1 or 2\n");
+    if (one >= nd) {
+        fprintf(stderr, "AXIS must be below the number of dimensions\n");
         return 2;
     }
     int libs = argc - 1;
@@ -168,9 +176,9 @@ int main(int argc, char **argv) {
             grad_error e;
             double t0 = now();
             grad_status st =
-                one >= 0 ? fns[l](f, 3, shape, strides, 1, &one, 1, &spacing[one], edge, outs,
+                one >= 0 ? fns[l](f, nd, shape, strides, 1, &one, 1, &spacing[one], edge, outs,
                                   out_strides, &options, &e)
-                         : fns[l](f, 3, shape, strides, 3, NULL, 3, spacing, edge, outs,
+                         : fns[l](f, nd, shape, strides, nd, NULL, nd, spacing, edge, outs,
                                   out_strides, &options, &e);
             double t = now() - t0;
             if (st != GRAD_STATUS_OK) {
