@@ -1237,6 +1237,154 @@ fn comb3_separate_matches_the_plain_formula() {
     );
 }
 
+/// The float32 loop with coordinates where its points are whole segments
+/// of the smallest outer stride, a whole number of blocks (taken two at a
+/// time where the machine has AVX-512): each point against the plain
+/// formula, with rows that end inside blocks, outer places whose rows are
+/// not the segments, pairs and a segment left alone, given points (none,
+/// a few, every other), streamed and not.
+#[test]
+#[allow(clippy::needless_range_loop)]
+fn comb3_separate_by_segments_matches_the_plain_formula() {
+    let mut rng = Rng(2718);
+    let val = |rng: &mut Rng, k: u64| -> f64 {
+        let v = (rng.next() % 2001) as f64 * 0.37 - 350.0;
+        match k % 6 {
+            0 => f64::from(f32::from_bits(rng.next() as u32)),
+            1..=3 => v + (rng.next() % 1000) as f64 * 1e-7,
+            4 => v * 1e300,
+            _ => v * 1e-310,
+        }
+    };
+    let mut ran = 0;
+    for case in 0..160 {
+        let m = 2 + case % 2;
+        let inner = rng.next() as usize % m;
+        let nin = 16 * (1 + rng.next() as usize % 3);
+        let r = nin * (1 + rng.next() as usize % 2);
+        let nseg = 1 + rng.next() as usize % 5;
+        let n = nseg * r;
+        // The outer places: their strides (the first r, the other a
+        // multiple), rows (mostly the stride; sometimes 16 or more
+        // points of their own) and point 0's place in its row.
+        let mut outer = vec![r];
+        if m == 3 {
+            outer.push(r * (2 + rng.next() as usize % 3));
+        }
+        if rng.next() % 2 == 0 {
+            outer.reverse();
+        }
+        let shape: Vec<(usize, usize, usize)> = outer
+            .iter()
+            .map(|&d| {
+                let s = match rng.next() % 3 {
+                    0 => 16 + rng.next() as usize % 40,
+                    _ => d,
+                };
+                (d, s, rng.next() as usize % s)
+            })
+            .collect();
+        let rows: Vec<Vec<[f64; 3]>> = (shape.iter())
+            .map(|&(_, s, p0)| {
+                let k = (p0 + n).div_ceil(s) + 1;
+                (0..k)
+                    .map(|_| [0, 1, 2].map(|j| val(&mut rng, j + 1)))
+                    .collect()
+            })
+            .collect();
+        let cols: Vec<Vec<f64>> = (0..3)
+            .map(|j| {
+                let c: Vec<f64> = (0..nin).map(|_| val(&mut rng, j + 1)).collect();
+                c.iter().chain(&c).copied().collect()
+            })
+            .collect();
+        let p0in = rng.next() as usize % nin;
+        let reach = outer.iter().copied().max().unwrap() + separate::PAD;
+        let at = reach + rng.next() as usize % 2;
+        let f: Vec<f32> = (0..at + n + reach + 1)
+            .map(|i| val(&mut rng, i as u64) as f32)
+            .collect();
+        // The places and strides in slot order, the inner one at `inner`.
+        let mut places = Vec::new();
+        let mut strides = Vec::new();
+        let mut by_row = shape.iter().zip(&rows);
+        for k in 0..m {
+            if k == inner {
+                places.push(Place::Wrap {
+                    cols: [&cols[0], &cols[1], &cols[2]],
+                    n: nin,
+                    p0: p0in,
+                    copies: Default::default(),
+                });
+                strides.push(1);
+            } else {
+                let (&(d, s, p0), rows) = by_row.next().unwrap();
+                places.push(Place::Rows { rows, s, p0 });
+                strides.push(d);
+            }
+        }
+        let coef = |k: usize, i: usize| -> [f64; 3] {
+            match places[k] {
+                Place::Wrap { p0, .. } => [0, 1, 2].map(|j| cols[j][(p0 + i) % nin]),
+                Place::Rows { rows, s, p0 } => rows[(p0 + i) / s],
+            }
+        };
+        let given = random_given(&mut rng, n, m, [1.5e3, -2.5e-3, 7.0]);
+        let given = given.as_ref().map(|(slot, at)| Given { slot: *slot, at });
+        let apart = n.next_multiple_of(16) + 16;
+        let mut store = vec![0f32; m * apart + 16];
+        let base = to_boundary(store.as_ptr() as usize, 4, 64).unwrap();
+        for (stream, given) in [(false, None), (true, given), (false, given)] {
+            for wide in [false, true] {
+                let mut outs: Vec<&mut [f32]> = (store[base..].chunks_mut(apart))
+                    .take(m)
+                    .map(|o| {
+                        o.fill(1.0);
+                        &mut o[..n]
+                    })
+                    .collect();
+                let done = f32::comb3_separate(
+                    &places,
+                    &f,
+                    at,
+                    &strides,
+                    Some(inner),
+                    &mut outs,
+                    stream,
+                    given,
+                    wide,
+                );
+                assert_eq!(done, available());
+                if !done {
+                    continue;
+                }
+                fence();
+                ran += 1;
+                for i in 0..n {
+                    for k in 0..m {
+                        let (c, e, d) = (coef(k, i), at + i, strides[k]);
+                        let x = [f[e - d], f[e], f[e + d]].map(f64::from);
+                        let mut want = (c[0] * x[0] + c[1] * x[1] + c[2] * x[2]) as f32;
+                        for &(p, x) in given.iter().flat_map(|g| g.at) {
+                            if p == i && k == given.unwrap().slot {
+                                want = x;
+                            }
+                        }
+                        let got = outs[k][i];
+                        assert!(
+                            got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                            "case {case} wide {wide} m {m} inner {inner} strides {strides:?} \
+                             places {places:?} n {n} stream {stream} given {given:?} \
+                             point {i} place {k}: {got:e} vs {want:e}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(ran > 0, available());
+}
+
 /// The sweep's stall test: an output whose start lies 1 to
 /// `STALL_WINDOW` bytes past (modulo a page) the place of one of the
 /// sweep's loads (the point itself, or a neighbour a stride away on

@@ -404,6 +404,17 @@ def targeted_cases(start):
         perm = [(i + k) % 3 for i in range(3)]
         opts = dict(threads=threads, boundaries=None, periods=None)
         add(code, f, None, sp, 1 + k % 2, outl=interleaved_layout(order, perm), opts=opts)
+    # 6. float32 with coordinates on every axis, separate outputs, rows a
+    #    whole number of 64-byte lines (the loop that takes two rows at a
+    #    time), large enough for streaming stores
+    for k, (shape, layout, threads) in enumerate([
+            ((180, 200, 176), "C", 1), ((160, 150, 240), "F", 2), ((2600, 3232), "C", 1),
+            ((3200, 2700), "F", 2)]):
+        f = make_input(rng, G.GRAD_DTYPE_F32, list(shape), layout)
+        sp = [G.coords(np.cumsum(rng.uniform(0.5, 1.5, n))) for n in shape]
+        opts = dict(threads=threads, boundaries=None, periods=None)
+        for edge in (1, 2):
+            add(G.GRAD_DTYPE_F32, f, None, sp, edge, outl=["C", "F"][k % 2], opts=opts)
     return out
 
 
