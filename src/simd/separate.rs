@@ -1117,8 +1117,8 @@ unsafe fn comb3_sep_f32_512<const M: usize, const INNER: bool>(
     stream: bool,
     given: Option<Given<'_, f32>>,
 ) {
-    if INNER && tiles_fit(c, &strides[..M], outs[0].len()) {
-        // SAFETY: as this function's caller guarantees, and tiles_fit.
+    if INNER && pairs_fit(c, &strides[..M], outs[0].len()) {
+        // SAFETY: as this function's caller guarantees, and pairs_fit.
         return unsafe { comb3_sep_f32_512_pairs::<M>(c, (f, at, strides), outs, stream, given) };
     }
     // Eight points from `p`, in double (exact).
@@ -1203,7 +1203,7 @@ unsafe fn comb3_sep_f32_512<const M: usize, const INNER: bool>(
 /// a whole number of blocks and of the inner place's rows, `n` a whole
 /// number of `r`, the inner place's columns without copies.
 #[cfg(all(target_arch = "x86_64", gradient_avx512))]
-fn tiles_fit(c: &[Place<'_>], strides: &[usize], n: usize) -> bool {
+fn pairs_fit(c: &[Place<'_>], strides: &[usize], n: usize) -> bool {
     let m = c.len();
     let r = strides[..m - 1].iter().copied().min().unwrap_or(0);
     let Place::Wrap { n: nin, copies, .. } = c[m - 1] else {
@@ -1219,7 +1219,7 @@ fn tiles_fit(c: &[Place<'_>], strides: &[usize], n: usize) -> bool {
 const PAIR_AHEAD: usize = 512;
 
 /// [`comb3_sep_f32_512`] where the inner place is last and
-/// [`tiles_fit`] holds: the points taken as `n / r` segments of `r` (the
+/// [`pairs_fit`] holds: the points taken as `n / r` segments of `r` (the
 /// smallest outer stride: a row, in 2-D and 3-D with every axis), two at
 /// a time, a block of each in turn (the first segment's, then the one
 /// below it). The segment between them, converted to double once, is then
@@ -1232,7 +1232,7 @@ const PAIR_AHEAD: usize = 512;
 /// segments at a time save more conversions but lose more in the cache
 /// than they save (each segment is its own stream of loads). Given
 /// points as [`comb3_sep_f32_512`]'s, each placed in the block that holds
-/// it. Caller: as [`comb3_sep_f32_512`]'s, and [`tiles_fit`].
+/// it. Caller: as [`comb3_sep_f32_512`]'s, and [`pairs_fit`].
 #[cfg(all(target_arch = "x86_64", gradient_avx512))]
 #[target_feature(enable = "avx512f,avx2")]
 #[allow(unused_unsafe, clippy::incompatible_msrv)]
@@ -1279,7 +1279,7 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
         ..
     } = c[M - 1]
     else {
-        unreachable!("tiles_fit: the last place is the inner one")
+        unreachable!("pairs_fit: the last place is the inner one")
     };
     let rows: [(&[[f64; 3]], usize, usize); M] = std::array::from_fn(|k| match c[k] {
         Place::Rows { rows, s, p0 } => (rows, s, p0),
