@@ -2736,10 +2736,9 @@ unsafe fn comb3_ilv_f32<const M: usize, const E: u8>(
 /// [`comb3_ilv_f32`] with AVX-512F: a block's 8 points in one 512-bit
 /// vector of doubles per place (the loop is held up by its arithmetic and
 /// its loads together, as [`separate`]'s float32 coordinates loop is).
-/// Caller: AVX2 and AVX-512F
-/// present, the rest as [`comb3_ilv_f32`]'s. Built only by compilers that
-/// have these intrinsics (`gradient_avx512`: Rust 1.89 or newer), hence the
-/// crate's older rust-version allowed here.
+/// Caller: AVX2 and AVX-512F present, the rest as [`comb3_ilv_f32`]'s.
+/// Built only by compilers that have these intrinsics (`gradient_avx512`:
+/// Rust 1.89 or newer), hence the crate's older rust-version allowed here.
 #[cfg(all(target_arch = "x86_64", gradient_avx512))]
 #[target_feature(enable = "avx512f,avx2")]
 #[allow(unused_unsafe, clippy::incompatible_msrv)]

@@ -1090,6 +1090,24 @@ unsafe fn comb3_sep_f32<const M: usize, const INNER: bool>(
     )
 }
 
+/// Lanes `N` to `N + 7` of `a` followed by `b` (16 doubles): with `N` 7,
+/// `[a7, b0, ..., b6]`, the left neighbours of `b`'s points (`a` the eight
+/// before them); with `N` 1, `[a1, ..., a7, b0]`, the right neighbours of
+/// `a`'s (`b` the eight after). Caller: AVX-512F present.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+#[target_feature(enable = "avx512f")]
+#[inline]
+#[allow(unused_unsafe, clippy::incompatible_msrv)]
+unsafe fn shift_pd<const N: i32>(a: __m512d, b: __m512d) -> __m512d {
+    // SAFETY: register operations only.
+    unsafe {
+        _mm512_castsi512_pd(_mm512_alignr_epi64::<N>(
+            _mm512_castpd_si512(b),
+            _mm512_castpd_si512(a),
+        ))
+    }
+}
+
 /// [`comb3_sep_f32`] with AVX-512F: each half of a block (8 points) in
 /// one 512-bit vector of doubles. The float32 loop is held up by its
 /// arithmetic and its loads together: per point, seven conversions to
@@ -1127,16 +1145,6 @@ unsafe fn comb3_sep_f32_512<const M: usize, const INNER: bool>(
             _mm512_cvtps_pd(_mm256_loadu_ps($p))
         };
     }
-    // `[a7, b0, ..., b6]`: the left neighbours of `b`'s points, `a` the
-    // eight points before them.
-    macro_rules! left {
-        ($a:expr, $b:expr) => {
-            _mm512_castsi512_pd(_mm512_alignr_epi64::<7>(
-                _mm512_castpd_si512($b),
-                _mm512_castpd_si512($a),
-            ))
-        };
-    }
     comb3_sep_f32_loop!(
         (c, f, at, strides, outs, stream, given),
         M,
@@ -1153,7 +1161,7 @@ unsafe fn comb3_sep_f32_512<const M: usize, const INNER: bool>(
             unsafe {
                 let x: [__m512d; 2] = [0, 1].map(|h| wide!(pc.add(i + 8 * h)));
                 let l = if INNER {
-                    let l = [left!(prev.get(), x[0]), left!(x[0], x[1])];
+                    let l = [shift_pd::<7>(prev.get(), x[0]), shift_pd::<7>(x[0], x[1])];
                     prev.set(x[1]);
                     l
                 } else {
@@ -1253,16 +1261,6 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
             ]
         }};
     }
-    // `[a7, b0, ..., b6]` and `[a1, ..., a7, b0]`: the left and the right
-    // neighbours of `b`'s and of `a`'s points.
-    macro_rules! shift {
-        ($n:literal, $a:expr, $b:expr) => {
-            _mm512_castsi512_pd(_mm512_alignr_epi64::<$n>(
-                _mm512_castpd_si512($b),
-                _mm512_castpd_si512($a),
-            ))
-        };
-    }
     let n = outs[0].len();
     let outer = M - 1;
     let st: [usize; M] = std::array::from_fn(|k| strides[k]);
@@ -1344,10 +1342,10 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
                     }
                     let l = [
                         _mm512_cvtps_pd(_mm256_loadu_ps(e.sub(1))),
-                        shift!(7, x[0], x[1]),
+                        shift_pd::<7>(x[0], x[1]),
                     ];
                     let z = [
-                        shift!(1, x[0], x[1]),
+                        shift_pd::<1>(x[0], x[1]),
                         _mm512_cvtps_pd(_mm256_loadu_ps(e.add(9))),
                     ];
                     let mut v = [[_mm256_setzero_ps(); 2]; M];
