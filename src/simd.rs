@@ -2350,21 +2350,22 @@ macro_rules! comb3_interleave_impl {
 comb3_interleave_impl!(f64, comb3_ilv_f64, comb3_ilv_f64_512);
 comb3_interleave_impl!(f32, comb3_ilv_f32, comb3_ilv_f32_512);
 
-/// The loop of [`comb3_ilv_f64`] and [`comb3_ilv_f64_512`] around their
-/// blocks (as [`comb3_ilv_f32_loop`] is for float32): the runs of blocks
-/// of `W` points (`H` sets of coefficients for the offsets `js` in each),
-/// the stores, the given points, the scalar tail. The function's
-/// arguments `$args`, its names (macro hygiene) for the inputs' pointers
-/// and the output's, the run's coefficients made once per run from its
-/// sets `|r| join`, the block `|i, r, j| block` (its sets and their
-/// join), the stores `|i, v, stream| put`, and `|v, lane, x| set` (a given
-/// value into its lane).
+/// The loop of the interleaving coordinate loops ([`comb3_ilv_f64`],
+/// [`comb3_ilv_f64_512`], [`comb3_ilv_f32`], [`comb3_ilv_f32_512`]) around
+/// their blocks: the runs of blocks of `W` points (`H` sets of
+/// coefficients for the offsets `js` in each), the stores, the given
+/// points, the scalar tail (in double, rounded to the element type `T`).
+/// The function's arguments `$args`, its names (macro hygiene) for the
+/// inputs' pointers and the output's, the run's coefficients made once
+/// per run from its sets `|r| join`, the block `|i, r, j| block` (its sets
+/// and their join), the stores `|i, v, stream| put`, and `|v, lane, x|
+/// set` (a given value into its lane).
 #[cfg(target_arch = "x86_64")]
-macro_rules! comb3_ilv_f64_loop {
+macro_rules! comb3_ilv_loop {
     (
         ($c:ident, $fm:ident, $f0:ident, $fp:ident, $out:ident, $stream:ident, $given:ident),
         ($pm:ident, $pp:ident, $po:ident),
-        ($w:literal, $h:literal, $js:expr),
+        ($t:ty, $w:literal, $h:literal, $js:expr),
         |$rr:ident| -> $jt:ty $join:block,
         |$i:ident, $r:ident, $j:ident| -> $vt:ty $block:block,
         |$pi:ident, $v:ident, $s:ident| unsafe $put:block,
@@ -2373,7 +2374,7 @@ macro_rules! comb3_ilv_f64_loop {
         let (c, f0, out, stream) = ($c, $f0, $out, $stream);
         let n = out.len() / M;
         let $po = out.as_mut_ptr();
-        let ($pm, $pp): ([*const f64; M], [*const f64; M]) = (
+        let ($pm, $pp): ([*const $t; M], [*const $t; M]) = (
             std::array::from_fn(|k| $fm[k].as_ptr()),
             std::array::from_fn(|k| $fp[k].as_ptr()),
         );
@@ -2407,7 +2408,8 @@ macro_rules! comb3_ilv_f64_loop {
         );
         while i < n {
             for k in 0..M {
-                out[M * i + k] = comb3_at(c[k].at(i), [$fm[k][i], f0[i], $fp[k][i]]);
+                let x = [$fm[k][i], f0[i], $fp[k][i]].map(f64::from);
+                out[M * i + k] = comb3_at(c[k].at(i), x) as $t;
             }
             stops.at(&mut out[M * i..M * i + M], i);
             i += 1;
@@ -2433,10 +2435,10 @@ unsafe fn comb3_ilv_f64<const M: usize, const E: u8>(
     stream: bool,
     given: Option<Given<'_, f64>>,
 ) {
-    comb3_ilv_f64_loop!(
+    comb3_ilv_loop!(
         (c, fm, f0, fp, out, stream, given),
         (pm, pp, po),
-        (4, 1, [0]),
+        (f64, 4, 1, [0]),
         |_r| -> () {},
         // The block from `i`, its run's coefficients `r`.
         |i, r, _j| -> [__m256d; M] {
@@ -2569,10 +2571,10 @@ unsafe fn comb3_ilv_f64_512<const M: usize, const E: u8>(
     stream: bool,
     given: Option<Given<'_, f64>>,
 ) {
-    comb3_ilv_f64_loop!(
+    comb3_ilv_loop!(
         (c, fm, f0, fp, out, stream, given),
         (pm, pp, po),
-        (8, 2, [0, 4]),
+        (f64, 8, 2, [0, 4]),
         // SAFETY: as join_halves asks.
         |r| -> [[__m512d; 3]; M] { unsafe { join_halves(r) } },
         // The block from `i`, its run's coefficients (the Rows places'
@@ -2615,81 +2617,6 @@ unsafe fn comb3_ilv_f64_512<const M: usize, const E: u8>(
     )
 }
 
-/// The loop of [`comb3_ilv_f32`] and [`comb3_ilv_f32_512`] around their
-/// blocks: the runs of blocks, the interleaving stores, the given points,
-/// the scalar tail. The function's arguments `$args`, its names (macro
-/// hygiene) for the inputs' pointers `$pm` and `$pp`, and `|i, r| block`:
-/// the block of 8 points from `i`, a vector per place, its run's
-/// coefficients for its halves `r` (a run of more than one block has the
-/// same in both).
-#[cfg(target_arch = "x86_64")]
-macro_rules! comb3_ilv_f32_loop {
-    ($args:tt, $ptrs:tt, |$i:ident, $r:ident| $block:block) => {
-        comb3_ilv_f32_loop!($args, $ptrs, |_r| -> () {}, |$i, $r, _j| $block)
-    };
-    (
-        ($c:ident, $fm:ident, $f0:ident, $fp:ident, $out:ident, $stream:ident, $given:ident),
-        ($pm:ident, $pp:ident),
-        |$rr:ident| -> $jt:ty $join:block,
-        |$i:ident, $r:ident, $j:ident| $block:block
-    ) => {{
-        let (c, f0, out, stream) = ($c, $f0, $out, $stream);
-        let n = out.len() / M;
-        let po = out.as_mut_ptr();
-        let ($pm, $pp): ([*const f32; M], [*const f32; M]) = (
-            std::array::from_fn(|k| $fm[k].as_ptr()),
-            std::array::from_fn(|k| $fp[k].as_ptr()),
-        );
-        let mut at: [Cursor; M] = std::array::from_fn(|k| Cursor::new(&c[k]));
-        // SAFETY: register operations only.
-        let idx = unsafe { ilv_ps_index() };
-        let mut stops = Stops::<_, 8>::new($given, n);
-        let join = |$rr: &[RunCoefs<M>; 2]| -> $jt { $join };
-        let none = RunCoefs::none();
-        let state = (join(&none), none);
-        let block = |$i: usize, ($j, $r): &($jt, [RunCoefs<M>; 2])| -> [__m256; M] {
-            for &p in &$pp {
-                prefetch_ptr(p, $i);
-            }
-            $block
-        };
-        // SAFETY: i + 8 <= n: the stores (8M values from M i) stay inside out;
-        // each starts 32 M i bytes after out, hence aligned when streamed.
-        let put = |i: usize, v: [__m256; M], s: bool| unsafe {
-            let p = po.add(M * i);
-            for (k, &y) in ilv_ps::<M>(v, &idx).iter().enumerate().take(M) {
-                put_ps(p.add(8 * k), y, s);
-            }
-        };
-        let mut i = blocks(
-            &mut stops,
-            stream,
-            // SAFETY: register operations only.
-            (state, |i, (j, r): &mut ($jt, _)| {
-                // SAFETY: register operations only.
-                let end = unsafe { run_coefs::<M, 2>(c, &mut at, (i, 8), [0, 4], r) };
-                *j = join(r);
-                end
-            }),
-            |i, r, s| put(i, block(i, r), s),
-            |i, r, stops| {
-                let mut v = block(i, r);
-                // SAFETY: register operations only.
-                stops.place(i, &mut v, |v, l, x| unsafe { set_lane_ps(v, l, x) });
-                put(i, v, stream);
-            },
-        );
-        while i < n {
-            for k in 0..M {
-                let x = [$fm[k][i], f0[i], $fp[k][i]].map(f64::from);
-                out[M * i + k] = comb3_at(c[k].at(i), x) as f32;
-            }
-            stops.at(&mut out[M * i..M * i + M], i);
-            i += 1;
-        }
-    }};
-}
-
 /// [`comb3_ilv_f64`] for `f32` inputs and outputs, by blocks of 8 points,
 /// each half of four in double as numpy computes it (the inputs converted
 /// exactly, the products and sums rounded in double, the result rounded to
@@ -2706,31 +2633,51 @@ unsafe fn comb3_ilv_f32<const M: usize, const E: u8>(
     stream: bool,
     given: Option<Given<'_, f32>>,
 ) {
-    comb3_ilv_f32_loop!((c, fm, f0, fp, out, stream, given), (pm, pp), |i, r| {
-        // SAFETY: i + 8 <= n: the loads stay inside fm[k], f0 and fp[k],
-        // and those of a Wrap place's columns inside them (as in
-        // comb3_ilv_f64: an index below 2n). The conversions to double are
-        // exact, the products and sums in numpy's order, the conversion
-        // back rounds to nearest as `as f32` does.
-        unsafe {
-            let half = |j: usize, r: &RunCoefs<M>| -> [__m128; M] {
-                let wide = |p: *const f32| _mm256_cvtps_pd(_mm_loadu_ps(p.add(j)));
-                let x0 = wide(f0.as_ptr());
-                std::array::from_fn(|k| {
-                    let cs = match E >> k & 1 {
-                        1 => r.pe[k].map(|e| _mm256_loadu_pd(e.wrapping_add(j))),
-                        _ => r.cv[k],
-                    };
-                    let a = _mm256_mul_pd(cs[0], wide(pm[k]));
-                    let b = _mm256_mul_pd(cs[1], x0);
-                    let z = _mm256_mul_pd(cs[2], wide(pp[k]));
-                    _mm256_cvtpd_ps(_mm256_add_pd(_mm256_add_pd(a, b), z))
-                })
-            };
-            let (l, h) = (half(i, &r[0]), half(i + 4, &r[1]));
-            std::array::from_fn(|k| _mm256_set_m128(h[k], l[k]))
-        }
-    })
+    // SAFETY: register operations only.
+    let idx = unsafe { ilv_ps_index() };
+    comb3_ilv_loop!(
+        (c, fm, f0, fp, out, stream, given),
+        (pm, pp, po),
+        (f32, 8, 2, [0, 4]),
+        |_r| -> () {},
+        // The block from `i`, its halves' run coefficients `r`.
+        |i, r, _j| -> [__m256; M] {
+            // SAFETY: i + 8 <= n: the loads stay inside fm[k], f0 and fp[k],
+            // and those of a Wrap place's columns inside them (as in
+            // comb3_ilv_f64: an index below 2n). The conversions to double are
+            // exact, the products and sums in numpy's order, the conversion
+            // back rounds to nearest as `as f32` does.
+            unsafe {
+                let half = |j: usize, r: &RunCoefs<M>| -> [__m128; M] {
+                    let wide = |p: *const f32| _mm256_cvtps_pd(_mm_loadu_ps(p.add(j)));
+                    let x0 = wide(f0.as_ptr());
+                    std::array::from_fn(|k| {
+                        let cs = match E >> k & 1 {
+                            1 => r.pe[k].map(|e| _mm256_loadu_pd(e.wrapping_add(j))),
+                            _ => r.cv[k],
+                        };
+                        let a = _mm256_mul_pd(cs[0], wide(pm[k]));
+                        let b = _mm256_mul_pd(cs[1], x0);
+                        let z = _mm256_mul_pd(cs[2], wide(pp[k]));
+                        _mm256_cvtpd_ps(_mm256_add_pd(_mm256_add_pd(a, b), z))
+                    })
+                };
+                let (l, h) = (half(i, &r[0]), half(i + 4, &r[1]));
+                std::array::from_fn(|k| _mm256_set_m128(h[k], l[k]))
+            }
+        },
+        // SAFETY: i + 8 <= n: the stores (8M values from M i) stay inside
+        // out; each starts 32 M i bytes after out, hence aligned when
+        // streamed.
+        |i, v, s| unsafe {
+            let p = po.add(M * i);
+            for (k, &y) in ilv_ps::<M>(v, &idx).iter().enumerate().take(M) {
+                put_ps(p.add(8 * k), y, s);
+            }
+        },
+        // SAFETY: register operations only.
+        |v, l, x| unsafe { set_lane_ps(v, l, x) }
+    )
 }
 
 /// [`comb3_ilv_f32`] with AVX-512F: a block's 8 points in one 512-bit
@@ -2753,12 +2700,15 @@ unsafe fn comb3_ilv_f32_512<const M: usize, const E: u8>(
 ) {
     // The run's coefficients of the Rows places for the block's 8 points
     // (its halves' joined), once per run (join_halves).
-    comb3_ilv_f32_loop!(
+    // SAFETY: register operations only.
+    let idx = unsafe { ilv_ps_index() };
+    comb3_ilv_loop!(
         (c, fm, f0, fp, out, stream, given),
-        (pm, pp),
+        (pm, pp, po),
+        (f32, 8, 2, [0, 4]),
         // SAFETY: as join_halves asks.
         |r| -> [[__m512d; 3]; M] { unsafe { join_halves(r) } },
-        |i, r, j| {
+        |i, r, j| -> [__m256; M] {
             // SAFETY: i + 8 <= n: the loads as comb3_ilv_f32's (the Wrap
             // places' columns 8 at a time); the rest register operations, in
             // numpy's order as there.
@@ -2785,7 +2735,16 @@ unsafe fn comb3_ilv_f32_512<const M: usize, const E: u8>(
                 }
                 v
             }
-        }
+        },
+        // SAFETY: as comb3_ilv_f32's.
+        |i, v, s| unsafe {
+            let p = po.add(M * i);
+            for (k, &y) in ilv_ps::<M>(v, &idx).iter().enumerate().take(M) {
+                put_ps(p.add(8 * k), y, s);
+            }
+        },
+        // SAFETY: register operations only.
+        |v, l, x| unsafe { set_lane_ps(v, l, x) }
     )
 }
 
