@@ -27,6 +27,10 @@
  *   OBASE=16       separate outputs: the first one's offset from a page
  *   OOFF=0         separate outputs: output k starts OBASE + k * OOFF bytes
  *                  past a page boundary (numpy's large arrays: all 16)
+ *   FLOOR=libfloor.so  also time the floor of benches/floor.c (built with
+ *                  cc -O2 -shared -fPIC -pthread benches/floor.c -o ...) on
+ *                  the same arrays, streaming and ordinary stores, in the
+ *                  same rounds (bench.py takes the faster as the floor)
  */
 #define _POSIX_C_SOURCE 199309L
 #include <dlfcn.h>
@@ -170,8 +174,35 @@ int main(int argc, char **argv) {
         }
         memcpy(&fns[l], &sym, sizeof sym);
     }
-    double *ms = malloc((size_t)libs * (size_t)rounds * sizeof *ms);
+    typedef int (*floor_fn)(const void *, size_t, size_t, void *const *, int, int, int);
+    floor_fn floor = NULL;
+    if (getenv("FLOOR")) {
+        void *h = dlopen(getenv("FLOOR"), RTLD_NOW | RTLD_LOCAL);
+        void *sym = h ? dlsym(h, fi ? "floor_interleaved" : "floor_separate") : NULL;
+        if (!sym) {
+            fprintf(stderr, "FLOOR: %s\n", h ? "no floor function" : dlerror());
+            return 1;
+        }
+        memcpy(&floor, &sym, sizeof sym);
+    }
+    int rows = libs + (floor ? 2 : 0);
+    double *ms = malloc((size_t)rows * (size_t)rounds * sizeof *ms);
     for (int r = -1; r < rounds; r++) {
+        for (int l = libs; l < rows; l++) {
+            /* The floor's two ways: ordinary (libs), then streaming (libs
+             * + 1), so that no build runs right after the ordinary stores
+             * (which leave the cache full of the outputs' dirty lines). */
+            double t0 = now();
+            int bad = fi ? ((int (*)(const void *, size_t, size_t, void *, int, int, int))floor)(
+                               f, n, es, outs[0], nd, l > libs, (int)options.threads)
+                         : floor(f, n, es, outs, nd, l > libs, (int)options.threads);
+            double t = now() - t0;
+            if (bad) {
+                fprintf(stderr, "the floor loop failed\n");
+                return 1;
+            }
+            if (r >= 0) ms[l * rounds + r] = 1e3 * t;
+        }
         for (int l = 0; l < libs; l++) {
             grad_error e;
             double t0 = now();
@@ -188,10 +219,11 @@ int main(int argc, char **argv) {
             if (r >= 0) ms[l * rounds + r] = 1e3 * t;
         }
     }
-    for (int l = 0; l < libs; l++) {
+    for (int l = 0; l < rows; l++) {
         double *m = ms + l * rounds;
         qsort(m, (size_t)rounds, sizeof *m, by_value);
-        printf("%-40s median %8.2f ms  min %8.2f\n", argv[l + 1], m[rounds / 2], m[0]);
+        const char *name = l < libs ? argv[l + 1] : l == libs ? "floor, ordinary" : "floor, streaming";
+        printf("%-40s median %8.2f ms  min %8.2f\n", name, m[rounds / 2], m[0]);
     }
     return 0;
 }
