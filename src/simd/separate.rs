@@ -1263,13 +1263,17 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
     }
     let n = outs[0].len();
     let outer = M - 1;
-    let st: [usize; M] = std::array::from_fn(|k| strides[k]);
-    // The segments' length, and the place whose neighbours they are.
-    let r = st[..outer].iter().copied().min().unwrap_or(1);
-    let rk = st[..outer].iter().position(|&s| s == r).unwrap_or(0);
+    // The segments' length, and the place whose neighbours they are: taken
+    // as the last outer place (outputs and all), so that each block knows
+    // at compile time which place reads the segments around it.
+    let r = strides[..outer].iter().copied().min().unwrap_or(1);
+    let rk = strides[..outer].iter().position(|&s| s == r).unwrap_or(0);
+    let mut ord: [usize; M] = std::array::from_fn(|k| k);
+    ord.swap(rk, outer.saturating_sub(1));
+    let st: [usize; M] = ord.map(|k| strides[k]);
     // SAFETY: at < f.len() (f holds point 0's neighbours).
     let pc = unsafe { f.as_ptr().add(at) };
-    let po: [*mut f32; M] = std::array::from_fn(|k| outs[k].as_mut_ptr());
+    let po: [*mut f32; M] = ord.map(|k| outs[k].as_mut_ptr());
     let Place::Wrap {
         cols,
         n: nin,
@@ -1279,18 +1283,19 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
     else {
         unreachable!("pairs_fit: the last place is the inner one")
     };
-    let rows: [(&[[f64; 3]], usize, usize); M] = std::array::from_fn(|k| match c[k] {
+    let rows: [(&[[f64; 3]], usize, usize); M] = ord.map(|k| match c[k] {
         Place::Rows { rows, s, p0 } => (rows, s, p0),
         Place::Wrap { .. } => (&[][..], 1, 0),
     });
     let (gat, gslot) = given.map_or((&[][..], usize::MAX), |g| (g.at, g.slot));
+    let gslot = ord.iter().position(|&k| k == gslot).unwrap_or(usize::MAX);
     // The first given point of the pair of segments, each outer place's
     // row at a block and that row's end (the point after its last).
     let mut g0 = 0;
     let nseg = n / r;
     let mut t0 = 0;
     while t0 < nseg {
-        let segs = 2.min(nseg - t0);
+        let two = nseg - t0 >= 2;
         let i0 = t0 * r;
         while g0 < gat.len() && gat[g0].0 < i0 {
             g0 += 1;
@@ -1326,95 +1331,104 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
                     let p = cols[j].as_ptr().add(pos);
                     [_mm512_loadu_pd(p), _mm512_loadu_pd(p.add(8))]
                 });
-                let e = pc.add(ib);
-                // The segment above the pair's and the first's, carried.
-                let mut xm = wide!(e.sub(r));
-                let mut x = wide!(e);
                 let mut gp = g0;
                 let mut cq = cur;
-                for t in 0..segs {
-                    let i = ib + t * r;
-                    let e = pc.add(i);
-                    let xp = wide!(e.add(r));
-                    for &d in &st[..outer] {
-                        prefetch_raw(e.wrapping_add(d + PAIR_AHEAD));
-                        prefetch_raw(e.wrapping_sub(d).wrapping_add(PAIR_AHEAD));
-                    }
-                    let l = [
-                        _mm512_cvtps_pd(_mm256_loadu_ps(e.sub(1))),
-                        shift_pd::<7>(x[0], x[1]),
-                    ];
-                    let z = [
-                        shift_pd::<1>(x[0], x[1]),
-                        _mm512_cvtps_pd(_mm256_loadu_ps(e.add(9))),
-                    ];
-                    let mut v = [[_mm256_setzero_ps(); 2]; M];
-                    for k in 0..outer {
-                        let (rw, s, _) = rows[k];
-                        let (q, b) = &mut cq[k];
-                        while *b <= i {
-                            *q += 1;
-                            *b += s;
+                // The block from point `i` (its segment's row `x`, the
+                // segments' around it `xm` and `xp`).
+                macro_rules! block {
+                    ($i:expr, $xm:expr, $x:expr, $xp:expr) => {{
+                        let (i, xm, x, xp): (usize, [__m512d; 2], [__m512d; 2], [__m512d; 2]) =
+                            ($i, $xm, $x, $xp);
+                        let e = pc.add(i);
+                        for &d in &st[..outer] {
+                            prefetch_raw(e.wrapping_add(d + PAIR_AHEAD));
+                            prefetch_raw(e.wrapping_sub(d).wrapping_add(PAIR_AHEAD));
                         }
-                        // Row q's up to its end, the next row's from there
-                        // (a row of 16 points or more: one end at most).
-                        let lo = rw[*q].map(|x| _mm512_set1_pd(x));
-                        let cs: [[__m512d; 2]; 3] = if *b >= i + 16 {
-                            lo.map(|x| [x, x])
-                        } else {
-                            let hi = rw[*q + 1].map(|x| _mm512_set1_pd(x));
-                            let m = (!0u16) << (*b - i);
-                            let (m0, m1) = (m as u8, (m >> 8) as u8);
-                            std::array::from_fn(|j| {
-                                [
-                                    _mm512_mask_blend_pd(m0, lo[j], hi[j]),
-                                    _mm512_mask_blend_pd(m1, lo[j], hi[j]),
-                                ]
-                            })
-                        };
-                        let (a, y) = match k == rk {
-                            true => (xm, xp),
-                            false => (wide!(e.sub(st[k])), wide!(e.add(st[k]))),
-                        };
-                        // The products and sums in numpy's order.
-                        for h in 0..2 {
-                            let p = _mm512_mul_pd(cs[0][h], a[h]);
-                            let q = _mm512_mul_pd(cs[1][h], x[h]);
-                            let w = _mm512_mul_pd(cs[2][h], y[h]);
-                            v[k][h] = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_add_pd(p, q), w));
-                        }
-                    }
-                    for h in 0..2 {
-                        let p = _mm512_mul_pd(ci[0][h], l[h]);
-                        let q = _mm512_mul_pd(ci[1][h], x[h]);
-                        let w = _mm512_mul_pd(ci[2][h], z[h]);
-                        v[M - 1][h] = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_add_pd(p, q), w));
-                    }
-                    // The given points in this block (the list in order:
-                    // those before it belong to other blocks). Indices by
-                    // constants only, so that v stays in registers.
-                    while gp < gat.len() && gat[gp].0 < i {
-                        gp += 1;
-                    }
-                    let mut g = gp;
-                    while g < gat.len() && gat[g].0 < i + 16 {
-                        let (p, y) = gat[g];
-                        let l = p - i;
-                        for (k, v) in v.iter_mut().enumerate() {
-                            for (h, v) in v.iter_mut().enumerate() {
-                                if k == gslot && l / 8 == h {
-                                    *v = set_lane_ps(*v, l % 8, y);
-                                }
+                        let l = [
+                            _mm512_cvtps_pd(_mm256_loadu_ps(e.sub(1))),
+                            shift_pd::<7>(x[0], x[1]),
+                        ];
+                        let z = [
+                            shift_pd::<1>(x[0], x[1]),
+                            _mm512_cvtps_pd(_mm256_loadu_ps(e.add(9))),
+                        ];
+                        let mut v = [[_mm256_setzero_ps(); 2]; M];
+                        for k in 0..outer {
+                            let (rw, s, _) = rows[k];
+                            let (q, b) = &mut cq[k];
+                            while *b <= i {
+                                *q += 1;
+                                *b += s;
+                            }
+                            // Row q's up to its end, the next row's from
+                            // there (a row of 16 points or more: one end at
+                            // most).
+                            let lo = rw[*q].map(|x| _mm512_set1_pd(x));
+                            let cs: [[__m512d; 2]; 3] = if *b >= i + 16 {
+                                lo.map(|x| [x, x])
+                            } else {
+                                let hi = rw[*q + 1].map(|x| _mm512_set1_pd(x));
+                                let m = (!0u16) << (*b - i);
+                                let (m0, m1) = (m as u8, (m >> 8) as u8);
+                                std::array::from_fn(|j| {
+                                    [
+                                        _mm512_mask_blend_pd(m0, lo[j], hi[j]),
+                                        _mm512_mask_blend_pd(m1, lo[j], hi[j]),
+                                    ]
+                                })
+                            };
+                            let (a, y) = match k + 1 == outer {
+                                true => (xm, xp),
+                                false => (wide!(e.sub(st[k])), wide!(e.add(st[k]))),
+                            };
+                            // The products and sums in numpy's order.
+                            for h in 0..2 {
+                                let p = _mm512_mul_pd(cs[0][h], a[h]);
+                                let q = _mm512_mul_pd(cs[1][h], x[h]);
+                                let w = _mm512_mul_pd(cs[2][h], y[h]);
+                                v[k][h] = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_add_pd(p, q), w));
                             }
                         }
-                        g += 1;
-                    }
-                    for (k, v) in v.iter().enumerate() {
-                        put_ps(po[k].add(i), v[0], stream);
-                        put_ps(po[k].add(i + 8), v[1], stream);
-                    }
-                    xm = x;
-                    x = xp;
+                        for h in 0..2 {
+                            let p = _mm512_mul_pd(ci[0][h], l[h]);
+                            let q = _mm512_mul_pd(ci[1][h], x[h]);
+                            let w = _mm512_mul_pd(ci[2][h], z[h]);
+                            v[M - 1][h] = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_add_pd(p, q), w));
+                        }
+                        // The given points in this block (the list in
+                        // order: those before it belong to other blocks).
+                        // Indices by constants only, so that v stays in
+                        // registers.
+                        while gp < gat.len() && gat[gp].0 < i {
+                            gp += 1;
+                        }
+                        let mut g = gp;
+                        while g < gat.len() && gat[g].0 < i + 16 {
+                            let (p, y) = gat[g];
+                            let l = p - i;
+                            for (k, v) in v.iter_mut().enumerate() {
+                                for (h, v) in v.iter_mut().enumerate() {
+                                    if k == gslot && l / 8 == h {
+                                        *v = set_lane_ps(*v, l % 8, y);
+                                    }
+                                }
+                            }
+                            g += 1;
+                        }
+                        for (k, v) in v.iter().enumerate() {
+                            put_ps(po[k].add(i), v[0], stream);
+                            put_ps(po[k].add(i + 8), v[1], stream);
+                        }
+                    }};
+                }
+                // The segment above the pair's, the pair's, and the one
+                // below them: each converted once.
+                let e = pc.add(ib);
+                let x0 = wide!(e);
+                let x1 = wide!(e.add(r));
+                block!(ib, wide!(e.sub(r)), x0, x1);
+                if two {
+                    block!(ib + r, x0, x1, wide!(e.add(2 * r)));
                 }
             }
             pos += 16;
@@ -1423,6 +1437,6 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
             }
             cc += 16;
         }
-        t0 += segs;
+        t0 += if two { 2 } else { 1 };
     }
 }
