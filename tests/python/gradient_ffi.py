@@ -385,6 +385,9 @@ def alloc_output(shape, dtype, layout, fill=0xA5):
     the same view on another buffer of identical size (used for "nothing
     outside the view was written" checks).  layouts:
       'C', 'F'       contiguous
+      'C16', 'F16'   contiguous, 16 bytes past a 64-byte boundary (where
+                     numpy's large arrays start: 16 bytes past a page), so
+                     that the sweeps' blocks start alike in every output
       'strided'      every other element of a larger buffer, with an offset
       'neg'          reversed (negative strides) inside a larger buffer
       'perm'         C-contiguous in a permuted axis order (transposed view)
@@ -400,6 +403,16 @@ def alloc_output(shape, dtype, layout, fill=0xA5):
         def rebuild(b):
             flat = b.view(dtype)[:n]
             return flat.reshape(shape, order=order)
+    elif layout in ("C16", "F16"):
+        order = layout[0]
+        n = int(np.prod(shape, dtype=np.int64))
+        size = max(n, 1) * dtype.itemsize
+        big = np.full(size + 64, fill, dtype=np.uint8)
+        skip = (16 - big.ctypes.data) % 64
+        buf = big[skip:skip + size]
+
+        def rebuild(b):
+            return b.view(dtype)[:n].reshape(shape, order=order)
     elif layout == "strided":
         big = tuple(2 * s + 1 for s in shape)
         n = int(np.prod(big, dtype=np.int64))
