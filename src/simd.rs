@@ -2027,6 +2027,26 @@ pub enum Place<'a> {
         p0: usize,
         copies: Copies<'a>,
     },
+    /// An outer axis at one of its one-sided ends, the same formula for
+    /// every point (numpy's there): at the first point along the axis
+    /// (`lo`, its neighbours after it) or the last (before it). Only the
+    /// float32 separate loop with AVX-512 takes it
+    /// ([`separate::Comb3Separate::comb3_separate`]); the others answer
+    /// false.
+    Edge { lo: bool, op: EdgeOp },
+}
+
+/// The formula of a [`Place::Edge`]. `pub` for the reason [`Coef3`] is.
+#[derive(Clone, Copy, Debug)]
+pub enum EdgeOp {
+    /// Edge order 1: `(f[1] - f[0]) / d` at the first point, `(f[n-1] -
+    /// f[n-2]) / d` at the last: the difference in the input's type, the
+    /// division in double.
+    Div(f64),
+    /// Edge order 2: `c0 * f[0] + c1 * f[1] + c2 * f[2]` at the first
+    /// point, `c0 * f[n-3] + c1 * f[n-2] + c2 * f[n-1]` at the last, in
+    /// double, numpy's order.
+    Comb([f64; 3]),
 }
 
 /// Copies of a [`Place::Wrap`] place's columns, one chosen for each row
@@ -2055,6 +2075,8 @@ impl Place<'_> {
         match *self {
             Place::Rows { s, p0, .. } => (s, p0),
             Place::Wrap { n, p0, .. } => (n, p0),
+            // One row, as long as any run.
+            Place::Edge { .. } => (usize::MAX, 0),
         }
     }
 
@@ -2071,6 +2093,7 @@ impl Place<'_> {
                 let skip = copies.skip((p0 + i) / n);
                 cols.map(|c| c[skip + (p0 + i) % n])
             }
+            Place::Edge { .. } => unreachable!("an edge place takes its own loop"),
         }
     }
 
@@ -2089,7 +2112,13 @@ impl Place<'_> {
                         .and_then(|e| e.checked_add(2 * s));
                     need.is_some_and(|e| cols.iter().all(|c| c.len() >= e))
                 }
+                Place::Edge { .. } => true,
             }
+    }
+
+    /// Whether it is a [`Place::Edge`].
+    pub(crate) fn is_edge(&self) -> bool {
+        matches!(self, Place::Edge { .. })
     }
 }
 
@@ -2235,6 +2264,7 @@ unsafe fn run_coefs<const M: usize, const H: usize>(
                     r.pe[k] = pe;
                 }
             }
+            Place::Edge { .. } => unreachable!("an edge place takes its own loop"),
         }
     }
     end
@@ -2294,7 +2324,7 @@ macro_rules! comb3_interleave_impl {
                 wide: bool,
             ) -> bool {
                 let m = c.len();
-                let short = c.iter().any(|c| c.row().0 < ROW_MIN);
+                let short = c.iter().any(|c| c.row().0 < ROW_MIN || c.is_edge());
                 if !(2..=3).contains(&m) || fm.len() != m || fp.len() != m || short || !available()
                 {
                     return false;

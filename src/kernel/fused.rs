@@ -312,6 +312,9 @@ struct EdgeRuns {
     bits: u32,
     /// The interior's divisors (their input range that of every run).
     base: Option<crate::simd::Quots>,
+    /// Coordinates: the rows at `bits`' ends take the coordinates' loop
+    /// with those axes' formulas there ([`crate::simd::Place::Edge`]).
+    coords: bool,
 }
 
 impl EdgeRuns {
@@ -321,9 +324,30 @@ impl EdgeRuns {
             h: [None; SIMD_AXES],
             bits: 0,
             base: None,
+            coords: false,
         };
-        let Kind::Quots(q) = kind else {
-            return e;
+        let q = match kind {
+            Kind::Quots(q) => q,
+            Kind::Coords(_) => {
+                // Coordinates: the outer axes' one-sided ends (numpy's
+                // formulas for arrays there; not a 1-d input's).
+                for a in axes.iter().flatten().filter(|a| a.slot < SIMD_AXES) {
+                    let one_sided = matches!(
+                        a.st,
+                        Prepared::Coords {
+                            scalar_edges: false,
+                            ..
+                        }
+                    );
+                    if a.dim + 1 < nd && one_sided && matches!(a.rule, Rule::Coords(_)) {
+                        let (lo, hi) = (a.ends.lo == End::Edge, a.ends.hi == End::Edge);
+                        e.bits |= (lo as u32) << (2 * a.slot) | (hi as u32) << (2 * a.slot + 1);
+                    }
+                }
+                e.coords = true;
+                return e;
+            }
+            Kind::None => return e,
         };
         e.base = Some(*q);
         for a in axes.iter().flatten().filter(|a| a.slot < SIMD_AXES) {
@@ -343,6 +367,13 @@ impl EdgeRuns {
             }
         }
         e
+    }
+
+    /// Whether the rows that stand at `code` (not 0) take the coordinates'
+    /// loop, with their axes' formulas there.
+    fn coords(&self, code: u32, m: usize) -> bool {
+        let both = code & (code >> 1) & 0x5555_5555;
+        self.coords && code & !self.bits == 0 && both == 0 && m <= SIMD_AXES
     }
 
     /// The loop's divisors for the rows that stand at `code` (not 0), or
@@ -698,7 +729,9 @@ fn sweep<I: Element, S: Sink<I>>(
             true => edges.kind(code, m),
             false => None,
         };
-        if let (true, Some(c)) = (interior || at_edge.is_some(), grid) {
+        // With coordinates: the same loop, those axes' formulas there.
+        let coords_edge = fast && code != 0 && edges.coords(code, m);
+        if let (true, Some(c)) = (interior || at_edge.is_some() || coords_edge, grid) {
             let run_kind = at_edge.as_ref().unwrap_or(&kind);
             let x = RowAt { edge: code, ..x };
             // The run: this row and the rows after it that stand where it
@@ -989,6 +1022,16 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
         }
     }
 
+    /// Whether the row stands at a one-sided end of the axis in `slot`:
+    /// its first point along it (true) or its last (false).
+    fn at_end(&self, slot: usize) -> Option<bool> {
+        match self.edge >> (2 * slot) & 3 {
+            1 => Some(true),
+            2 => Some(false),
+            _ => None,
+        }
+    }
+
     /// Each slot's coefficients from the row's point `lo` on (up to `hi`),
     /// from the tables `t` (every slot below `m` taken by an axis with
     /// one); None where a table lacks the columns the inner axis needs.
@@ -1041,6 +1084,18 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
                         copies: Default::default(),
                     },
                 }
+            } else if let Some(lo) = self.at_end(ax.slot) {
+                // At one of its one-sided ends: numpy's formula there.
+                let (Rule::Coords(c), Prepared::Coords { order2, .. }) = (ax.rule, ax.st) else {
+                    return None;
+                };
+                let op = match (*order2, lo) {
+                    (false, true) => crate::simd::EdgeOp::Div(c.d0),
+                    (false, false) => crate::simd::EdgeOp::Div(c.dn),
+                    (true, true) => crate::simd::EdgeOp::Comb(c.lo),
+                    (true, false) => crate::simd::EdgeOp::Comb(c.hi),
+                };
+                crate::simd::Place::Edge { lo, op }
             } else {
                 // By row of this axis (`s` points), from the first
                 // point's on.

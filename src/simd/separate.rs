@@ -650,7 +650,7 @@ pub(crate) trait Comb3Separate: Sized {
 /// its loop, `$w` its block, `$wide` its AVX-512 loop if it has one (the
 /// same block, the same arguments).
 macro_rules! comb3_separate_impl {
-    ($t:ty, $run:ident, $w:expr $(, $wide:ident)?) => {
+    ($t:ty, $run:ident, $w:expr $(, $wide:ident, $edge:ident)?) => {
         impl Comb3Separate for $t {
             #[inline]
             fn comb3_separate(
@@ -668,6 +668,26 @@ macro_rules! comb3_separate_impl {
                 if !(2..=3).contains(&m) || strides.len() != m || outs.len() != m || !available() {
                     return false;
                 }
+                // Edge places: only the AVX-512 loop of a type with one,
+                // with an inner place whose columns have no copies.
+                let edged = c.iter().any(Place::is_edge);
+                let plain = inner.is_some_and(|k| match c[k] {
+                    Place::Wrap { copies, .. } => copies.pick.is_empty(),
+                    _ => false,
+                });
+                #[allow(unused_variables)]
+                let edge_loop = false;
+                $(
+                    #[cfg(gradient_avx512)]
+                    let edge_loop = {
+                        let _ = $edge::<2>;
+                        wide && available512() && plain
+                    };
+                )?
+                let _ = plain;
+                if edged && !edge_loop {
+                    return false;
+                }
                 let n = outs[0].len();
                 if outs.iter().all(|o| o.is_empty()) {
                     return true;
@@ -680,10 +700,20 @@ macro_rules! comb3_separate_impl {
                 if !kinds || !unit || c.iter().any(|c| c.row().0 < $w) {
                     return false;
                 }
-                // Every point's neighbours, and PAD points before point 0.
-                let reach = strides.iter().fold(PAD, |r, &s| r.max(s));
-                let end = at.checked_add(n).and_then(|e| e.checked_add(reach));
-                if at < reach || end.is_none_or(|e| e > f.len()) || strides.contains(&0) {
+                // Every point's neighbours before and after it (an edge
+                // place's on one side only, two strides away at edge order
+                // 2), and PAD points either side.
+                let far = |k: usize, after: bool| match c[k] {
+                    Place::Edge { lo, .. } if lo != after => Some(0),
+                    Place::Edge { op: EdgeOp::Comb(_), .. } => strides[k].checked_mul(2),
+                    _ => Some(strides[k]),
+                };
+                let reach = |after: bool| (0..m).try_fold(PAD, |r, k| Some(r.max(far(k, after)?)));
+                let (Some(before), Some(after)) = (reach(false), reach(true)) else {
+                    return false;
+                };
+                let end = at.checked_add(n).and_then(|e| e.checked_add(after));
+                if at < before || end.is_none_or(|e| e > f.len()) || strides.contains(&0) {
                     return false;
                 }
                 assert!(outs.iter().all(|o| o.len() == n));
@@ -723,6 +753,11 @@ macro_rules! comb3_separate_impl {
                         ($m:literal, $i:literal) => {{
                             $(
                                 #[cfg(gradient_avx512)]
+                                if edged {
+                                    $edge::<$m>(c, x, o, s, g);
+                                    return true;
+                                }
+                                #[cfg(gradient_avx512)]
                                 if wide {
                                     $wide::<$m, $i>(c, x, o, s, g);
                                     return true;
@@ -733,12 +768,15 @@ macro_rules! comb3_separate_impl {
                     }
                     let _ = wide;
                     // SAFETY: AVX2 was detected at run time (available()),
-                    // AVX-512F too where wide (available512()); every
-                    // output holds n points, f every neighbour of theirs
-                    // and PAD points before point 0, the places fit n
-                    // points with rows of a block or more, the inner one
-                    // (if any) last, the only Wrap, stride 1; the outputs
-                    // are 32-byte aligned when streamed (checked above).
+                    // AVX-512F too where wide (available512()) or edged
+                    // (edge_loop, which also found the inner place and its
+                    // columns without copies); every output holds n
+                    // points, f every neighbour of theirs (an edge place's
+                    // on its side) and PAD points either side, the places
+                    // fit n points with rows of a block or more, the inner
+                    // one (if any) last, the only Wrap, stride 1; the
+                    // outputs are 32-byte aligned when streamed (checked
+                    // above).
                     unsafe {
                         match (m == 3, inner.is_some()) {
                             (true, true) => go!(3, true),
@@ -759,7 +797,13 @@ macro_rules! comb3_separate_impl {
     };
 }
 comb3_separate_impl!(f64, comb3_sep_f64, 8);
-comb3_separate_impl!(f32, comb3_sep_f32, 16, comb3_sep_f32_512);
+comb3_separate_impl!(
+    f32,
+    comb3_sep_f32,
+    16,
+    comb3_sep_f32_512,
+    comb3_sep_f32_512_edge
+);
 
 /// The loop of [`Comb3Separate`] for `M` (2 or 3) f64 places, by blocks of
 /// 8 points (a line of each output) in runs that stay in one row of every
@@ -1217,7 +1261,8 @@ fn pairs_fit(c: &[Place<'_>], strides: &[usize], n: usize) -> bool {
     let Place::Wrap { n: nin, copies, .. } = c[m - 1] else {
         return false;
     };
-    r > 0 && r % 16 == 0 && r % nin == 0 && n % r == 0 && copies.pick.is_empty()
+    let edge = c.iter().any(Place::is_edge);
+    !edge && r > 0 && r % 16 == 0 && r % nin == 0 && n % r == 0 && copies.pick.is_empty()
 }
 
 /// How far ahead [`comb3_sep_f32_512_pairs`] asks for its outer places'
@@ -1286,6 +1331,7 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
     let rows: [(&[[f64; 3]], usize, usize); M] = ord.map(|k| match c[k] {
         Place::Rows { rows, s, p0 } => (rows, s, p0),
         Place::Wrap { .. } => (&[][..], 1, 0),
+        Place::Edge { .. } => unreachable!("pairs_fit: no edge place"),
     });
     let (gat, gslot) = given.map_or((&[][..], usize::MAX), |g| (g.at, g.slot));
     let gslot = ord.iter().position(|&k| k == gslot).unwrap_or(usize::MAX);
@@ -1438,5 +1484,218 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
             cc += 16;
         }
         t0 += if two { 2 } else { 1 };
+    }
+}
+
+/// [`comb3_sep_f32_512`] where some outer places are [`Place::Edge`]: the
+/// rows at outer axes' one-sided ends (a plane at the outermost axis's
+/// first or last point, a row at the middle one's), by blocks of 16
+/// points in order. An edge place's formula is numpy's there: edge order
+/// 1 the difference of two float32 values (rounded to float32) divided in
+/// double, edge order 2 three products and two sums in double; the other
+/// outer places' (their rows' coefficients, a masked blend where a row
+/// ends inside a block) and the inner place's as in
+/// [`comb3_sep_f32_512_pairs`]. Points past the last whole block one at a
+/// time, by the same formulas. Caller: AVX2 and AVX-512F present, the
+/// inner place last, its columns without copies and its rows 16 points or
+/// more; `f` holds each point's neighbours (an edge place's on its side
+/// only, two strides away at edge order 2) and PAD points either side,
+/// the rest as [`comb3_sep_f32_512`]'s.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+#[target_feature(enable = "avx512f,avx2")]
+#[allow(unused_unsafe, clippy::incompatible_msrv)]
+unsafe fn comb3_sep_f32_512_edge<const M: usize>(
+    c: &[Place<'_>],
+    (f, at, strides): (&[f32], usize, &[usize; 3]),
+    outs: &mut [&mut [f32]],
+    stream: bool,
+    given: Option<Given<'_, f32>>,
+) {
+    // Sixteen points from `p`, in double (exact), as two halves.
+    macro_rules! wide {
+        ($p:expr) => {{
+            let p = $p;
+            [
+                _mm512_cvtps_pd(_mm256_loadu_ps(p)),
+                _mm512_cvtps_pd(_mm256_loadu_ps(p.add(8))),
+            ]
+        }};
+    }
+    let n = outs[0].len();
+    let outer = M - 1;
+    let st: [usize; M] = std::array::from_fn(|k| strides[k]);
+    let po: [*mut f32; M] = std::array::from_fn(|k| outs[k].as_mut_ptr());
+    let Place::Wrap {
+        cols,
+        n: nin,
+        p0: p0in,
+        ..
+    } = c[M - 1]
+    else {
+        unreachable!("the caller: the last place is the inner one")
+    };
+    // Each outer place's row at a block and that row's end (the point
+    // after its last); unused for an edge place.
+    let mut cur: [(usize, usize); M] = std::array::from_fn(|k| match c[k] {
+        Place::Rows { s, p0, .. } => (0, s - p0),
+        _ => (0, usize::MAX),
+    });
+    let (gat, gslot) = given.map_or((&[][..], usize::MAX), |g| (g.at, g.slot));
+    let mut gp = 0;
+    let mut pos = p0in;
+    let mut i = 0;
+    while i + 16 <= n {
+        // SAFETY: i + 16 <= n: the loads stay inside f (points 0 to n - 1
+        // and their neighbours: every place's stride away, an edge place's
+        // on its side, two at edge order 2, the inner place's one point
+        // either side of a block); the columns hold 2 nin entries, read 16
+        // from pos < nin (nin >= 16); the stores stay inside the outputs,
+        // each block from a multiple of 16 points, 64 bytes after the
+        // previous one (32-byte aligned when streamed, as the first).
+        unsafe {
+            let e = f.as_ptr().add(at + i);
+            for &d in &st[..outer] {
+                prefetch_raw(e.wrapping_add(d + PAIR_AHEAD));
+                prefetch_raw(e.wrapping_sub(d).wrapping_add(PAIR_AHEAD));
+            }
+            let x = wide!(e);
+            let mut v = [[_mm256_setzero_ps(); 2]; M];
+            for k in 0..outer {
+                let s = st[k];
+                v[k] = match c[k] {
+                    Place::Edge { lo, op } => match op {
+                        EdgeOp::Div(d) => {
+                            let d = _mm512_set1_pd(d);
+                            let (hi, low) = match lo {
+                                true => (e.add(s), e),
+                                false => (e, e.sub(s)),
+                            };
+                            [0, 8].map(|h| {
+                                let a = _mm256_loadu_ps(hi.add(h));
+                                let b = _mm256_loadu_ps(low.add(h));
+                                let q = _mm512_div_pd(_mm512_cvtps_pd(_mm256_sub_ps(a, b)), d);
+                                _mm512_cvtpd_ps(q)
+                            })
+                        }
+                        EdgeOp::Comb(cs) => {
+                            let cs = cs.map(|x| _mm512_set1_pd(x));
+                            let (a, b, z) = match lo {
+                                true => (x, wide!(e.add(s)), wide!(e.add(2 * s))),
+                                false => (wide!(e.sub(2 * s)), wide!(e.sub(s)), x),
+                            };
+                            std::array::from_fn(|h| {
+                                let p = _mm512_mul_pd(cs[0], a[h]);
+                                let q = _mm512_mul_pd(cs[1], b[h]);
+                                let w = _mm512_mul_pd(cs[2], z[h]);
+                                _mm512_cvtpd_ps(_mm512_add_pd(_mm512_add_pd(p, q), w))
+                            })
+                        }
+                    },
+                    Place::Rows {
+                        rows: rw, s: rs, ..
+                    } => {
+                        let (q, b) = &mut cur[k];
+                        while *b <= i {
+                            *q += 1;
+                            *b += rs;
+                        }
+                        // Row q's up to its end, the next row's from there
+                        // (a row of 16 points or more: one end at most).
+                        let lo = rw[*q].map(|x| _mm512_set1_pd(x));
+                        let cs: [[__m512d; 2]; 3] = if *b >= i + 16 {
+                            lo.map(|x| [x, x])
+                        } else {
+                            let hi = rw[*q + 1].map(|x| _mm512_set1_pd(x));
+                            let m = (!0u16) << (*b - i);
+                            let (m0, m1) = (m as u8, (m >> 8) as u8);
+                            std::array::from_fn(|j| {
+                                [
+                                    _mm512_mask_blend_pd(m0, lo[j], hi[j]),
+                                    _mm512_mask_blend_pd(m1, lo[j], hi[j]),
+                                ]
+                            })
+                        };
+                        let (a, z) = (wide!(e.sub(s)), wide!(e.add(s)));
+                        std::array::from_fn(|h| {
+                            let p = _mm512_mul_pd(cs[0][h], a[h]);
+                            let q = _mm512_mul_pd(cs[1][h], x[h]);
+                            let w = _mm512_mul_pd(cs[2][h], z[h]);
+                            _mm512_cvtpd_ps(_mm512_add_pd(_mm512_add_pd(p, q), w))
+                        })
+                    }
+                    Place::Wrap { .. } => unreachable!("the caller: one Wrap, the last"),
+                };
+            }
+            let l = [
+                _mm512_cvtps_pd(_mm256_loadu_ps(e.sub(1))),
+                shift_pd::<7>(x[0], x[1]),
+            ];
+            let z = [
+                shift_pd::<1>(x[0], x[1]),
+                _mm512_cvtps_pd(_mm256_loadu_ps(e.add(9))),
+            ];
+            let ci: [[__m512d; 2]; 3] = std::array::from_fn(|j| {
+                let p = cols[j].as_ptr().add(pos);
+                [_mm512_loadu_pd(p), _mm512_loadu_pd(p.add(8))]
+            });
+            for h in 0..2 {
+                let p = _mm512_mul_pd(ci[0][h], l[h]);
+                let q = _mm512_mul_pd(ci[1][h], x[h]);
+                let w = _mm512_mul_pd(ci[2][h], z[h]);
+                v[M - 1][h] = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_add_pd(p, q), w));
+            }
+            // The given points in this block (the list in order).
+            while gp < gat.len() && gat[gp].0 < i + 16 {
+                let (p, y) = gat[gp];
+                if p >= i {
+                    let l = p - i;
+                    for (k, v) in v.iter_mut().enumerate() {
+                        for (h, v) in v.iter_mut().enumerate() {
+                            if k == gslot && l / 8 == h {
+                                *v = set_lane_ps(*v, l % 8, y);
+                            }
+                        }
+                    }
+                }
+                gp += 1;
+            }
+            for (k, v) in v.iter().enumerate() {
+                put_ps(po[k].add(i), v[0], stream);
+                put_ps(po[k].add(i + 8), v[1], stream);
+            }
+        }
+        pos += 16;
+        if pos >= nin {
+            pos -= nin;
+        }
+        i += 16;
+    }
+    // The points after the last whole block.
+    while i < n {
+        let e = at + i;
+        for k in 0..M {
+            let s = st[k];
+            let y = match c[k] {
+                Place::Edge { lo, op } => match (op, lo) {
+                    (EdgeOp::Div(d), true) => f64::from(f[e + s] - f[e]) / d,
+                    (EdgeOp::Div(d), false) => f64::from(f[e] - f[e - s]) / d,
+                    (EdgeOp::Comb(cs), true) => {
+                        comb3_at(cs, [f[e], f[e + s], f[e + 2 * s]].map(f64::from))
+                    }
+                    (EdgeOp::Comb(cs), false) => {
+                        comb3_at(cs, [f[e - 2 * s], f[e - s], f[e]].map(f64::from))
+                    }
+                },
+                p => comb3_at(p.at(i), [f[e - s], f[e], f[e + s]].map(f64::from)),
+            };
+            outs[k][i] = y as f32;
+        }
+        while gp < gat.len() && gat[gp].0 <= i {
+            if gat[gp].0 == i && gslot < M {
+                outs[gslot][i] = gat[gp].1;
+            }
+            gp += 1;
+        }
+        i += 1;
     }
 }

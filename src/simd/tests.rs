@@ -1327,6 +1327,7 @@ fn comb3_separate_by_segments_matches_the_plain_formula() {
             match places[k] {
                 Place::Wrap { p0, .. } => [0, 1, 2].map(|j| cols[j][(p0 + i) % nin]),
                 Place::Rows { rows, s, p0 } => rows[(p0 + i) / s],
+                Place::Edge { .. } => unreachable!("none made here"),
             }
         };
         let given = random_given(&mut rng, n, m, [1.5e3, -2.5e-3, 7.0]);
@@ -1383,6 +1384,180 @@ fn comb3_separate_by_segments_matches_the_plain_formula() {
         }
     }
     assert_eq!(ran > 0, available());
+}
+
+/// The float32 loop with coordinates where outer places stand at their
+/// one-sided ends (edge order 1 and 2, first and last point): each point
+/// against numpy's formulas there, with one or two such places, the other
+/// outer place's rows ending inside blocks, the inner place anywhere in
+/// slot order, points past the last whole block, given points, streamed
+/// and not; no loop (nothing written) without AVX-512.
+#[test]
+#[allow(clippy::needless_range_loop)]
+fn comb3_separate_with_edge_places_matches_the_formulas_there() {
+    let mut rng = Rng(1618);
+    let val = |rng: &mut Rng, k: u64| -> f64 {
+        let v = (rng.next() % 2001) as f64 * 0.37 - 350.0;
+        match k % 6 {
+            0 => f64::from(f32::from_bits(rng.next() as u32)),
+            1..=3 => v + (rng.next() % 1000) as f64 * 1e-7,
+            4 => v * 1e30,
+            _ => v * 1e-40,
+        }
+    };
+    let mut ran = 0;
+    for case in 0..120 {
+        let m = 2 + case % 2;
+        let inner = rng.next() as usize % m;
+        let nin = 16 + rng.next() as usize % 40;
+        let n = 1 + rng.next() as usize % 150;
+        // The outer places' strides, and which are at an end: with two,
+        // one or both; with one, always.
+        let mut outer = vec![nin * (1 + rng.next() as usize % 2)];
+        if m == 3 {
+            outer.push(outer[0] * (2 + rng.next() as usize % 3));
+        }
+        let edge: Vec<Option<EdgeOp>> = (0..outer.len())
+            .map(|j| {
+                let on = outer.len() == 1 || j == case % 2 || rng.next() % 3 == 0;
+                let op = match rng.next() % 2 {
+                    0 => EdgeOp::Div(val(&mut rng, 2).abs() + 0.25),
+                    _ => EdgeOp::Comb([0, 1, 2].map(|j| val(&mut rng, j + 1))),
+                };
+                on.then_some(op)
+            })
+            .collect();
+        let lo: Vec<bool> = (0..outer.len()).map(|_| rng.next() % 2 == 0).collect();
+        let shape: Vec<(usize, usize)> = outer
+            .iter()
+            .map(|&d| {
+                let s = match rng.next() % 3 {
+                    0 => 16 + rng.next() as usize % 40,
+                    _ => d,
+                };
+                (s, rng.next() as usize % s)
+            })
+            .collect();
+        let rows: Vec<Vec<[f64; 3]>> = (shape.iter())
+            .map(|&(s, p0)| {
+                let k = (p0 + n).div_ceil(s) + 1;
+                (0..k)
+                    .map(|_| [0, 1, 2].map(|j| val(&mut rng, j + 1)))
+                    .collect()
+            })
+            .collect();
+        let cols: Vec<Vec<f64>> = (0..3)
+            .map(|j| {
+                let c: Vec<f64> = (0..nin).map(|_| val(&mut rng, j + 1)).collect();
+                c.iter().chain(&c).copied().collect()
+            })
+            .collect();
+        let p0in = rng.next() as usize % nin;
+        let reach = 2 * outer.iter().copied().max().unwrap() + separate::PAD;
+        let at = reach + rng.next() as usize % 2;
+        let f: Vec<f32> = (0..at + n + reach + 1)
+            .map(|i| val(&mut rng, i as u64) as f32)
+            .collect();
+        // The places and strides in slot order, the inner one at `inner`.
+        let mut places = Vec::new();
+        let mut strides = Vec::new();
+        let mut j = 0;
+        for k in 0..m {
+            if k == inner {
+                places.push(Place::Wrap {
+                    cols: [&cols[0], &cols[1], &cols[2]],
+                    n: nin,
+                    p0: p0in,
+                    copies: Default::default(),
+                });
+                strides.push(1);
+            } else {
+                let (s, p0) = shape[j];
+                places.push(match edge[j] {
+                    Some(op) => Place::Edge { lo: lo[j], op },
+                    None => Place::Rows {
+                        rows: &rows[j],
+                        s,
+                        p0,
+                    },
+                });
+                strides.push(outer[j]);
+                j += 1;
+            }
+        }
+        let want = |k: usize, i: usize| -> f32 {
+            let (e, d) = (at + i, strides[k]);
+            let w = |x: [f32; 3], c: [f64; 3]| {
+                let x = x.map(f64::from);
+                (c[0] * x[0] + c[1] * x[1] + c[2] * x[2]) as f32
+            };
+            match places[k] {
+                Place::Edge { lo, op } => match (op, lo) {
+                    (EdgeOp::Div(h), true) => (f64::from(f[e + d] - f[e]) / h) as f32,
+                    (EdgeOp::Div(h), false) => (f64::from(f[e] - f[e - d]) / h) as f32,
+                    (EdgeOp::Comb(c), true) => w([f[e], f[e + d], f[e + 2 * d]], c),
+                    (EdgeOp::Comb(c), false) => w([f[e - 2 * d], f[e - d], f[e]], c),
+                },
+                Place::Wrap { p0, .. } => w(
+                    [f[e - d], f[e], f[e + d]],
+                    [0, 1, 2].map(|j| cols[j][(p0 + i) % nin]),
+                ),
+                Place::Rows { rows, s, p0 } => w([f[e - d], f[e], f[e + d]], rows[(p0 + i) / s]),
+            }
+        };
+        let given = random_given(&mut rng, n, m, [1.5e3, -2.5e-3, 7.0]);
+        let given = given.as_ref().map(|(slot, at)| Given { slot: *slot, at });
+        let apart = n.next_multiple_of(16) + 16;
+        let mut store = vec![0f32; m * apart + 16];
+        let base = to_boundary(store.as_ptr() as usize, 4, 64).unwrap();
+        for (stream, given) in [(false, None), (true, given), (false, given)] {
+            for wide in [false, true] {
+                let mut outs: Vec<&mut [f32]> = (store[base..].chunks_mut(apart))
+                    .take(m)
+                    .map(|o| {
+                        o.fill(1.0);
+                        &mut o[..n]
+                    })
+                    .collect();
+                let done = f32::comb3_separate(
+                    &places,
+                    &f,
+                    at,
+                    &strides,
+                    Some(inner),
+                    &mut outs,
+                    stream,
+                    given,
+                    wide,
+                );
+                assert_eq!(done, wide && available() && available512(), "case {case}");
+                if !done {
+                    assert!(outs.iter().all(|o| o.iter().all(|&x| x == 1.0)));
+                    continue;
+                }
+                fence();
+                ran += 1;
+                for i in 0..n {
+                    for k in 0..m {
+                        let mut want = want(k, i);
+                        for &(p, x) in given.iter().flat_map(|g| g.at) {
+                            if p == i && k == given.unwrap().slot {
+                                want = x;
+                            }
+                        }
+                        let got = outs[k][i];
+                        assert!(
+                            got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                            "case {case} m {m} inner {inner} strides {strides:?} \
+                             places {places:?} n {n} stream {stream} given {given:?} \
+                             point {i} place {k}: {got:e} vs {want:e}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(ran > 0, available() && available512());
 }
 
 /// The sweep's stall test: an output whose start lies 1 to
