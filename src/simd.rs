@@ -3036,13 +3036,6 @@ fn opaque(mut x: usize) -> usize {
     x
 }
 
-/// Ask for the cache line holding `r[i]` (nothing where there is no
-/// prefetch instruction); `i` may be past the end.
-#[inline(always)]
-pub(crate) fn prefetch<T>(r: &[T], i: usize) {
-    prefetch_raw(r.as_ptr().wrapping_add(i));
-}
-
 /// Ask for `r` [`PREFETCH_BYTES`] past point `i`: the input after the
 /// point (the row or plane beyond it), the one not read before; the others
 /// were, as the neighbours after earlier points.

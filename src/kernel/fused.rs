@@ -755,14 +755,6 @@ fn sweep<I: Element, S: Sink<I>>(
                 // points: each row's first and last, the next row's first.
                 let given = match inner {
                     Some(ax) => {
-                        // Asked for first, all at once: these points are
-                        // far ahead of the loop's own prefetching, and
-                        // read one at a time each would wait for memory.
-                        for r in 0..=rows {
-                            let e = at + r * n0;
-                            crate::simd::prefetch(f, e.wrapping_sub(3));
-                            crate::simd::prefetch(f, e + 2);
-                        }
                         let ends = (0..rows).flat_map(|r| [(r, 0), (r, n0 - 1)]);
                         let mut k = 0;
                         for (r, p) in ends.chain([(rows, 0)]) {
