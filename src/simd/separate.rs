@@ -1253,7 +1253,8 @@ unsafe fn comb3_sep_f32_512<const M: usize, const INNER: bool>(
 /// Whether [`comb3_sep_f32_512_pairs`] takes these places (the inner one
 /// last, `strides` theirs) and `n` points: the smallest outer stride `r`
 /// a whole number of blocks and of the inner place's rows, `n` a whole
-/// number of `r`, the inner place's columns without copies.
+/// number of blocks (the last segment may be short), the inner place's
+/// columns without copies, no edge place.
 #[cfg(all(target_arch = "x86_64", gradient_avx512))]
 fn pairs_fit(c: &[Place<'_>], strides: &[usize], n: usize) -> bool {
     let m = c.len();
@@ -1262,7 +1263,7 @@ fn pairs_fit(c: &[Place<'_>], strides: &[usize], n: usize) -> bool {
         return false;
     };
     let edge = c.iter().any(Place::is_edge);
-    !edge && r > 0 && r % 16 == 0 && r % nin == 0 && n % r == 0 && copies.pick.is_empty()
+    !edge && r > 0 && r % 16 == 0 && r % nin == 0 && n % 16 == 0 && copies.pick.is_empty()
 }
 
 /// How far ahead [`comb3_sep_f32_512_pairs`] asks for its outer places'
@@ -1272,8 +1273,9 @@ fn pairs_fit(c: &[Place<'_>], strides: &[usize], n: usize) -> bool {
 const PAIR_AHEAD: usize = 512;
 
 /// [`comb3_sep_f32_512`] where the inner place is last and
-/// [`pairs_fit`] holds: the points taken as `n / r` segments of `r` (the
-/// smallest outer stride: a row, in 2-D and 3-D with every axis), two at
+/// [`pairs_fit`] holds: the points taken as segments of `r` (the last
+/// one shorter where `r` does not divide `n`; `r` the smallest outer
+/// stride: a row, in 2-D and 3-D with every axis), two at
 /// a time, a block of each in turn (the first segment's, then the one
 /// below it). The segment between them, converted to double once, is then
 /// the first block's right neighbour along that place and the second's
@@ -1338,7 +1340,7 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
     // The first given point of the pair of segments, each outer place's
     // row at a block and that row's end (the point after its last).
     let mut g0 = 0;
-    let nseg = n / r;
+    let nseg = n.div_ceil(r);
     let mut t0 = 0;
     while t0 < nseg {
         let two = nseg - t0 >= 2;
@@ -1355,7 +1357,7 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
         // of its rows).
         let mut pos = p0in;
         let mut cc = 0;
-        while cc < r {
+        while cc < r && i0 + cc < n {
             let ib = i0 + cc;
             for k in 0..outer {
                 let ((q, b), s) = (&mut cur[k], rows[k].1);
@@ -1364,14 +1366,14 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
                     *b += s;
                 }
             }
-            // SAFETY: every block's i + 16 <= n (whole segments, n a whole
-            // number of them): the loads stay inside f (points 0 to n - 1
-            // and their neighbours, up to every place's stride away, r
-            // the smallest, the inner place's one point either side of a
-            // block); the columns hold 2 nin entries, read 16 from pos <
-            // nin (nin >= 16); the stores stay inside the outputs, each
-            // block from a multiple of 16 points (r is one), hence
-            // aligned when streamed.
+            // SAFETY: every block's i + 16 <= n (n a whole number of
+            // blocks, each block taken only from below n): the loads stay
+            // inside f (points 0 to n - 1 and their neighbours, up to every
+            // place's stride away, r the smallest, the inner place's one
+            // point either side of a block); the columns hold 2 nin
+            // entries, read 16 from pos < nin (nin >= 16); the stores stay
+            // inside the outputs, each block from a multiple of 16 points
+            // (r is one), hence aligned when streamed.
             unsafe {
                 let ci: [[__m512d; 2]; 3] = std::array::from_fn(|j| {
                     let p = cols[j].as_ptr().add(pos);
@@ -1473,7 +1475,7 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
                 let x0 = wide!(e);
                 let x1 = wide!(e.add(r));
                 block!(ib, wide!(e.sub(r)), x0, x1);
-                if two {
+                if two && ib + r < n {
                     block!(ib + r, x0, x1, wide!(e.add(2 * r)));
                 }
             }

@@ -1237,12 +1237,12 @@ fn comb3_separate_matches_the_plain_formula() {
     );
 }
 
-/// The float32 loop with coordinates where its points are whole segments
-/// of the smallest outer stride, a whole number of blocks (taken two at a
-/// time where the machine has AVX-512): each point against the plain
-/// formula, with rows that end inside blocks, outer places whose rows are
-/// not the segments, pairs and a segment left alone, given points (none,
-/// a few, every other), streamed and not.
+/// The float32 loop with coordinates where its points are segments of the
+/// smallest outer stride, a whole number of blocks (taken two at a time
+/// where the machine has AVX-512): each point against the plain formula,
+/// with rows that end inside blocks, outer places whose rows are not the
+/// segments, pairs and a segment left alone, the last segment whole or
+/// short, given points (none, a few, every other), streamed and not.
 #[test]
 #[allow(clippy::needless_range_loop)]
 fn comb3_separate_by_segments_matches_the_plain_formula() {
@@ -1263,7 +1263,12 @@ fn comb3_separate_by_segments_matches_the_plain_formula() {
         let nin = 16 * (1 + rng.next() as usize % 3);
         let r = nin * (1 + rng.next() as usize % 2);
         let nseg = 1 + rng.next() as usize % 5;
-        let n = nseg * r;
+        // Half the time the last segment short by whole blocks.
+        let short = match rng.next() % 2 {
+            0 => 16 * (rng.next() as usize % (r / 16)),
+            _ => 0,
+        };
+        let n = nseg * r - short;
         // The outer places: their strides (the first r, the other a
         // multiple), rows (mostly the stride; sometimes 16 or more
         // points of their own) and point 0's place in its row.
