@@ -1250,6 +1250,156 @@ unsafe fn comb3_sep_f32_512<const M: usize, const INNER: bool>(
     )
 }
 
+/// Sixteen points from `p`, in double (exact), as two halves. Caller:
+/// AVX-512F present, 16 points readable from `p`.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+#[target_feature(enable = "avx512f,avx2")]
+#[inline]
+#[allow(unused_unsafe, clippy::incompatible_msrv)]
+unsafe fn wide16(p: *const f32) -> [__m512d; 2] {
+    // SAFETY: as the caller guarantees.
+    unsafe {
+        [
+            _mm512_cvtps_pd(_mm256_loadu_ps(p)),
+            _mm512_cvtps_pd(_mm256_loadu_ps(p.add(8))),
+        ]
+    }
+}
+
+/// `((c0 * a) + (c1 * x)) + (c2 * y)` for the two halves of a block of 16
+/// points, in numpy's order, rounded to float32. Caller: AVX-512F present.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+#[target_feature(enable = "avx512f,avx2")]
+#[inline]
+#[allow(unused_unsafe, clippy::incompatible_msrv)]
+unsafe fn comb16(
+    cs: [[__m512d; 2]; 3],
+    a: [__m512d; 2],
+    x: [__m512d; 2],
+    y: [__m512d; 2],
+) -> [__m256; 2] {
+    // SAFETY: register operations only.
+    unsafe {
+        std::array::from_fn(|h| {
+            let p = _mm512_mul_pd(cs[0][h], a[h]);
+            let q = _mm512_mul_pd(cs[1][h], x[h]);
+            let w = _mm512_mul_pd(cs[2][h], y[h]);
+            _mm512_cvtpd_ps(_mm512_add_pd(_mm512_add_pd(p, q), w))
+        })
+    }
+}
+
+/// A [`Place::Rows`] place's coefficients (`rw`, rows of `s` points) for
+/// the block of 16 points from `i`, its cursor `(q, b)` (the row at the
+/// last block and the point after that row's end) moved there: row q's up
+/// to its end, the next row's from there (a row of 16 points or more: one
+/// end at most). Caller: AVX-512F present, the rows cover the block.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+#[target_feature(enable = "avx512f,avx2")]
+#[inline]
+#[allow(unused_unsafe, clippy::incompatible_msrv)]
+unsafe fn rows16(
+    rw: &[[f64; 3]],
+    s: usize,
+    (q, b): &mut (usize, usize),
+    i: usize,
+) -> [[__m512d; 2]; 3] {
+    while *b <= i {
+        *q += 1;
+        *b += s;
+    }
+    // SAFETY: register operations only.
+    unsafe {
+        let lo = rw[*q].map(|x| _mm512_set1_pd(x));
+        if *b >= i + 16 {
+            return lo.map(|x| [x, x]);
+        }
+        let hi = rw[*q + 1].map(|x| _mm512_set1_pd(x));
+        let m = (!0u16) << (*b - i);
+        let (m0, m1) = (m as u8, (m >> 8) as u8);
+        std::array::from_fn(|j| {
+            [
+                _mm512_mask_blend_pd(m0, lo[j], hi[j]),
+                _mm512_mask_blend_pd(m1, lo[j], hi[j]),
+            ]
+        })
+    }
+}
+
+/// The inner place's coefficients of a block of 16 points: entries `pos`
+/// to `pos + 15` of each column. Caller: AVX-512F present, those entries
+/// inside the columns.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+#[target_feature(enable = "avx512f,avx2")]
+#[inline]
+#[allow(unused_unsafe, clippy::incompatible_msrv)]
+unsafe fn cols16(cols: [&[f64]; 3], pos: usize) -> [[__m512d; 2]; 3] {
+    // SAFETY: as the caller guarantees.
+    unsafe {
+        std::array::from_fn(|j| {
+            let p = cols[j].as_ptr().add(pos);
+            [_mm512_loadu_pd(p), _mm512_loadu_pd(p.add(8))]
+        })
+    }
+}
+
+/// The inner place's values of the block of 16 points at `e` (`x` those
+/// points in double, `ci` their coefficients): the left neighbours of the
+/// first half loaded, of the second shifted from `x`, the right ones the
+/// other way round. Caller: AVX-512F present, points `e - 1` to `e + 16`
+/// readable.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+#[target_feature(enable = "avx512f,avx2")]
+#[inline]
+#[allow(unused_unsafe, clippy::incompatible_msrv)]
+unsafe fn inner16(ci: [[__m512d; 2]; 3], e: *const f32, x: [__m512d; 2]) -> [__m256; 2] {
+    // SAFETY: as the caller guarantees.
+    unsafe {
+        let l = [
+            _mm512_cvtps_pd(_mm256_loadu_ps(e.sub(1))),
+            shift_pd::<7>(x[0], x[1]),
+        ];
+        let z = [
+            shift_pd::<1>(x[0], x[1]),
+            _mm512_cvtps_pd(_mm256_loadu_ps(e.add(9))),
+        ];
+        comb16(ci, l, x, z)
+    }
+}
+
+/// The given points `gat` in the block of 16 points from `i` set in slot
+/// `gslot` of `v` (`gp`: the first not before an earlier block, moved to
+/// the first not before this one). Indices by constants only, so that `v`
+/// stays in registers. Caller: AVX-512F present.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+#[target_feature(enable = "avx512f,avx2")]
+#[inline]
+#[allow(unused_unsafe, clippy::incompatible_msrv)]
+unsafe fn given16<const M: usize>(
+    v: &mut [[__m256; 2]; M],
+    (gat, gslot): (&[(usize, f32)], usize),
+    gp: &mut usize,
+    i: usize,
+) {
+    while *gp < gat.len() && gat[*gp].0 < i {
+        *gp += 1;
+    }
+    let mut g = *gp;
+    while g < gat.len() && gat[g].0 < i + 16 {
+        let (p, y) = gat[g];
+        let l = p - i;
+        for (k, v) in v.iter_mut().enumerate() {
+            for (h, v) in v.iter_mut().enumerate() {
+                if k == gslot && l / 8 == h {
+                    // SAFETY: register operations only.
+                    *v = unsafe { set_lane_ps(*v, l % 8, y) };
+                }
+            }
+        }
+        g += 1;
+    }
+}
+
 /// Whether [`comb3_sep_f32_512_pairs`] takes these places (the inner one
 /// last, `strides` theirs) and `n` points: the smallest outer stride `r`
 /// a whole number of blocks and of the inner place's rows, `n` a whole
@@ -1298,16 +1448,6 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
     stream: bool,
     given: Option<Given<'_, f32>>,
 ) {
-    // Sixteen points from `p`, in double (exact), as two halves.
-    macro_rules! wide {
-        ($p:expr) => {{
-            let p = $p;
-            [
-                _mm512_cvtps_pd(_mm256_loadu_ps(p)),
-                _mm512_cvtps_pd(_mm256_loadu_ps(p.add(8))),
-            ]
-        }};
-    }
     let n = outs[0].len();
     let outer = M - 1;
     // The segments' length, and the place whose neighbours they are: taken
@@ -1375,10 +1515,7 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
             // inside the outputs, each block from a multiple of 16 points
             // (r is one), hence aligned when streamed.
             unsafe {
-                let ci: [[__m512d; 2]; 3] = std::array::from_fn(|j| {
-                    let p = cols[j].as_ptr().add(pos);
-                    [_mm512_loadu_pd(p), _mm512_loadu_pd(p.add(8))]
-                });
+                let ci = cols16(cols, pos);
                 let mut gp = g0;
                 let mut cq = cur;
                 // The block from point `i` (its segment's row `x`, the
@@ -1392,77 +1529,20 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
                             prefetch_raw(e.wrapping_add(d + PAIR_AHEAD));
                             prefetch_raw(e.wrapping_sub(d).wrapping_add(PAIR_AHEAD));
                         }
-                        let l = [
-                            _mm512_cvtps_pd(_mm256_loadu_ps(e.sub(1))),
-                            shift_pd::<7>(x[0], x[1]),
-                        ];
-                        let z = [
-                            shift_pd::<1>(x[0], x[1]),
-                            _mm512_cvtps_pd(_mm256_loadu_ps(e.add(9))),
-                        ];
                         let mut v = [[_mm256_setzero_ps(); 2]; M];
                         for k in 0..outer {
                             let (rw, s, _) = rows[k];
-                            let (q, b) = &mut cq[k];
-                            while *b <= i {
-                                *q += 1;
-                                *b += s;
-                            }
-                            // Row q's up to its end, the next row's from
-                            // there (a row of 16 points or more: one end at
-                            // most).
-                            let lo = rw[*q].map(|x| _mm512_set1_pd(x));
-                            let cs: [[__m512d; 2]; 3] = if *b >= i + 16 {
-                                lo.map(|x| [x, x])
-                            } else {
-                                let hi = rw[*q + 1].map(|x| _mm512_set1_pd(x));
-                                let m = (!0u16) << (*b - i);
-                                let (m0, m1) = (m as u8, (m >> 8) as u8);
-                                std::array::from_fn(|j| {
-                                    [
-                                        _mm512_mask_blend_pd(m0, lo[j], hi[j]),
-                                        _mm512_mask_blend_pd(m1, lo[j], hi[j]),
-                                    ]
-                                })
-                            };
+                            let cs = rows16(rw, s, &mut cq[k], i);
                             let (a, y) = match k + 1 == outer {
                                 true => (xm, xp),
-                                false => (wide!(e.sub(st[k])), wide!(e.add(st[k]))),
+                                false => (wide16(e.sub(st[k])), wide16(e.add(st[k]))),
                             };
-                            // The products and sums in numpy's order.
-                            for h in 0..2 {
-                                let p = _mm512_mul_pd(cs[0][h], a[h]);
-                                let q = _mm512_mul_pd(cs[1][h], x[h]);
-                                let w = _mm512_mul_pd(cs[2][h], y[h]);
-                                v[k][h] = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_add_pd(p, q), w));
-                            }
+                            v[k] = comb16(cs, a, x, y);
                         }
-                        for h in 0..2 {
-                            let p = _mm512_mul_pd(ci[0][h], l[h]);
-                            let q = _mm512_mul_pd(ci[1][h], x[h]);
-                            let w = _mm512_mul_pd(ci[2][h], z[h]);
-                            v[M - 1][h] = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_add_pd(p, q), w));
-                        }
+                        v[M - 1] = inner16(ci, e, x);
                         // The given points in this block (the list in
                         // order: those before it belong to other blocks).
-                        // Indices by constants only, so that v stays in
-                        // registers.
-                        while gp < gat.len() && gat[gp].0 < i {
-                            gp += 1;
-                        }
-                        let mut g = gp;
-                        while g < gat.len() && gat[g].0 < i + 16 {
-                            let (p, y) = gat[g];
-                            let l = p - i;
-                            for (k, v) in v.iter_mut().enumerate() {
-                                for (h, v) in v.iter_mut().enumerate() {
-                                    if k == gslot && l / 8 == h {
-                                        *v = set_lane_ps(*v, l % 8, y);
-                                    }
-                                }
-                            }
-                            g += 1;
-                        }
+                        given16(&mut v, (gat, gslot), &mut gp, i);
                         for (k, v) in v.iter().enumerate() {
                             put_ps(po[k].add(i), v[0], stream);
                             put_ps(po[k].add(i + 8), v[1], stream);
@@ -1472,11 +1552,11 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
                 // The segment above the pair's, the pair's, and the one
                 // below them: each converted once.
                 let e = pc.add(ib);
-                let x0 = wide!(e);
-                let x1 = wide!(e.add(r));
-                block!(ib, wide!(e.sub(r)), x0, x1);
+                let x0 = wide16(e);
+                let x1 = wide16(e.add(r));
+                block!(ib, wide16(e.sub(r)), x0, x1);
                 if two && ib + r < n {
-                    block!(ib + r, x0, x1, wide!(e.add(2 * r)));
+                    block!(ib + r, x0, x1, wide16(e.add(2 * r)));
                 }
             }
             pos += 16;
@@ -1513,16 +1593,6 @@ unsafe fn comb3_sep_f32_512_edge<const M: usize>(
     stream: bool,
     given: Option<Given<'_, f32>>,
 ) {
-    // Sixteen points from `p`, in double (exact), as two halves.
-    macro_rules! wide {
-        ($p:expr) => {{
-            let p = $p;
-            [
-                _mm512_cvtps_pd(_mm256_loadu_ps(p)),
-                _mm512_cvtps_pd(_mm256_loadu_ps(p.add(8))),
-            ]
-        }};
-    }
     let n = outs[0].len();
     let outer = M - 1;
     let st: [usize; M] = std::array::from_fn(|k| strides[k]);
@@ -1560,7 +1630,7 @@ unsafe fn comb3_sep_f32_512_edge<const M: usize>(
                 prefetch_raw(e.wrapping_add(d + PAIR_AHEAD));
                 prefetch_raw(e.wrapping_sub(d).wrapping_add(PAIR_AHEAD));
             }
-            let x = wide!(e);
+            let x = wide16(e);
             let mut v = [[_mm256_setzero_ps(); 2]; M];
             for k in 0..outer {
                 let s = st[k];
@@ -1580,87 +1650,25 @@ unsafe fn comb3_sep_f32_512_edge<const M: usize>(
                             })
                         }
                         EdgeOp::Comb(cs) => {
-                            let cs = cs.map(|x| _mm512_set1_pd(x));
-                            let (a, b, z) = match lo {
-                                true => (x, wide!(e.add(s)), wide!(e.add(2 * s))),
-                                false => (wide!(e.sub(2 * s)), wide!(e.sub(s)), x),
-                            };
-                            std::array::from_fn(|h| {
-                                let p = _mm512_mul_pd(cs[0], a[h]);
-                                let q = _mm512_mul_pd(cs[1], b[h]);
-                                let w = _mm512_mul_pd(cs[2], z[h]);
-                                _mm512_cvtpd_ps(_mm512_add_pd(_mm512_add_pd(p, q), w))
-                            })
+                            let cs = cs.map(|x| [_mm512_set1_pd(x); 2]);
+                            match lo {
+                                true => comb16(cs, x, wide16(e.add(s)), wide16(e.add(2 * s))),
+                                false => comb16(cs, wide16(e.sub(2 * s)), wide16(e.sub(s)), x),
+                            }
                         }
                     },
                     Place::Rows {
                         rows: rw, s: rs, ..
                     } => {
-                        let (q, b) = &mut cur[k];
-                        while *b <= i {
-                            *q += 1;
-                            *b += rs;
-                        }
-                        // Row q's up to its end, the next row's from there
-                        // (a row of 16 points or more: one end at most).
-                        let lo = rw[*q].map(|x| _mm512_set1_pd(x));
-                        let cs: [[__m512d; 2]; 3] = if *b >= i + 16 {
-                            lo.map(|x| [x, x])
-                        } else {
-                            let hi = rw[*q + 1].map(|x| _mm512_set1_pd(x));
-                            let m = (!0u16) << (*b - i);
-                            let (m0, m1) = (m as u8, (m >> 8) as u8);
-                            std::array::from_fn(|j| {
-                                [
-                                    _mm512_mask_blend_pd(m0, lo[j], hi[j]),
-                                    _mm512_mask_blend_pd(m1, lo[j], hi[j]),
-                                ]
-                            })
-                        };
-                        let (a, z) = (wide!(e.sub(s)), wide!(e.add(s)));
-                        std::array::from_fn(|h| {
-                            let p = _mm512_mul_pd(cs[0][h], a[h]);
-                            let q = _mm512_mul_pd(cs[1][h], x[h]);
-                            let w = _mm512_mul_pd(cs[2][h], z[h]);
-                            _mm512_cvtpd_ps(_mm512_add_pd(_mm512_add_pd(p, q), w))
-                        })
+                        let cs = rows16(rw, rs, &mut cur[k], i);
+                        comb16(cs, wide16(e.sub(s)), x, wide16(e.add(s)))
                     }
                     Place::Wrap { .. } => unreachable!("the caller: one Wrap, the last"),
                 };
             }
-            let l = [
-                _mm512_cvtps_pd(_mm256_loadu_ps(e.sub(1))),
-                shift_pd::<7>(x[0], x[1]),
-            ];
-            let z = [
-                shift_pd::<1>(x[0], x[1]),
-                _mm512_cvtps_pd(_mm256_loadu_ps(e.add(9))),
-            ];
-            let ci: [[__m512d; 2]; 3] = std::array::from_fn(|j| {
-                let p = cols[j].as_ptr().add(pos);
-                [_mm512_loadu_pd(p), _mm512_loadu_pd(p.add(8))]
-            });
-            for h in 0..2 {
-                let p = _mm512_mul_pd(ci[0][h], l[h]);
-                let q = _mm512_mul_pd(ci[1][h], x[h]);
-                let w = _mm512_mul_pd(ci[2][h], z[h]);
-                v[M - 1][h] = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_add_pd(p, q), w));
-            }
+            v[M - 1] = inner16(cols16(cols, pos), e, x);
             // The given points in this block (the list in order).
-            while gp < gat.len() && gat[gp].0 < i + 16 {
-                let (p, y) = gat[gp];
-                if p >= i {
-                    let l = p - i;
-                    for (k, v) in v.iter_mut().enumerate() {
-                        for (h, v) in v.iter_mut().enumerate() {
-                            if k == gslot && l / 8 == h {
-                                *v = set_lane_ps(*v, l % 8, y);
-                            }
-                        }
-                    }
-                }
-                gp += 1;
-            }
+            given16(&mut v, (gat, gslot), &mut gp, i);
             for (k, v) in v.iter().enumerate() {
                 put_ps(po[k].add(i), v[0], stream);
                 put_ps(po[k].add(i + 8), v[1], stream);

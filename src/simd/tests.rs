@@ -1237,6 +1237,119 @@ fn comb3_separate_matches_the_plain_formula() {
     );
 }
 
+/// A value of kind `k % 6` for the coordinate loops' tests: any float32
+/// bit pattern (NaN and infinities among them), three kinds of ordinary
+/// values, one scaled by `big` and one by `tiny` (overflow and subnormals
+/// in the products, or in float32).
+fn mixed_value(rng: &mut Rng, k: u64, (big, tiny): (f64, f64)) -> f64 {
+    let v = (rng.next() % 2001) as f64 * 0.37 - 350.0;
+    match k % 6 {
+        0 => f64::from(f32::from_bits(rng.next() as u32)),
+        1..=3 => v + (rng.next() % 1000) as f64 * 1e-7,
+        4 => v * big,
+        _ => v * tiny,
+    }
+}
+
+/// Random coefficients ([`mixed_value`] of kinds 1 to 3, scaled by
+/// `scale`) for the coordinate loops' tests: the rows of each outer place
+/// (`(s, p0)`: rows of `s` points, point 0 at `p0`) covering `n` points
+/// and one more, and the inner place's three columns of `nin` points, each
+/// held twice.
+#[allow(clippy::type_complexity)]
+fn coord_tables(
+    rng: &mut Rng,
+    places: &[(usize, usize)],
+    n: usize,
+    nin: usize,
+    scale: (f64, f64),
+) -> (Vec<Vec<[f64; 3]>>, Vec<Vec<f64>>) {
+    let rows = (places.iter())
+        .map(|&(s, p0)| {
+            let k = (p0 + n).div_ceil(s) + 1;
+            (0..k)
+                .map(|_| [0, 1, 2].map(|j| mixed_value(rng, j + 1, scale)))
+                .collect()
+        })
+        .collect();
+    let cols = (0..3)
+        .map(|j| {
+            let c: Vec<f64> = (0..nin).map(|_| mixed_value(rng, j + 1, scale)).collect();
+            c.iter().chain(&c).copied().collect()
+        })
+        .collect();
+    (rows, cols)
+}
+
+/// One case of the float32 coordinate loop: `places` (the inner one at
+/// `inner`) over `n` points of `f` from `at`, streamed and not, with and
+/// without the `given` points, asking for the AVX-512 loop and not; each
+/// point against `want(place, point)` (a given point's value where there
+/// is one), bit for bit. `done(wide)`: whether a loop is expected. The
+/// runs that found one.
+#[allow(clippy::needless_range_loop)]
+fn run_comb3_f32(
+    (places, strides, inner): (&[Place<'_>], &[usize], usize),
+    (f, at, n): (&[f32], usize, usize),
+    given: Option<Given<'_, f32>>,
+    done: impl Fn(bool) -> bool,
+    want: impl Fn(usize, usize) -> f32,
+    case: usize,
+) -> usize {
+    let m = places.len();
+    let mut ran = 0;
+    let apart = n.next_multiple_of(16) + 16;
+    let mut store = vec![0f32; m * apart + 16];
+    let base = to_boundary(store.as_ptr() as usize, 4, 64).unwrap();
+    for (stream, given) in [(false, None), (true, given), (false, given)] {
+        for wide in [false, true] {
+            let mut outs: Vec<&mut [f32]> = (store[base..].chunks_mut(apart))
+                .take(m)
+                .map(|o| {
+                    o.fill(1.0);
+                    &mut o[..n]
+                })
+                .collect();
+            let got = f32::comb3_separate(
+                places,
+                f,
+                at,
+                strides,
+                Some(inner),
+                &mut outs,
+                stream,
+                given,
+                wide,
+            );
+            assert_eq!(got, done(wide), "case {case}");
+            if !got {
+                assert!(outs.iter().all(|o| o.iter().all(|&x| x == 1.0)));
+                continue;
+            }
+            fence();
+            ran += 1;
+            for i in 0..n {
+                for k in 0..m {
+                    let mut want = want(k, i);
+                    for &(p, x) in given.iter().flat_map(|g| g.at) {
+                        if p == i && k == given.unwrap().slot {
+                            want = x;
+                        }
+                    }
+                    let got = outs[k][i];
+                    assert!(
+                        got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                        "case {case} wide {wide} m {m} inner {inner} strides {strides:?} \
+                         places {places:?} n {n} stream {stream} given {given:?} \
+                         point {i} place {k}: {got:e} vs {want:e}"
+                    );
+                }
+            }
+        }
+    }
+    ran
+}
+
 /// The float32 loop with coordinates where its points are segments of the
 /// smallest outer stride, a whole number of blocks (taken two at a time
 /// where the machine has AVX-512): each point against the plain formula,
@@ -1247,15 +1360,7 @@ fn comb3_separate_matches_the_plain_formula() {
 #[allow(clippy::needless_range_loop)]
 fn comb3_separate_by_segments_matches_the_plain_formula() {
     let mut rng = Rng(2718);
-    let val = |rng: &mut Rng, k: u64| -> f64 {
-        let v = (rng.next() % 2001) as f64 * 0.37 - 350.0;
-        match k % 6 {
-            0 => f64::from(f32::from_bits(rng.next() as u32)),
-            1..=3 => v + (rng.next() % 1000) as f64 * 1e-7,
-            4 => v * 1e300,
-            _ => v * 1e-310,
-        }
-    };
+    let val = |rng: &mut Rng, k: u64| mixed_value(rng, k, (1e300, 1e-310));
     let mut ran = 0;
     for case in 0..160 {
         let m = 2 + case % 2;
@@ -1289,20 +1394,8 @@ fn comb3_separate_by_segments_matches_the_plain_formula() {
                 (d, s, rng.next() as usize % s)
             })
             .collect();
-        let rows: Vec<Vec<[f64; 3]>> = (shape.iter())
-            .map(|&(_, s, p0)| {
-                let k = (p0 + n).div_ceil(s) + 1;
-                (0..k)
-                    .map(|_| [0, 1, 2].map(|j| val(&mut rng, j + 1)))
-                    .collect()
-            })
-            .collect();
-        let cols: Vec<Vec<f64>> = (0..3)
-            .map(|j| {
-                let c: Vec<f64> = (0..nin).map(|_| val(&mut rng, j + 1)).collect();
-                c.iter().chain(&c).copied().collect()
-            })
-            .collect();
+        let at_rows: Vec<(usize, usize)> = shape.iter().map(|&(_, s, p0)| (s, p0)).collect();
+        let (rows, cols) = coord_tables(&mut rng, &at_rows, n, nin, (1e300, 1e-310));
         let p0in = rng.next() as usize % nin;
         let reach = outer.iter().copied().max().unwrap() + separate::PAD;
         let at = reach + rng.next() as usize % 2;
@@ -1337,56 +1430,13 @@ fn comb3_separate_by_segments_matches_the_plain_formula() {
         };
         let given = random_given(&mut rng, n, m, [1.5e3, -2.5e-3, 7.0]);
         let given = given.as_ref().map(|(slot, at)| Given { slot: *slot, at });
-        let apart = n.next_multiple_of(16) + 16;
-        let mut store = vec![0f32; m * apart + 16];
-        let base = to_boundary(store.as_ptr() as usize, 4, 64).unwrap();
-        for (stream, given) in [(false, None), (true, given), (false, given)] {
-            for wide in [false, true] {
-                let mut outs: Vec<&mut [f32]> = (store[base..].chunks_mut(apart))
-                    .take(m)
-                    .map(|o| {
-                        o.fill(1.0);
-                        &mut o[..n]
-                    })
-                    .collect();
-                let done = f32::comb3_separate(
-                    &places,
-                    &f,
-                    at,
-                    &strides,
-                    Some(inner),
-                    &mut outs,
-                    stream,
-                    given,
-                    wide,
-                );
-                assert_eq!(done, available());
-                if !done {
-                    continue;
-                }
-                fence();
-                ran += 1;
-                for i in 0..n {
-                    for k in 0..m {
-                        let (c, e, d) = (coef(k, i), at + i, strides[k]);
-                        let x = [f[e - d], f[e], f[e + d]].map(f64::from);
-                        let mut want = (c[0] * x[0] + c[1] * x[1] + c[2] * x[2]) as f32;
-                        for &(p, x) in given.iter().flat_map(|g| g.at) {
-                            if p == i && k == given.unwrap().slot {
-                                want = x;
-                            }
-                        }
-                        let got = outs[k][i];
-                        assert!(
-                            got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
-                            "case {case} wide {wide} m {m} inner {inner} strides {strides:?} \
-                             places {places:?} n {n} stream {stream} given {given:?} \
-                             point {i} place {k}: {got:e} vs {want:e}"
-                        );
-                    }
-                }
-            }
-        }
+        let want = |k: usize, i: usize| {
+            let (c, e, d) = (coef(k, i), at + i, strides[k]);
+            let x = [f[e - d], f[e], f[e + d]].map(f64::from);
+            (c[0] * x[0] + c[1] * x[1] + c[2] * x[2]) as f32
+        };
+        let on = (&places[..], &strides[..], inner);
+        ran += run_comb3_f32(on, (&f, at, n), given, |_| available(), want, case);
     }
     assert_eq!(ran > 0, available());
 }
@@ -1401,15 +1451,7 @@ fn comb3_separate_by_segments_matches_the_plain_formula() {
 #[allow(clippy::needless_range_loop)]
 fn comb3_separate_with_edge_places_matches_the_formulas_there() {
     let mut rng = Rng(1618);
-    let val = |rng: &mut Rng, k: u64| -> f64 {
-        let v = (rng.next() % 2001) as f64 * 0.37 - 350.0;
-        match k % 6 {
-            0 => f64::from(f32::from_bits(rng.next() as u32)),
-            1..=3 => v + (rng.next() % 1000) as f64 * 1e-7,
-            4 => v * 1e30,
-            _ => v * 1e-40,
-        }
-    };
+    let val = |rng: &mut Rng, k: u64| mixed_value(rng, k, (1e30, 1e-40));
     let mut ran = 0;
     for case in 0..120 {
         let m = 2 + case % 2;
@@ -1443,20 +1485,7 @@ fn comb3_separate_with_edge_places_matches_the_formulas_there() {
                 (s, rng.next() as usize % s)
             })
             .collect();
-        let rows: Vec<Vec<[f64; 3]>> = (shape.iter())
-            .map(|&(s, p0)| {
-                let k = (p0 + n).div_ceil(s) + 1;
-                (0..k)
-                    .map(|_| [0, 1, 2].map(|j| val(&mut rng, j + 1)))
-                    .collect()
-            })
-            .collect();
-        let cols: Vec<Vec<f64>> = (0..3)
-            .map(|j| {
-                let c: Vec<f64> = (0..nin).map(|_| val(&mut rng, j + 1)).collect();
-                c.iter().chain(&c).copied().collect()
-            })
-            .collect();
+        let (rows, cols) = coord_tables(&mut rng, &shape, n, nin, (1e30, 1e-40));
         let p0in = rng.next() as usize % nin;
         let reach = 2 * outer.iter().copied().max().unwrap() + separate::PAD;
         let at = reach + rng.next() as usize % 2;
@@ -1512,55 +1541,9 @@ fn comb3_separate_with_edge_places_matches_the_formulas_there() {
         };
         let given = random_given(&mut rng, n, m, [1.5e3, -2.5e-3, 7.0]);
         let given = given.as_ref().map(|(slot, at)| Given { slot: *slot, at });
-        let apart = n.next_multiple_of(16) + 16;
-        let mut store = vec![0f32; m * apart + 16];
-        let base = to_boundary(store.as_ptr() as usize, 4, 64).unwrap();
-        for (stream, given) in [(false, None), (true, given), (false, given)] {
-            for wide in [false, true] {
-                let mut outs: Vec<&mut [f32]> = (store[base..].chunks_mut(apart))
-                    .take(m)
-                    .map(|o| {
-                        o.fill(1.0);
-                        &mut o[..n]
-                    })
-                    .collect();
-                let done = f32::comb3_separate(
-                    &places,
-                    &f,
-                    at,
-                    &strides,
-                    Some(inner),
-                    &mut outs,
-                    stream,
-                    given,
-                    wide,
-                );
-                assert_eq!(done, wide && available() && available512(), "case {case}");
-                if !done {
-                    assert!(outs.iter().all(|o| o.iter().all(|&x| x == 1.0)));
-                    continue;
-                }
-                fence();
-                ran += 1;
-                for i in 0..n {
-                    for k in 0..m {
-                        let mut want = want(k, i);
-                        for &(p, x) in given.iter().flat_map(|g| g.at) {
-                            if p == i && k == given.unwrap().slot {
-                                want = x;
-                            }
-                        }
-                        let got = outs[k][i];
-                        assert!(
-                            got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
-                            "case {case} m {m} inner {inner} strides {strides:?} \
-                             places {places:?} n {n} stream {stream} given {given:?} \
-                             point {i} place {k}: {got:e} vs {want:e}"
-                        );
-                    }
-                }
-            }
-        }
+        let done = |wide: bool| wide && available() && available512();
+        let on = (&places[..], &strides[..], inner);
+        ran += run_comb3_f32(on, (&f, at, n), given, done, want, case);
     }
     assert_eq!(ran > 0, available() && available512());
 }
