@@ -340,8 +340,7 @@ impl EdgeRuns {
                         }
                     );
                     if a.dim + 1 < nd && one_sided && matches!(a.rule, Rule::Coords(_)) {
-                        let (lo, hi) = (a.ends.lo == End::Edge, a.ends.hi == End::Edge);
-                        e.bits |= (lo as u32) << (2 * a.slot) | (hi as u32) << (2 * a.slot + 1);
+                        e.bits |= Self::end_bits(a);
                     }
                 }
                 e.coords = true;
@@ -361,27 +360,38 @@ impl EdgeRuns {
             if a.dim + 1 < nd && one_sided {
                 e.h[a.slot] = step.edge_quot();
                 if e.h[a.slot].is_some() {
-                    let (lo, hi) = (a.ends.lo == End::Edge, a.ends.hi == End::Edge);
-                    e.bits |= (lo as u32) << (2 * a.slot) | (hi as u32) << (2 * a.slot + 1);
+                    e.bits |= Self::end_bits(a);
                 }
             }
         }
         e
     }
 
+    /// The bits of [`Interior::code`] for the one-sided ends of axis `a`.
+    fn end_bits<I: Element>(a: &Axis<'_, '_, I>) -> u32 {
+        let (lo, hi) = (a.ends.lo == End::Edge, a.ends.hi == End::Edge);
+        (lo as u32) << (2 * a.slot) | (hi as u32) << (2 * a.slot + 1)
+    }
+
+    /// Whether the rows that stand at `code` (not 0) may take a loop: every
+    /// end among `bits`, no axis at both its ends (one point), `m` axes a
+    /// loop takes.
+    fn takes(&self, code: u32, m: usize) -> bool {
+        let both = code & (code >> 1) & 0x5555_5555;
+        code & !self.bits == 0 && both == 0 && m <= SIMD_AXES
+    }
+
     /// Whether the rows that stand at `code` (not 0) take the coordinates'
     /// loop, with their axes' formulas there.
     fn coords(&self, code: u32, m: usize) -> bool {
-        let both = code & (code >> 1) & 0x5555_5555;
-        self.coords && code & !self.bits == 0 && both == 0 && m <= SIMD_AXES
+        self.coords && self.takes(code, m)
     }
 
     /// The loop's divisors for the rows that stand at `code` (not 0), or
     /// None where those rows take each axis's own formulas (an end that
     /// is not one-sided, edge order 2, an axis of one point).
     fn kind(&self, code: u32, m: usize) -> Option<Kind<'static>> {
-        let both = code & (code >> 1) & 0x5555_5555;
-        if code & !self.bits != 0 || both != 0 || m > SIMD_AXES {
+        if !self.takes(code, m) {
             return None;
         }
         let qs: [Option<Quot>; SIMD_AXES] = std::array::from_fn(|k| match code >> (2 * k) & 3 {

@@ -1400,6 +1400,17 @@ unsafe fn given16<const M: usize>(
     }
 }
 
+/// The inner place of a float32 AVX-512 loop (the last of `c`, a
+/// [`Place::Wrap`]): its columns, the length of its rows and point 0's
+/// place in its row.
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+fn inner_of<'a>(c: &[Place<'a>]) -> ([&'a [f64]; 3], usize, usize) {
+    match c[c.len() - 1] {
+        Place::Wrap { cols, n, p0, .. } => (cols, n, p0),
+        _ => unreachable!("the caller: the last place is the inner one"),
+    }
+}
+
 /// Whether [`comb3_sep_f32_512_pairs`] takes these places (the inner one
 /// last, `strides` theirs) and `n` points: the smallest outer stride `r`
 /// a whole number of blocks and of the inner place's rows, `n` a whole
@@ -1461,15 +1472,7 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
     // SAFETY: at < f.len() (f holds point 0's neighbours).
     let pc = unsafe { f.as_ptr().add(at) };
     let po: [*mut f32; M] = ord.map(|k| outs[k].as_mut_ptr());
-    let Place::Wrap {
-        cols,
-        n: nin,
-        p0: p0in,
-        ..
-    } = c[M - 1]
-    else {
-        unreachable!("pairs_fit: the last place is the inner one")
-    };
+    let (cols, nin, p0in) = inner_of(c);
     let rows: [(&[[f64; 3]], usize, usize); M] = ord.map(|k| match c[k] {
         Place::Rows { rows, s, p0 } => (rows, s, p0),
         Place::Wrap { .. } => (&[][..], 1, 0),
@@ -1597,15 +1600,7 @@ unsafe fn comb3_sep_f32_512_edge<const M: usize>(
     let outer = M - 1;
     let st: [usize; M] = std::array::from_fn(|k| strides[k]);
     let po: [*mut f32; M] = std::array::from_fn(|k| outs[k].as_mut_ptr());
-    let Place::Wrap {
-        cols,
-        n: nin,
-        p0: p0in,
-        ..
-    } = c[M - 1]
-    else {
-        unreachable!("the caller: the last place is the inner one")
-    };
+    let (cols, nin, p0in) = inner_of(c);
     // Each outer place's row at a block and that row's end (the point
     // after its last); unused for an edge place.
     let mut cur: [(usize, usize); M] = std::array::from_fn(|k| match c[k] {
