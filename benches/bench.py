@@ -294,8 +294,12 @@ def interleaved(methods, reps, min_sample_s):
     """methods: list of (name, fn). Returns {name: [seconds per call] * reps}.
 
     Round-robin: repetition r times every method once, starting with method
-    r % len(methods), so no method is always first (or always after numpy
-    has just trashed the cache)."""
+    r % len(methods), so no method is always first. Each timed sample comes
+    right after one untimed call of the same method, so every method is
+    timed with the caches as its own call leaves them, not as its neighbour
+    in the list does (numpy's temporaries, or the dirty lines an ordinary-
+    store loop leaves behind: a streaming loop timed after one pays for
+    writing them back)."""
     inner = {name: calibrate(fn, min_sample_s) for name, fn in methods}
     samples = {name: [] for name, _ in methods}
     perf = time.perf_counter_ns
@@ -308,6 +312,7 @@ def interleaved(methods, reps, min_sample_s):
                 name, fn = methods[(r + j) % m]
                 k = inner[name]
                 rng = range(k)
+                fn()
                 t0 = perf()
                 for _ in rng:
                     fn()
@@ -503,7 +508,8 @@ def write_markdown(path, meta, cases, sweep):
     lines.append("- numpy %s, Python %s, library version %s, commit %s"
                  % (m["numpy"], m["python"], m["lib_version"], m["commit"]))
     lines.append("- Command: `%s`%s" % (m["command"], " (run by `%s`)" % m["via"] if m.get("via") else ""))
-    lines.append("- Medians of %d interleaved repetitions; all axes; uniform = step %r "
+    lines.append("- Medians of %d interleaved repetitions, each timed call right after an untimed call "
+                 "of the same method; all axes; uniform = step %r "
                  "(a Python float for numpy), pow2 = step %r (2h a power of two), coords = one non-uniform float64 array per axis. "
                  "Library into reused outputs; numpy allocates its outputs in every call."
                  % (m["reps"], STEP, STEP_POW2))
