@@ -301,21 +301,28 @@ def gen_case(rng, idx):
                 spacing=spacing, edge=edge, calls=calls, null_strides=null_strides)
 
 
-def interleaved_layout(order, perm):
+def interleaved_layout(order, perm, at16=False):
     """The out layout 'ilvC:2,0,1': ONE buffer holding every output, the
     values of a point side by side (C: g[..., naxes]; F: g(naxes, ...) in
-    Fortran order), output k at place perm[k] of a point."""
-    return "ilv%s:%s" % (order, ",".join(str(int(p)) for p in perm))
+    Fortran order), output k at place perm[k] of a point. at16 ('ilvC16:'):
+    the array starts 16 bytes past a 64-byte boundary (as the 'C16' layout
+    does), wherever the allocator puts the buffer."""
+    return "ilv%s%s:%s" % (order, "16" if at16 else "", ",".join(str(int(p)) for p in perm))
 
 
 def alloc_interleaved(shape, dtype, outl, pad=3):
     """The outputs of an interleaved layout: (views, buffer, rebuild), where
     rebuild(buffer) is the whole interleaved array (exactly the memory of
     the outputs) inside a buffer with `pad` spare elements at each end."""
-    order, perm = outl[3], [int(p) for p in outl[5:].split(",")]
+    head, places = outl.split(":")
+    order, at16 = head[3], head.endswith("16")
+    perm = [int(p) for p in places.split(",")]
     dtype = np.dtype(dtype)
     m, n = len(perm), int(np.prod(shape, dtype=np.int64))
-    buf = np.full((m * n + 2 * pad) * dtype.itemsize, SENTINEL, dtype=np.uint8)
+    size = (m * n + 2 * pad) * dtype.itemsize
+    buf = np.full(size + 64, SENTINEL, dtype=np.uint8)
+    skip = (16 - pad * dtype.itemsize - buf.ctypes.data) % 64 if at16 else 0
+    buf = buf[skip:skip + size]
 
     def rebuild(b):
         flat = b.view(dtype)[pad:pad + m * n]
@@ -404,7 +411,7 @@ def targeted_cases(start):
         perm = [(i + k) % 3 for i in range(3)]
         opts = dict(threads=threads, boundaries=None, periods=None)
         add(code, f, None, sp, 1 + k % 2, outl=interleaved_layout(order, perm), opts=opts)
-    # 6. float32 with coordinates on every axis, separate outputs, rows a
+    # 6. float32 with coordinates on every axis, contiguous, rows a
     #    whole number of 64-byte lines (the loop that takes two rows at a
     #    time), large enough for streaming stores; the outputs 16 bytes past
     #    a 64-byte boundary each (numpy's large arrays), so that the SIMD
@@ -414,10 +421,18 @@ def targeted_cases(start):
             ((180, 200, 176), "C", 1), ((160, 150, 240), "F", 2), ((2600, 3232), "C", 1),
             ((3200, 2700), "F", 2)]):
         f = make_input(rng, G.GRAD_DTYPE_F32, list(shape), layout)
+        # contiguous (make_input may leave a spare element at a dimension's
+        # end, and the sweeps take contiguous inputs only)
+        f = np.asfortranarray(f) if layout == "F" else np.ascontiguousarray(f)
         sp = [G.coords(np.cumsum(rng.uniform(0.5, 1.5, n))) for n in shape]
         opts = dict(threads=threads, boundaries=None, periods=None)
         for edge in (1, 2):
             add(G.GRAD_DTYPE_F32, f, None, sp, edge, outl=["C16", "F16"][k % 2], opts=opts)
+        # and one interleaved output in the input's order, the axes' values
+        # in another order than theirs (the loop's own order is a third)
+        perm = [(i + 1 + k) % len(shape) for i in range(len(shape))]
+        outl = interleaved_layout(layout, perm, at16=True)
+        add(G.GRAD_DTYPE_F32, f, None, sp, 1 + k % 2, outl=outl, opts=opts)
     return out
 
 
