@@ -9,7 +9,7 @@
 use num_complex::Complex;
 
 use crate::simd::{
-    Coef3, Comb3, Comb3Interleave, Comb3Separate, Given, Place, Quot, Quots, SubDiv,
+    Coef3, Comb3, Comb3Interleave, Comb3Separate, Given, Outs, Place, Quot, Quots, SubDiv,
     SubDivInterleave, SubDivSeparate,
 };
 
@@ -349,8 +349,9 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
         false
     }
     /// `outs[k][i] = c0 * f[at + i - s_k] + c1 * f[at + i] + c2 * f[at +
-    /// i + s_k]` (`s_k = strides[k]`) through the SIMD loop that writes
-    /// every axis's output in one sweep, bit for bit as the portable
+    /// i + s_k]` (`s_k = strides[k]`; or the interleaved output's value
+    /// `m i + k`) through the SIMD loop that writes every axis's output
+    /// in one sweep, bit for bit as the portable
     /// coordinate formula; false (nothing written) where there is no such
     /// loop (with every output empty: whether there is one). `inner`: the
     /// place whose neighbours are adjacent points. `stream` and `given`: as
@@ -364,7 +365,7 @@ pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
         _at: usize,
         _strides: &[usize],
         _inner: Option<usize>,
-        _outs: &mut [&mut [Self::Output]],
+        _outs: Outs<'_, '_, Self::Output>,
         _stream: bool,
         _given: Option<Given<'_, Self::Output>>,
     ) -> bool {
@@ -452,7 +453,7 @@ macro_rules! float_element {
                 at: usize,
                 strides: &[usize],
                 inner: Option<usize>,
-                outs: &mut [&mut [$t]],
+                outs: Outs<'_, '_, $t>,
                 stream: bool,
                 given: Option<Given<'_, $t>>,
             ) -> bool {

@@ -36,7 +36,7 @@
 use std::arch::x86_64::*;
 
 mod separate;
-pub(crate) use separate::{Comb3Separate, SubDivSeparate, PAD as SEPARATE_PAD};
+pub(crate) use separate::{Comb3Separate, Outs, SubDivSeparate, PAD as SEPARATE_PAD};
 
 /// The constant divisor `b`, its reciprocal, and the range of `|a|` for
 /// which the fma quotient is `RN(a / b)`.

@@ -191,6 +191,7 @@ pub(crate) fn separate<I: Element>(
                 p0: 0,
             };
             let (s, o) = (&[1; SIMD_AXES][..m], &mut none[..m]);
+            let o = crate::simd::Outs::Each(o);
             I::comb3_separate(&[row; SIMD_AXES][..m], &[], 0, s, None, o, false, None)
         }
         Kind::None => false,
@@ -480,7 +481,9 @@ struct Ilv<'o, O> {
 
 impl<I: Element> Sink<I> for Ilv<'_, I::Output> {
     fn block(&self) -> usize {
-        8
+        // 8 float64 points, 16 float32 (the float32 loops with AVX-512 go
+        // by 16: windows of whole blocks take the two-rows loop).
+        64 / std::mem::size_of::<I::Output>()
     }
     fn failed(&self) -> bool {
         !self.clean
@@ -611,6 +614,7 @@ impl<I: Element> Sink<I> for Sep<'_, '_, I::Output> {
                 };
                 let strides = x.slot_strides();
                 let (c, s, inner) = (&places[..m], &strides[..m], inner.map(|a| a.slot));
+                let outs = crate::simd::Outs::Each(outs);
                 I::comb3_separate(c, f, at + lo, s, inner, outs, stream, given)
             }
             Kind::None => false,
@@ -1009,6 +1013,17 @@ impl<I: Element> RowAt<'_, '_, '_, '_, I> {
                 // (An interleaved output drifts against the columns: no
                 // copy is clear of it for a whole row.)
                 let places = self.places(t, (lo, hi), None)?;
+                // The loop that reads every neighbour from the input
+                // itself where there is one (float32, AVX-512: two rows
+                // at a time), else a pointer per neighbour.
+                let nd = self.dims.len();
+                let inner = (self.axes.iter().flatten()).find(|a| a.dim == nd - 1);
+                let (s, inner) = (self.slot_strides(), inner.map(|a| a.slot));
+                let out = crate::simd::Outs::Interleaved(&mut *o);
+                let c = &places[..m];
+                if I::comb3_separate(c, f, at + lo, &s[..m], inner, out, stream, given) {
+                    return Some(true);
+                }
                 I::comb3_interleave(
                     &places[..m],
                     &fm[..m],

@@ -612,20 +612,55 @@ unsafe fn sub_div_sep_f32<const M: usize, const F: u8, const ONE: bool, const FA
     clean
 }
 
+/// Where [`Comb3Separate::comb3_separate`] writes: an output per place
+/// (`Each`, `n` points each), or one output holding every point's `m`
+/// values in turn, place `k`'s at `m i + k` (`Interleaved`, `m n`).
+///
+/// `pub` for the reason [`Coef3`] is.
+pub enum Outs<'a, 'b, T> {
+    Each(&'a mut [&'b mut [T]]),
+    Interleaved(&'a mut [T]),
+}
+
+impl<T> Outs<'_, '_, T> {
+    /// The points, for `m` places; None where the outputs do not hold
+    /// them (not `m` outputs of one length; not a whole number of points).
+    fn points(&self, m: usize) -> Option<usize> {
+        match self {
+            Outs::Each(o) => {
+                let n = o.first().map_or(0, |o| o.len());
+                (o.len() == m && o.iter().all(|o| o.len() == n)).then_some(n)
+            }
+            Outs::Interleaved(o) => (m > 0 && o.len() % m == 0).then(|| o.len() / m),
+        }
+    }
+
+    /// Whether every output starts on a 32-byte boundary.
+    fn aligned32(&self) -> bool {
+        match self {
+            Outs::Each(o) => o.iter().all(|o| o.as_ptr() as usize % 32 == 0),
+            Outs::Interleaved(o) => o.as_ptr() as usize % 32 == 0,
+        }
+    }
+}
+
 /// Element types with a SIMD loop that combines coordinates' three terms
 /// into separate outputs (float64, and float32 computed in double), each
-/// block of points a cache line of every output, as the dividing loop.
+/// block of points a cache line of every output, as the dividing loop;
+/// float32's two-rows loop into an interleaved output too.
 pub(crate) trait Comb3Separate: Sized {
     /// `outs[k][i] = c0 * f[e - s_k] + c1 * f[e] + c2 * f[e + s_k]`, `e =
     /// at + i` (in double, numpy's order, rounded to `Self` at the end),
     /// for the `m` places `c[k]` with neighbours `strides[k] = s_k`
-    /// elements away and every point `i < n` (every output `n` long), bit
-    /// for bit; false (nothing written) where there is no such loop (this
-    /// type, `m` or machine), a place's rows are shorter than a block (8
-    /// float64 points, 16 float32), `inner` names a place that is not the
-    /// one [`Place::Wrap`] or its stride is not 1, or `f` does not hold
-    /// [`PAD`] points before point 0 and every neighbour. With every
-    /// output empty, whether the loop exists. All neighbours are read
+    /// elements away and every point `i < n` (every output `n` long; or
+    /// the interleaved output's value `m i + k`), bit for bit; false
+    /// (nothing written) where there is no such loop (this type, `m`,
+    /// machine, or an interleaved output anywhere but in
+    /// [`comb3_sep_f32_512_pairs`]), a place's rows are shorter than a
+    /// block (8 float64 points, 16 float32), `inner` names a place that is
+    /// not the one [`Place::Wrap`] or its stride is not 1, or `f` does not
+    /// hold [`PAD`] points before point 0 and every neighbour. With no
+    /// points, whether the loop exists. All neighbours are read
     /// from one pointer at fixed distances (a pointer per neighbour would
     /// not leave the loop registers enough); `inner`'s left ones from the
     /// vector carried from the block before. `stream` and `given`: as
@@ -639,7 +674,7 @@ pub(crate) trait Comb3Separate: Sized {
         at: usize,
         strides: &[usize],
         inner: Option<usize>,
-        outs: &mut [&mut [Self]],
+        outs: Outs<'_, '_, Self>,
         stream: bool,
         given: Option<Given<'_, Self>>,
         wide: bool,
@@ -650,7 +685,7 @@ pub(crate) trait Comb3Separate: Sized {
 /// its loop, `$w` its block, `$wide` its AVX-512 loop if it has one (the
 /// same block, the same arguments).
 macro_rules! comb3_separate_impl {
-    ($t:ty, $run:ident, $w:expr $(, $wide:ident, $edge:ident)?) => {
+    ($t:ty, $run:ident, $w:expr $(, $wide:ident, $edge:ident, $pairs:ident)?) => {
         impl Comb3Separate for $t {
             #[inline]
             fn comb3_separate(
@@ -659,37 +694,41 @@ macro_rules! comb3_separate_impl {
                 at: usize,
                 strides: &[usize],
                 inner: Option<usize>,
-                outs: &mut [&mut [$t]],
+                mut outs: Outs<'_, '_, $t>,
                 stream: bool,
                 given: Option<Given<'_, $t>>,
                 wide: bool,
             ) -> bool {
                 let m = c.len();
-                if !(2..=3).contains(&m) || strides.len() != m || outs.len() != m || !available() {
+                let points = outs.points(m);
+                if !(2..=3).contains(&m) || strides.len() != m || points.is_none() || !available() {
                     return false;
                 }
+                let n = points.unwrap_or(0);
+                let ilv = matches!(outs, Outs::Interleaved(_));
                 // Edge places: only the AVX-512 loop of a type with one,
-                // with an inner place whose columns have no copies.
+                // with an inner place whose columns have no copies; an
+                // interleaved output only its two-rows loop.
                 let edged = c.iter().any(Place::is_edge);
                 let plain = inner.is_some_and(|k| match c[k] {
                     Place::Wrap { copies, .. } => copies.pick.is_empty(),
                     _ => false,
                 });
                 #[allow(unused_variables)]
-                let edge_loop = false;
+                let (edge_loop, ilv_loop) = (false, false);
                 $(
                     #[cfg(gradient_avx512)]
-                    let edge_loop = {
-                        let _ = $edge::<2>;
-                        wide && available512() && plain
+                    let (edge_loop, ilv_loop) = {
+                        let _ = ($edge::<2>, $pairs::<2, true>);
+                        let w = wide && available512() && plain;
+                        (w, w && !edged)
                     };
                 )?
                 let _ = plain;
-                if edged && !edge_loop {
+                if (edged && !edge_loop) || (ilv && !ilv_loop) {
                     return false;
                 }
-                let n = outs[0].len();
-                if outs.iter().all(|o| o.is_empty()) {
+                if n == 0 {
                     return true;
                 }
                 // The inner place (if any) the one Wrap, every row a block
@@ -716,26 +755,23 @@ macro_rules! comb3_separate_impl {
                 if at < before || end.is_none_or(|e| e > f.len()) || strides.contains(&0) {
                     return false;
                 }
-                assert!(outs.iter().all(|o| o.len() == n));
                 Given::check(&given, m);
                 assert!(c.iter().all(|c| c.fits(n)));
-                assert!(!stream || outs.iter().all(|o| o.as_ptr() as usize % 32 == 0));
+                assert!(!stream || outs.aligned32());
                 #[cfg(target_arch = "x86_64")]
                 {
-                    // The inner place last (the loops know it by its index).
+                    // The inner place last (the loops know it by its index):
+                    // each place's slot in the caller's order.
                     let (mut c2, mut s2) = ([c[0]; 3], [1; 3]);
                     c2[..m].copy_from_slice(c);
                     s2[..m].copy_from_slice(strides);
-                    let mut outs2: [&mut [$t]; 3] = Default::default();
-                    for (o, h) in outs2.iter_mut().zip(outs.iter_mut()) {
-                        *o = &mut **h;
-                    }
+                    let mut slots = [0, 1, 2];
                     let mut given = given;
                     if let Some(slot) = inner {
                         let last = m - 1;
                         c2.swap(slot, last);
                         s2.swap(slot, last);
-                        outs2.swap(slot, last);
+                        slots.swap(slot, last);
                         if let Some(g) = &mut given {
                             g.slot = match g.slot {
                                 x if x == slot => last,
@@ -744,14 +780,35 @@ macro_rules! comb3_separate_impl {
                             };
                         }
                     }
+                    let mut outs2: [&mut [$t]; 3] = Default::default();
+                    let mut ilv_out: &mut [$t] = &mut [];
+                    match &mut outs {
+                        Outs::Each(o) => {
+                            for (k, h) in o.iter_mut().enumerate() {
+                                outs2[slots.iter().position(|&s| s == k).unwrap_or(k)] = &mut **h;
+                            }
+                        }
+                        Outs::Interleaved(o) => ilv_out = &mut **o,
+                    }
                     let (c, x, o) = (&c2[..m], (f, at, &s2), &mut outs2[..m]);
                     let (s, g) = (stream, given);
                     let wide = wide && available512();
+                    let _ = (&ilv_out, slots);
                     // The loop for M places, INNER or not: the AVX-512 one
                     // if asked for and there is one.
                     macro_rules! go {
                         ($m:literal, $i:literal) => {{
                             $(
+                                #[cfg(gradient_avx512)]
+                                if ilv {
+                                    if !$i || !pairs_fit(c, &s2[..$m], n) {
+                                        return false;
+                                    }
+                                    let slots: [usize; $m] = std::array::from_fn(|k| slots[k]);
+                                    let po = [ilv_out.as_mut_ptr(); $m];
+                                    $pairs::<$m, true>(c, x, (po, slots, n), s, g);
+                                    return true;
+                                }
                                 #[cfg(gradient_avx512)]
                                 if edged {
                                     $edge::<$m>(c, x, o, s, g);
@@ -768,15 +825,16 @@ macro_rules! comb3_separate_impl {
                     }
                     let _ = wide;
                     // SAFETY: AVX2 was detected at run time (available()),
-                    // AVX-512F too where wide (available512()) or edged
+                    // AVX-512F too where wide (available512()), edged
                     // (edge_loop, which also found the inner place and its
-                    // columns without copies); every output holds n
-                    // points, f every neighbour of theirs (an edge place's
-                    // on its side) and PAD points either side, the places
-                    // fit n points with rows of a block or more, the inner
-                    // one (if any) last, the only Wrap, stride 1; the
-                    // outputs are 32-byte aligned when streamed (checked
-                    // above).
+                    // columns without copies) or interleaved (ilv_loop, the
+                    // same, and pairs_fit); every output holds n points
+                    // (the interleaved one m n values), f every neighbour
+                    // of theirs (an edge place's on its side) and PAD
+                    // points either side, the places fit n points with rows
+                    // of a block or more, the inner one (if any) last, the
+                    // only Wrap, stride 1; the outputs are 32-byte aligned
+                    // when streamed (checked above).
                     unsafe {
                         match (m == 3, inner.is_some()) {
                             (true, true) => go!(3, true),
@@ -789,7 +847,7 @@ macro_rules! comb3_separate_impl {
                 }
                 #[cfg(not(target_arch = "x86_64"))]
                 {
-                    let _ = (f, at, inner, stream, given, wide);
+                    let _ = (f, at, inner, stream, given, wide, outs);
                     false
                 }
             }
@@ -802,7 +860,8 @@ comb3_separate_impl!(
     comb3_sep_f32,
     16,
     comb3_sep_f32_512,
-    comb3_sep_f32_512_edge
+    comb3_sep_f32_512_edge,
+    comb3_sep_f32_512_pairs
 );
 
 /// The loop of [`Comb3Separate`] for `M` (2 or 3) f64 places, by blocks of
@@ -1179,9 +1238,14 @@ unsafe fn comb3_sep_f32_512<const M: usize, const INNER: bool>(
     stream: bool,
     given: Option<Given<'_, f32>>,
 ) {
-    if INNER && pairs_fit(c, &strides[..M], outs[0].len()) {
+    let n = outs[0].len();
+    if INNER && pairs_fit(c, &strides[..M], n) {
+        let po = std::array::from_fn(|k| outs[k].as_mut_ptr());
+        let each = (po, std::array::from_fn(|k| k), n);
         // SAFETY: as this function's caller guarantees, and pairs_fit.
-        return unsafe { comb3_sep_f32_512_pairs::<M>(c, (f, at, strides), outs, stream, given) };
+        return unsafe {
+            comb3_sep_f32_512_pairs::<M, false>(c, (f, at, strides), each, stream, given)
+        };
     }
     // Eight points from `p`, in double (exact).
     macro_rules! wide {
@@ -1411,6 +1475,83 @@ fn inner_of<'a>(c: &[Place<'a>]) -> ([&'a [f64]; 3], usize, usize) {
     }
 }
 
+/// How [`comb3_sep_f32_512_pairs`] interleaves 8 points of its `M`
+/// places (one vector each, in its order) into an output that holds each
+/// place's value at its slot among the point's: two two-source
+/// permutations of the first two places, the third's lanes put in by a
+/// masked one (as [`ilv_ps512`], but on 8 points: the 8 `M` values in the
+/// first of two 16-lane vectors and the rest of the second).
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+struct Ilv8<const M: usize> {
+    /// Per vector: the first two places' lanes (an index into both, as a
+    /// two-source permutation reads them), the third's, its lanes' mask.
+    t: [(__m512i, __m512i, u16); 2],
+}
+
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+impl<const M: usize> Ilv8<M> {
+    /// The tables for places whose slots are `slots` (each of `0..M`
+    /// once). Caller: AVX-512F present.
+    #[target_feature(enable = "avx512f,avx2")]
+    #[allow(unused_unsafe, clippy::incompatible_msrv)]
+    unsafe fn new(slots: [usize; M]) -> Self {
+        let mut place = [0; 3];
+        for (k, &s) in slots.iter().enumerate() {
+            place[s] = k;
+        }
+        let t = std::array::from_fn(|j| {
+            let (mut ab, mut c, mut mask) = ([0i32; 16], [0i32; 16], 0u16);
+            for l in 0..16 {
+                let v = 16 * j + l;
+                if v >= 8 * M {
+                    break;
+                }
+                let (point, k) = ((v / M) as i32, place[v % M]);
+                if k < 2 {
+                    ab[l] = 16 * k as i32 + point;
+                } else {
+                    c[l] = point;
+                    mask |= 1 << l;
+                }
+            }
+            // SAFETY: the loads read the 16 lanes of each table.
+            unsafe {
+                let ld = |x: &[i32; 16]| _mm512_loadu_si512(x.as_ptr().cast());
+                (ld(&ab), ld(&c), mask)
+            }
+        });
+        Ilv8 { t }
+    }
+
+    /// 8 points' values of the `M` places, interleaved: `M` vectors of 8
+    /// (the third unused for two places). Caller: AVX-512F present.
+    #[target_feature(enable = "avx512f,avx2")]
+    #[inline]
+    #[allow(unused_unsafe, clippy::incompatible_msrv)]
+    unsafe fn weave(&self, v: [__m256; M]) -> [__m256; 3] {
+        // SAFETY: register operations only (lanes 8 to 15 of each place's
+        // vector are never picked: no table names a point past 7).
+        unsafe {
+            let z = |k: usize| _mm512_castps256_ps512(v[k]);
+            let one = |j: usize| {
+                let (ab, c, mask) = self.t[j];
+                let x = _mm512_permutex2var_ps(z(0), ab, z(1));
+                match M {
+                    3 => _mm512_mask_permutexvar_ps(x, mask, c, z(M - 1)),
+                    _ => x,
+                }
+            };
+            let a = one(0);
+            let hi = _mm512_extractf64x4_pd::<1>(_mm512_castps_pd(a));
+            let lo = _mm512_castps512_ps256(a);
+            match M {
+                3 => [lo, _mm256_castpd_ps(hi), _mm512_castps512_ps256(one(1))],
+                _ => [lo, _mm256_castpd_ps(hi), lo],
+            }
+        }
+    }
+}
+
 /// Whether [`comb3_sep_f32_512_pairs`] takes these places (the inner one
 /// last, `strides` theirs) and `n` points: the smallest outer stride `r`
 /// a whole number of blocks and of the inner place's rows, `n` a whole
@@ -1448,18 +1589,22 @@ const PAIR_AHEAD: usize = 512;
 /// segments at a time save more conversions but lose more in the cache
 /// than they save (each segment is its own stream of loads). Given
 /// points as [`comb3_sep_f32_512`]'s, each placed in the block that holds
-/// it. Caller: as [`comb3_sep_f32_512`]'s, and [`pairs_fit`].
+/// it. Outputs: `po[k]` place `k`'s (`n` points), or with `ILV` one
+/// interleaved output at `po[0]` (`M n` values, place `k`'s at `slots[k]`
+/// of each point: [`Ilv8`]), each block's `16 M` values stored from `M i`
+/// by 8-float vectors. Caller: as [`comb3_sep_f32_512`]'s (with `ILV`, the
+/// output `M n` long, 32-byte aligned when streamed; `slots` a
+/// permutation), and [`pairs_fit`].
 #[cfg(all(target_arch = "x86_64", gradient_avx512))]
 #[target_feature(enable = "avx512f,avx2")]
 #[allow(unused_unsafe, clippy::incompatible_msrv)]
-unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
+unsafe fn comb3_sep_f32_512_pairs<const M: usize, const ILV: bool>(
     c: &[Place<'_>],
     (f, at, strides): (&[f32], usize, &[usize; 3]),
-    outs: &mut [&mut [f32]],
+    (po, slots, n): ([*mut f32; M], [usize; M], usize),
     stream: bool,
     given: Option<Given<'_, f32>>,
 ) {
-    let n = outs[0].len();
     let outer = M - 1;
     // The segments' length, and the place whose neighbours they are: taken
     // as the last outer place (outputs and all), so that each block knows
@@ -1471,7 +1616,10 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
     let st: [usize; M] = ord.map(|k| strides[k]);
     // SAFETY: at < f.len() (f holds point 0's neighbours).
     let pc = unsafe { f.as_ptr().add(at) };
-    let po: [*mut f32; M] = ord.map(|k| outs[k].as_mut_ptr());
+    let po: [*mut f32; M] = ord.map(|k| po[k]);
+    // Interleaved: where each place's values go among a point's.
+    // SAFETY: register operations only.
+    let tabs = unsafe { Ilv8::new(ord.map(|k| slots[k])) };
     let (cols, nin, p0in) = inner_of(c);
     let rows: [(&[[f64; 3]], usize, usize); M] = ord.map(|k| match c[k] {
         Place::Rows { rows, s, p0 } => (rows, s, p0),
@@ -1516,7 +1664,9 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
             // point either side of a block); the columns hold 2 nin
             // entries, read 16 from pos < nin (nin >= 16); the stores stay
             // inside the outputs, each block from a multiple of 16 points
-            // (r is one), hence aligned when streamed.
+            // (r is one), hence aligned when streamed (interleaved: values
+            // M i to M (i + 16) - 1, by vectors of 8 from a multiple of 8
+            // values, 32 bytes).
             unsafe {
                 let ci = cols16(cols, pos);
                 let mut gp = g0;
@@ -1546,9 +1696,23 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize>(
                         // The given points in this block (the list in
                         // order: those before it belong to other blocks).
                         given16(&mut v, (gat, gslot), &mut gp, i);
-                        for (k, v) in v.iter().enumerate() {
-                            put_ps(po[k].add(i), v[0], stream);
-                            put_ps(po[k].add(i + 8), v[1], stream);
+                        if ILV {
+                            for h in 0..2 {
+                                let mut x = [v[0][h]; M];
+                                for (x, v) in x.iter_mut().zip(&v) {
+                                    *x = v[h];
+                                }
+                                let w = tabs.weave(x);
+                                let p = po[0].add(M * (i + 8 * h));
+                                for (k, &w) in w.iter().enumerate().take(M) {
+                                    put_ps(p.add(8 * k), w, stream);
+                                }
+                            }
+                        } else {
+                            for (k, v) in v.iter().enumerate() {
+                                put_ps(po[k].add(i), v[0], stream);
+                                put_ps(po[k].add(i + 8), v[1], stream);
+                            }
                         }
                     }};
                 }

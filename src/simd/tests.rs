@@ -1138,8 +1138,9 @@ fn comb3_separate_matches_the_plain_formula() {
                             outs.push(&mut o[..n]);
                             rest = r;
                         }
+                        let o = Outs::Each(&mut outs);
                         let done = T::comb3_separate(
-                            &places, &f, at, &strides, inner, &mut outs, stream, given, wide,
+                            &places, &f, at, &strides, inner, o, stream, given, wide,
                         );
                         assert_eq!(
                             done,
@@ -1212,7 +1213,7 @@ fn comb3_separate_matches_the_plain_formula() {
             ([row, row], [5, 5], None, f.len() - n - 4),
         ] {
             for wide in [false, true] {
-                let o = &mut outs;
+                let o = Outs::Each(&mut outs);
                 let done =
                     T::comb3_separate(&places, &f, at, &strides, inner, o, false, None, wide);
                 assert!(!done, "{places:?} {strides:?} {inner:?} {at} {wide}");
@@ -1222,7 +1223,7 @@ fn comb3_separate_matches_the_plain_formula() {
         // Asked with no points: whether the loop exists.
         let mut none: [&mut [T]; 2] = Default::default();
         for wide in [false, true] {
-            let o = &mut none;
+            let o = Outs::Each(&mut none);
             let probe = T::comb3_separate(&[row, row], &[], 0, &[1, 1], None, o, false, None, wide);
             assert_eq!(probe, available());
         }
@@ -1283,16 +1284,17 @@ fn coord_tables(
 
 /// One case of the float32 coordinate loop: `places` (the inner one at
 /// `inner`) over `n` points of `f` from `at`, streamed and not, with and
-/// without the `given` points, asking for the AVX-512 loop and not; each
-/// point against `want(place, point)` (a given point's value where there
-/// is one), bit for bit. `done(wide)`: whether a loop is expected. The
-/// runs that found one.
+/// without the `given` points, asking for the AVX-512 loop and not, into
+/// an output per place and into one interleaved output; each point
+/// against `want(place, point)` (a given point's value where there is
+/// one), bit for bit. `done(wide, interleaved)`: whether a loop is
+/// expected. The runs that found one.
 #[allow(clippy::needless_range_loop)]
 fn run_comb3_f32(
     (places, strides, inner): (&[Place<'_>], &[usize], usize),
     (f, at, n): (&[f32], usize, usize),
     given: Option<Given<'_, f32>>,
-    done: impl Fn(bool) -> bool,
+    done: impl Fn(bool, bool) -> bool,
     want: impl Fn(usize, usize) -> f32,
     case: usize,
 ) -> usize {
@@ -1302,28 +1304,22 @@ fn run_comb3_f32(
     let mut store = vec![0f32; m * apart + 16];
     let base = to_boundary(store.as_ptr() as usize, 4, 64).unwrap();
     for (stream, given) in [(false, None), (true, given), (false, given)] {
-        for wide in [false, true] {
-            let mut outs: Vec<&mut [f32]> = (store[base..].chunks_mut(apart))
-                .take(m)
-                .map(|o| {
-                    o.fill(1.0);
-                    &mut o[..n]
-                })
-                .collect();
-            let got = f32::comb3_separate(
-                places,
-                f,
-                at,
-                strides,
-                Some(inner),
-                &mut outs,
-                stream,
-                given,
-                wide,
-            );
-            assert_eq!(got, done(wide), "case {case}");
+        for (wide, ilv) in [(false, false), (true, false), (false, true), (true, true)] {
+            store.fill(1.0);
+            let got = if ilv {
+                let o = Outs::Interleaved(&mut store[base..base + m * n]);
+                f32::comb3_separate(places, f, at, strides, Some(inner), o, stream, given, wide)
+            } else {
+                let mut outs: Vec<&mut [f32]> = (store[base..].chunks_mut(apart))
+                    .take(m)
+                    .map(|o| &mut o[..n])
+                    .collect();
+                let o = Outs::Each(&mut outs);
+                f32::comb3_separate(places, f, at, strides, Some(inner), o, stream, given, wide)
+            };
+            assert_eq!(got, done(wide, ilv), "case {case} interleaved {ilv}");
             if !got {
-                assert!(outs.iter().all(|o| o.iter().all(|&x| x == 1.0)));
+                assert!(store.iter().all(|&x| x == 1.0));
                 continue;
             }
             fence();
@@ -1336,14 +1332,25 @@ fn run_comb3_f32(
                             want = x;
                         }
                     }
-                    let got = outs[k][i];
+                    let got = match ilv {
+                        true => store[base + m * i + k],
+                        false => store[base + k * apart + i],
+                    };
                     assert!(
                         got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
-                        "case {case} wide {wide} m {m} inner {inner} strides {strides:?} \
-                         places {places:?} n {n} stream {stream} given {given:?} \
-                         point {i} place {k}: {got:e} vs {want:e}"
+                        "case {case} wide {wide} interleaved {ilv} m {m} inner {inner} \
+                         strides {strides:?} places {places:?} n {n} stream {stream} \
+                         given {given:?} point {i} place {k}: {got:e} vs {want:e}"
                     );
                 }
+            }
+            // Nothing written past the points.
+            match ilv {
+                true => assert!(store[base + m * n..].iter().all(|&x| x == 1.0)),
+                false => assert!((0..m).all(|k| {
+                    let o = &store[base + k * apart..];
+                    o[n..apart.min(o.len())].iter().all(|&x| x == 1.0)
+                })),
             }
         }
     }
@@ -1436,7 +1443,9 @@ fn comb3_separate_by_segments_matches_the_plain_formula() {
             (c[0] * x[0] + c[1] * x[1] + c[2] * x[2]) as f32
         };
         let on = (&places[..], &strides[..], inner);
-        ran += run_comb3_f32(on, (&f, at, n), given, |_| available(), want, case);
+        // Interleaved: only the AVX-512 loop.
+        let done = |wide: bool, ilv: bool| available() && (!ilv || wide && available512());
+        ran += run_comb3_f32(on, (&f, at, n), given, done, want, case);
     }
     assert_eq!(ran > 0, available());
 }
@@ -1541,7 +1550,7 @@ fn comb3_separate_with_edge_places_matches_the_formulas_there() {
         };
         let given = random_given(&mut rng, n, m, [1.5e3, -2.5e-3, 7.0]);
         let given = given.as_ref().map(|(slot, at)| Given { slot: *slot, at });
-        let done = |wide: bool| wide && available() && available512();
+        let done = |wide: bool, ilv: bool| !ilv && wide && available() && available512();
         let on = (&places[..], &strides[..], inner);
         ran += run_comb3_f32(on, (&f, at, n), given, done, want, case);
     }
