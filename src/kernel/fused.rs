@@ -489,7 +489,12 @@ impl<I: Element> Sink<I> for Ilv<'_, I::Output> {
         !self.clean
     }
     fn reach(&self) -> usize {
-        1
+        // The loops that read every neighbour from the input itself
+        // (float32 coordinates) read as far as the separate sweep's;
+        // a window that starts closer takes pieces, where a loop that
+        // declined it would turn the rows at outer axes' ends to pieces
+        // for the rest of the sweep.
+        crate::simd::SEPARATE_PAD
     }
     fn aligned(&self, p: usize, b: usize) -> bool {
         let point = self.m * std::mem::size_of::<I::Output>();

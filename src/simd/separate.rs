@@ -655,8 +655,8 @@ pub(crate) trait Comb3Separate: Sized {
     /// elements away and every point `i < n` (every output `n` long; or
     /// the interleaved output's value `m i + k`), bit for bit; false
     /// (nothing written) where there is no such loop (this type, `m`,
-    /// machine, or an interleaved output anywhere but in
-    /// [`comb3_sep_f32_512_pairs`]), a place's rows are shorter than a
+    /// machine, or an interleaved output but in the float32 AVX-512 loops
+    /// [`comb3_sep_f32_512_pairs`] and [`comb3_sep_f32_512_edge`]), a place's rows are shorter than a
     /// block (8 float64 points, 16 float32), `inner` names a place that is
     /// not the one [`Place::Wrap`] or its stride is not 1, or `f` does not
     /// hold [`PAD`] points before point 0 and every neighbour. With no
@@ -706,26 +706,26 @@ macro_rules! comb3_separate_impl {
                 }
                 let n = points.unwrap_or(0);
                 let ilv = matches!(outs, Outs::Interleaved(_));
-                // Edge places: only the AVX-512 loop of a type with one,
-                // with an inner place whose columns have no copies; an
-                // interleaved output only its two-rows loop.
+                // Edge places and interleaved outputs: only the AVX-512
+                // loops of a type with them (for edge places, and the
+                // two-rows loop), with an inner place whose columns have
+                // no copies.
                 let edged = c.iter().any(Place::is_edge);
                 let plain = inner.is_some_and(|k| match c[k] {
                     Place::Wrap { copies, .. } => copies.pick.is_empty(),
                     _ => false,
                 });
                 #[allow(unused_variables)]
-                let (edge_loop, ilv_loop) = (false, false);
+                let plain_loops = false;
                 $(
                     #[cfg(gradient_avx512)]
-                    let (edge_loop, ilv_loop) = {
-                        let _ = ($edge::<2>, $pairs::<2, true>);
-                        let w = wide && available512() && plain;
-                        (w, w && !edged)
+                    let plain_loops = {
+                        let _ = ($edge::<2, true>, $pairs::<2, true>);
+                        wide && available512() && plain
                     };
                 )?
                 let _ = plain;
-                if (edged && !edge_loop) || (ilv && !ilv_loop) {
+                if (edged || ilv) && !plain_loops {
                     return false;
                 }
                 if n == 0 {
@@ -801,17 +801,22 @@ macro_rules! comb3_separate_impl {
                             $(
                                 #[cfg(gradient_avx512)]
                                 if ilv {
-                                    if !$i || !pairs_fit(c, &s2[..$m], n) {
-                                        return false;
-                                    }
                                     let slots: [usize; $m] = std::array::from_fn(|k| slots[k]);
                                     let po = [ilv_out.as_mut_ptr(); $m];
-                                    $pairs::<$m, true>(c, x, (po, slots, n), s, g);
+                                    if edged {
+                                        $edge::<$m, true>(c, x, (po, slots, n), s, g);
+                                    } else if $i && pairs_fit(c, &s2[..$m], n) {
+                                        $pairs::<$m, true>(c, x, (po, slots, n), s, g);
+                                    } else {
+                                        return false;
+                                    }
                                     return true;
                                 }
                                 #[cfg(gradient_avx512)]
                                 if edged {
-                                    $edge::<$m>(c, x, o, s, g);
+                                    let po = std::array::from_fn(|k| o[k].as_mut_ptr());
+                                    let each = (po, std::array::from_fn(|k| k), n);
+                                    $edge::<$m, false>(c, x, each, s, g);
                                     return true;
                                 }
                                 #[cfg(gradient_avx512)]
@@ -825,10 +830,10 @@ macro_rules! comb3_separate_impl {
                     }
                     let _ = wide;
                     // SAFETY: AVX2 was detected at run time (available()),
-                    // AVX-512F too where wide (available512()), edged
-                    // (edge_loop, which also found the inner place and its
-                    // columns without copies) or interleaved (ilv_loop, the
-                    // same, and pairs_fit); every output holds n points
+                    // AVX-512F too where wide (available512()), edged or
+                    // interleaved (plain_loops, which also found the inner
+                    // place and its columns without copies; the two-rows
+                    // loop pairs_fit too); every output holds n points
                     // (the interleaved one m n values), f every neighbour
                     // of theirs (an edge place's on its side) and PAD
                     // points either side, the places fit n points with rows
@@ -1523,6 +1528,33 @@ impl<const M: usize> Ilv8<M> {
         Ilv8 { t }
     }
 
+    /// A block of 16 points (`v`: each place's two halves) interleaved
+    /// and stored from `p` (`16 M` values, by vectors of 8). Caller:
+    /// AVX-512F present, those values inside the output, `p` 32-byte
+    /// aligned when streamed.
+    #[target_feature(enable = "avx512f,avx2")]
+    #[inline]
+    #[allow(unused_unsafe, clippy::incompatible_msrv)]
+    unsafe fn put16(&self, p: *mut f32, v: &[[__m256; 2]; M], stream: bool) {
+        for h in 0..2 {
+            // (A plain loop, not `array::from_fn`: its closure was not
+            // inlined.)
+            let mut x = [v[0][h]; M];
+            for (x, v) in x.iter_mut().zip(v) {
+                *x = v[h];
+            }
+            // SAFETY: as the caller guarantees: values 8 M h to 8 M h +
+            // 8 M - 1 from p, each vector from a multiple of 8 (32 bytes).
+            unsafe {
+                let w = self.weave(x);
+                let p = p.add(8 * M * h);
+                for (k, &w) in w.iter().enumerate().take(M) {
+                    put_ps(p.add(8 * k), w, stream);
+                }
+            }
+        }
+    }
+
     /// 8 points' values of the `M` places, interleaved: `M` vectors of 8
     /// (the third unused for two places). Caller: AVX-512F present.
     #[target_feature(enable = "avx512f,avx2")]
@@ -1697,17 +1729,7 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize, const ILV: bool>(
                         // order: those before it belong to other blocks).
                         given16(&mut v, (gat, gslot), &mut gp, i);
                         if ILV {
-                            for h in 0..2 {
-                                let mut x = [v[0][h]; M];
-                                for (x, v) in x.iter_mut().zip(&v) {
-                                    *x = v[h];
-                                }
-                                let w = tabs.weave(x);
-                                let p = po[0].add(M * (i + 8 * h));
-                                for (k, &w) in w.iter().enumerate().take(M) {
-                                    put_ps(p.add(8 * k), w, stream);
-                                }
-                            }
+                            tabs.put16(po[0].add(M * i), &v, stream);
                         } else {
                             for (k, v) in v.iter().enumerate() {
                                 put_ps(po[k].add(i), v[0], stream);
@@ -1749,21 +1771,27 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize, const ILV: bool>(
 /// inner place last, its columns without copies and its rows 16 points or
 /// more; `f` holds each point's neighbours (an edge place's on its side
 /// only, two strides away at edge order 2) and PAD points either side,
-/// the rest as [`comb3_sep_f32_512`]'s.
+/// the rest as [`comb3_sep_f32_512`]'s. Outputs (`po`, `slots`, `ILV`) as
+/// [`comb3_sep_f32_512_pairs`]'s.
 #[cfg(all(target_arch = "x86_64", gradient_avx512))]
 #[target_feature(enable = "avx512f,avx2")]
 #[allow(unused_unsafe, clippy::incompatible_msrv)]
-unsafe fn comb3_sep_f32_512_edge<const M: usize>(
+unsafe fn comb3_sep_f32_512_edge<const M: usize, const ILV: bool>(
     c: &[Place<'_>],
     (f, at, strides): (&[f32], usize, &[usize; 3]),
-    outs: &mut [&mut [f32]],
+    (po, slots, n): ([*mut f32; M], [usize; M], usize),
     stream: bool,
     given: Option<Given<'_, f32>>,
 ) {
-    let n = outs[0].len();
     let outer = M - 1;
     let st: [usize; M] = std::array::from_fn(|k| strides[k]);
-    let po: [*mut f32; M] = std::array::from_fn(|k| outs[k].as_mut_ptr());
+    // SAFETY: register operations only.
+    let tabs = unsafe { Ilv8::new(slots) };
+    // Where point i's value of place k goes.
+    let dst = |k: usize, i: usize| match ILV {
+        true => po[0].wrapping_add(M * i + slots[k]),
+        false => po[k].wrapping_add(i),
+    };
     let (cols, nin, p0in) = inner_of(c);
     // Each outer place's row at a block and that row's end (the point
     // after its last); unused for an edge place.
@@ -1828,9 +1856,13 @@ unsafe fn comb3_sep_f32_512_edge<const M: usize>(
             v[M - 1] = inner16(cols16(cols, pos), e, x);
             // The given points in this block (the list in order).
             given16(&mut v, (gat, gslot), &mut gp, i);
-            for (k, v) in v.iter().enumerate() {
-                put_ps(po[k].add(i), v[0], stream);
-                put_ps(po[k].add(i + 8), v[1], stream);
+            if ILV {
+                tabs.put16(po[0].add(M * i), &v, stream);
+            } else {
+                for (k, v) in v.iter().enumerate() {
+                    put_ps(po[k].add(i), v[0], stream);
+                    put_ps(po[k].add(i + 8), v[1], stream);
+                }
             }
         }
         pos += 16;
@@ -1857,11 +1889,13 @@ unsafe fn comb3_sep_f32_512_edge<const M: usize>(
                 },
                 p => comb3_at(p.at(i), [f[e - s], f[e], f[e + s]].map(f64::from)),
             };
-            outs[k][i] = y as f32;
+            // SAFETY: i < n: inside the outputs (place k's value of point i).
+            unsafe { *dst(k, i) = y as f32 };
         }
         while gp < gat.len() && gat[gp].0 <= i {
             if gat[gp].0 == i && gslot < M {
-                outs[gslot][i] = gat[gp].1;
+                // SAFETY: as above.
+                unsafe { *dst(gslot, i) = gat[gp].1 };
             }
             gp += 1;
         }
