@@ -784,8 +784,9 @@ macro_rules! comb3_separate_impl {
                     let mut ilv_out: &mut [$t] = &mut [];
                     match &mut outs {
                         Outs::Each(o) => {
+                            // (slots: one swap, its own inverse)
                             for (k, h) in o.iter_mut().enumerate() {
-                                outs2[slots.iter().position(|&s| s == k).unwrap_or(k)] = &mut **h;
+                                outs2[slots[k]] = &mut **h;
                             }
                         }
                         Outs::Interleaved(o) => ilv_out = &mut **o,
@@ -1584,6 +1585,65 @@ impl<const M: usize> Ilv8<M> {
     }
 }
 
+/// Where the float32 AVX-512 loops for two rows and for edge places
+/// store place `k`'s value of point `i`: `po[k] + i` (an output per
+/// place), or with `ILV` `po[0] + M i + slots[k]` (one interleaved output,
+/// through [`Ilv8`]).
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+struct Dst<const M: usize, const ILV: bool> {
+    po: [*mut f32; M],
+    slots: [usize; M],
+    /// With `ILV`: its tables (otherwise zeros, unused).
+    tabs: Ilv8<M>,
+}
+
+#[cfg(all(target_arch = "x86_64", gradient_avx512))]
+impl<const M: usize, const ILV: bool> Dst<M, ILV> {
+    /// Caller: AVX-512F present; with `ILV`, `slots` a permutation.
+    #[target_feature(enable = "avx512f,avx2")]
+    #[allow(unused_unsafe, clippy::incompatible_msrv)]
+    unsafe fn new(po: [*mut f32; M], slots: [usize; M]) -> Self {
+        // SAFETY: as the caller guarantees; the rest register operations.
+        let tabs = unsafe {
+            match ILV {
+                true => Ilv8::new(slots),
+                false => Ilv8 {
+                    t: [(_mm512_setzero_si512(), _mm512_setzero_si512(), 0); 2],
+                },
+            }
+        };
+        Dst { po, slots, tabs }
+    }
+
+    /// Where place `k`'s value of point `i` goes.
+    fn at(&self, k: usize, i: usize) -> *mut f32 {
+        match ILV {
+            true => self.po[0].wrapping_add(M * i + self.slots[k]),
+            false => self.po[k].wrapping_add(i),
+        }
+    }
+
+    /// The block of 16 points from `i` (`v`: each place's two halves)
+    /// stored. Caller: AVX-512F present, the block inside the outputs,
+    /// its stores 32-byte aligned when streamed.
+    #[target_feature(enable = "avx512f,avx2")]
+    #[inline]
+    #[allow(unused_unsafe, clippy::incompatible_msrv)]
+    unsafe fn put16(&self, i: usize, v: &[[__m256; 2]; M], stream: bool) {
+        // SAFETY: as the caller guarantees.
+        unsafe {
+            if ILV {
+                self.tabs.put16(self.po[0].add(M * i), v, stream);
+            } else {
+                for (k, v) in v.iter().enumerate() {
+                    put_ps(self.po[k].add(i), v[0], stream);
+                    put_ps(self.po[k].add(i + 8), v[1], stream);
+                }
+            }
+        }
+    }
+}
+
 /// Whether [`comb3_sep_f32_512_pairs`] takes these places (the inner one
 /// last, `strides` theirs) and `n` points: the smallest outer stride `r`
 /// a whole number of blocks and of the inner place's rows, `n` a whole
@@ -1648,10 +1708,9 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize, const ILV: bool>(
     let st: [usize; M] = ord.map(|k| strides[k]);
     // SAFETY: at < f.len() (f holds point 0's neighbours).
     let pc = unsafe { f.as_ptr().add(at) };
-    let po: [*mut f32; M] = ord.map(|k| po[k]);
-    // Interleaved: where each place's values go among a point's.
-    // SAFETY: register operations only.
-    let tabs = unsafe { Ilv8::new(ord.map(|k| slots[k])) };
+    // SAFETY: register operations only (slots, reordered, stays a
+    // permutation).
+    let dst = unsafe { Dst::<M, ILV>::new(ord.map(|k| po[k]), ord.map(|k| slots[k])) };
     let (cols, nin, p0in) = inner_of(c);
     let rows: [(&[[f64; 3]], usize, usize); M] = ord.map(|k| match c[k] {
         Place::Rows { rows, s, p0 } => (rows, s, p0),
@@ -1728,14 +1787,7 @@ unsafe fn comb3_sep_f32_512_pairs<const M: usize, const ILV: bool>(
                         // The given points in this block (the list in
                         // order: those before it belong to other blocks).
                         given16(&mut v, (gat, gslot), &mut gp, i);
-                        if ILV {
-                            tabs.put16(po[0].add(M * i), &v, stream);
-                        } else {
-                            for (k, v) in v.iter().enumerate() {
-                                put_ps(po[k].add(i), v[0], stream);
-                                put_ps(po[k].add(i + 8), v[1], stream);
-                            }
-                        }
+                        dst.put16(i, &v, stream);
                     }};
                 }
                 // The segment above the pair's, the pair's, and the one
@@ -1786,12 +1838,7 @@ unsafe fn comb3_sep_f32_512_edge<const M: usize, const ILV: bool>(
     let outer = M - 1;
     let st: [usize; M] = std::array::from_fn(|k| strides[k]);
     // SAFETY: register operations only.
-    let tabs = unsafe { Ilv8::new(slots) };
-    // Where point i's value of place k goes.
-    let dst = |k: usize, i: usize| match ILV {
-        true => po[0].wrapping_add(M * i + slots[k]),
-        false => po[k].wrapping_add(i),
-    };
+    let dst = unsafe { Dst::<M, ILV>::new(po, slots) };
     let (cols, nin, p0in) = inner_of(c);
     // Each outer place's row at a block and that row's end (the point
     // after its last); unused for an edge place.
@@ -1856,14 +1903,7 @@ unsafe fn comb3_sep_f32_512_edge<const M: usize, const ILV: bool>(
             v[M - 1] = inner16(cols16(cols, pos), e, x);
             // The given points in this block (the list in order).
             given16(&mut v, (gat, gslot), &mut gp, i);
-            if ILV {
-                tabs.put16(po[0].add(M * i), &v, stream);
-            } else {
-                for (k, v) in v.iter().enumerate() {
-                    put_ps(po[k].add(i), v[0], stream);
-                    put_ps(po[k].add(i + 8), v[1], stream);
-                }
-            }
+            dst.put16(i, &v, stream);
         }
         pos += 16;
         if pos >= nin {
@@ -1890,12 +1930,12 @@ unsafe fn comb3_sep_f32_512_edge<const M: usize, const ILV: bool>(
                 p => comb3_at(p.at(i), [f[e - s], f[e], f[e + s]].map(f64::from)),
             };
             // SAFETY: i < n: inside the outputs (place k's value of point i).
-            unsafe { *dst(k, i) = y as f32 };
+            unsafe { *dst.at(k, i) = y as f32 };
         }
         while gp < gat.len() && gat[gp].0 <= i {
             if gat[gp].0 == i && gslot < M {
                 // SAFETY: as above.
-                unsafe { *dst(gslot, i) = gat[gp].1 };
+                unsafe { *dst.at(gslot, i) = gat[gp].1 };
             }
             gp += 1;
         }
