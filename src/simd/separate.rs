@@ -655,8 +655,9 @@ pub(crate) trait Comb3Separate: Sized {
     /// elements away and every point `i < n` (every output `n` long; or
     /// the interleaved output's value `m i + k`), bit for bit; false
     /// (nothing written) where there is no such loop (this type, `m`,
-    /// machine, or an interleaved output but in the float32 AVX-512 loops
-    /// [`comb3_sep_f32_512_pairs`] and [`comb3_sep_f32_512_edge`]), a place's rows are shorter than a
+    /// machine, or an interleaved output anywhere but in the float32
+    /// AVX-512 loops [`comb3_sep_f32_512_pairs`] and
+    /// [`comb3_sep_f32_512_edge`]), a place's rows are shorter than a
     /// block (8 float64 points, 16 float32), `inner` names a place that is
     /// not the one [`Place::Wrap`] or its stride is not 1, or `f` does not
     /// hold [`PAD`] points before point 0 and every neighbour. With no
